@@ -1,0 +1,1 @@
+"""apply stage of the pgwarden pipeline."""

@@ -1,0 +1,1 @@
+"""generators stage of the pgwarden pipeline."""

@@ -1,0 +1,1 @@
+"""introspect stage of the pgwarden pipeline."""

@@ -1,0 +1,1 @@
+"""planner stage of the pgwarden pipeline."""

@@ -1,0 +1,364 @@
+"""The schema model: one immutable description of a PostgreSQL schema.
+
+A spec loaded from TOML and a live database read by introspection both become
+this model, so every later stage (planner, checks, generators) reads one shape.
+
+Conventions that keep a spec and a database comparable with ``==``:
+
+* Every collection is a tuple in a canonical order: tables, enums, constraints
+  and indexes sorted by name; columns and enum values in declaration order
+  (order is meaningful there).
+* Every constraint and index carries its final name (conventions are applied by
+  the loader, ``spec.names``), so equality needs no naming logic.
+* Types are structured (:class:`ColumnType`), never free text.
+* SQL expressions (defaults, checks, predicates, index expressions, policies) are
+  stored as text. The loader normalises them with pglast; ``introspect`` returns
+  Postgres's own text. To compare a spec with a database, canonicalise the spec
+  through the server first (``introspect.canonical``), as Atlas does with its
+  dev database: only Postgres knows its own canonical form.
+* Fields that describe intent rather than database state -- source positions,
+  ``renamed_from``, soft-delete/owner/billing markers, lint suppressions -- are
+  declared with ``compare=False``: they never make two schemas unequal and never
+  produce a migration step.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field, replace
+from typing import Literal
+
+FkAction = Literal["no action", "restrict", "cascade", "set null", "set default"]
+IdentityKind = Literal["always", "by default"]
+IndexMethod = Literal["btree", "hash", "gist", "gin", "brin", "spgist"]
+PolicyCommand = Literal["all", "select", "insert", "update", "delete"]
+
+FK_ACTIONS: tuple[FkAction, ...] = ("no action", "restrict", "cascade", "set null", "set default")
+INDEX_METHODS: tuple[IndexMethod, ...] = ("btree", "hash", "gist", "gin", "brin", "spgist")
+POLICY_COMMANDS: tuple[PolicyCommand, ...] = ("all", "select", "insert", "update", "delete")
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    """Where an object was declared: file, dotted spec path and (when known) line."""
+
+    file: str
+    path: str
+    line: int | None = None
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.line}" if self.line else self.file
+        return f"{where}: {self.path}" if self.path else where
+
+
+def _src() -> Source | None:
+    return None
+
+
+# --------------------------------------------------------------------------- types
+
+#: Built-in base types the spec accepts, keyed by canonical short name, with the
+#: SQL spelling Postgres's ``format_type`` uses. ``{}`` marks where modifiers go.
+BUILTIN_TYPES: dict[str, str] = {
+    "text": "text",
+    "varchar": "character varying{}",
+    "char": "character{}",
+    "smallint": "smallint",
+    "integer": "integer",
+    "bigint": "bigint",
+    "numeric": "numeric{}",
+    "real": "real",
+    "double precision": "double precision",
+    "boolean": "boolean",
+    "uuid": "uuid",
+    "date": "date",
+    "time": "time{} without time zone",
+    "timetz": "time{} with time zone",
+    "timestamp": "timestamp{} without time zone",
+    "timestamptz": "timestamp{} with time zone",
+    "interval": "interval{}",
+    "json": "json",
+    "jsonb": "jsonb",
+    "bytea": "bytea",
+    "inet": "inet",
+    "cidr": "cidr",
+    "citext": "citext",
+}
+
+#: Types whose modifiers are allowed, with how many (min, max).
+TYPE_MODIFIER_ARITY: dict[str, tuple[int, int]] = {
+    "varchar": (1, 1),
+    "char": (1, 1),
+    "numeric": (1, 2),
+    "time": (1, 1),
+    "timetz": (1, 1),
+    "timestamp": (1, 1),
+    "timestamptz": (1, 1),
+    "interval": (1, 1),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class ColumnType:
+    """A column type: a built-in (``BUILTIN_TYPES`` key) or a user type (enum) name.
+
+    ``modifiers`` are the typmod numbers (``varchar(20)`` -> ``(20,)``,
+    ``numeric(10,2)`` -> ``(10, 2)``). ``array`` marks a one-dimensional array
+    (Postgres does not enforce dimensions, so one flag is the honest model).
+    """
+
+    name: str
+    modifiers: tuple[int, ...] = ()
+    array: bool = False
+
+    @property
+    def is_builtin(self) -> bool:
+        return self.name in BUILTIN_TYPES
+
+    @property
+    def element(self) -> ColumnType:
+        return replace(self, array=False)
+
+    def spec_text(self) -> str:
+        """The short spelling used in spec files: ``varchar(20)``, ``SubscriptionPlan[]``."""
+        mods = f"({','.join(str(m) for m in self.modifiers)})" if self.modifiers else ""
+        return f"{self.name}{mods}{'[]' if self.array else ''}"
+
+
+# --------------------------------------------------------------------------- columns
+
+
+@dataclass(frozen=True, slots=True)
+class Column:
+    """A table column.
+
+    ``default`` is SQL expression text (a literal is stored as its SQL literal,
+    e.g. ``'FREE'``). ``generated`` is the expression of a ``GENERATED ALWAYS AS
+    (...) STORED`` column. ``maintained == "on_update"`` means a pgwarden trigger
+    sets the column to ``now()`` on every UPDATE (the seed's ``updatedAt`` bug).
+    """
+
+    name: str
+    type: ColumnType
+    nullable: bool = False
+    default: str | None = None
+    identity: IdentityKind | None = None
+    generated: str | None = None
+    comment: str | None = None
+    maintained: Literal["on_update"] | None = None
+    # intent, not state
+    renamed_from: str | None = field(default=None, compare=False)
+    secret: str | None = field(default=None, compare=False)
+    """``"encrypted"`` / ``"hashed"`` when the application stores protected values."""
+    ignore: tuple[Suppression, ...] = field(default=(), compare=False)
+    source: Source | None = field(default=None, compare=False, repr=False)
+
+
+# --------------------------------------------------------------------------- constraints
+
+
+@dataclass(frozen=True, slots=True)
+class PrimaryKey:
+    name: str
+    columns: tuple[str, ...]
+    source: Source | None = field(default=None, compare=False, repr=False)
+
+
+@dataclass(frozen=True, slots=True)
+class UniqueConstraint:
+    name: str
+    columns: tuple[str, ...]
+    nulls_not_distinct: bool = False
+    deferrable: bool = False
+    initially_deferred: bool = False
+    source: Source | None = field(default=None, compare=False, repr=False)
+
+
+@dataclass(frozen=True, slots=True)
+class ForeignKey:
+    name: str
+    columns: tuple[str, ...]
+    ref_table: str
+    ref_columns: tuple[str, ...]
+    on_delete: FkAction = "no action"
+    on_update: FkAction = "no action"
+    deferrable: bool = False
+    initially_deferred: bool = False
+    # intent: the spec said on_delete explicitly (lint: fk-missing-on-delete)
+    on_delete_explicit: bool = field(default=True, compare=False)
+    source: Source | None = field(default=None, compare=False, repr=False)
+
+
+@dataclass(frozen=True, slots=True)
+class CheckConstraint:
+    name: str
+    expression: str
+    source: Source | None = field(default=None, compare=False, repr=False)
+
+
+@dataclass(frozen=True, slots=True)
+class IndexElement:
+    """One key of an index: a column name or an expression, with ordering."""
+
+    column: str | None = None
+    expression: str | None = None
+    descending: bool = False
+    nulls_first: bool | None = None
+    """None: Postgres's default for the direction (NULLS LAST asc, FIRST desc)."""
+    opclass: str | None = None
+
+    def __post_init__(self) -> None:
+        if (self.column is None) == (self.expression is None):
+            raise ValueError("an index element has exactly one of column / expression")
+
+
+@dataclass(frozen=True, slots=True)
+class Index:
+    name: str
+    elements: tuple[IndexElement, ...]
+    unique: bool = False
+    method: IndexMethod = "btree"
+    where: str | None = None
+    include: tuple[str, ...] = ()
+    nulls_not_distinct: bool = False
+    # intent: this index was derived from a unique rule made partial by soft delete
+    soft_delete_partial: bool = field(default=False, compare=False)
+    source: Source | None = field(default=None, compare=False, repr=False)
+
+    @property
+    def column_names(self) -> tuple[str | None, ...]:
+        """Leading-column view used by checks: None where the key is an expression."""
+        return tuple(e.column for e in self.elements)
+
+
+@dataclass(frozen=True, slots=True)
+class Policy:
+    """A row-level-security policy."""
+
+    name: str
+    command: PolicyCommand = "all"
+    permissive: bool = True
+    roles: tuple[str, ...] = ("public",)
+    using: str | None = None
+    with_check: str | None = None
+    source: Source | None = field(default=None, compare=False, repr=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Suppression:
+    """A lint finding acknowledged in the spec, with the reason (required)."""
+
+    rule: str
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class Billing:
+    """Marks a table that holds billing data.
+
+    ``active_when`` is a SQL predicate over the row that is true while the row
+    still bills (Basefly: a subscription id set and a period end in the future);
+    the user-deletion service refuses to delete such rows.
+    """
+
+    active_when: str | None = None
+
+
+# --------------------------------------------------------------------------- tables
+
+
+@dataclass(frozen=True, slots=True)
+class Table:
+    name: str
+    columns: tuple[Column, ...]
+    primary_key: PrimaryKey | None = None
+    uniques: tuple[UniqueConstraint, ...] = ()
+    foreign_keys: tuple[ForeignKey, ...] = ()
+    checks: tuple[CheckConstraint, ...] = ()
+    indexes: tuple[Index, ...] = ()
+    comment: str | None = None
+    rls_enabled: bool = False
+    rls_forced: bool = False
+    policies: tuple[Policy, ...] = ()
+    # intent, not state
+    soft_delete: str | None = field(default=None, compare=False)
+    """Column whose NULL marks an active row (``deletedAt``)."""
+    owner: str | None = field(default=None, compare=False)
+    """Column that scopes every generated service call (``authUserId``)."""
+    owner_table: bool = field(default=False, compare=False)
+    """This table is the principal (User) whose deletion service is generated."""
+    billing: Billing | None = field(default=None, compare=False)
+    audit: bool = field(default=False, compare=False)
+    renamed_from: str | None = field(default=None, compare=False)
+    ignore: tuple[Suppression, ...] = field(default=(), compare=False)
+    source: Source | None = field(default=None, compare=False, repr=False)
+
+    def column(self, name: str) -> Column | None:
+        for col in self.columns:
+            if col.name == name:
+                return col
+        return None
+
+    @property
+    def column_names(self) -> tuple[str, ...]:
+        return tuple(c.name for c in self.columns)
+
+    def constraint_names(self) -> Iterator[str]:
+        if self.primary_key:
+            yield self.primary_key.name
+        yield from (u.name for u in self.uniques)
+        yield from (f.name for f in self.foreign_keys)
+        yield from (c.name for c in self.checks)
+
+
+@dataclass(frozen=True, slots=True)
+class Enum:
+    name: str
+    values: tuple[str, ...]
+    comment: str | None = None
+    renamed_from: str | None = field(default=None, compare=False)
+    value_renames: tuple[tuple[str, str], ...] = field(default=(), compare=False)
+    """(old, new) pairs declared with ``renamed_from`` on a value."""
+    source: Source | None = field(default=None, compare=False, repr=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Schema:
+    """A whole Postgres schema (namespace). ``name`` is the namespace, default ``public``."""
+
+    tables: tuple[Table, ...] = ()
+    enums: tuple[Enum, ...] = ()
+    name: str = "public"
+    sources: tuple[str, ...] = field(default=(), compare=False)
+    """The spec files this schema was loaded from (for generated-file headers)."""
+
+    def table(self, name: str) -> Table | None:
+        for t in self.tables:
+            if t.name == name:
+                return t
+        return None
+
+    def enum(self, name: str) -> Enum | None:
+        for e in self.enums:
+            if e.name == name:
+                return e
+        return None
+
+    def normalized(self) -> Schema:
+        """The canonical order: tables, enums and per-table objects sorted by name."""
+        return replace(
+            self,
+            enums=tuple(sorted(self.enums, key=lambda e: e.name)),
+            tables=tuple(sorted((_normalize_table(t) for t in self.tables), key=lambda t: t.name)),
+        )
+
+
+def _normalize_table(t: Table) -> Table:
+    return replace(
+        t,
+        uniques=tuple(sorted(t.uniques, key=lambda u: u.name)),
+        foreign_keys=tuple(sorted(t.foreign_keys, key=lambda f: f.name)),
+        checks=tuple(sorted(t.checks, key=lambda c: c.name)),
+        indexes=tuple(sorted(t.indexes, key=lambda i: i.name)),
+        policies=tuple(sorted(t.policies, key=lambda p: p.name)),
+    )
