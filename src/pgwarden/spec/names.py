@@ -1,0 +1,64 @@
+"""Deterministic object names, following Prisma's conventions.
+
+A database made by Prisma keeps its names when it adopts pgwarden:
+``Table_pkey``, ``Table_a_b_key``, ``Table_a_b_idx``, ``Table_a_fkey``. Postgres
+truncates identifiers at 63 bytes (NAMEDATALEN - 1) silently, which can make two
+names collide; we shorten instead with a hash of the full name, so the result is
+stable and two different long names never map to one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+
+MAX_IDENTIFIER_BYTES = 63
+_HASH_CHARS = 8
+
+
+def fit(name: str, suffix: str = "") -> str:
+    """``name + suffix`` if it fits in 63 bytes, else a hashed, suffix-preserving short form."""
+    full = name + suffix
+    if len(full.encode()) <= MAX_IDENTIFIER_BYTES:
+        return full
+    digest = hashlib.sha256(full.encode()).hexdigest()[:_HASH_CHARS]
+    room = MAX_IDENTIFIER_BYTES - len(suffix.encode()) - len(digest) - 1
+    prefix = name.encode()[:room].decode(errors="ignore")  # never split a UTF-8 sequence
+    return f"{prefix}_{digest}{suffix}"
+
+
+def _joined(table: str, columns: Iterable[str], suffix: str) -> str:
+    return fit("_".join([table, *columns]), f"_{suffix}")
+
+
+def primary_key(table: str) -> str:
+    return fit(table, "_pkey")
+
+
+def unique(table: str, columns: Iterable[str]) -> str:
+    return _joined(table, columns, "key")
+
+
+def index(table: str, columns: Iterable[str]) -> str:
+    return _joined(table, columns, "idx")
+
+
+def foreign_key(table: str, columns: Iterable[str]) -> str:
+    return _joined(table, columns, "fkey")
+
+
+def check(table: str, columns: Iterable[str]) -> str:
+    return _joined(table, columns, "check")
+
+
+def on_update_trigger(table: str, column: str) -> str:
+    """Name of the trigger (and its function) that maintains ``column`` on UPDATE."""
+    return _joined(table, [column], "on_update")
+
+
+def tenant_policy(table: str) -> str:
+    return fit(table, "_tenant")
+
+
+def too_long(name: str) -> bool:
+    return len(name.encode()) > MAX_IDENTIFIER_BYTES

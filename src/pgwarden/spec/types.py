@@ -1,0 +1,142 @@
+"""Column types: parse spec spellings and Postgres's ``format_type`` output into
+:class:`~pgwarden.spec.model.ColumnType`, and render a type as SQL.
+
+One parser serves both directions, so ``varchar(20)`` in a spec and
+``character varying(20)`` from the catalog become the same value.
+"""
+
+from __future__ import annotations
+
+import re
+
+from psycopg import sql
+
+from pgwarden.spec.model import BUILTIN_TYPES, TYPE_MODIFIER_ARITY, ColumnType
+
+#: Every accepted spelling (lower case, single spaces) -> canonical short name.
+ALIASES: dict[str, str] = {
+    "text": "text",
+    "varchar": "varchar",
+    "character varying": "varchar",
+    "char": "char",
+    "character": "char",
+    "bpchar": "char",
+    "smallint": "smallint",
+    "int2": "smallint",
+    "integer": "integer",
+    "int": "integer",
+    "int4": "integer",
+    "bigint": "bigint",
+    "int8": "bigint",
+    "numeric": "numeric",
+    "decimal": "numeric",
+    "real": "real",
+    "float4": "real",
+    "double precision": "double precision",
+    "float8": "double precision",
+    "double": "double precision",
+    "boolean": "boolean",
+    "bool": "boolean",
+    "uuid": "uuid",
+    "date": "date",
+    "time": "time",
+    "time without time zone": "time",
+    "timetz": "timetz",
+    "time with time zone": "timetz",
+    "timestamp": "timestamp",
+    "timestamp without time zone": "timestamp",
+    "timestamptz": "timestamptz",
+    "timestamp with time zone": "timestamptz",
+    "interval": "interval",
+    "json": "json",
+    "jsonb": "jsonb",
+    "bytea": "bytea",
+    "inet": "inet",
+    "cidr": "cidr",
+    "citext": "citext",
+}
+
+# "timestamp(3) with time zone", "numeric(10, 2)", "varchar(20)[]", "\"My Enum\"[]"
+_TYPE = re.compile(
+    r"""^\s*
+    (?P<name>"(?:[^"]|"")+"|[A-Za-z_][\w ]*?)\s*
+    (?:\(\s*(?P<mods>\d+(?:\s*,\s*\d+)*)\s*\))?\s*
+    (?P<tz>with\ time\ zone|without\ time\ zone)?\s*
+    (?P<array>(?:\[\s*\d*\s*\]\s*)*)
+    $""",
+    re.VERBOSE | re.IGNORECASE,
+)
+
+
+class TypeSyntaxError(ValueError):
+    """A type spelling that cannot be read; the message says what is accepted."""
+
+
+def parse_type(text: str) -> ColumnType:
+    """Parse a type spelling. Unknown bare names are user types (enums), kept verbatim.
+
+    Built-in names are case-insensitive; user type names keep their case
+    (``SubscriptionPlan``), and a double-quoted name is unquoted.
+    """
+    match = _TYPE.match(text)
+    if not match:
+        raise TypeSyntaxError(
+            f"cannot read type {text!r}; write e.g. text, varchar(20), numeric(10,2), "
+            "timestamptz, uuid[] or an enum name"
+        )
+    raw_name = match.group("name").strip()
+    mods = (
+        tuple(int(m) for m in re.split(r"\s*,\s*", match.group("mods")))
+        if match.group("mods")
+        else ()
+    )
+    tz = match.group("tz")
+    array = bool(match.group("array"))
+    if raw_name.startswith('"'):
+        if tz or mods:
+            raise TypeSyntaxError(f"type {text!r}: a user type takes no modifiers")
+        return ColumnType(raw_name[1:-1].replace('""', '"'), (), array)
+    key = " ".join(raw_name.lower().split())
+    if tz:
+        key = f"{key} {' '.join(tz.lower().split())}"
+    canonical = ALIASES.get(key)
+    if canonical is None:
+        if tz or mods or " " in raw_name:
+            raise TypeSyntaxError(f"unknown type {text!r}; see docs/spec.md for the type list")
+        return ColumnType(raw_name, (), array)
+    if mods:
+        arity = TYPE_MODIFIER_ARITY.get(canonical)
+        if arity is None:
+            raise TypeSyntaxError(f"type {canonical} takes no modifiers, got {text!r}")
+        low, high = arity
+        if not low <= len(mods) <= high:
+            raise TypeSyntaxError(f"type {canonical} takes {low}-{high} modifiers, got {text!r}")
+    return ColumnType(canonical, mods, array)
+
+
+def type_sql(column_type: ColumnType) -> sql.Composable:
+    """The type as SQL: built-ins from a fixed table, user types quoted by psycopg."""
+    if column_type.is_builtin:
+        mods = (
+            f"({','.join(str(m) for m in column_type.modifiers)})" if column_type.modifiers else ""
+        )
+        # a fixed spelling from BUILTIN_TYPES plus validated integers: no user text
+        base: sql.Composable = sql.SQL(BUILTIN_TYPES[column_type.name].format(mods))
+    else:
+        base = sql.Identifier(column_type.name)
+    return sql.Composed([base, sql.SQL("[]")]) if column_type.array else base
+
+
+def is_numeric(column_type: ColumnType) -> bool:
+    return column_type.name in {
+        "smallint",
+        "integer",
+        "bigint",
+        "numeric",
+        "real",
+        "double precision",
+    }
+
+
+def is_textual(column_type: ColumnType) -> bool:
+    return column_type.name in {"text", "varchar", "char", "citext"}
