@@ -104,8 +104,10 @@ from pgwarden.cli import (  # noqa: E402
     docs_cmds,
     generate_cmds,
     import_cmds,
+    inspect_cmds,
     lint_cmds,
     migrate_cmds,
+    render_cmds,
     spec_cmds,
 )
 
@@ -116,9 +118,11 @@ __all__ = [
     "docs_cmds",
     "generate_cmds",
     "import_cmds",
+    "inspect_cmds",
     "lint_cmds",
     "main",
     "migrate_cmds",
     "pass_ctx",
+    "render_cmds",
     "spec_cmds",
 ]

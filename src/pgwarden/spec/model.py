@@ -29,7 +29,7 @@ from dataclasses import dataclass, field, replace
 from typing import Literal
 
 FkAction = Literal["no action", "restrict", "cascade", "set null", "set default"]
-IdentityKind = Literal["always", "by default"]
+IdentityKind = Literal["always", "by default", "serial"]
 IndexMethod = Literal["btree", "hash", "gist", "gin", "brin", "spgist"]
 PolicyCommand = Literal["all", "select", "insert", "update", "delete"]
 
@@ -136,6 +136,8 @@ class Column:
     e.g. ``'FREE'``). ``generated`` is the expression of a ``GENERATED ALWAYS AS
     (...) STORED`` column. ``maintained == "on_update"`` means a pgwarden trigger
     sets the column to ``now()`` on every UPDATE (the seed's ``updatedAt`` bug).
+    ``identity == "serial"`` is what Prisma's ``autoincrement()`` creates: an owned
+    sequence and a ``nextval`` default (rendered as ``serial``/``bigserial``).
     """
 
     name: str
@@ -151,6 +153,10 @@ class Column:
     secret: str | None = field(default=None, compare=False)
     """``"encrypted"`` / ``"hashed"`` when the application stores protected values."""
     ignore: tuple[Suppression, ...] = field(default=(), compare=False)
+    backfill: str | None = field(default=None, compare=False)
+    """SQL expression the planner uses to fill this column when it is added to an
+    existing table (a data step between schema steps), e.g. the seed's
+    ``CASE WHEN "delete" THEN now() END`` for ``deletedAt``."""
     source: Source | None = field(default=None, compare=False, repr=False)
 
 
