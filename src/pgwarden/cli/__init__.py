@@ -84,7 +84,10 @@ def cli(
 def main() -> None:
     """Entry point: run the group, turning user errors into messages and exit codes."""
     try:
-        cli.main(standalone_mode=False)
+        # standalone_mode=False returns Exit codes instead of raising them
+        result = cli.main(standalone_mode=False)
+        if isinstance(result, int):
+            sys.exit(result)
     except PgwardenError as exc:
         click.echo(f"error: {mask_secrets(str(exc))}", err=True)
         sys.exit(exc.exit_code)
