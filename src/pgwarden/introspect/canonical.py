@@ -1,0 +1,129 @@
+"""Put a spec's SQL expressions into Postgres's own text.
+
+A spec says ``default = "FREE"`` or ``where = "\\"deletedAt\\" IS NULL"``; the
+catalog says ``'FREE'::"SubscriptionPlan"`` and ``"deletedAt" IS NULL``. Only
+the server knows how it will print an expression (casts it adds, parentheses,
+function resolution), so instead of re-implementing that we ask it, as Atlas
+does with its dev database: render the spec into a scratch namespace inside a
+transaction, introspect it, roll back, and copy the *expressions* back onto the
+spec by object name. Everything structural (columns, types, keys, names,
+actions) stays as the spec says, so comparing the result with an introspected
+database still tests the renderer and the catalog reader rather than comparing
+the database with itself.
+"""
+
+from __future__ import annotations
+
+import importlib
+import uuid
+from collections.abc import Callable
+from dataclasses import replace
+from typing import Any, cast
+
+import psycopg
+from psycopg import sql
+
+from pgwarden.db import mask_secrets
+from pgwarden.errors import DatabaseError
+from pgwarden.introspect.catalog import inspect_schema
+from pgwarden.spec.model import Column, Index, IndexElement, Policy, Schema, Table
+
+Renderer = Callable[[Schema], str]
+
+
+def canonicalize(
+    schema: Schema, conn: psycopg.Connection[Any], *, render: Renderer | None = None
+) -> Schema:
+    """``schema`` with every expression replaced by Postgres's text for it.
+
+    Nothing is left behind: the scratch namespace lives in a transaction (or a
+    savepoint, inside a caller's transaction) that is always rolled back.
+    ``render`` defaults to :func:`pgwarden.render.sql.render_schema`.
+    """
+    if render is None:
+        # the planner's renderer; imported late so introspection works without it
+        render = cast(Renderer, importlib.import_module("pgwarden.render.sql").render_schema)
+    scratch = f"pgwarden_canon_{uuid.uuid4().hex[:12]}"
+    ddl = render(replace(schema, name=scratch))
+    with conn.transaction(force_rollback=True):
+        conn.execute(sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(scratch)))
+        # unqualified names in the DDL (and in expressions) resolve to the scratch namespace
+        conn.execute("SELECT set_config('search_path', quote_ident(%s), true)", (scratch,))
+        try:
+            with conn.transaction():
+                conn.execute(ddl)  # rendered DDL: identifiers quoted by the renderer
+        except psycopg.Error as exc:
+            raise DatabaseError(
+                "the spec does not create cleanly in PostgreSQL: "
+                f"{mask_secrets(str(exc)).strip()}\n"
+                "  fix: correct the expression or object named above in the spec"
+            ) from None
+        created = inspect_schema(conn, scratch)
+    return merge_expressions(schema, created)
+
+
+def merge_expressions(spec: Schema, server: Schema) -> Schema:
+    """``spec`` with expressions taken from ``server`` (matched by object name)."""
+    tables = []
+    for table in spec.tables:
+        other = server.table(table.name)
+        tables.append(table if other is None else _table(table, other))
+    return replace(spec, tables=tuple(tables)).normalized()
+
+
+def _table(t: Table, db: Table) -> Table:
+    checks = {c.name: c for c in db.checks}
+    indexes = {i.name: i for i in db.indexes}
+    policies = {p.name: p for p in db.policies}
+    return replace(
+        t,
+        columns=tuple(_column(c, db.column(c.name)) for c in t.columns),
+        checks=tuple(
+            replace(c, expression=checks[c.name].expression) if c.name in checks else c
+            for c in t.checks
+        ),
+        indexes=tuple(_index(i, indexes.get(i.name)) for i in t.indexes),
+        policies=tuple(_policy(p, policies.get(p.name)) for p in t.policies),
+    )
+
+
+def _column(c: Column, db: Column | None) -> Column:
+    if db is None:
+        return c
+    # Postgres may drop an expression (DEFAULT NULL stores nothing): take its answer.
+    return replace(
+        c,
+        default=db.default if c.default is not None else None,
+        generated=db.generated if c.generated is not None else None,
+    )
+
+
+def _index(i: Index, db: Index | None) -> Index:
+    if db is None:
+        return i
+    elements = i.elements
+    if len(db.elements) == len(i.elements):
+        elements = tuple(_element(e, d) for e, d in zip(i.elements, db.elements, strict=True))
+    return replace(i, elements=elements, where=db.where if i.where is not None else None)
+
+
+def _element(e: IndexElement, db: IndexElement) -> IndexElement:
+    if e.expression is not None:
+        if db.expression is not None:
+            e = replace(e, expression=db.expression)
+        elif db.column is not None:
+            # Postgres stores a key written "(col)" as a plain column key
+            e = replace(e, expression=None, column=db.column)
+    if e.nulls_first is not None and e.nulls_first == e.descending:
+        e = replace(e, nulls_first=None)  # the direction's default, spelled out
+    return e
+
+
+def _policy(p: Policy, db: Policy | None) -> Policy:
+    if db is None:
+        return p
+    return replace(
+        p,
+        using=db.using if p.using is not None else None,
+        with_check=db.with_check if p.with_check is not None else None,
+    )
