@@ -1,0 +1,147 @@
+"""SQL expressions in the spec: one normal form, parsed by Postgres's own parser.
+
+A spec writes ``"deletedAt"  is null``; another writes ``"deletedAt" IS NULL``.
+Both must load to the same model, so every expression is parsed as
+``SELECT <expr>`` with pglast (libpg_query) and printed back. The printed form
+is not Postgres's ``pg_get_expr`` text (only the server knows that one; see
+``introspect.canonicalize``), but it is stable: equal ASTs print equally.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+from pglast import ast, parse_sql
+from pglast.stream import RawStream
+from psycopg import sql
+
+
+class ExprSyntaxError(ValueError):
+    """Text that is not exactly one SQL expression; the message says why."""
+
+
+def _parse_target(text: str) -> Any:
+    if not text.strip():
+        raise ExprSyntaxError("empty expression")
+    try:
+        stmts = parse_sql(f"SELECT {text}")
+    except Exception as exc:  # pglast raises ParseError, sometimes others on odd input
+        message = str(exc).split("\n")[0]
+        raise ExprSyntaxError(f"not a valid SQL expression: {message}") from None
+    if len(stmts) != 1:
+        raise ExprSyntaxError("must be one expression, not several statements")
+    stmt = stmts[0].stmt
+    if not isinstance(stmt, ast.SelectStmt) or not stmt.targetList or len(stmt.targetList) != 1:
+        raise ExprSyntaxError("must be exactly one expression")
+    target = stmt.targetList[0]
+    val = target.val
+    # FROM, WHERE, an alias, ... would make the statement print differently from
+    # SELECT <expr>: a cheap, complete test that nothing but one expression came in.
+    try:
+        whole = RawStream()(stmt)
+        printed = RawStream()(val)
+    except Exception as exc:
+        raise ExprSyntaxError(f"cannot print expression: {exc}") from None
+    if target.name is not None or whole != f"SELECT {printed}":
+        raise ExprSyntaxError("must be exactly one expression (no FROM, WHERE, AS, ...)")
+    return val
+
+
+def normalize_expr(text: str) -> str:
+    """The expression in pglast's canonical spelling (keywords upper, spacing fixed)."""
+    return str(RawStream()(_parse_target(text)))
+
+
+def _walk(node: Any) -> Iterator[Any]:
+    if isinstance(node, ast.Node):
+        yield node
+        for name in node:
+            yield from _walk(getattr(node, name))
+    elif isinstance(node, list | tuple):
+        for item in node:
+            yield from _walk(item)
+
+
+def column_refs(text: str) -> list[str]:
+    """Unqualified column names referenced by the expression, first appearance order."""
+    out: list[str] = []
+    for node in _walk(_parse_target(text)):
+        if isinstance(node, ast.ColumnRef) and node.fields:
+            last = node.fields[-1]
+            if isinstance(last, ast.String) and last.sval and last.sval not in out:
+                out.append(last.sval)
+    return out
+
+
+def name_hint(text: str) -> str:
+    """The word Postgres itself uses to name an expression index key: the function
+    name for a function call, else ``expr``."""
+    val = _parse_target(text)
+    if isinstance(val, ast.FuncCall) and val.funcname:
+        last = val.funcname[-1]
+        if isinstance(last, ast.String):
+            return str(last.sval)
+    return "expr"
+
+
+def string_constant(text: str) -> str | None:
+    """The value when the (normalized) expression is one plain string literal."""
+    try:
+        val = _parse_target(text)
+    except ExprSyntaxError:
+        return None
+    if isinstance(val, ast.A_Const) and isinstance(val.val, ast.String):
+        return str(val.val.sval)
+    return None
+
+
+LiteralValue = str | int | float | bool | Sequence["LiteralValue"]
+
+
+class LiteralError(ValueError):
+    """A TOML value that has no SQL literal form (nested arrays, inf, tables...)."""
+
+
+def _array_element(value: object) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return _number(value)
+    if isinstance(value, str):
+        escaped = value.replace("\\", "\\\\").replace('"', '\\"')
+        return f'"{escaped}"'
+    raise LiteralError("array defaults hold strings, numbers or booleans only")
+
+
+def _number(value: int | float) -> str:
+    if isinstance(value, float) and not math.isfinite(value):
+        raise LiteralError("inf and nan have no SQL literal; use default_sql")
+    return repr(value)
+
+
+def _quote(value: str) -> str:
+    if "\x00" in value:
+        raise LiteralError("PostgreSQL text cannot contain NUL (\\x00) characters")
+    return sql.Literal(value).as_string(None)
+
+
+def literal_sql(value: object) -> str:
+    """A TOML default value as normalized SQL literal text.
+
+    Strings go through psycopg's ``sql.Literal``; arrays become one array-literal
+    string (``'{"a","b"}'``) because an untyped string coerces to any array type,
+    enum arrays included, where ``ARRAY['a']`` would be ``text[]``.
+    """
+    if isinstance(value, bool):
+        text = "true" if value else "false"
+    elif isinstance(value, int | float):
+        text = _number(value)
+    elif isinstance(value, str):
+        text = _quote(value)
+    elif isinstance(value, list):
+        text = _quote("{" + ",".join(_array_element(v) for v in value) + "}")
+    else:
+        raise LiteralError(f"a default must be a string, number, boolean or array, not {value!r}")
+    return normalize_expr(text)

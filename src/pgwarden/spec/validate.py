@@ -1,0 +1,457 @@
+"""Semantic checks on a loaded schema: references, types and names.
+
+The loader has already checked the shape of every value; here the whole model
+is known, so cross-object rules can be checked (does the FK target exist, is it
+unique, do names collide). Each problem points at the object's declaration
+(``source``) and says how to fix it. Returns every problem, never raises.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Callable, Iterable, Mapping
+
+from pgwarden.errors import Problem
+from pgwarden.spec import names
+from pgwarden.spec.exprs import string_constant
+from pgwarden.spec.model import (
+    BUILTIN_TYPES,
+    TYPE_MODIFIER_ARITY,
+    Column,
+    ColumnType,
+    Enum,
+    ForeignKey,
+    Index,
+    Schema,
+    Source,
+    Table,
+)
+from pgwarden.spec.types import ALIASES
+
+INTEGER_TYPES = frozenset({"smallint", "integer", "bigint"})
+MAINTAINABLE_TYPES = frozenset({"timestamp", "timestamptz", "date"})
+
+#: Type names a user enum may not take: they would shadow or be confused with a
+#: built-in (an unquoted ``text`` in SQL means pg_catalog.text, never the enum).
+RESERVED_TYPE_NAMES = frozenset(
+    {
+        *ALIASES,
+        *BUILTIN_TYPES,
+        "bit",
+        "varbit",
+        "money",
+        "point",
+        "line",
+        "lseg",
+        "box",
+        "path",
+        "polygon",
+        "circle",
+        "macaddr",
+        "macaddr8",
+        "tsvector",
+        "tsquery",
+        "xml",
+        "oid",
+        "name",
+        "record",
+        "serial",
+        "bigserial",
+        "smallserial",
+        "int4range",
+        "int8range",
+        "numrange",
+        "tsrange",
+        "tstzrange",
+        "daterange",
+        "regclass",
+        "void",
+        "trigger",
+        "any",
+    }
+)
+
+# Index access methods: which support unique, INCLUDE, ordering, several keys.
+_UNIQUE_METHODS = frozenset({"btree"})
+_INCLUDE_METHODS = frozenset({"btree", "gist", "spgist"})
+_MULTICOLUMN_METHODS = frozenset({"btree", "gist", "gin", "brin"})
+
+
+_Need = Callable[[Iterable[str], Source | None, str, str], bool]
+_Relation = Callable[[str, Source | None, str], None]
+
+
+class _Report:
+    def __init__(self) -> None:
+        self.problems: list[Problem] = []
+
+    def add(
+        self, source: Source | None, message: str, hint: str | None = None, key: str = ""
+    ) -> None:
+        file = source.file if source else "<spec>"
+        path = source.path if source else ""
+        if key:
+            path = f"{path}.{key}" if path else key
+        line = source.line if source else None
+        self.problems.append(Problem(file, path, message, hint, line))
+
+
+def _did_you_mean(value: str, options: Iterable[str]) -> str | None:
+    close = difflib.get_close_matches(value, list(options), n=1, cutoff=0.5)
+    return f"did you mean {close[0]!r}?" if close else None
+
+
+def _long(report: _Report, source: Source | None, what: str, name: str) -> None:
+    if names.too_long(name):
+        report.add(
+            source,
+            f"{what} name {name!r} is {len(name.encode())} bytes; Postgres cuts names at 63",
+            "choose a name of at most 63 bytes",
+        )
+
+
+def validate_schema(schema: Schema) -> list[Problem]:
+    """Every semantic problem in ``schema`` (empty when it is valid)."""
+    report = _Report()
+    enums = {e.name: e for e in schema.enums}
+    tables = {t.name: t for t in schema.tables}
+
+    for enum in schema.enums:
+        _long(report, enum.source, "enum", enum.name)
+        if enum.name.lower() in RESERVED_TYPE_NAMES:
+            report.add(
+                enum.source,
+                f"enum name {enum.name!r} is the name of a built-in type",
+                f"rename it, e.g. {enum.name.capitalize()}Kind",
+            )
+        if enum.name in tables:
+            report.add(
+                enum.source,
+                f"enum {enum.name!r} has the name of a table (a table is also a type)",
+                "rename the enum or the table",
+            )
+        for value in enum.values:
+            if len(value.encode()) > 63:
+                report.add(enum.source, f"enum value {value!r} is over 63 bytes", "shorten it")
+
+    relations: dict[str, Source | None] = {}
+
+    def relation(name: str, source: Source | None, what: str) -> None:
+        if name in relations:
+            first = relations[name]
+            where = f" (also at {first})" if first else ""
+            report.add(
+                source,
+                f"{what} name {name!r} is already used by another table or index{where}",
+                "table, index, primary-key and unique names share one namespace per schema; "
+                "set a different name",
+            )
+        else:
+            relations[name] = source
+
+    for table in schema.tables:
+        relation(table.name, table.source, "table")
+    for table in schema.tables:
+        _table(report, table, tables, enums, relation)
+    return report.problems
+
+
+def _table(
+    report: _Report,
+    table: Table,
+    tables: dict[str, Table],
+    enums: Mapping[str, Enum],
+    relation: _Relation,
+) -> None:
+    _long(report, table.source, "table", table.name)
+    columns = {c.name: c for c in table.columns}
+    if not table.columns:
+        report.add(table.source, "has no columns", "add at least one column")
+
+    def need(cols: Iterable[str], source: Source | None, what: str, key: str = "") -> bool:
+        ok = True
+        for col in cols:
+            if col not in columns:
+                ok = False
+                report.add(
+                    source,
+                    f"{what} names column {col!r}, which table {table.name!r} does not have",
+                    _did_you_mean(col, columns) or f"add column {col!r} or fix the name",
+                    key,
+                )
+        return ok
+
+    def no_dupes(cols: tuple[str, ...], source: Source | None, what: str) -> None:
+        if len(set(cols)) != len(cols):
+            report.add(source, f"{what} lists a column twice: {', '.join(cols)}", "list it once")
+
+    for column in table.columns:
+        _column(report, table, column, enums)
+
+    constraint_names: dict[str, Source | None] = {}
+
+    def constraint(name: str, source: Source | None) -> None:
+        _long(report, source, "constraint", name)
+        if name in constraint_names:
+            first = constraint_names[name]
+            report.add(
+                source,
+                f"constraint name {name!r} is used twice in table {table.name!r}"
+                + (f" (also at {first})" if first else ""),
+                'set name = "..." on one of them',
+            )
+        constraint_names[name] = source
+
+    if table.primary_key:
+        pk = table.primary_key
+        constraint(pk.name, pk.source)
+        relation(pk.name, pk.source, "primary key")
+        no_dupes(pk.columns, pk.source, "primary key")
+        if need(pk.columns, pk.source, "primary key", ""):
+            for col in pk.columns:
+                if columns[col].nullable:
+                    report.add(
+                        columns[col].source,
+                        f"column {col!r} is in the primary key but nullable",
+                        "remove nullable = true (primary key columns are NOT NULL)",
+                    )
+    for unique in table.uniques:
+        constraint(unique.name, unique.source)
+        relation(unique.name, unique.source, "unique constraint")
+        no_dupes(unique.columns, unique.source, "unique constraint")
+        need(unique.columns, unique.source, "unique constraint", "")
+        if unique.initially_deferred and not unique.deferrable:
+            report.add(
+                unique.source, "initially_deferred needs deferrable", "add deferrable = true"
+            )
+    for check in table.checks:
+        constraint(check.name, check.source)
+    for fk in table.foreign_keys:
+        constraint(fk.name, fk.source)
+        _foreign_key(report, table, fk, tables, need)
+    for index in table.indexes:
+        _long(report, index.source, "index", index.name)
+        relation(index.name, index.source, "index")
+        _index(report, table, index, need)
+    policy_names: set[str] = set()
+    for policy in table.policies:
+        _long(report, policy.source, "policy", policy.name)
+        if policy.name in policy_names:
+            report.add(policy.source, f"policy name {policy.name!r} is used twice", "rename one")
+        policy_names.add(policy.name)
+        if policy.command == "insert" and policy.using:
+            report.add(
+                policy.source, "an insert policy takes with_check, not using", "rename the key"
+            )
+        if policy.command in {"select", "delete"} and policy.with_check:
+            report.add(
+                policy.source,
+                f"a {policy.command} policy takes using, not with_check",
+                "rename the key",
+            )
+
+    if table.soft_delete and need([table.soft_delete], table.source, "soft_delete", "soft_delete"):
+        sd_col = columns[table.soft_delete]
+        if not sd_col.nullable:
+            report.add(
+                sd_col.source,
+                f"soft_delete column {sd_col.name!r} must be nullable (NULL marks an active row)",
+                "add nullable = true",
+            )
+    if table.owner:
+        need([table.owner], table.source, "owner", "owner")
+
+
+def _column(report: _Report, table: Table, column: Column, enums: Mapping[str, Enum]) -> None:
+    src = column.source
+    _long(report, src, "column", column.name)
+    ctype = column.type
+    if not ctype.is_builtin and ctype.name not in enums:
+        report.add(
+            src,
+            f"unknown type {ctype.spec_text()!r}",
+            _did_you_mean(ctype.name, [*enums, *BUILTIN_TYPES])
+            or f"declare [enums.{ctype.name}] or use a built-in type (docs/spec.md)",
+            "type",
+        )
+    _modifiers(report, src, ctype)
+    if column.identity:
+        if ctype.name not in INTEGER_TYPES or ctype.array:
+            report.add(
+                src,
+                f"identity on a {ctype.spec_text()} column; identity needs smallint, integer "
+                "or bigint",
+                "change the type to integer/bigint or use default_sql (e.g. gen_random_uuid())",
+                "identity",
+            )
+        if column.default is not None:
+            report.add(
+                src,
+                "a column cannot have both identity and a default",
+                "remove default/default_sql (the identity supplies the value)",
+            )
+        if column.generated is not None:
+            report.add(src, "a column cannot be both identity and generated", "keep one")
+        if column.nullable:
+            report.add(
+                src,
+                "an identity column is always NOT NULL",
+                "remove nullable = true",
+                "nullable",
+            )
+    if column.generated is not None and column.default is not None:
+        report.add(
+            src,
+            "a generated column cannot have a default",
+            "remove default/default_sql",
+        )
+    if column.maintained and (ctype.name not in MAINTAINABLE_TYPES or ctype.array):
+        report.add(
+            src,
+            f'maintained = "on_update" sets now(); a {ctype.spec_text()} column cannot hold it',
+            "use timestamp(3), timestamptz or date",
+            "maintained",
+        )
+    if column.maintained and column.generated is not None:
+        report.add(src, "a generated column cannot be maintained by a trigger", "keep one")
+    # enum defaults written as default_sql = "'X'" still have to name a value
+    enum = enums.get(ctype.name) if not ctype.is_builtin and not ctype.array else None
+    if enum is not None and column.default is not None:
+        value = string_constant(column.default)
+        values = enum.values
+        if value is not None and values and value not in values:
+            report.add(
+                src,
+                f"default {value!r} is not a value of enum {ctype.name} ({', '.join(values)})",
+                _did_you_mean(value, values) or "use one of the enum's values",
+                "default",
+            )
+
+
+def _modifiers(report: _Report, src: Source | None, ctype: ColumnType) -> None:
+    if not ctype.modifiers or ctype.name not in TYPE_MODIFIER_ARITY:
+        return
+    mods = ctype.modifiers
+    bad: str | None = None
+    if ctype.name in {"varchar", "char"} and not 1 <= mods[0] <= 10485760:
+        bad = "length must be between 1 and 10485760"
+    elif ctype.name == "numeric":
+        if not 1 <= mods[0] <= 1000:
+            bad = "precision must be between 1 and 1000"
+        elif len(mods) == 2 and mods[1] > mods[0]:
+            bad = "scale must not exceed precision"
+    elif ctype.name in {"time", "timetz", "timestamp", "timestamptz", "interval"} and mods[0] > 6:
+        bad = "precision must be between 0 and 6"
+    if bad:
+        report.add(src, f"type {ctype.spec_text()}: {bad}", "fix the modifier", "type")
+
+
+def _foreign_key(
+    report: _Report,
+    table: Table,
+    fk: ForeignKey,
+    tables: dict[str, Table],
+    need: _Need,
+) -> None:
+    src = fk.source
+    own_ok = need(fk.columns, src, "foreign key", "")
+    if fk.initially_deferred and not fk.deferrable:
+        report.add(src, "initially_deferred needs deferrable", "add deferrable = true")
+    target = tables.get(fk.ref_table)
+    if target is None:
+        report.add(
+            src,
+            f"foreign key references table {fk.ref_table!r}, which is not in the spec",
+            _did_you_mean(fk.ref_table, tables) or "declare the table or fix the name",
+        )
+        return
+    if len(fk.ref_columns) != len(fk.columns):
+        report.add(
+            src,
+            f"foreign key has {len(fk.columns)} column(s) but references "
+            f"{len(fk.ref_columns)} in {fk.ref_table!r}",
+            "list as many referenced columns as referencing ones",
+        )
+        return
+    target_cols = {c.name: c for c in target.columns}
+    missing = [c for c in fk.ref_columns if c not in target_cols]
+    for col in missing:
+        report.add(
+            src,
+            f"foreign key references column {col!r}, which table {fk.ref_table!r} does not have",
+            _did_you_mean(col, target_cols) or "fix the referenced column name",
+        )
+    if missing or not own_ok:
+        return
+    own = {c.name: c for c in table.columns}
+    for mine, theirs in zip(fk.columns, fk.ref_columns, strict=True):
+        a, b = own[mine].type, target_cols[theirs].type
+        if (a.name, a.array) != (b.name, b.array):
+            report.add(
+                src,
+                f"type mismatch: {table.name}.{mine} is {a.spec_text()} but "
+                f"{fk.ref_table}.{theirs} is {b.spec_text()}",
+                f"make {mine!r} type {b.spec_text()!r}",
+            )
+    if not _is_unique_target(target, set(fk.ref_columns)):
+        hint = "reference the primary key, or add a unique rule on these columns"
+        if target.soft_delete:
+            hint += (
+                f" (on soft-deleted {target.name!r} unique rules are partial; "
+                "set all_rows = true on the rule)"
+            )
+        report.add(
+            src,
+            f"foreign key target {fk.ref_table}({', '.join(fk.ref_columns)}) is not a primary "
+            "key or unique constraint",
+            hint,
+        )
+    for action, key in ((fk.on_delete, "on_delete"), (fk.on_update, "on_update")):
+        if action == "set null":
+            for col in fk.columns:
+                if not own[col].nullable:
+                    report.add(
+                        src,
+                        f'{key} = "set null" but column {col!r} is NOT NULL',
+                        "make the column nullable or choose another action",
+                    )
+
+
+def _is_unique_target(table: Table, cols: set[str]) -> bool:
+    if table.primary_key and set(table.primary_key.columns) == cols:
+        return True
+    if any(set(u.columns) == cols for u in table.uniques):
+        return True
+    return any(
+        i.unique
+        and i.where is None
+        and all(e.column is not None for e in i.elements)
+        and {e.column for e in i.elements} == cols
+        for i in table.indexes
+    )
+
+
+def _index(report: _Report, table: Table, index: Index, need: _Need) -> None:
+    src = index.source
+    need([e.column for e in index.elements if e.column], src, "index", "")
+    need(index.include, src, "index include", "")
+    if index.unique and index.method not in _UNIQUE_METHODS:
+        report.add(
+            src,
+            f"a {index.method} index cannot be unique",
+            'use method = "btree" for a unique index',
+        )
+    if index.include and index.method not in _INCLUDE_METHODS:
+        report.add(src, f"a {index.method} index takes no include", "use btree or gist")
+    if len(index.elements) > 1 and index.method not in _MULTICOLUMN_METHODS:
+        report.add(
+            src,
+            f"a {index.method} index takes one key only",
+            "use btree, or one index per column",
+        )
+    if index.method != "btree" and any(
+        e.descending or e.nulls_first is not None for e in index.elements
+    ):
+        report.add(src, f"a {index.method} index has no ordering", "remove order/nulls")
+    if index.nulls_not_distinct and not index.unique:
+        report.add(src, "nulls_not_distinct needs unique = true", "add unique = true")
