@@ -1,15 +1,14 @@
-"""DDL for introspection tests.
+"""A small stand-in renderer for the introspection tests.
 
-``render`` is the planner's ``pgwarden.render.sql.render_schema`` when it is
-available. Until then a small stand-in below renders the model (tests only; it
-is not part of pgwarden and is deliberately plain).
+The catalog tests exercise introspection alone, so they render their models
+with this plain renderer (tests only; not part of pgwarden). The whole-pipeline
+tests (property test, Basefly, CLI) use the planner's
+``pgwarden.render.sql.render_schema``.
 """
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable
-from typing import cast
 
 from psycopg import sql
 
@@ -20,17 +19,8 @@ from pgwarden.spec.types import type_sql
 Renderer = Callable[[Schema], str]
 
 
-def _planner_renderer() -> Renderer | None:
-    try:
-        module = importlib.import_module("pgwarden.render.sql")
-    except ImportError:
-        return None
-    return cast(Renderer, getattr(module, "render_schema", None))
-
-
 def render(schema: Schema) -> str:
-    real = _planner_renderer()
-    return real(schema) if real is not None else stand_in_render(schema)
+    return stand_in_render(schema)
 
 
 def _q(schema: Schema, name: str) -> sql.Composable:
