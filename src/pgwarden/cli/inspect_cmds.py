@@ -1,3 +1,144 @@
-"""Commands registered on the pgwarden group (filled in by its feature)."""
+"""``pgwarden inspect`` and ``pgwarden roundtrip``: read a live database back as a spec."""
 
 from __future__ import annotations
+
+import importlib
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, cast
+
+import click
+import psycopg
+from psycopg import sql
+
+from pgwarden.cli import Context, cli, pass_ctx
+from pgwarden.db import connect, mask_dsn, mask_secrets, with_dbname
+from pgwarden.errors import DatabaseError
+from pgwarden.introspect import (
+    Difference,
+    canonicalize,
+    format_diff,
+    inspect_schema,
+    schema_diff,
+)
+from pgwarden.introspect.canonical import Renderer
+from pgwarden.spec.model import Schema
+
+
+def _late(module: str, name: str) -> Callable[..., Any]:
+    # sibling stages (spec dump, renderer) are imported when a command runs
+    return cast(Callable[..., Any], getattr(importlib.import_module(module), name))
+
+
+@cli.command()
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Write the spec TOML to this file instead of standard output.",
+)
+@pass_ctx
+def inspect(ctx: Context, output: Path | None) -> None:
+    """Print the live schema (--pg-schema) as spec TOML.
+
+    Reads the catalogs with a fixed number of queries in one REPEATABLE READ
+    snapshot; see docs/introspection.md for what is and is not read.
+    """
+    url = ctx.url()
+    with connect(url) as conn:
+        row = conn.execute(
+            "SELECT 1 FROM pg_catalog.pg_namespace WHERE nspname = %s", (ctx.pg_schema,)
+        ).fetchone()
+        if row is None:
+            raise DatabaseError(
+                f"schema {ctx.pg_schema!r} does not exist in {mask_dsn(url)}\n"
+                "  fix: pass the namespace to read with --pg-schema"
+            )
+        schema = inspect_schema(conn, ctx.pg_schema)
+    text = str(_late("pgwarden.spec.dump", "dump_schema")(schema))
+    if output is None:
+        click.echo(text, nl=not text.endswith("\n"))
+    else:
+        output.write_text(text, encoding="utf-8")
+        click.echo(
+            f"wrote {output}: {len(schema.tables)} tables, {len(schema.enums)} enums", err=True
+        )
+
+
+@cli.command()
+@pass_ctx
+def roundtrip(ctx: Context) -> None:
+    """Create the spec in a scratch database, inspect it back and compare.
+
+    The scratch database lives on the server of --database-url (the embedded
+    server when none is given) and is dropped afterwards. Exit 1 with a
+    difference per object when the database does not match the spec.
+    """
+    spec: Schema = _late("pgwarden.spec.load", "load_schema")(ctx.schema_dir)
+    label = f"{ctx.schema_dir}/" if ctx.schema_dir.is_dir() else str(ctx.schema_dir)
+    diffs, actual = roundtrip_schema(spec, ctx.url())
+    if not diffs:
+        click.echo(
+            f"{label} matches the database: {len(actual.tables)} tables, {len(actual.enums)} enums"
+        )
+        return
+    click.echo(f"{label} does not match the database ({len(diffs)} differences):")
+    click.echo(format_diff(diffs))
+    raise click.exceptions.Exit(1)
+
+
+def roundtrip_schema(
+    spec: Schema, server_url: str, *, render: Renderer | None = None
+) -> tuple[list[Difference], Schema]:
+    """Create ``spec`` in a fresh scratch database, read it back, diff with the spec.
+
+    Returns the differences (canonicalized spec vs database) and the inspected
+    schema. ``render`` defaults to :func:`pgwarden.render.sql.render_schema`.
+    """
+    if render is None:
+        render = cast(Renderer, _late("pgwarden.render.sql", "render_schema"))
+    with _scratch_database(server_url) as url, connect(url) as conn:
+        ddl = str(render(spec))
+        try:
+            with conn.transaction():
+                conn.execute(
+                    sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(spec.name))
+                )
+                conn.execute(
+                    "SELECT set_config('search_path', quote_ident(%s), true)", (spec.name,)
+                )
+                conn.execute(ddl)  # rendered DDL: identifiers quoted by the renderer
+        except psycopg.Error as exc:
+            raise DatabaseError(
+                f"the rendered DDL failed: {mask_secrets(str(exc)).strip()}\n"
+                "  fix: correct the object named above in the spec (`pgwarden sql` shows the DDL)"
+            ) from None
+        actual = inspect_schema(conn, spec.name)
+        expected = canonicalize(spec, conn, render=render)
+    return schema_diff(expected, actual), actual
+
+
+@contextmanager
+def _scratch_database(server_url: str) -> Iterator[str]:
+    name = f"pgwarden_roundtrip_{uuid.uuid4().hex[:12]}"
+    with connect(server_url) as admin:
+        try:
+            admin.execute(
+                sql.SQL("CREATE DATABASE {} TEMPLATE template0").format(sql.Identifier(name))
+            )
+        except psycopg.Error as exc:
+            raise DatabaseError(
+                f"cannot create a scratch database on {mask_dsn(server_url)}: "
+                f"{mask_secrets(str(exc)).strip()}\n"
+                "  fix: use a role with CREATEDB, or the embedded server (no --database-url)"
+            ) from None
+    try:
+        yield with_dbname(server_url, name)
+    finally:
+        with connect(server_url) as admin:
+            admin.execute(
+                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+            )
