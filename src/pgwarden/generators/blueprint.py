@@ -1,0 +1,441 @@
+"""The Data Blueprint: a Markdown description of the schema, generated from the spec.
+
+It has the shape of the document Basefly's team wrote by hand (models with
+purpose, relations and delete rules; enums; an index table; a data-integrity
+checklist; an ER diagram), but every statement is derived: the checklist's
+ticks and crosses are the results of the real lint rules, so the document
+cannot claim "foreign keys to User" while the schema has none.
+
+Deterministic: same spec, same bytes (no dates, everything sorted), so
+``pgwarden docs --check`` can compare with the committed file.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import PurePath
+
+import jinja2
+
+from pgwarden.spec.model import Column, ForeignKey, Schema, Table
+
+#: The checklist: one line per integrity property, ticked when none of its lint
+#: rules reports a finding. Rule ids are those of ``pgwarden.checks``.
+CHECKLIST: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("Every table has a primary key", ("table-without-primary-key",)),
+    (
+        "Foreign keys enforce every relation",
+        ("implied-foreign-key", "schema-without-foreign-keys"),
+    ),
+    ("Every foreign key states its delete rule", ("fk-missing-on-delete",)),
+    ("Foreign keys are indexed", ("fk-missing-index",)),
+    ("Deletes never cascade into protected data", ("cascade-deletes-protected-data",)),
+    ("Soft delete uses a timestamp, not a boolean flag", ("boolean-soft-delete",)),
+    (
+        "Unique rules on soft-deleted tables cover active rows only",
+        ("soft-delete-unique-not-partial", "soft-delete-without-unique"),
+    ),
+    ("updatedAt is maintained by the database", ("updated-at-not-maintained",)),
+    ("Timestamps carry a time zone", ("timestamp-without-time-zone",)),
+    ("Secrets are not stored in plain text", ("plaintext-secret",)),
+    ("No duplicate or redundant indexes", ("duplicate-index", "redundant-index")),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Issue:
+    """One lint finding as the checklist shows it (rule, object, message)."""
+
+    rule: str
+    object: str
+    message: str
+    suppressed: str | None = None
+    """The reason given in the spec's ``ignore`` entry, when acknowledged."""
+
+
+FindingSource = Callable[[Schema], list[Issue]]
+
+
+def lint_issues(schema: Schema) -> list[Issue]:
+    """Run the schema rules of :mod:`pgwarden.checks` and apply the spec's suppressions."""
+    from pgwarden.checks.registry import all_rules
+
+    issues: list[Issue] = []
+    for rule in sorted(all_rules().values(), key=lambda r: r.id):
+        if rule.family != "schema" or not rule.default_enabled:
+            continue
+        for finding in rule.fn(schema):
+            obj = finding.location.object or schema.name
+            issues.append(
+                Issue(finding.rule, obj, finding.message, _suppression(schema, finding.rule, obj))
+            )
+    return issues
+
+
+def _suppression(schema: Schema, rule: str, obj: str) -> str | None:
+    table_name, _, sub = obj.partition(".")
+    table = schema.table(table_name)
+    if table is None:
+        return None
+    for s in table.ignore:
+        if s.rule == rule:
+            return s.reason
+    column = table.column(sub) if sub else None
+    if column is not None:
+        for s in column.ignore:
+            if s.rule == rule:
+                return s.reason
+    return None
+
+
+# --------------------------------------------------------------------------- view model
+
+
+@dataclass(frozen=True, slots=True)
+class ColumnRow:
+    name: str
+    type: str
+    nullable: bool
+    default: str
+    notes: str
+    comment: str
+
+
+@dataclass(frozen=True, slots=True)
+class Relation:
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class TableView:
+    name: str
+    comment: str | None
+    columns: tuple[ColumnRow, ...]
+    facts: tuple[tuple[str, str], ...]
+    """(label, Markdown text) bullets: primary key, relations, soft delete, ..."""
+
+
+@dataclass(frozen=True, slots=True)
+class EnumValue:
+    name: str
+    description: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class EnumView:
+    name: str
+    comment: str | None
+    values: tuple[EnumValue, ...]
+    used_by: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class IndexRow:
+    table: str
+    name: str
+    columns: str
+    kind: str
+    condition: str
+
+
+@dataclass(frozen=True, slots=True)
+class CheckItem:
+    ok: bool
+    text: str
+    rules: tuple[str, ...]
+    issues: tuple[Issue, ...]
+    acknowledged: tuple[Issue, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Blueprint:
+    title: str
+    sources: tuple[str, ...]
+    tables: tuple[TableView, ...]
+    enums: tuple[EnumView, ...]
+    indexes: tuple[IndexRow, ...]
+    checklist: tuple[CheckItem, ...]
+    mermaid: tuple[str, ...]
+    stats: dict[str, int] = field(default_factory=dict)
+
+
+def _code(text: str) -> str:
+    return f"`{text}`"
+
+
+def _cols(columns: Iterable[str | None]) -> str:
+    cols = [c or "(expr)" for c in columns]
+    return _code(cols[0]) if len(cols) == 1 else "[" + ", ".join(cols) + "]"
+
+
+def _action(fk: ForeignKey) -> str:
+    return f"ON DELETE {fk.on_delete.upper()}, ON UPDATE {fk.on_update.upper()}"
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def _column_row(table: Table, column: Column) -> ColumnRow:
+    notes: list[str] = []
+    pk = table.primary_key
+    if pk and column.name in pk.columns:
+        notes.append("PK")
+    for fk in table.foreign_keys:
+        if column.name in fk.columns:
+            notes.append(f"FK → {fk.ref_table}")
+    single_unique = any(u.columns == (column.name,) for u in table.uniques) or any(
+        i.unique and i.column_names == (column.name,) for i in table.indexes
+    )
+    if single_unique:
+        notes.append("unique")
+    if column.identity == "serial":
+        notes.append("serial")
+    elif column.identity:
+        notes.append(f"identity ({column.identity})")
+    if column.maintained == "on_update":
+        notes.append("set on UPDATE")
+    if column.generated:
+        notes.append(f"generated: `{column.generated}`")
+    if column.secret:
+        notes.append(column.secret)
+    if table.soft_delete == column.name:
+        notes.append("soft delete")
+    if table.owner == column.name:
+        notes.append("owner")
+    default = f"`{column.default}`" if column.default else ""
+    return ColumnRow(
+        column.name,
+        _cell(column.type.spec_text()),
+        column.nullable,
+        _cell(default),
+        ", ".join(notes),
+        _cell(column.comment or ""),
+    )
+
+
+def _table_view(schema: Schema, table: Table) -> TableView:
+    facts: list[tuple[str, str]] = []
+    if table.comment:
+        facts.append(("Purpose", _cell(table.comment)))
+    if table.primary_key:
+        facts.append(("Primary key", _cols(table.primary_key.columns)))
+    else:
+        facts.append(("Primary key", "none"))
+    for fk in sorted(table.foreign_keys, key=lambda f: f.name):
+        facts.append(
+            (
+                "Relation",
+                f"{_cols(fk.columns)} → `{fk.ref_table}`.{_cols(fk.ref_columns)} ({_action(fk)})",
+            )
+        )
+    for other in schema.tables:
+        for fk in other.foreign_keys:
+            if fk.ref_table == table.name:
+                facts.append(
+                    (
+                        "Referenced by",
+                        f"`{other.name}`.{_cols(fk.columns)} (ON DELETE {fk.on_delete.upper()})",
+                    )
+                )
+    if table.soft_delete:
+        facts.append(
+            (
+                "Soft delete",
+                f"`{table.soft_delete}` (NULL = active, non-NULL = deleted); unique rules "
+                "hold over active rows only",
+            )
+        )
+    for idx in sorted(table.indexes, key=lambda i: i.name):
+        if idx.unique and idx.where:
+            facts.append(
+                ("Partial unique", f"{_cols(idx.column_names)} where `{_cell(idx.where)}`")
+            )
+    if table.owner:
+        facts.append(("Owner", f"`{table.owner}` scopes every generated service call"))
+    if table.owner_table:
+        facts.append(("Principal", "deleted through the generated user-deletion service"))
+    if table.billing:
+        when = f" while `{_cell(table.billing.active_when)}`" if table.billing.active_when else ""
+        facts.append(("Billing", f"holds billing data; deletion refused{when}"))
+    if table.audit:
+        facts.append(("Audit", "changes are recorded in the audit log"))
+    if table.rls_enabled:
+        policies = ", ".join(f"`{p.name}`" for p in table.policies) or "no policies"
+        facts.append(("Row-level security", f"enabled ({policies})"))
+    maintained = [c.name for c in table.columns if c.maintained == "on_update"]
+    if maintained:
+        facts.append(
+            ("Maintained", ", ".join(f"`{c}`" for c in maintained) + " set to now() on UPDATE")
+        )
+    for chk in sorted(table.checks, key=lambda c: c.name):
+        facts.append(("Check", f"`{chk.name}`: `{_cell(chk.expression)}`"))
+    return TableView(
+        table.name,
+        table.comment,
+        tuple(_column_row(table, c) for c in table.columns),
+        tuple(facts),
+    )
+
+
+_VALUE_NOTE = re.compile(r"^(?:- )?(?P<value>[^:\s]+):\s*(?P<text>.+)$")
+
+
+def _enum_view(schema: Schema, name: str) -> EnumView:
+    enum = schema.enum(name)
+    assert enum is not None
+    notes: dict[str, str] = {}
+    head: list[str] = []
+    # "VALUE: description" lines of the comment describe the values (the
+    # Prisma importer writes /// docs of enum values this way)
+    for line in (enum.comment or "").splitlines():
+        m = _VALUE_NOTE.match(line.strip())
+        if m and m.group("value") in enum.values:
+            notes[m.group("value")] = m.group("text")
+        elif line.strip():
+            head.append(line.strip())
+    used = sorted(
+        f"{t.name}.{c.name}" for t in schema.tables for c in t.columns if c.type.name == enum.name
+    )
+    return EnumView(
+        enum.name,
+        " ".join(head) or None,
+        tuple(EnumValue(v, notes.get(v)) for v in enum.values),
+        tuple(used),
+    )
+
+
+def _index_rows(schema: Schema) -> list[IndexRow]:
+    rows: list[IndexRow] = []
+    for table in schema.tables:
+        for u in table.uniques:
+            rows.append(IndexRow(table.name, u.name, _cols(u.columns), "Unique", ""))
+        for i in table.indexes:
+            kind = "Unique" if i.unique else "Index"
+            if i.where:
+                kind = f"Partial {kind.lower()}"
+            if i.method != "btree":
+                kind += f" ({i.method})"
+            cols = _cols(e.column or e.expression for e in i.elements)
+            rows.append(
+                IndexRow(
+                    table.name, i.name, _cell(cols), kind, _cell(f"`{i.where}`" if i.where else "")
+                )
+            )
+    return sorted(rows, key=lambda r: (r.table, r.name))
+
+
+def _checklist(issues: Sequence[Issue]) -> list[CheckItem]:
+    items: list[CheckItem] = []
+    for text, rules in CHECKLIST:
+        mine = [i for i in issues if i.rule in rules]
+        open_ = tuple(sorted((i for i in mine if i.suppressed is None), key=_issue_key))
+        acked = tuple(sorted((i for i in mine if i.suppressed is not None), key=_issue_key))
+        items.append(CheckItem(not open_, text, rules, open_, acked))
+    return items
+
+
+def _issue_key(i: Issue) -> tuple[str, str, str]:
+    return (i.rule, i.object, i.message)
+
+
+_MERMAID_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_-]*$")
+
+
+def _mermaid_name(name: str) -> str:
+    return name if _MERMAID_NAME.match(name) else f'"{name}"'
+
+
+def _mermaid_type(column: Column) -> str:
+    text = column.type.name.replace(" ", "_")
+    return text + ("[]" if column.type.array else "")
+
+
+def _mermaid(schema: Schema) -> list[str]:
+    lines = ["erDiagram"]
+    for table in schema.tables:
+        fk_cols = {c for fk in table.foreign_keys for c in fk.columns}
+        pk_cols = set(table.primary_key.columns) if table.primary_key else set()
+        uk_cols = {u.columns[0] for u in table.uniques if len(u.columns) == 1} | {
+            i.elements[0].column or ""
+            for i in table.indexes
+            if i.unique and len(i.elements) == 1 and not i.where
+        }
+        lines.append(f"    {_mermaid_name(table.name)} {{")
+        for column in table.columns:
+            keys = [
+                k
+                for k, cols in (("PK", pk_cols), ("FK", fk_cols), ("UK", uk_cols))
+                if column.name in cols
+            ]
+            key_text = f" {', '.join(keys)}" if keys else ""
+            lines.append(f"        {_mermaid_type(column)} {column.name}{key_text}")
+        lines.append("    }")
+    for table in schema.tables:
+        for fk in sorted(table.foreign_keys, key=lambda f: f.name):
+            nullable = any(
+                (c := table.column(name)) is not None and c.nullable for name in fk.columns
+            )
+            unique = any(set(u.columns) == set(fk.columns) for u in table.uniques) or any(
+                i.unique and set(i.column_names) == set(fk.columns) and not i.where
+                for i in table.indexes
+            )
+            parent = "|o" if nullable else "||"
+            child = "o|" if unique else "o{"
+            label = f"{', '.join(fk.columns)} ({fk.on_delete})"
+            lines.append(
+                f"    {_mermaid_name(fk.ref_table)} {parent}--{child} "
+                f'{_mermaid_name(table.name)} : "{label}"'
+            )
+    return lines
+
+
+def _source_name(path: str) -> str:
+    # the spec directory and file name: the same wherever the repository lives
+    p = PurePath(path)
+    return PurePath(p.parent.name, p.name).as_posix() if p.parent.name else p.name
+
+
+def build_blueprint(
+    schema: Schema, findings: FindingSource | None = None, title: str = "Data Blueprint"
+) -> Blueprint:
+    """The document's content: a plain view model the template lays out."""
+    schema = schema.normalized()
+    issues = (findings or lint_issues)(schema)
+    fk_count = sum(len(t.foreign_keys) for t in schema.tables)
+    return Blueprint(
+        title,
+        tuple(_source_name(s) for s in schema.sources),
+        tuple(_table_view(schema, t) for t in schema.tables),
+        tuple(_enum_view(schema, e.name) for e in schema.enums),
+        tuple(_index_rows(schema)),
+        tuple(_checklist(issues)),
+        tuple(_mermaid(schema)),
+        {
+            "tables": len(schema.tables),
+            "enums": len(schema.enums),
+            "foreign_keys": fk_count,
+            "indexes": sum(len(t.indexes) + len(t.uniques) for t in schema.tables),
+        },
+    )
+
+
+_ENV = jinja2.Environment(
+    loader=jinja2.PackageLoader("pgwarden.generators", "templates"),
+    autoescape=False,  # Markdown, not HTML
+    keep_trailing_newline=True,
+    trim_blocks=True,
+    lstrip_blocks=True,
+    undefined=jinja2.StrictUndefined,
+)
+
+
+def render_blueprint(
+    schema: Schema, findings: FindingSource | None = None, title: str = "Data Blueprint"
+) -> str:
+    """The Markdown text of the blueprint (deterministic)."""
+    blueprint = build_blueprint(schema, findings, title)
+    text = _ENV.get_template("blueprint.md.j2").render(bp=blueprint)
+    return re.sub(r"\n{3,}", "\n\n", text).rstrip("\n") + "\n"
