@@ -1,3 +1,113 @@
-"""Commands registered on the pgwarden group (filled in by its feature)."""
+"""``pgwarden lint``: schema, migration and data-access checks.
+
+Exit 0 when no finding at error severity remains (after suppressions, severity
+overrides and the baseline), 1 when one does, 2 on bad input or usage.
+"""
 
 from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from pgwarden.checks.baseline import write_baseline as save_baseline
+from pgwarden.checks.config import find_pyproject, load_config
+from pgwarden.checks.engine import lint_paths
+from pgwarden.checks.registry import all_rules
+from pgwarden.checks.report import FORMATS, render
+from pgwarden.cli import Context, cli, pass_ctx
+from pgwarden.errors import PgwardenError
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(sorted(FORMATS)),
+    default="text",
+    show_default=True,
+    help="Output format.",
+)
+@click.option("--select", multiple=True, help="Run only these rules/families (repeatable).")
+@click.option("--ignore", multiple=True, help="Skip these rules/families (repeatable).")
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="pyproject.toml with [tool.pgwarden.lint] (default: nearest one upwards).",
+)
+@click.option(
+    "--baseline",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="Report only findings not in this baseline file.",
+)
+@click.option(
+    "--write-baseline",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="Record the current findings as the baseline and exit 0.",
+)
+@click.option("--list-rules", is_flag=True, help="List the rules and exit.")
+@pass_ctx
+def lint(
+    ctx: Context,
+    paths: tuple[Path, ...],
+    fmt: str,
+    select: tuple[str, ...],
+    ignore: tuple[str, ...],
+    config_path: Path | None,
+    baseline: Path | None,
+    write_baseline: Path | None,
+    list_rules: bool,
+) -> None:
+    """Lint the spec, migrations and Python data access (default: configured paths)."""
+    if list_rules:
+        for r in sorted(all_rules().values(), key=lambda r: (r.family, r.id)):
+            opt = "" if r.default_enabled else " (opt-in)"
+            click.echo(f"{r.id:36} {r.family:9} {r.severity:7} {r.summary}{opt}")
+        return
+    if config_path is not None and not config_path.is_file():
+        raise PgwardenError(f"{config_path}: no such config file\n  fix: pass a pyproject.toml")
+    config = load_config(config_path or find_pyproject(Path.cwd()))
+    known = set(all_rules()) | {"schema", "migration", "access", "meta", "ALL"}
+    for name in (*select, *ignore):
+        if name not in known:
+            raise PgwardenError(f"unknown rule {name!r}\n  fix: see `pgwarden lint --list-rules`")
+    config = config.merged(select=select or None, ignore=(*config.ignore, *ignore) or None)
+    if not paths:
+        defaults = [
+            config.schema or ctx.schema_dir,
+            config.migrations or Path("migrations"),
+            *config.source,
+        ]
+        paths = tuple(p for p in defaults if p.exists())
+        if not paths:
+            raise PgwardenError(
+                "nothing to lint: no schema/ or migrations/ here and no paths given\n"
+                "  fix: pass PATHS or set [tool.pgwarden.lint] paths"
+            )
+    if write_baseline is not None:
+        result = lint_paths(paths, config)
+        save_baseline(write_baseline, result.findings)
+        click.echo(f"wrote {len(result.findings)} finding(s) to {write_baseline}", err=True)
+        return
+    result = lint_paths(paths, config, baseline or config.baseline)
+    out = render(result.findings, fmt)
+    if out:
+        click.echo(out, nl=False)
+    if fmt == "text":
+        extra = []
+        if result.suppressed:
+            extra.append(f"{result.suppressed} suppressed")
+        if result.baselined:
+            extra.append(f"{result.baselined} in baseline")
+        tail = f" ({', '.join(extra)})" if extra else ""
+        click.echo(
+            f"{len(result.findings)} finding(s), {result.errors} at error severity{tail}",
+            err=True,
+        )
+    if result.exit_code:
+        raise click.exceptions.Exit(result.exit_code)

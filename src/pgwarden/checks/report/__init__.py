@@ -1,0 +1,22 @@
+"""Render lint findings: ``text``, ``json``, ``sarif`` (code scanning), ``gcc`` (editors)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from pgwarden.checks.registry import Finding
+from pgwarden.checks.report import gcc, json_report, sarif, text
+
+FORMATS: dict[str, Callable[[list[Finding]], str]] = {
+    "text": text.render,
+    "json": json_report.render,
+    "sarif": sarif.render,
+    "gcc": gcc.render,
+}
+
+
+def render(findings: list[Finding], fmt: str) -> str:
+    return FORMATS[fmt](findings)
+
+
+__all__ = ["FORMATS", "render"]
