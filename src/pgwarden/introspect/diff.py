@@ -26,6 +26,8 @@ class Difference:
     actual: object
 
     def render(self, expected_label: str = "spec", actual_label: str = "database") -> str:
+        if self.field == "exists":
+            return f"{self.path}: only in the {expected_label if self.expected else actual_label}"
         return (
             f"{self.path}: {self.field}: {expected_label} {_show(self.expected)} "
             f"vs {actual_label} {_show(self.actual)}"
@@ -35,16 +37,13 @@ class Difference:
         return self.render()
 
 
-_MISSING = "<missing>"
-
-
 def _show(value: object) -> str:
     if value is None:
         return "NULL"
     if isinstance(value, ColumnType):
         return value.spec_text()
     if isinstance(value, str):
-        return value if value == _MISSING else repr(value)
+        return repr(value)
     if isinstance(value, tuple):
         return "[" + ", ".join(_show(v) for v in value) + "]"
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
@@ -96,12 +95,12 @@ def _named(
         path = f"{prefix}{label} {name}"
         other = rmap.get(name)
         if other is None:
-            out.append(Difference(path, "exists", "yes", _MISSING))
+            out.append(Difference(path, "exists", True, False))
         else:
             _object(out, path, obj, other, skip_name=True)
     for name in rmap:
         if name not in lmap:
-            out.append(Difference(f"{prefix}{label} {name}", "exists", _MISSING, "yes"))
+            out.append(Difference(f"{prefix}{label} {name}", "exists", False, True))
     lorder = [o.name for o in left if o.name in rmap]
     rorder = [o.name for o in right if o.name in lmap]
     if attr == "columns" and lorder != rorder:
