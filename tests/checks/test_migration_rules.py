@@ -1,0 +1,182 @@
+"""Every migration rule: unsafe SQL that triggers it, and the safe form that does not."""
+
+from __future__ import annotations
+
+import pytest
+
+from pgwarden.checks.config import LintConfig
+from pgwarden.checks.engine import finish, lint_sql
+from pgwarden.checks.registry import Finding, all_rules
+
+# rule id -> (unsafe SQL, safe SQL). Tables not created in the snippet already exist.
+CASES: dict[str, tuple[str, str]] = {
+    "create-index-non-concurrently": (
+        "CREATE INDEX orders_user_idx ON orders (user_id);",
+        "CREATE INDEX CONCURRENTLY orders_user_idx ON orders (user_id);",
+    ),
+    "drop-index-non-concurrently": (
+        "DROP INDEX orders_user_idx;",
+        "DROP INDEX CONCURRENTLY orders_user_idx;",
+    ),
+    "concurrently-in-transaction": (
+        "BEGIN;\nCREATE INDEX CONCURRENTLY i ON orders (user_id);\nCOMMIT;",
+        "-- pgwarden:step atomic=false\nCREATE INDEX CONCURRENTLY i ON orders (user_id);",
+    ),
+    "constraint-without-not-valid": (
+        "ALTER TABLE orders ADD CONSTRAINT orders_user_fk FOREIGN KEY (user_id) "
+        "REFERENCES users (id);",
+        "ALTER TABLE orders ADD CONSTRAINT orders_user_fk FOREIGN KEY (user_id) "
+        "REFERENCES users (id) NOT VALID;\n"
+        "ALTER TABLE orders VALIDATE CONSTRAINT orders_user_fk;",
+    ),
+    "unique-constraint-under-lock": (
+        "ALTER TABLE users ADD CONSTRAINT users_email_key UNIQUE (email);",
+        "CREATE UNIQUE INDEX CONCURRENTLY users_email_key ON users (email);\n"
+        "ALTER TABLE users ADD CONSTRAINT users_email_key UNIQUE USING INDEX users_email_key;",
+    ),
+    "set-not-null": (
+        "ALTER TABLE users ALTER COLUMN email SET NOT NULL;",
+        "ALTER TABLE users ADD CONSTRAINT email_nn CHECK (email IS NOT NULL) NOT VALID;\n"
+        "ALTER TABLE users VALIDATE CONSTRAINT email_nn;\n"
+        "ALTER TABLE users ALTER COLUMN email SET NOT NULL;",
+    ),
+    "add-column-not-null-without-default": (
+        "ALTER TABLE users ADD COLUMN plan text NOT NULL;",
+        "ALTER TABLE users ADD COLUMN plan text NOT NULL DEFAULT 'FREE';",
+    ),
+    "volatile-default": (
+        "ALTER TABLE users ADD COLUMN token uuid DEFAULT gen_random_uuid();",
+        "ALTER TABLE users ADD COLUMN created_at timestamptz DEFAULT now();",
+    ),
+    "column-type-change": (
+        "ALTER TABLE users ALTER COLUMN id TYPE bigint;",
+        "CREATE TABLE t (id int);\nALTER TABLE t ALTER COLUMN id TYPE bigint;",
+    ),
+    "drop-column": (
+        "ALTER TABLE users DROP COLUMN legacy;",
+        "CREATE TABLE t (a int, legacy int);\nALTER TABLE t DROP COLUMN legacy;",
+    ),
+    "drop-table": (
+        "DROP TABLE users;",
+        "CREATE TABLE scratch (a int);\nDROP TABLE scratch;",
+    ),
+    "drop-schema": ("DROP SCHEMA legacy CASCADE;", "CREATE SCHEMA app;"),
+    "drop-database": ("DROP DATABASE app;", "CREATE SCHEMA app;"),
+    "rename-column": (
+        "ALTER TABLE users RENAME COLUMN email TO mail;",
+        "CREATE TABLE t (email text);\nALTER TABLE t RENAME COLUMN email TO mail;",
+    ),
+    "rename-table": (
+        "ALTER TABLE users RENAME TO accounts;",
+        "CREATE TABLE t (a int);\nALTER TABLE t RENAME TO t2;",
+    ),
+    "enum-value-removed": (
+        "CREATE TYPE plan AS ENUM ('FREE', 'PRO', 'BUSINESS');\n"
+        "ALTER TYPE plan RENAME TO plan_old;\n"
+        "CREATE TYPE plan AS ENUM ('FREE', 'BUSINESS');",
+        "CREATE TYPE plan AS ENUM ('FREE', 'PRO');\nALTER TYPE plan ADD VALUE 'BUSINESS';",
+    ),
+    "vacuum-full-or-cluster": ("VACUUM FULL users;", "VACUUM (ANALYZE) users;"),
+    "missing-lock-timeout": (
+        "ALTER TABLE users ADD COLUMN bio text;",
+        "SET lock_timeout = '5s';\nALTER TABLE users ADD COLUMN bio text;",
+    ),
+    "unparsable-statement": ("SELEC 1;", "SELECT 1;"),
+}
+
+ALL = LintConfig(select=("ALL",))
+
+
+def findings(sql: str, rule_id: str) -> list[Finding]:
+    return [f for f in lint_sql([("m.sql", sql)], ALL).findings if f.rule == rule_id]
+
+
+def test_every_migration_rule_has_cases() -> None:
+    assert {i for i, r in all_rules().items() if r.family == "migration"} == set(CASES)
+
+
+@pytest.mark.parametrize("rule_id", sorted(CASES))
+def test_err(rule_id: str) -> None:
+    found = findings(CASES[rule_id][0], rule_id)
+    assert found, f"{rule_id} did not fire"
+    assert all(f.location.file == "m.sql" and f.location.line and f.fix for f in found)
+
+
+@pytest.mark.parametrize("rule_id", sorted(CASES))
+def test_ok(rule_id: str) -> None:
+    assert findings(CASES[rule_id][1], rule_id) == []
+
+
+def test_enum_reorder_is_reported() -> None:
+    sql = (
+        "CREATE TYPE plan AS ENUM ('FREE', 'PRO');\nDROP TYPE plan;\n"
+        "CREATE TYPE plan AS ENUM ('PRO', 'FREE');"
+    )
+    (f,) = findings(sql, "enum-value-removed")
+    assert "reorders" in f.message
+
+
+def test_table_created_in_the_same_file_is_exempt_until_written() -> None:
+    sql = (
+        "CREATE TABLE t (id bigint, email text);\n"
+        "CREATE INDEX t_email_idx ON t (email);\n"
+        "INSERT INTO t VALUES (1, 'a');\n"
+        "CREATE INDEX t_id_idx ON t (id);\n"
+    )
+    found = findings(sql, "create-index-non-concurrently")
+    assert [f.location.line for f in found] == [4]
+
+
+def test_history_replay_makes_a_table_existing() -> None:
+    history = [("0001.sql", "CREATE TABLE t (id bigint);")]
+    out = lint_sql([("0002.sql", "CREATE INDEX i ON t (id);")], ALL, history=history)
+    assert [f.rule for f in out.findings if f.rule != "missing-lock-timeout"] == [
+        "create-index-non-concurrently"
+    ]
+    # The same statement in the file that created the table is fine.
+    same = lint_sql([("0001.sql", "CREATE TABLE t (id bigint);\nCREATE INDEX i ON t (id);")], ALL)
+    assert same.findings == []
+
+
+def test_unparsable_statement_does_not_hide_the_rest() -> None:
+    sql = "SELECT 1;\nALTER TABEL users ADD x int;\nALTER TABLE users DROP COLUMN y;\n"
+    out = lint_sql([("m.sql", sql)], ALL)
+    got = {(f.rule, f.location.line) for f in out.findings}
+    assert ("unparsable-statement", 2) in got
+    assert ("drop-column", 3) in got
+
+
+def test_volatile_user_function_from_replay() -> None:
+    sql = (
+        "CREATE FUNCTION new_code() RETURNS text LANGUAGE sql AS $$ SELECT random()::text $$;\n"
+        "ALTER TABLE users ADD COLUMN code text DEFAULT new_code();\n"
+        "CREATE FUNCTION fixed() RETURNS text IMMUTABLE LANGUAGE sql AS $$ SELECT 'x' $$;\n"
+        "ALTER TABLE users ADD COLUMN code2 text DEFAULT fixed();\n"
+    )
+    assert [f.location.line for f in findings(sql, "volatile-default")] == [2]
+
+
+def test_lock_timeout_reported_once_per_file_and_set_config_counts() -> None:
+    sql = "ALTER TABLE a ADD COLUMN x int;\nALTER TABLE b ADD COLUMN y int;\n"
+    assert len(findings(sql, "missing-lock-timeout")) == 1
+    ok = "SELECT set_config('lock_timeout', '5s', false);\nALTER TABLE a ADD COLUMN x int;"
+    assert findings(ok, "missing-lock-timeout") == []
+
+
+def test_sql_suppression_needs_reason_and_unused_is_reported() -> None:
+    sql = (
+        "SET lock_timeout = '5s';\n"
+        "-- pgwarden: ignore[drop-column] replaced by deletedAt, backfilled in 0003\n"
+        'ALTER TABLE k DROP COLUMN "delete";\n'
+        "ALTER TABLE k DROP COLUMN old; -- pgwarden: ignore[drop-column]\n"
+        "-- pgwarden: ignore[rename-table] nothing here renames\n"
+        "SELECT 1;\n"
+    )
+    result = finish(lint_sql([("m.sql", sql)], ALL), ALL)
+    got = sorted((f.rule, f.location.line) for f in result.findings)
+    assert got == [
+        ("drop-column", 4),
+        ("invalid-suppression", 4),
+        ("unused-suppression", 5),
+    ]
+    assert result.suppressed == 1
