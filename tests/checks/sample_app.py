@@ -1,4 +1,3 @@
-# ruff: noqa: E501
 """A small application module for the static N+1 rule.
 
 Lines marked ``# N+1`` must be reported; every other database call is a decoy
