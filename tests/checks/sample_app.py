@@ -9,14 +9,13 @@ from __future__ import annotations
 from typing import Any
 
 Conn = Any
+CLUSTER_NAME = 'SELECT name FROM "K8sClusterConfig" WHERE "authUserId" = %s'
 
 
 def cluster_names(conn: Conn, user_ids: list[str]) -> list[str]:
     names = []
     for uid in user_ids:
-        row = conn.execute(
-            'SELECT name FROM "K8sClusterConfig" WHERE "authUserId" = %s', (uid,)
-        ).fetchone()  # N+1
+        row = conn.execute(CLUSTER_NAME, (uid,)).fetchone()  # N+1
         names.append(row[0])
     return names
 
