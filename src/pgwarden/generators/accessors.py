@@ -1,0 +1,961 @@
+"""The view model the templates render: every Python name, type and SQL text,
+decided here so the Jinja templates only loop and print.
+
+SQL is finished at generation time: identifiers are quoted by
+``psycopg.sql.Identifier`` and types by :func:`pgwarden.spec.types.type_sql`,
+then ``%`` is doubled because psycopg reads ``%`` as a placeholder in any query
+executed with parameters (and generated code always passes parameters). Every
+value is a ``%s`` parameter with an explicit cast, so ``= ANY(%s::"Status"[])``
+works for enums and no value ever becomes SQL text.
+
+The services come from spec annotations only: ``soft_delete``/``owner`` on a
+table give a soft-delete service; ``owner_table`` gives the deletion service
+for that principal, derived from the foreign-key graph (see docs/user-deletion.md).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, replace
+
+from psycopg import sql
+
+from pgwarden.errors import PgwardenError
+from pgwarden.generators import naming
+from pgwarden.generators.layout import call, py_str
+from pgwarden.spec.model import Column, ColumnType, ForeignKey, Index, Schema, Table
+from pgwarden.spec.types import type_sql
+
+
+class GenerateError(PgwardenError):
+    """The spec cannot be turned into a Python package (names collide, shape unsupported)."""
+
+
+# --------------------------------------------------------------------------- SQL text
+
+
+def ident(name: str) -> str:
+    """A quoted identifier, safe inside a parameterised psycopg query."""
+    return sql.Identifier(name).as_string(None).replace("%", "%%")
+
+
+def qualified(schema: str, table: str) -> str:
+    return f"{ident(schema)}.{ident(table)}"
+
+
+def sql_type(column_type: ColumnType, *, array: bool | None = None) -> str:
+    """The cast target for a parameter. Modifiers are dropped: ``::varchar(5)``
+    would silently truncate a value the column itself would reject."""
+    base = replace(column_type, modifiers=(), array=False)
+    text = "bpchar" if base.name == "char" else type_sql(base).as_string(None)
+    is_array = column_type.array if array is None else array
+    return text.replace("%", "%%") + ("[]" if is_array else "")
+
+
+def expr(text: str) -> str:
+    """Spec-authored SQL (a billing predicate): trusted like a CHECK, but ``%`` doubled."""
+    return text.replace("%", "%%")
+
+
+# --------------------------------------------------------------------------- Python types
+
+_PY_TYPES: dict[str, str] = {
+    "text": "str",
+    "varchar": "str",
+    "char": "str",
+    "citext": "str",
+    "smallint": "int",
+    "integer": "int",
+    "bigint": "int",
+    "numeric": "_decimal.Decimal",
+    "real": "float",
+    "double precision": "float",
+    "boolean": "bool",
+    "uuid": "_uuid.UUID",
+    "date": "_dt.date",
+    "time": "_dt.time",
+    "timetz": "_dt.time",
+    "timestamp": "_dt.datetime",
+    "timestamptz": "_dt.datetime",
+    "interval": "_dt.timedelta",
+    "json": "JsonValue",
+    "jsonb": "JsonValue",
+    "bytea": "bytes",
+    "inet": "_ip.IPv4Interface | _ip.IPv6Interface",
+    "cidr": "_ip.IPv4Network | _ip.IPv6Network",
+}
+
+
+@dataclass(frozen=True)
+class EnumView:
+    name: str
+    cls: str
+    members: tuple[tuple[str, str], ...]  # (member name, python literal of the value)
+    comment: str | None
+
+
+@dataclass(frozen=True)
+class ColumnView:
+    name: str
+    attr: str
+    py_type: str  # full annotation, with "| None"
+    base_type: str  # element annotation without None (keys of batch dicts)
+    nullable: bool
+    defaulted: bool  # NotRequired in the insert dict
+    writable: bool  # not a generated column
+    ident: str
+    select: str  # select-list entry
+    cast: str  # "%s::type"
+    array_cast: str  # "%s::type[]" for ANY()
+    decode: tuple[str, tuple[str, ...]] | None  # (callable, leading args) applied to the value
+    encoder: str  # name of a runtime encoder or "None"
+    enum_cls: str | None
+    column: Column
+
+    def decode_line(self, index: int, indent: int) -> str:
+        """The keyword argument that builds this field from row ``r``."""
+        if self.decode is None:
+            return f"{' ' * indent}{self.attr}=r[{index}],"
+        fn, lead = self.decode
+        return call(indent, f"{self.attr}={fn}", [*lead, f"r[{index}]"], ",")
+
+    def key_expr(self, index: int) -> str:
+        """The non-null key value from raw row ``_r`` (dict keys of batch lookups)."""
+        if self.enum_cls and not self.column.type.array:
+            return f"_enums.{self.enum_cls}(_r[{index}])"
+        return f"_r[{index}]"
+
+
+@dataclass(frozen=True)
+class KeyView:
+    """A unique key (or an index's leading column) with its lookup queries."""
+
+    suffix: str  # "stripe_customer_id" / "provider_and_provider_account_id"
+    columns: tuple[ColumnView, ...]
+    one: str  # SQL for a single key
+    many: str  # SQL for a batch of keys
+    soft_filter: bool  # the query takes a trailing include_deleted parameter
+
+    @property
+    def composite(self) -> bool:
+        return len(self.columns) > 1
+
+    @property
+    def key_type(self) -> str:
+        if self.composite:
+            return f"tuple[{', '.join(c.base_type for c in self.columns)}]"
+        return self.columns[0].base_type
+
+
+@dataclass(frozen=True)
+class RestoreKeyView:
+    index: str
+    columns: tuple[ColumnView, ...]
+    query: str  # the active row holding this key, params: key values + pk
+    nulls_distinct: bool
+
+
+@dataclass(frozen=True)
+class SoftDeleteView:
+    cls: str  # K8sClusterService
+    attr: str  # k8s_cluster_service
+    deleted_at: ColumnView
+    owner: ColumnView | None
+    status: ColumnView | None
+    status_value: str | None  # python literal of the enum value, e.g. Status.DELETED
+    find_all_active: str
+    find_active: str
+    find_deleted: str
+    soft_delete: str
+    lock_deleted: str
+    restore: str
+    purge_before: str
+    purge_age: str
+    restore_keys: tuple[RestoreKeyView, ...]
+
+
+@dataclass(frozen=True)
+class TableView:
+    name: str
+    cls: str
+    attr: str
+    const: str
+    qualified: str
+    columns: tuple[ColumnView, ...]
+    pk: tuple[ColumnView, ...]
+    select_list: str
+    get: str
+    get_many: str
+    page_first: str
+    page_after: str
+    delete: str
+    count: str
+    soft: ColumnView | None
+    uniques: tuple[KeyView, ...]
+    finders: tuple[KeyView, ...]
+    service: SoftDeleteView | None
+    comment: str | None
+    table: Table
+
+    @property
+    def key_where(self) -> str:
+        return _eq(self.pk)
+
+    @property
+    def pk_type(self) -> str:
+        if len(self.pk) == 1:
+            return self.pk[0].base_type
+        return f"tuple[{', '.join(c.base_type for c in self.pk)}]"
+
+    @property
+    def pk_args(self) -> str:
+        return ", ".join(c.attr for c in self.pk)
+
+    @property
+    def pk_params(self) -> str:
+        return ", ".join(f"{c.attr}: {c.base_type}" for c in self.pk)
+
+    @property
+    def writable(self) -> tuple[ColumnView, ...]:
+        return tuple(c for c in self.columns if c.writable)
+
+
+@dataclass(frozen=True)
+class DependentView:
+    """One table in the owner's dependency closure, with its statements."""
+
+    table: TableView
+    kind: str  # "soft" (kept, soft-deleted), "audit" (kept as is), "hard" (deleted)
+    field: str  # attribute in the summary
+    count_expr: str  # scalar subquery counting the owner's rows
+    active_expr: str | None  # scalar subquery counting active rows (soft tables)
+    billing_expr: str | None  # scalar subquery counting rows still billing
+    statement: str | None  # the soft-delete UPDATE or the DELETE
+
+
+@dataclass(frozen=True)
+class DeletionView:
+    cls: str
+    attr: str
+    owner: TableView
+    key: ColumnView
+    lock: str
+    dependents: tuple[DependentView, ...]
+    billing_check: str | None
+    billing_tables: tuple[str, ...]
+    summary: str
+    tombstone: str
+    delete_owner: str
+    mark_owner: str | None  # soft_delete_user: the owner's own soft-delete marker
+    anonymised: tuple[str, ...]
+    status_params: tuple[str, ...]  # python literals bound as %(status_N)s
+
+    @property
+    def steps(self) -> tuple[tuple[str, DependentView], ...]:
+        """Statements in execution order: soft deletes first, then deletes children-first."""
+        soft = [d for d in self.dependents if d.kind == "soft"]
+        hard = [d for d in self.dependents if d.kind == "hard"]
+        return tuple((f"STEP_{i}", d) for i, d in enumerate([*soft, *hard]))
+
+    @property
+    def soft_steps(self) -> tuple[tuple[str, DependentView], ...]:
+        return tuple(s for s in self.steps if s[1].kind == "soft")
+
+    @property
+    def key_param(self) -> str:
+        return f"{self.owner.attr}_{self.key.attr.rstrip('_')}"
+
+
+@dataclass(frozen=True)
+class PackageView:
+    package: str
+    header: str
+    schema: Schema
+    enums: tuple[EnumView, ...]
+    tables: tuple[TableView, ...]
+    deletion: DeletionView | None
+    services: tuple[SoftDeleteView, ...] = field(default=())
+
+    @property
+    def needs(self) -> frozenset[str]:
+        """Standard modules the models module imports."""
+        text = " ".join(c.py_type for t in self.tables for c in t.columns)
+        mods = {"_dt": "datetime", "_decimal": "decimal", "_ip": "ipaddress", "_uuid": "uuid"}
+        return frozenset(m for alias, m in mods.items() if f"{alias}." in text)
+
+    @property
+    def access_uses_enums(self) -> bool:
+        """Whether sync/aio need the enums module (enum keys, DELETED status values)."""
+        for t in self.tables:
+            keys = [*t.pk, *(c for k in (*t.uniques, *t.finders) for c in k.columns)]
+            if any(c.enum_cls for c in keys) or (t.service and t.service.status_value):
+                return True
+        return bool(self.deletion and self.deletion.status_params)
+
+    @property
+    def uses_json(self) -> bool:
+        return any("JsonValue" in c.py_type for t in self.tables for c in t.columns)
+
+
+# --------------------------------------------------------------------------- building
+
+
+class _Names:
+    """One namespace per scope; a second claim on a name is a generation error."""
+
+    def __init__(self, scope: str) -> None:
+        self.scope = scope
+        self.taken: dict[str, str] = {}
+
+    def claim(self, python: str, owner: str) -> str:
+        if python in self.taken and self.taken[python] != owner:
+            raise GenerateError(
+                f"{self.scope}: {self.taken[python]!r} and {owner!r} both become the Python "
+                f"name {python!r}\n  fix: rename one of them in the spec"
+            )
+        self.taken[python] = owner
+        return python
+
+
+def _enum_view(enum_name: str, values: Sequence[str], comment: str | None, cls: str) -> EnumView:
+    members = _Names(f"enum {enum_name}")
+    out = []
+    for value in values:
+        member = members.claim(naming.enum_member(value), value)
+        out.append((member, py_str(value)))
+    return EnumView(enum_name, cls, tuple(out), comment)
+
+
+def _column_view(schema: Schema, col: Column, attr: str, enums: dict[str, str]) -> ColumnView:
+    ct = col.type
+    enum_cls = None
+    if ct.is_builtin:
+        base = _PY_TYPES[ct.name]
+    elif ct.name in enums:
+        enum_cls = enums[ct.name]
+        base = f"_enums.{enum_cls}"
+    else:
+        raise GenerateError(
+            f"column {col.name!r}: unknown type {ct.spec_text()!r}\n"
+            "  fix: declare the enum in the spec or use a built-in type"
+        )
+    element = base
+    if ct.array:
+        base = f"list[{base}]"
+    py_type = f"{base} | None" if col.nullable else base
+    # enum arrays come back as text (psycopg knows no adapter for the enum), so cast
+    select = ident(col.name)
+    if enum_cls and ct.array:
+        select = f"{select}::text[]"
+    decode: tuple[str, tuple[str, ...]] | None = None
+    if enum_cls:
+        fn = f"_enums.{enum_cls}"
+        if ct.array:
+            decode = ("_opt_each" if col.nullable else "_each", (fn,))
+        elif col.nullable:
+            decode = ("_opt", (fn,))
+        else:
+            decode = (fn, ())
+    encoder = "None"
+    if ct.name in ("json", "jsonb"):
+        suffix = "_array" if ct.array else "_opt" if col.nullable else ""
+        encoder = f"_{ct.name}{suffix}"
+    defaulted = (
+        col.nullable
+        or col.default is not None
+        or col.identity is not None
+        or col.generated is not None
+    )
+    del schema
+    return ColumnView(
+        name=col.name,
+        attr=attr,
+        py_type=py_type,
+        base_type=element if not ct.array else base,
+        nullable=col.nullable,
+        defaulted=defaulted,
+        writable=col.generated is None and col.identity != "always",
+        ident=ident(col.name),
+        select=select,
+        cast=f"%s::{sql_type(ct)}",
+        array_cast=f"%s::{sql_type(ct, array=True)}",
+        decode=decode,
+        encoder=encoder,
+        enum_cls=enum_cls,
+        column=col,
+    )
+
+
+def _eq(cols: Sequence[ColumnView], qual: str = "") -> str:
+    return " AND ".join(f"{qual}{c.ident} = {c.cast}" for c in cols)
+
+
+def _in_many(cols: Sequence[ColumnView]) -> str:
+    if len(cols) == 1:
+        return f"{cols[0].ident} = ANY({cols[0].array_cast})"
+    names = ", ".join(c.ident for c in cols)
+    arrays = ", ".join(c.array_cast for c in cols)
+    return f"({names}) IN (SELECT * FROM unnest({arrays}))"
+
+
+def _is_active_predicate(where: str | None, column: str) -> bool:
+    if where is None:
+        return False
+    text = " ".join(where.replace("(", " ").replace(")", " ").split()).lower()
+    bare = column.lower()
+    quoted = ident(column).replace("%%", "%").lower()
+    return text in (f"{quoted} is null", f"{bare} is null")
+
+
+def _unique_keys(table: Table) -> list[tuple[str, tuple[str, ...], bool, bool]]:
+    """(name, columns, partial-over-active, nulls_not_distinct) for every unique rule."""
+    keys: list[tuple[str, tuple[str, ...], bool, bool]] = []
+    for u in table.uniques:
+        keys.append((u.name, u.columns, False, u.nulls_not_distinct))
+    for idx in table.indexes:
+        if not idx.unique or any(e.column is None for e in idx.elements):
+            continue
+        partial = idx.soft_delete_partial or (
+            table.soft_delete is not None and _is_active_predicate(idx.where, table.soft_delete)
+        )
+        if idx.where is not None and not partial:
+            continue  # a predicate we cannot reproduce: uniqueness only holds inside it
+        cols = tuple(e.column for e in idx.elements if e.column is not None)
+        keys.append((idx.name, cols, partial, idx.nulls_not_distinct))
+    return keys
+
+
+def _leading_columns(table: Table) -> list[str]:
+    """Leading column of every index (and unique rule) -- the columns worth a finder."""
+    out: list[str] = []
+    indexes: list[Index] = sorted(table.indexes, key=lambda i: i.name)
+    for idx in indexes:
+        first = idx.elements[0].column if idx.elements else None
+        if first is not None and first not in out:
+            out.append(first)
+    for u in table.uniques:
+        if len(u.columns) > 1 and u.columns[0] not in out:
+            out.append(u.columns[0])
+    return out
+
+
+def _table_view(
+    schema: Schema,
+    table: Table,
+    enums: dict[str, str],
+    classes: _Names,
+    services: dict[str, str],
+) -> TableView:
+    cls = classes.claim(naming.pascal(table.name), f"table {table.name}")
+    for suffix in ("Insert", "Patch", "Table", "Sql"):
+        classes.claim(cls + suffix, f"table {table.name}")
+    attrs = _Names(f"table {table.name!r}")
+    cols = tuple(
+        _column_view(schema, c, attrs.claim(naming.attr(c.name), c.name), enums)
+        for c in table.columns
+    )
+    by_name = {c.name: c for c in cols}
+    qual = qualified(schema.name, table.name)
+    select_list = ", ".join(c.select for c in cols)
+    pk = tuple(by_name[n] for n in table.primary_key.columns) if table.primary_key else ()
+    soft = by_name.get(table.soft_delete) if table.soft_delete else None
+    if table.soft_delete and soft is None:
+        raise GenerateError(
+            f"table {table.name!r}: soft_delete names column {table.soft_delete!r}, "
+            "which does not exist\n  fix: add the column or correct soft_delete"
+        )
+    filt = f" AND (%s OR {soft.ident} IS NULL)" if soft else ""
+    where_filt = f" WHERE (%s OR {soft.ident} IS NULL)" if soft else ""
+    order = ", ".join(c.ident for c in pk) if pk else ""
+    base = f"SELECT {select_list} FROM {qual}"
+    get = get_many = page_first = page_after = delete = ""
+    if pk:
+        get = f"{base} WHERE {_eq(pk)}{filt}"
+        get_many = f"{base} WHERE {_in_many(pk)}{filt}"
+        pk_tuple = ", ".join(c.ident for c in pk)
+        pk_casts = ", ".join(c.cast for c in pk)
+        page_first = f"{base}{where_filt} ORDER BY {order} LIMIT %s"
+        page_after = f"{base} WHERE ({pk_tuple}) > ({pk_casts}){filt} ORDER BY {order} LIMIT %s"
+        delete = f"DELETE FROM {qual} WHERE {_eq(pk)} RETURNING {select_list}"
+    count = f"SELECT count(*) FROM {qual}{where_filt}"
+    order_by = f" ORDER BY {order}" if order else ""
+
+    methods = _Names(f"table {table.name!r} accessors")
+    uniques: list[KeyView] = []
+    for _name, key_cols, partial, _nnd in _unique_keys(table):
+        if pk and tuple(c.name for c in pk) == key_cols:
+            continue
+        kcols = tuple(by_name[n] for n in key_cols)
+        if any(c.column.type.array for c in kcols):
+            continue
+        suffix = methods.claim("_and_".join(c.attr.rstrip("_") for c in kcols), _name)
+        active = f" AND {soft.ident} IS NULL" if partial and soft else ""
+        kf = "" if partial else filt
+        uniques.append(
+            KeyView(
+                suffix=suffix,
+                columns=kcols,
+                one=f"{base} WHERE {_eq(kcols)}{active}{kf}",
+                many=f"{base} WHERE {_in_many(kcols)}{active}{kf}{order_by}",
+                soft_filter=bool(kf),
+            )
+        )
+    finders: list[KeyView] = []
+    unique_single = {u.columns[0].name for u in uniques if not u.composite}
+    pk_single = pk[0].name if len(pk) == 1 else None
+    for name in _leading_columns(table):
+        col = by_name.get(name)
+        if col is None or name in unique_single or name == pk_single or col.column.type.array:
+            continue
+        if soft is not None and col is soft:
+            continue  # reads skip deleted rows, so a finder on the marker finds nothing
+        suffix = methods.claim(col.attr.rstrip("_"), f"index on {name}")
+        finders.append(
+            KeyView(
+                suffix=suffix,
+                columns=(col,),
+                one=f"{base} WHERE {_eq([col])}{filt}{order_by}",
+                many=f"{base} WHERE {_in_many([col])}{filt}{order_by}",
+                soft_filter=bool(soft),
+            )
+        )
+    view = TableView(
+        name=table.name,
+        cls=cls,
+        attr=naming.snake(table.name),
+        const=naming.constant(table.name),
+        qualified=qual,
+        columns=cols,
+        pk=pk,
+        select_list=select_list,
+        get=get,
+        get_many=get_many,
+        page_first=page_first,
+        page_after=page_after,
+        delete=delete,
+        count=count,
+        soft=soft,
+        uniques=tuple(uniques),
+        finders=tuple(finders),
+        service=None,
+        comment=table.comment,
+        table=table,
+    )
+    if soft is not None and pk:
+        service = _soft_delete_view(schema, view, enums, classes, services)
+        view = replace(view, service=service)
+    return view
+
+
+def _status_column(
+    schema: Schema, view: TableView, enums: dict[str, str]
+) -> tuple[ColumnView | None, str | None]:
+    for col in view.columns:
+        ct = col.column.type
+        if col.name.lower() != "status" or ct.array or col.enum_cls is None:
+            continue
+        enum = schema.enum(ct.name)
+        if enum is not None and "DELETED" in enum.values:
+            member = naming.enum_member("DELETED")
+            return col, f"_enums.{enums[ct.name]}.{member}"
+    return None, None
+
+
+def _soft_delete_view(
+    schema: Schema,
+    view: TableView,
+    enums: dict[str, str],
+    classes: _Names,
+    services: dict[str, str],
+) -> SoftDeleteView:
+    table = view.table
+    soft = view.soft
+    assert soft is not None
+    by_name = {c.name: c for c in view.columns}
+    owner = None
+    if table.owner:
+        owner = by_name.get(table.owner)
+        if owner is None:
+            raise GenerateError(
+                f"table {table.name!r}: owner names column {table.owner!r}, which does not "
+                "exist\n  fix: add the column or correct owner"
+            )
+    base_name = services.get(table.name, naming.snake(table.name))
+    cls = classes.claim(naming.pascal(base_name) + "Service", f"service of {table.name}")
+    status, status_value = _status_column(schema, view, enums)
+    qual = view.qualified
+    sel = view.select_list
+    pk_eq = _eq(view.pk)
+    own = f" AND {owner.ident} = {owner.cast}" if owner else ""
+    own_where = f" WHERE {owner.ident} = {owner.cast}" if owner else ""
+    own_and = " AND" if owner else " WHERE"
+    order = ", ".join(c.ident for c in view.pk)
+    set_status = f", {status.ident} = {status.cast}" if status else ""
+    restore_status = ""
+    if status is not None:
+        if status.column.default is not None:
+            restore_status = f", {status.ident} = DEFAULT"
+        elif status.nullable:
+            restore_status = f", {status.ident} = NULL"
+    restore_keys = []
+    for name, key_cols, partial, nnd in _unique_keys(table):
+        if not partial:
+            continue
+        kcols = tuple(by_name[n] for n in key_cols)
+        op = "IS NOT DISTINCT FROM" if nnd else "="
+        cond = " AND ".join(f"{c.ident} {op} {c.cast}" for c in kcols)
+        not_self = " AND ".join(f"{c.ident} = {c.cast}" for c in view.pk)
+        restore_keys.append(
+            RestoreKeyView(
+                index=name,
+                columns=kcols,
+                query=(
+                    f"SELECT {sel} FROM {qual} WHERE {soft.ident} IS NULL AND {cond}"
+                    f" AND NOT ({not_self}) LIMIT 1"
+                ),
+                nulls_distinct=not nnd,
+            )
+        )
+    return SoftDeleteView(
+        cls=cls,
+        attr=naming.snake(base_name) + "_service",
+        deleted_at=soft,
+        owner=owner,
+        status=status,
+        status_value=status_value,
+        find_all_active=(
+            f"SELECT {sel} FROM {qual}{own_where}{own_and} {soft.ident} IS NULL ORDER BY {order}"
+        ),
+        find_active=f"SELECT {sel} FROM {qual} WHERE {pk_eq}{own} AND {soft.ident} IS NULL",
+        find_deleted=(
+            f"SELECT {sel} FROM {qual}{own_where}{own_and} {soft.ident} IS NOT NULL"
+            f" ORDER BY {soft.ident} DESC, {order}"
+        ),
+        soft_delete=(
+            f"UPDATE {qual} SET {soft.ident} = now(){set_status} WHERE {pk_eq}{own}"
+            f" AND {soft.ident} IS NULL RETURNING {sel}"
+        ),
+        lock_deleted=(
+            f"SELECT {sel} FROM {qual} WHERE {pk_eq}{own} AND {soft.ident} IS NOT NULL FOR UPDATE"
+        ),
+        restore=(
+            f"UPDATE {qual} SET {soft.ident} = NULL{restore_status} WHERE {pk_eq}{own}"
+            f" RETURNING {sel}"
+        ),
+        purge_before=f"DELETE FROM {qual} WHERE {soft.ident} < {soft.cast}",
+        purge_age=f"DELETE FROM {qual} WHERE {soft.ident} < now() - %s::interval",
+        restore_keys=tuple(restore_keys),
+    )
+
+
+# --------------------------------------------------------------------------- user deletion
+
+
+def _referencing(schema: Schema, target: str) -> list[tuple[Table, ForeignKey]]:
+    return [
+        (t, fk)
+        for t in schema.tables
+        for fk in t.foreign_keys
+        if fk.ref_table == target and t.name != target
+    ]
+
+
+def _deletion_view(
+    schema: Schema, views: dict[str, TableView], classes: _Names
+) -> DeletionView | None:
+    owners = [t for t in schema.tables if t.owner_table]
+    if not owners:
+        return None
+    if len(owners) > 1:
+        names = ", ".join(t.name for t in owners)
+        raise GenerateError(
+            f"owner_table is set on {names}; the deletion service needs exactly one\n"
+            "  fix: keep owner_table on the principal table only"
+        )
+    owner = views[owners[0].name]
+    if len(owner.pk) != 1:
+        raise GenerateError(
+            f"table {owner.name!r}: owner_table needs a single-column primary key\n"
+            "  fix: give the table a one-column primary key"
+        )
+    key = owner.pk[0]
+    uid = key.cast.replace("%s", "%(uid)s")
+
+    # breadth-first over the FK graph: depth decides which edges scope a table
+    depth = {owner.name: 0}
+    frontier = [owner.name]
+    while frontier:
+        nxt: list[str] = []
+        for name in frontier:
+            for t, _fk in _referencing(schema, name):
+                if t.name not in depth:
+                    depth[t.name] = depth[name] + 1
+                    nxt.append(t.name)
+        frontier = sorted(nxt)
+    dependents = sorted((n for n in depth if n != owner.name), key=lambda n: (depth[n], n))
+
+    scope: dict[str, str] = {}
+
+    def col_ref(view: TableView, column: str) -> str:
+        return f"{view.qualified}.{ident(column)}"
+
+    for name in dependents:
+        view = views[name]
+        parts = []
+        for fk in sorted(view.table.foreign_keys, key=lambda f: f.name):
+            parent = fk.ref_table
+            if parent not in depth or depth[parent] >= depth[name]:
+                continue
+            pview = views[parent]
+            if parent == owner.name and fk.ref_columns == (key.name,):
+                parts.append(f"{col_ref(view, fk.columns[0])} = {uid}")
+                continue
+            left = ", ".join(col_ref(view, c) for c in fk.columns)
+            right = ", ".join(col_ref(pview, c) for c in fk.ref_columns)
+            where = scope[parent] if parent != owner.name else f"{col_ref(pview, key.name)} = {uid}"
+            parts.append(f"({left}) IN (SELECT {right} FROM {pview.qualified} WHERE {where})")
+        scope[name] = parts[0] if len(parts) == 1 else "(" + " OR ".join(parts) + ")"
+
+    # children first: a table is deleted before every table it references
+    order: list[str] = []
+    visiting: set[str] = set()
+
+    def visit(name: str) -> None:
+        if name in order:
+            return
+        if name in visiting:
+            raise GenerateError(
+                f"table {name!r}: a foreign-key cycle among the tables that depend on "
+                f"{owner.name!r}; the deletion service cannot order it\n"
+                "  fix: break the cycle or make one side ON DELETE SET NULL"
+            )
+        visiting.add(name)
+        for t, _fk in sorted(_referencing(schema, name), key=lambda p: (p[0].name, p[1].name)):
+            if t.name in depth and t.name != name:
+                visit(t.name)
+        visiting.discard(name)
+        order.append(name)
+
+    for name in dependents:
+        visit(name)
+
+    fields = _Names(f"summary of {owner.name!r}")
+    deps: list[DependentView] = []
+    billing_parts: list[str] = []
+    billing_tables: list[str] = []
+    status_params: list[str] = []
+    for name in order:
+        view = views[name]
+        table = view.table
+        where = scope[name]
+        count_expr = f"(SELECT count(*) FROM {view.qualified} WHERE {where})"
+        active_expr = None
+        billing_expr = None
+        if view.soft is not None:
+            active_expr = (
+                f"(SELECT count(*) FROM {view.qualified} WHERE {where}"
+                f" AND {view.soft.ident} IS NULL)"
+            )
+        if table.billing is not None and table.billing.active_when:
+            billing_expr = (
+                f"(SELECT count(*) FROM {view.qualified} WHERE {where}"
+                f" AND ({expr(table.billing.active_when)}))"
+            )
+            # lock the billing rows so a webhook cannot start a subscription mid-delete
+            billing_parts.append(
+                f"(SELECT count(*) FROM (SELECT ({expr(table.billing.active_when)}) AS active"
+                f" FROM {view.qualified} WHERE {where} FOR UPDATE) AS b WHERE b.active)"
+            )
+            billing_tables.append(name)
+        if view.soft is not None:
+            kind = "soft"
+            status, status_value = _status_column(schema, view, _enum_classes(views))
+            set_status = ""
+            if status is not None and status_value is not None:
+                param = f"status_{len(status_params)}"
+                status_params.append(status_value)
+                set_status = f", {status.ident} = %({param})s::{sql_type(status.column.type)}"
+            statement = (
+                f"UPDATE {view.qualified} SET {view.soft.ident} = now(){set_status}"
+                f" WHERE {where} AND {view.soft.ident} IS NULL"
+            )
+        elif table.audit:
+            kind, statement = "audit", None
+        else:
+            kind = "hard"
+            guards = []
+            for t, fk in sorted(_referencing(schema, name), key=lambda p: (p[0].name, p[1].name)):
+                if t.name not in depth:
+                    continue
+                rview = views[t.name]
+                cond = " AND ".join(
+                    f"{col_ref(rview, c)} = {col_ref(view, r)}"
+                    for c, r in zip(fk.columns, fk.ref_columns, strict=True)
+                )
+                guards.append(f" AND NOT EXISTS (SELECT 1 FROM {rview.qualified} WHERE {cond})")
+            statement = f"DELETE FROM {view.qualified} WHERE {where}{''.join(guards)}"
+        deps.append(
+            DependentView(
+                table=view,
+                kind=kind,
+                field=fields.claim(view.attr, name),
+                count_expr=count_expr,
+                active_expr=active_expr,
+                billing_expr=billing_expr,
+                statement=statement,
+            )
+        )
+        if active_expr is not None:
+            fields.claim(f"{view.attr}_active", name)
+        if billing_expr is not None:
+            fields.claim(f"{view.attr}_billing", name)
+
+    # retained rows (soft/audit tables, and rows they pin) reference the owner directly
+    direct = [(t, fk) for t, fk in _referencing(schema, owner.name) if t.name in depth]
+    refs = []
+    for t, fk in sorted(direct, key=lambda p: (p[0].name, p[1].name)):
+        rview = views[t.name]
+        cond = " AND ".join(
+            f"{col_ref(rview, c)} = {col_ref(owner, r)}"
+            for c, r in zip(fk.columns, fk.ref_columns, strict=True)
+        )
+        refs.append(f"EXISTS (SELECT 1 FROM {rview.qualified} WHERE {cond})")
+    still_referenced = " OR ".join(refs) if refs else "false"
+    anonymise: list[str] = []
+    anonymised: list[str] = []
+    referenced_keys = {
+        c
+        for t in schema.tables
+        for fk in t.foreign_keys
+        if fk.ref_table == owner.name
+        for c in fk.ref_columns
+    }
+    pk_names = {c.name for c in owner.pk}
+    for col in owner.columns:
+        c = col.column
+        if (
+            col.name in pk_names
+            or col.name in referenced_keys
+            or col is owner.soft
+            or c.generated is not None
+            or c.identity is not None
+        ):
+            continue
+        if c.nullable:
+            anonymise.append(f"{col.ident} = NULL")
+            anonymised.append(col.name)
+        elif c.type.name in ("text", "varchar", "citext") and not c.type.array:
+            # NOT NULL text may be unique (an email): a per-user placeholder keeps it unique
+            value = f"'deleted:' || {col_ref(owner, key.name)}::text"
+            if c.type.name == "varchar" and c.type.modifiers:
+                value = f"left({value}, {int(c.type.modifiers[0])})"
+            anonymise.append(f"{col.ident} = {value}")
+            anonymised.append(col.name)
+    if owner.soft is not None:
+        anonymise.append(f"{owner.soft.ident} = coalesce({owner.soft.ident}, now())")
+    if not anonymise:
+        anonymise.append(f"{key.ident} = {key.ident}")
+    owner_where = f"{col_ref(owner, key.name)} = {uid}"
+    tombstone = (
+        f"UPDATE {owner.qualified} SET {', '.join(anonymise)}"
+        f" WHERE {owner_where} AND ({still_referenced})"
+    )
+    delete_owner = f"DELETE FROM {owner.qualified} WHERE {owner_where} AND NOT ({still_referenced})"
+    mark_owner = None
+    if owner.soft is not None:
+        mark_owner = (
+            f"UPDATE {owner.qualified} SET {owner.soft.ident} = now()"
+            f" WHERE {owner_where} AND {owner.soft.ident} IS NULL"
+        )
+    summary_cols = [f"EXISTS (SELECT 1 FROM {owner.qualified} WHERE {owner_where})"]
+    for d in deps:
+        summary_cols.append(d.count_expr)
+        if d.active_expr:
+            summary_cols.append(d.active_expr)
+        if d.billing_expr:
+            summary_cols.append(d.billing_expr)
+    billing_check = None
+    if billing_parts:
+        billing_check = "SELECT " + ", ".join(billing_parts)
+    base = owner.attr
+    cls = classes.claim(owner.cls + "DeletionService", "deletion service")
+    classes.claim(owner.cls + "Summary", "deletion summary")
+    classes.claim(owner.cls + "DeletionResult", "deletion result")
+    classes.claim(owner.cls + "DeletionSql", "deletion SQL")
+    return DeletionView(
+        cls=cls,
+        attr=f"{base}_deletion_service",
+        owner=owner,
+        key=key,
+        lock=f"SELECT {key.ident} FROM {owner.qualified} WHERE {owner_where} FOR UPDATE",
+        dependents=tuple(deps),
+        billing_check=billing_check,
+        billing_tables=tuple(billing_tables),
+        summary="SELECT " + ", ".join(summary_cols),
+        tombstone=tombstone,
+        delete_owner=delete_owner,
+        mark_owner=mark_owner,
+        anonymised=tuple(anonymised),
+        status_params=tuple(status_params),
+    )
+
+
+def _enum_classes(views: dict[str, TableView]) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for view in views.values():
+        for c in view.columns:
+            if c.enum_cls:
+                out[c.column.type.name] = c.enum_cls
+    return out
+
+
+def build(
+    schema: Schema,
+    package: str,
+    sources: Iterable[str] = (),
+    services: dict[str, str] | None = None,
+) -> PackageView:
+    """The whole package's view model (deterministic: everything is sorted by name)."""
+    schema = schema.normalized()
+    if not package.isidentifier():
+        raise GenerateError(
+            f"package name {package!r} is not a Python identifier\n"
+            "  fix: set [tool.pgwarden.generate] package or --package to e.g. basefly_db"
+        )
+    classes = _Names("generated classes")
+    fixed_names = ("Database", "AsyncDatabase", "JsonValue", "DataAccessError", "Col")
+    for fixed in (*fixed_names, "NotFound", "RestoreConflict", "OutstandingBilling"):
+        classes.claim(fixed, "pgwarden")
+    enum_views = []
+    enums: dict[str, str] = {}
+    for e in schema.enums:
+        cls = classes.claim(naming.pascal(e.name), f"enum {e.name}")
+        enums[e.name] = cls
+        enum_views.append(_enum_view(e.name, e.values, e.comment, cls))
+    views: dict[str, TableView] = {}
+    attrs = _Names("table attributes")
+    for t in schema.tables:
+        view = _table_view(schema, t, enums, classes, services or {})
+        attrs.claim(view.attr, t.name)
+        attrs.claim(view.const, t.name)
+        if view.service is not None:
+            attrs.claim(view.service.attr, f"service of {t.name}")
+        views[t.name] = view
+    deletion = _deletion_view(schema, views, classes)
+    if deletion is not None:
+        attrs.claim(deletion.attr, "deletion service")
+    files = sorted({"".join(ch if ch.isprintable() else "?" for ch in f) for f in sources})
+    files = files or ["<spec>"]
+    header = f"generated by pgwarden from {', '.join(files)} — do not edit"
+    if len(header) > 96:
+        header = f"generated by pgwarden from {len(files)} spec files — do not edit"
+    tables = tuple(views[t.name] for t in schema.tables)
+    return PackageView(
+        package=package,
+        header=header,
+        schema=schema,
+        enums=tuple(enum_views),
+        tables=tables,
+        deletion=deletion,
+        services=tuple(t.service for t in tables if t.service is not None),
+    )
