@@ -1,0 +1,494 @@
+"""The runner: apply and revert migrations without ever half-recording one.
+
+Per migration, consecutive atomic steps run in one transaction together with
+the history rows that record them; a non-atomic step (``CREATE INDEX
+CONCURRENTLY``) runs alone and is recorded right after it succeeds. A crash
+therefore leaves either nothing or a ``running`` row whose recorded steps are
+exactly the ones that committed; the next ``apply`` resumes after them, and a
+concurrent index build the crash interrupted (an INVALID index) is dropped and
+rebuilt. The row becomes ``applied`` only in the transaction of the last step.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, LiteralString
+
+import psycopg
+from pglast import parse_sql
+from psycopg import sql
+
+from pgwarden.apply import history
+from pgwarden.apply.files import FileStep, Migration, Preflight, Script
+from pgwarden.apply.lock import migration_lock
+from pgwarden.apply.preflight import Finding, PreflightError, missing_object, run_check
+from pgwarden.db import connect, mask_secrets
+from pgwarden.errors import PgwardenError, RefusedError
+from pgwarden.spec.model import Schema
+
+#: Test hook: SIGKILL this process right after the N-th boundary (a statement
+#: executed or a transaction committed) of a run. Used by the crash-safety tests.
+CRASH_ENV = "PGWARDEN_TEST_CRASH_AFTER"
+
+
+class ApplyError(PgwardenError):
+    """A migration statement failed; committed progress is recorded for a resume."""
+
+    exit_code = 1
+
+
+@dataclass(frozen=True, slots=True)
+class MigrationState:
+    version: int
+    name: str
+    state: str
+    """pending, applied, baseline, running, reverting, changed, missing."""
+    steps_done: int
+    steps_total: int
+    applied_at: datetime | None = None
+    applied_by: str | None = None
+    duration_ms: int | None = None
+
+    def line(self) -> str:
+        text = f"{self.name:<40} {self.state}"
+        if self.state in ("running", "reverting"):
+            text += f" ({self.steps_done}/{self.steps_total} steps done; rerun to resume)"
+        if self.applied_at is not None and self.state in ("applied", "baseline", "changed"):
+            text += f"  {self.applied_at:%Y-%m-%d %H:%M:%S%z} by {self.applied_by}"
+            if self.duration_ms is not None:
+                text += f" in {self.duration_ms} ms"
+        return text
+
+
+def _q(text: str) -> LiteralString:
+    # migration SQL is the reviewed file's text: it is the query, not a value
+    return text
+
+
+class Runner:
+    """Apply / revert / report the migrations of one directory against one database."""
+
+    def __init__(
+        self,
+        url: str,
+        migrations: Sequence[Migration],
+        echo: Callable[[str], None] | None = None,
+        *,
+        schema: str = "public",
+    ) -> None:
+        self.url = url
+        self.schema = schema
+        self.migrations = tuple(migrations)
+        self.by_version = {m.version: m for m in self.migrations}
+        self.echo = echo or (lambda _msg: None)
+        self._boundaries = 0
+        self._crash_after = int(os.environ.get(CRASH_ENV, "0") or 0)
+
+    # ------------------------------------------------------------------ plumbing
+
+    def _boundary(self) -> None:
+        self._boundaries += 1
+        if self._crash_after and self._boundaries >= self._crash_after:
+            os.kill(os.getpid(), signal.SIGKILL)
+
+    def _waiting(self) -> None:
+        self.echo("waiting for another pgwarden applier to finish (advisory lock)")
+
+    def _connect(self) -> psycopg.Connection[Any]:
+        conn = connect(self.url)
+        # rendered SQL is unqualified: the governed namespace comes from search_path
+        path = [self.schema] if self.schema == "public" else [self.schema, "public"]
+        conn.execute(
+            sql.SQL("SET search_path TO {}").format(sql.SQL(", ").join(map(sql.Identifier, path)))
+        )
+        return conn
+
+    def _ensure_namespace(self, conn: psycopg.Connection[Any]) -> None:
+        if self.schema == "public":
+            return
+        conn.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(self.schema)))
+
+    def _check_history(self, rows: dict[int, history.HistoryRow]) -> None:
+        problems: list[str] = []
+        for version, row in sorted(rows.items()):
+            mig = self.by_version.get(version)
+            if mig is None:
+                problems.append(
+                    f"{row.name} is {row.status} in this database but missing from the "
+                    "migrations directory (restore it from version control)"
+                )
+            elif mig.name != row.name:
+                problems.append(
+                    f"{mig.path}: the database has {row.name} at number {version:04d} "
+                    "(renamed or replaced after it was applied)"
+                )
+            elif mig.checksum != row.checksum:
+                problems.append(
+                    f"{mig.path}: changed after it was applied to this database "
+                    f"(checksum {mig.checksum[:12]}, applied {row.checksum[:12]}); revert the "
+                    "edit and put the change in a new migration"
+                )
+        if problems:
+            raise RefusedError("refused:\n  " + "\n  ".join(problems))
+
+    # ------------------------------------------------------------------ status
+
+    def status(self) -> list[MigrationState]:
+        with self._connect() as conn:
+            rows = history.read(conn)
+            states: list[MigrationState] = []
+            for mig in self.migrations:
+                row = rows.get(mig.version)
+                total = len(mig.up.steps)
+                if row is None:
+                    states.append(MigrationState(mig.version, mig.name, "pending", 0, total))
+                    continue
+                state = row.status
+                if row.name != mig.name or row.checksum != mig.checksum:
+                    state = "changed"
+                done = 0
+                if row.status in ("running", "reverting"):
+                    direction: history.Direction = "up" if row.status == "running" else "down"
+                    done = len(history.steps_done(conn, mig.version, direction))
+                    if direction == "down" and mig.down is not None:
+                        total = len(mig.down.steps)
+                states.append(
+                    MigrationState(
+                        mig.version,
+                        mig.name,
+                        state,
+                        done,
+                        total,
+                        row.finished_at,
+                        f"{row.applied_by} ({row.os_user}@{row.client_host})",
+                        row.duration_ms,
+                    )
+                )
+            for version, extra in sorted(rows.items()):
+                if version not in self.by_version:
+                    states.append(MigrationState(version, extra.name, "missing", 0, 0))
+            return sorted(states, key=lambda s: s.version)
+
+    # ------------------------------------------------------------------ apply
+
+    def apply(self, to: int | None = None) -> list[Migration]:
+        """Apply pending migrations (up to ``to``); resumes a half-applied one first."""
+        if to is not None and to not in self.by_version:
+            raise PgwardenError(f"--to {to}: no migration numbered {to:04d}")
+        with self._connect() as conn, migration_lock(conn, self._waiting):
+            history.ensure_tables(conn)
+            self._ensure_namespace(conn)
+            rows = history.read(conn)
+            self._check_history(rows)
+            for row in rows.values():
+                if row.status == "reverting":
+                    raise RefusedError(
+                        f"{row.name} is half-reverted\n"
+                        "  fix: run `pgwarden migrate down` to finish reverting it first"
+                    )
+            done_max = max(rows, default=0)
+            pending = [
+                m
+                for m in self.migrations
+                if (m.version not in rows or rows[m.version].status == "running")
+                and (to is None or m.version <= to)
+            ]
+            late = [m for m in pending if m.version not in rows and m.version < done_max]
+            if late:
+                raise RefusedError(
+                    f"{late[0].path}: numbered {late[0].version:04d} but this database is already "
+                    f"at {done_max:04d} (a migration merged in out of order)\n"
+                    "  fix: renumber it after the applied ones (regenerate it with "
+                    "`pgwarden migrate new`)"
+                )
+            applied: list[Migration] = []
+            for mig in pending:
+                self._run(conn, mig, "up", mig.up, started=mig.version in rows)
+                applied.append(mig)
+                self.echo(f"applied {mig.name}")
+            return applied
+
+    def down(self, to: int | None = None) -> list[Migration]:
+        """Revert the latest applied migration, or every one above ``to``."""
+        with self._connect() as conn, migration_lock(conn, self._waiting):
+            history.ensure_tables(conn)
+            rows = history.read(conn)
+            self._check_history(rows)
+            running = [r for r in rows.values() if r.status == "running"]
+            if running:
+                raise RefusedError(
+                    f"{running[0].name} is half-applied\n"
+                    "  fix: run `pgwarden migrate apply` to finish it, then revert"
+                )
+            versions = sorted(rows, reverse=True)
+            if to is not None:
+                targets = [v for v in versions if v > to]
+            else:
+                reverting = [v for v in versions if rows[v].status == "reverting"]
+                targets = reverting[:1] or versions[:1]
+            for v in targets:
+                if self.by_version[v].down is None:
+                    raise RefusedError(
+                        f"{self.by_version[v].path}: has no down.sql, so it cannot be reverted\n"
+                        "  fix: write down.sql by hand, review it, run `pgwarden migrate hash`"
+                    )
+            reverted: list[Migration] = []
+            for v in targets:
+                mig = self.by_version[v]
+                assert mig.down is not None
+                self._run(conn, mig, "down", mig.down, started=rows[v].status == "reverting")
+                reverted.append(mig)
+                self.echo(f"reverted {mig.name}")
+            return reverted
+
+    # ------------------------------------------------------------------ baseline
+
+    def baseline(self, to: int | None = None) -> list[Migration]:
+        """Record migrations 1..``to`` as applied after checking the database matches."""
+        if not self.migrations:
+            raise PgwardenError("no migrations to baseline\n  fix: `pgwarden migrate new NAME`")
+        target = self.by_version.get(to) if to is not None else self.migrations[-1]
+        if target is None:
+            raise PgwardenError(f"--to {to}: no migration numbered {to:04d}")
+        if target.snapshot is None:
+            raise RefusedError(
+                f"{target.path}: has no snapshot.toml, so there is nothing to check the "
+                "database against\n  fix: baseline at a migration written by `pgwarden migrate new`"
+            )
+        from pgwarden.spec.load import load_schema_text
+
+        expected = load_schema_text(target.snapshot, str(target.path / "snapshot.toml"))
+        with self._connect() as conn, migration_lock(conn, self._waiting):
+            history.ensure_tables(conn)
+            rows = history.read(conn)
+            if rows:
+                raise RefusedError(
+                    f"this database already has migration history (latest "
+                    f"{rows[max(rows)].name})\n  fix: baseline only a database pgwarden has never "
+                    "migrated; use `pgwarden migrate apply` here"
+                )
+            drift = database_drift(conn, expected)
+            if drift:
+                raise RefusedError(
+                    f"the database does not match {target.name}'s snapshot, refusing to "
+                    "baseline:\n  " + "\n  ".join(drift) + "\n  fix: bring the database to "
+                    "that state first, or baseline at the migration it does match (--to N)"
+                )
+            marked = [m for m in self.migrations if m.version <= target.version]
+            with conn.transaction():
+                for mig in marked:
+                    history.baseline(conn, mig.version, mig.name, mig.checksum)
+            for mig in marked:
+                self.echo(f"baseline {mig.name}")
+            return marked
+
+    # ------------------------------------------------------------------ one migration
+
+    def _run(
+        self,
+        conn: psycopg.Connection[Any],
+        mig: Migration,
+        direction: history.Direction,
+        script: Script,
+        *,
+        started: bool,
+    ) -> None:
+        status: history.Status = "running" if direction == "up" else "reverting"
+        done = history.steps_done(conn, mig.version, direction) if started else set()
+        first = len(done)
+        if done != set(range(first)):
+            raise RefusedError(
+                f"{mig.name}: recorded steps {sorted(done)} are not a prefix of the migration\n"
+                "  fix: inspect pgwarden.migration_steps; the history was edited by hand"
+            )
+        steps = script.steps
+        if first:
+            self.echo(f"resuming {mig.name} {direction} at step {first + 1}/{len(steps)}")
+
+        # Preflight every check of the remaining steps before any change; a check on
+        # an object this migration creates waits until just before its step.
+        deferred: list[Preflight] = []
+        findings: list[Finding] = []
+        for check in script.preflights:
+            if check.before_step < first:
+                continue
+            try:
+                finding = run_check(conn, check)
+            except psycopg.Error as exc:
+                if missing_object(exc):
+                    deferred.append(check)
+                    continue
+                raise self._failed(mig, check.query, exc, changed=started) from None
+            if finding.count:
+                findings.append(finding)
+        if findings:
+            raise PreflightError(mig.name, findings, changed=bool(first))
+
+        finish = history.finish_up if direction == "up" else history.finish_down
+        if not steps:  # an empty script still moves the history
+            with conn.transaction():
+                history.start(conn, mig.version, mig.name, mig.checksum, status)
+                finish(conn, mig.version)
+            self._boundary()
+            return
+        for group in _groups(steps, first):
+            for check in deferred:
+                if check.before_step in group:
+                    try:
+                        finding = run_check(conn, check)
+                    except psycopg.Error as exc:
+                        raise self._failed(mig, check.query, exc, changed=started) from None
+                    if finding.count:
+                        raise PreflightError(mig.name, [finding], changed=started)
+            last = group[-1] == len(steps) - 1
+            if steps[group[0]].atomic:
+                try:
+                    with conn.transaction():
+                        history.start(conn, mig.version, mig.name, mig.checksum, status)
+                        for index in group:
+                            for stmt in steps[index].statements:
+                                self._execute(conn, stmt)
+                            history.record_step(
+                                conn,
+                                mig.version,
+                                direction,
+                                index,
+                                steps[index].description,
+                                True,
+                            )
+                        if last:
+                            finish(conn, mig.version)
+                except psycopg.Error as exc:
+                    raise self._failed(mig, _current_stmt(exc), exc, changed=started) from None
+                self._boundary()
+            else:
+                (index,) = group
+                if not started:
+                    with conn.transaction():
+                        history.start(conn, mig.version, mig.name, mig.checksum, status)
+                    self._boundary()
+                started = True
+                for stmt in steps[index].statements:
+                    self._execute_outside(conn, mig, stmt)
+                with conn.transaction():
+                    history.record_step(
+                        conn, mig.version, direction, index, steps[index].description, False
+                    )
+                    if last:
+                        finish(conn, mig.version)
+                self._boundary()
+            started = True
+
+    def _execute(self, conn: psycopg.Connection[Any], stmt: str) -> None:
+        try:
+            conn.execute(_q(stmt))
+        except psycopg.Error as exc:
+            exc.add_note(stmt)
+            raise
+        self._boundary()
+
+    def _execute_outside(self, conn: psycopg.Connection[Any], mig: Migration, stmt: str) -> None:
+        """Run a non-transactional statement, repairing what a crash may have left."""
+        action = _resume_action(conn, stmt)
+        if action == "skip":
+            self.echo(f"  already done: {_short(stmt)}")
+            return
+        if isinstance(action, sql.Composed):
+            self.echo(f"  dropping the INVALID index a failed build left: {_short(stmt)}")
+            conn.execute(action)
+        try:
+            conn.execute(_q(stmt))
+        except psycopg.Error as exc:
+            raise self._failed(mig, stmt, exc, changed=True) from None
+        self._boundary()
+
+    def _failed(
+        self, mig: Migration, stmt: str, exc: psycopg.Error, *, changed: bool
+    ) -> ApplyError:
+        state = (
+            "the steps recorded before it are committed; fix the cause and rerun to resume"
+            if changed
+            else "its transaction was rolled back; nothing of it is recorded"
+        )
+        message = mask_secrets(str(exc)).strip()
+        return ApplyError(
+            f"{mig.path}: statement failed ({state}):\n    {_short(stmt, 300)}\n  {message}"
+        )
+
+
+def _current_stmt(exc: psycopg.Error) -> str:
+    notes = getattr(exc, "__notes__", None)
+    return str(notes[-1]) if notes else "(history update)"
+
+
+def _short(stmt: str, limit: int = 100) -> str:
+    text = " ".join(stmt.split())
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _groups(steps: Sequence[FileStep], first: int) -> list[list[int]]:
+    """Remaining steps in runs: consecutive atomic steps together, others alone."""
+    groups: list[list[int]] = []
+    for index in range(first, len(steps)):
+        if steps[index].atomic and groups and steps[groups[-1][-1]].atomic:
+            groups[-1].append(index)
+        else:
+            groups.append([index])
+    return groups
+
+
+def _resume_action(conn: psycopg.Connection[Any], stmt: str) -> str | sql.Composed:
+    """``run``, ``skip`` (already done) or a DROP to run first (an INVALID index)."""
+    try:
+        node: Any = parse_sql(stmt)[0].stmt
+    except Exception:  # parse errors were reported when the file was read
+        return "run"
+    kind = type(node).__name__
+    if kind == "IndexStmt" and node.concurrent and node.idxname:
+        schema = node.relation.schemaname
+        state = _index_state(conn, schema, node.idxname)
+        if state is None:
+            return "run"
+        if state:
+            return "skip"
+        return sql.SQL("DROP INDEX CONCURRENTLY IF EXISTS {}").format(
+            _qualified(conn, schema, node.idxname)
+        )
+    if kind == "DropStmt" and node.concurrent and len(node.objects) == 1:
+        parts = [s.sval for s in node.objects[0]]
+        schema, name = (parts[0], parts[1]) if len(parts) == 2 else (None, parts[-1])
+        if _index_state(conn, schema, name) is None:
+            return "skip"
+    return "run"
+
+
+def _index_state(conn: psycopg.Connection[Any], schema: str | None, name: str) -> bool | None:
+    """None: no such index; else whether it is valid."""
+    row = conn.execute(
+        "SELECT i.indisvalid FROM pg_catalog.pg_index i"
+        " JOIN pg_catalog.pg_class c ON c.oid = i.indexrelid"
+        " JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace"
+        " WHERE c.relname = %s AND n.nspname = coalesce(%s, current_schema())",
+        (name, schema),
+    ).fetchone()
+    return None if row is None else bool(row[0])
+
+
+def _qualified(conn: psycopg.Connection[Any], schema: str | None, name: str) -> sql.Identifier:
+    if schema is None:
+        row = conn.execute("SELECT current_schema()").fetchone()
+        schema = str(row[0]) if row else "public"
+    return sql.Identifier(schema, name)
+
+
+def database_drift(conn: psycopg.Connection[Any], expected: Schema) -> list[str]:
+    """How the live namespace ``expected.name`` differs from ``expected`` (empty: none)."""
+    from pgwarden.introspect import canonicalize, inspect_schema, schema_diff
+
+    actual = inspect_schema(conn, expected.name)
+    canonical = canonicalize(expected, conn)
+    return [d.render() for d in schema_diff(canonical, actual)]

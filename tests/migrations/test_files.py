@@ -1,0 +1,109 @@
+"""The migration directory format: markers, hand-written scripts, pgwarden.sum."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from pgwarden.apply import files
+from pgwarden.apply.files import FileStep, Preflight, format_script, parse_script
+from pgwarden.errors import PgwardenError, RefusedError
+from tests.migrations.helpers import write_migration
+
+STEPS = (
+    FileStep('ALTER TABLE "t" ADD COLUMN "c" integer;', True, "add column t.c"),
+    FileStep('UPDATE "t" SET "c" = 1 WHERE "x" = \'%a;b\';', True, "backfill t.c"),
+    FileStep(
+        'SET lock_timeout = \'2s\';\nCREATE INDEX CONCURRENTLY "t_c_idx" ON "t" ("c");',
+        False,
+        "create index t_c_idx",
+    ),
+    FileStep(
+        "CREATE FUNCTION f() RETURNS trigger LANGUAGE plpgsql AS $$\n"
+        "BEGIN NEW.x := now(); RETURN NEW; END;\n$$;",
+        True,
+        'a "quoted" description',
+    ),
+)
+
+
+def test_script_round_trip_keeps_steps_atomicity_and_preflights() -> None:
+    check = Preflight(
+        "t", "rows without a parent", 'SELECT "id" FROM "t" WHERE "p" IS NULL', "DELETE ...;", 2
+    )
+    text = format_script(STEPS, [check], header="migration 0001_x (up)")
+    parsed = parse_script(text, "up.sql")
+    assert [(s.atomic, s.description) for s in parsed.steps] == [
+        (s.atomic, s.description) for s in STEPS
+    ]
+    assert [s.statements for s in parsed.steps] == [s.statements for s in STEPS]
+    assert parsed.steps[2].statements[-1].startswith("CREATE INDEX CONCURRENTLY")
+    assert parsed.preflights == (check,)
+    assert format_script(parsed.steps, parsed.preflights, header="migration 0001_x (up)") == text
+
+
+def test_hand_written_script_without_markers() -> None:
+    text = """
+-- my hand-written migration
+CREATE TABLE "a" (id int PRIMARY KEY);
+INSERT INTO "a" VALUES (1); -- a comment
+CREATE INDEX CONCURRENTLY "a_id_idx" ON "a" (id);
+DROP INDEX CONCURRENTLY "a_id_idx";
+"""
+    parsed = parse_script(text, "up.sql")
+    assert [s.atomic for s in parsed.steps] == [True, True, False, False]
+    assert parsed.steps[1].statements == ('INSERT INTO "a" VALUES (1)',)
+
+
+def test_bad_scripts_are_refused_with_file_and_line() -> None:
+    with pytest.raises(PgwardenError, match=r"up.sql:2: SQL does not parse"):
+        parse_script("-- pgwarden:step atomic=true\nSELEC 1;\n", "up.sql")
+    with pytest.raises(PgwardenError, match=r"up.sql:1: step marked atomic=true"):
+        parse_script(
+            "-- pgwarden:step atomic=true\nCREATE INDEX CONCURRENTLY i ON t (x);", "up.sql"
+        )
+    with pytest.raises(PgwardenError, match=r"up.sql:1: a step marked atomic=false holds"):
+        parse_script("-- pgwarden:step atomic=false\nSELECT 1; SELECT 2;", "up.sql")
+
+
+def test_sum_refuses_edit_delete_unlisted_and_merge(tmp_path: Path) -> None:
+    d = tmp_path / "migrations"
+    write_migration(d, "0001_one", "CREATE TABLE a (id int);", "DROP TABLE a;")
+    write_migration(d, "0002_two", "CREATE TABLE b (id int);")
+    assert [m.name for m in files.load_migrations(d)] == ["0001_one", "0002_two"]
+
+    up = d / "0001_one" / "up.sql"
+    up.write_text("CREATE TABLE a (id bigint);")
+    with pytest.raises(RefusedError, match=r"0001_one/up.sql: edited after it was written"):
+        files.load_migrations(d)
+    up.write_text("CREATE TABLE a (id int);")
+    files.load_migrations(d)
+
+    (d / "0001_one" / "down.sql").unlink()
+    with pytest.raises(RefusedError, match=r"0001_one/down.sql: deleted"):
+        files.load_migrations(d)
+    (d / "0001_one" / "down.sql").write_text("DROP TABLE a;")
+
+    (d / "0002_two" / "down.sql").write_text("DROP TABLE b;")
+    with pytest.raises(RefusedError, match=r"0002_two/down.sql: not listed"):
+        files.load_migrations(d)
+    (d / "0002_two" / "down.sql").unlink()
+
+    # a merge: two branches each added a 0003, and the sum lists both
+    (d / "0003_left").mkdir()
+    (d / "0003_left" / "up.sql").write_text("SELECT 1;")
+    (d / "0003_right").mkdir()
+    (d / "0003_right" / "up.sql").write_text("SELECT 2;")
+    files.write_sum(d)
+    with pytest.raises(RefusedError, match=r"0003_left.*0003_right") as err:
+        files.load_migrations(d)
+    assert "share one number" in str(err.value)
+
+
+def test_missing_sum_file_is_refused(tmp_path: Path) -> None:
+    d = tmp_path / "m"
+    write_migration(d, "0001_one", "SELECT 1;")
+    (d / files.SUM_FILE).unlink()
+    with pytest.raises(RefusedError, match=r"pgwarden\.sum is missing"):
+        files.load_migrations(d)
