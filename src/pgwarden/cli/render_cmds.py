@@ -1,3 +1,35 @@
-"""Commands registered on the pgwarden group (filled in by its feature)."""
+"""``pgwarden sql``: print the DDL that creates the spec's schema from empty."""
 
 from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from pgwarden.cli import Context, cli, pass_ctx
+from pgwarden.render.sql import render_schema
+from pgwarden.spec.load import load_schema
+
+
+@cli.command("sql")
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Write the DDL to this file instead of standard output.",
+)
+@pass_ctx
+def sql_command(ctx: Context, output: Path | None) -> None:
+    """Print the full DDL for the spec (--schema): enums, tables, indexes,
+    foreign keys, triggers, RLS, comments.
+
+    Names are unqualified (the namespace comes from search_path) and the output
+    is byte-identical for the same spec. Every statement is transactional, so
+    the text can run in one transaction.
+    """
+    ddl = render_schema(load_schema(ctx.schema_dir))
+    if output is None:
+        click.echo(ddl, nl=False)
+    else:
+        output.write_text(ddl, encoding="utf-8")
