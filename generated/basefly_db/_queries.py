@@ -139,7 +139,7 @@ class AccountSql:
     KEY = '"id" = %s::text'
     COLUMNS: ClassVar[Mapping[str, Col]] = {
         "id": Col('"id"', "%s::text", None),
-        "user_id_": Col('"userId"', "%s::text", None),
+        "user_id": Col('"userId"', "%s::text", None),
         "type": Col('"type"', "%s::text", None),
         "provider": Col('"provider"', "%s::text", None),
         "provider_account_id": Col('"providerAccountId"', "%s::text", None),
@@ -208,7 +208,7 @@ class AccountSql:
     def row(r: Sequence[Any]) -> _m.Account:
         return _m.Account(
             id=r[0],
-            user_id_=r[1],
+            user_id=r[1],
             type=r[2],
             provider=r[3],
             provider_account_id=r[4],
@@ -474,7 +474,7 @@ class SessionSql:
     COLUMNS: ClassVar[Mapping[str, Col]] = {
         "id": Col('"id"', "%s::text", None),
         "session_token": Col('"sessionToken"', "%s::text", None),
-        "user_id_": Col('"userId"', "%s::text", None),
+        "user_id": Col('"userId"', "%s::text", None),
         "expires": Col('"expires"', "%s::timestamp without time zone", None),
     }
     GET = _j(
@@ -512,7 +512,7 @@ class SessionSql:
         return _m.Session(
             id=r[0],
             session_token=r[1],
-            user_id_=r[2],
+            user_id=r[2],
             expires=r[3],
         )
 

@@ -21,7 +21,7 @@ class Account:
     """A row of "Account"."""
 
     id: str
-    user_id_: str
+    user_id: str
     type: str
     provider: str
     provider_account_id: str
@@ -38,7 +38,7 @@ class AccountInsert(TypedDict):
     """Values for a new "Account" row; omitted keys take the column default."""
 
     id: NotRequired[str]
-    user_id_: str
+    user_id: str
     type: str
     provider: str
     provider_account_id: str
@@ -54,7 +54,7 @@ class AccountInsert(TypedDict):
 class AccountPatch(TypedDict, total=False):
     """Columns to change in a "Account" row."""
 
-    user_id_: str
+    user_id: str
     type: str
     provider: str
     provider_account_id: str
@@ -163,7 +163,7 @@ class Session:
 
     id: str
     session_token: str
-    user_id_: str
+    user_id: str
     expires: _dt.datetime
 
 
@@ -172,7 +172,7 @@ class SessionInsert(TypedDict):
 
     id: NotRequired[str]
     session_token: str
-    user_id_: str
+    user_id: str
     expires: _dt.datetime
 
 
@@ -180,7 +180,7 @@ class SessionPatch(TypedDict, total=False):
     """Columns to change in a "Session" row."""
 
     session_token: str
-    user_id_: str
+    user_id: str
     expires: _dt.datetime
 
 

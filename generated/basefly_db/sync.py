@@ -460,10 +460,10 @@ class K8sClusterService(_Base):
                             _active if _mine else None,
                         )
                 _r = self._one(self._sql.RESTORE, (id, auth_user_id))
-        except psycopg.errors.UniqueViolation as exc:
+        except psycopg.errors.UniqueViolation as _exc:
             # a concurrent restore or insert took the key between the check and the update
-            name = exc.diag.constraint_name or ""
-            raise _errors.RestoreConflict("K8sClusterConfig", (id,), name, {}, None) from exc
+            _index = _exc.diag.constraint_name or ""
+            raise _errors.RestoreConflict("K8sClusterConfig", (id,), _index, {}, None) from _exc
         if _r is None:
             raise _errors.NotFound("K8sClusterConfig", (id,))
         return self._sql.row(_r)

@@ -1,0 +1,232 @@
+"""Basefly's soft-delete and user-deletion services on a real server."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from typing import Any
+
+import psycopg
+import pytest
+
+from tests.generate.helpers import (
+    basefly_package,
+    basefly_schema,
+    counting_connect,
+    create,
+    dump,
+    orphans,
+)
+
+
+@pytest.fixture
+def url(database_url: str) -> str:
+    create(database_url, basefly_schema())
+    basefly_package()
+    return database_url
+
+
+@pytest.fixture
+def d(url: str) -> Iterator[Any]:
+    from basefly_db import Database
+
+    with psycopg.connect(url, autocommit=True) as conn:
+        yield Database(conn)
+
+
+def _cluster(d: Any, user: str, plan: Any = None, name: str = "c") -> Any:
+    return d.k8s_cluster_config.insert(
+        {"name": name, "location": "eu", "auth_user_id": user, "plan": plan}
+    )
+
+
+def test_soft_delete_restore_and_conflict(d: Any) -> None:
+    from basefly_db import RestoreConflict, enums
+
+    u = d.user.insert({"email": "a@x.io"}).id
+    pro = enums.SubscriptionPlan.PRO
+    first = _cluster(d, u, pro, "first")
+    svc = d.k8s_cluster_service
+    assert svc.find_all_active(u) == [first]
+    gone = svc.soft_delete(first.id, u)
+    assert gone.deleted_at is not None and gone.status is enums.Status.DELETED
+    assert svc.find_all_active(u) == [] and svc.find_active(first.id, u) is None
+    assert [c.id for c in svc.find_deleted(u)] == [first.id]
+    second = _cluster(d, u, pro, "second")  # allowed: the partial unique covers active rows only
+    with pytest.raises(RestoreConflict) as err:
+        svc.restore(first.id, u)
+    assert err.value.active == second and err.value.index == "K8sClusterConfig_plan_authUserId_key"
+    assert "K8sClusterConfig_plan_authUserId_key" in str(err.value)
+    assert svc.find_active(first.id, u) is None  # the failed restore changed nothing
+    svc.soft_delete(second.id, u)
+    restored = svc.restore(first.id, u)
+    assert restored.deleted_at is None and restored.status is enums.Status.PENDING
+    assert svc.find_all_active(u) == [restored]
+
+
+def test_ownership(d: Any) -> None:
+    from basefly_db import NotFound
+
+    alice = d.user.insert({"email": "alice@x.io"}).id
+    mallory = d.user.insert({"email": "mallory@x.io"}).id
+    c = _cluster(d, alice)
+    svc = d.k8s_cluster_service
+    assert svc.find_active(c.id, mallory) is None
+    assert svc.find_all_active(mallory) == []
+    with pytest.raises(NotFound):
+        svc.soft_delete(c.id, mallory)
+    assert svc.find_active(c.id, alice) == c  # untouched
+    svc.soft_delete(c.id, alice)
+    assert svc.find_deleted(mallory) == []
+    with pytest.raises(NotFound):
+        svc.restore(c.id, mallory)
+    assert svc.find_active(c.id, alice) is None and len(svc.find_deleted(alice)) == 1
+
+
+def test_purge(d: Any, url: str) -> None:
+    u = d.user.insert({"email": "p@x.io"}).id
+    old, new, active = (_cluster(d, u, None, n) for n in ("old", "new", "active"))
+    svc = d.k8s_cluster_service
+    svc.soft_delete(old.id, u)
+    svc.soft_delete(new.id, u)
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute(
+            """UPDATE "K8sClusterConfig" SET "deletedAt" = now() - interval '40 days'
+            WHERE id = %s""",
+            (old.id,),
+        )
+    assert svc.purge(dt.timedelta(days=30)) == 1
+    assert [c.id for c in svc.find_deleted(u)] == [new.id]
+    assert svc.purge(dt.datetime.now() + dt.timedelta(days=1)) == 1
+    assert svc.find_deleted(u) == [] and svc.find_all_active(u) == [active]
+
+
+def test_delete_user_tombstones_when_audit_rows_remain(d: Any, url: str) -> None:
+    from basefly_db import enums
+
+    u = d.user.insert({"email": "t@x.io", "name": "Tom", "image": "i.png"}).id
+    other = d.user.insert({"email": "o@x.io"}).id
+    c = _cluster(d, u, enums.SubscriptionPlan.FREE)
+    _cluster(d, other)
+    d.account.insert({"user_id": u, "type": "oauth", "provider": "gh", "provider_account_id": "1"})
+    d.session.insert({"user_id": u, "session_token": "s", "expires": dt.datetime(2030, 1, 1)})
+    d.customer.insert({"auth_user_id": u, "stripe_customer_id": "cus_1"})
+    summary = d.user_deletion_service.get_user_summary(u)
+    assert summary is not None
+    assert (summary.account, summary.session, summary.customer) == (1, 1, 1)
+    assert (summary.k8s_cluster_config, summary.k8s_cluster_config_active) == (1, 1)
+    assert summary.customer_billing == 0
+
+    result = d.user_deletion_service.delete_user(u)
+    assert result.tombstoned and not result.deleted
+    assert result.soft_deleted == {"K8sClusterConfig": 1}
+    assert result.removed == {"Account": 1, "Customer": 1, "Session": 1}
+    tomb = d.user.get(u)
+    assert tomb is not None and (tomb.email, tomb.name, tomb.image) == (None, None, None)
+    kept = d.k8s_cluster_config.get(c.id, include_deleted=True)
+    assert kept is not None and kept.deleted_at is not None and kept.status is enums.Status.DELETED
+    assert d.user_deletion_service.get_user_summary(other).k8s_cluster_config_active == 1
+    with psycopg.connect(url) as conn:
+        assert orphans(conn, basefly_schema()) == []
+
+    # once retention purges the audit rows, deleting again removes the tombstone
+    d.k8s_cluster_service.purge(dt.datetime.now() + dt.timedelta(days=1))
+    again = d.user_deletion_service.delete_user(u)
+    assert again.deleted and not again.tombstoned
+    assert d.user.get(u) is None
+
+
+def test_delete_user_without_audit_rows_deletes(d: Any) -> None:
+    from basefly_db import NotFound
+
+    u = d.user.insert({"email": "x@x.io"}).id
+    d.account.insert({"user_id": u, "type": "oauth", "provider": "gh", "provider_account_id": "1"})
+    result = d.user_deletion_service.delete_user(u)
+    assert result.deleted and not result.tombstoned and result.removed["Account"] == 1
+    assert d.user.get(u) is None and d.user_deletion_service.get_user_summary(u) is None
+    with pytest.raises(NotFound):
+        d.user_deletion_service.delete_user(u)
+
+
+def test_outstanding_billing_refused(d: Any, url: str) -> None:
+    from basefly_db import OutstandingBilling
+
+    u = d.user.insert({"email": "b@x.io"}).id
+    _cluster(d, u)
+    future = dt.datetime.now() + dt.timedelta(days=10)
+    cust = d.customer.insert(
+        {"auth_user_id": u, "stripe_subscription_id": "sub_1", "stripe_current_period_end": future}
+    )
+    assert d.user_deletion_service.get_user_summary(u).customer_billing == 1
+    with psycopg.connect(url) as conn:
+        before = dump(conn)
+    for call in (d.user_deletion_service.delete_user, d.user_deletion_service.soft_delete_user):
+        with pytest.raises(OutstandingBilling) as err:
+            call(u)
+        assert err.value.tables == {"Customer": 1}
+    with psycopg.connect(url) as conn:
+        assert dump(conn) == before
+    # the period ended: deletion proceeds
+    d.customer.update(cust.id, {"stripe_current_period_end": dt.datetime(2000, 1, 1)})
+    assert d.user_deletion_service.delete_user(u).removed["Customer"] == 1
+
+
+def test_soft_delete_user(d: Any) -> None:
+    u = d.user.insert({"email": "s@x.io"}).id
+    a, b = _cluster(d, u, None, "a"), _cluster(d, u, None, "b")
+    d.account.insert({"user_id": u, "type": "oauth", "provider": "gh", "provider_account_id": "1"})
+    result = d.user_deletion_service.soft_delete_user(u)
+    assert result.soft_deleted == {"K8sClusterConfig": 2} and result.removed == {}
+    assert not result.deleted and not result.tombstoned
+    assert d.k8s_cluster_service.find_all_active(u) == []
+    assert {c.id for c in d.k8s_cluster_service.find_deleted(u)} == {a.id, b.id}
+    assert d.user.get(u) is not None and d.account.count() == 1
+
+
+def test_delete_user_is_atomic(d: Any, url: str) -> None:
+    """A failure between the cluster soft-delete and the Customer delete rolls everything back."""
+    from basefly_db import enums
+
+    u = d.user.insert({"email": "atom@x.io", "name": "A"}).id
+    _cluster(d, u, enums.SubscriptionPlan.PRO)
+    _cluster(d, u, None)
+    d.account.insert({"user_id": u, "type": "oauth", "provider": "gh", "provider_account_id": "1"})
+    d.customer.insert({"auth_user_id": u, "stripe_customer_id": "cus"})
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute(
+            """CREATE FUNCTION boom() RETURNS trigger LANGUAGE plpgsql AS
+            $$ BEGIN RAISE EXCEPTION 'injected failure'; END $$"""
+        )
+        conn.execute(
+            'CREATE TRIGGER boom BEFORE DELETE ON "Customer" FOR EACH ROW EXECUTE FUNCTION boom()'
+        )
+        before = dump(conn)
+    with pytest.raises(psycopg.errors.RaiseException, match="injected failure"):
+        d.user_deletion_service.delete_user(u)
+    with psycopg.connect(url) as conn:
+        assert dump(conn) == before
+        assert before["K8sClusterConfig"] and before["Account"]
+
+
+@pytest.mark.parametrize("method", ["delete_user", "get_user_summary", "soft_delete_user"])
+def test_statement_count_independent_of_rows(url: str, method: str) -> None:
+    from basefly_db import Database
+
+    counts = []
+    with counting_connect(url) as conn:
+        d = Database(conn)
+        for n in (1, 1000):
+            u = d.user.insert({"email": f"{method}{n}@x.io"}).id
+            d.k8s_cluster_config.insert_many(
+                [
+                    {"name": f"c{i}", "location": "l", "auth_user_id": u, "plan": None}
+                    for i in range(n)
+                ]
+            )
+            d.customer.insert_many([{"auth_user_id": u} for _ in range(min(n, 50))])
+            conn.statements.clear()
+            getattr(d.user_deletion_service, method)(u)
+            counts.append(len(conn.statements))
+            if method == "get_user_summary":
+                assert len(conn.statements) == 1
+    assert counts[0] == counts[1], counts
