@@ -198,7 +198,9 @@ def classify(paths: Sequence[Path]) -> Inputs:
         if not path.exists():
             raise PgwardenError(f"{path}: no such file or directory\n  fix: pass an existing path")
         if path.is_file():
-            if path.suffix == ".toml" and path.name != "pyproject.toml":
+            if (
+                path.suffix == ".toml" and path.name != "pyproject.toml"
+            ) or path.suffix == ".prisma":
                 inputs.specs.append(path)
             elif path.suffix == ".sql":
                 inputs.sql.append(path)
@@ -206,7 +208,7 @@ def classify(paths: Sequence[Path]) -> Inputs:
                 inputs.python.append(path)
             else:
                 raise PgwardenError(
-                    f"{path}: not a spec (.toml), migration (.sql) or Python (.py) file\n"
+                    f"{path}: not a spec (.toml, .prisma), migration (.sql) or Python (.py) file\n"
                     "  fix: pass a file or directory pgwarden can lint"
                 )
             continue
@@ -238,17 +240,26 @@ def _sql_groups(files: list[Path]) -> dict[Path, list[Path]]:
     return {root: sorted(fs) for root, fs in groups.items()}
 
 
+def _load_spec(path: Path) -> Schema:
+    """A pgwarden spec (file or directory), or a Prisma schema read by the importer."""
+    if path.suffix == ".prisma":
+        from pgwarden.importers.prisma import import_prisma
+
+        return import_prisma(path).schema
+    from pgwarden.spec.load import load_schema
+
+    return load_schema(path)
+
+
 def lint_paths(
     paths: Sequence[Path], config: LintConfig | None = None, baseline: Path | None = None
 ) -> LintResult:
     """Lint every input under ``paths``: the CLI's entry point."""
-    from pgwarden.spec.load import load_schema
-
     config = config or LintConfig()
     inputs = classify(paths)
     collected = Collected()
     for spec in inputs.specs:
-        collected.extend(lint_schema(load_schema(spec), config))
+        collected.extend(lint_schema(_load_spec(spec), config))
     selected = {str(p) for p in inputs.sql}
     for files in _sql_groups(inputs.sql).values():
         texts = [(str(p), _read(p)) for p in files]
