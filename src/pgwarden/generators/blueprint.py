@@ -59,35 +59,20 @@ FindingSource = Callable[[Schema], list[Issue]]
 
 
 def lint_issues(schema: Schema) -> list[Issue]:
-    """Run the schema rules of :mod:`pgwarden.checks` and apply the spec's suppressions."""
-    from pgwarden.checks.registry import all_rules
+    """``pgwarden lint``'s schema findings on ``schema`` (default rule selection).
 
+    Findings a spec ``ignore`` entry covers are kept, with its reason, so the
+    blueprint can show them as acknowledged rather than hide them.
+    """
+    from pgwarden.checks.engine import lint_schema
+
+    collected = lint_schema(schema)
     issues: list[Issue] = []
-    for rule in sorted(all_rules().values(), key=lambda r: r.id):
-        if rule.family != "schema" or not rule.default_enabled:
-            continue
-        for finding in rule.fn(schema):
-            obj = finding.location.object or schema.name
-            issues.append(
-                Issue(finding.rule, obj, finding.message, _suppression(schema, finding.rule, obj))
-            )
+    for finding in collected.findings:
+        reason = next((s.reason for s in collected.suppressions if s.covers(finding)), None)
+        obj = finding.location.object or schema.name
+        issues.append(Issue(finding.rule, obj, finding.message, reason))
     return issues
-
-
-def _suppression(schema: Schema, rule: str, obj: str) -> str | None:
-    table_name, _, sub = obj.partition(".")
-    table = schema.table(table_name)
-    if table is None:
-        return None
-    for s in table.ignore:
-        if s.rule == rule:
-            return s.reason
-    column = table.column(sub) if sub else None
-    if column is not None:
-        for s in column.ignore:
-            if s.rule == rule:
-                return s.reason
-    return None
 
 
 # --------------------------------------------------------------------------- view model
