@@ -210,9 +210,13 @@ def test_delete_user_is_atomic(d: Any, url: str) -> None:
 
 @pytest.mark.parametrize("method", ["delete_user", "get_user_summary", "soft_delete_user"])
 def test_statement_count_independent_of_rows(url: str, method: str) -> None:
+    """Same statements for 1 and 1,000 clusters: counted by a cursor hook and by the
+    lint engineer's N+1 recorder, which also finds no statement repeated per row."""
     from basefly_db import Database
 
-    counts = []
+    from pgwarden.checks.recorder import QueryRecorder
+
+    hooked, recorded = [], []
     with counting_connect(url) as conn:
         d = Database(conn)
         for n in (1, 1000):
@@ -225,8 +229,12 @@ def test_statement_count_independent_of_rows(url: str, method: str) -> None:
             )
             d.customer.insert_many([{"auth_user_id": u} for _ in range(min(n, 50))])
             conn.statements.clear()
-            getattr(d.user_deletion_service, method)(u)
-            counts.append(len(conn.statements))
+            with QueryRecorder(threshold=2) as rec:
+                getattr(d.user_deletion_service, method)(u)
+            rec.assert_no_n_plus_one()
+            hooked.append(len(conn.statements))
+            recorded.append(len(rec.executions))
             if method == "get_user_summary":
                 assert len(conn.statements) == 1
-    assert counts[0] == counts[1], counts
+    assert hooked[0] == hooked[1] and recorded[0] == recorded[1], (hooked, recorded)
+    assert hooked == recorded
