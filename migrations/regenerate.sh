@@ -1,0 +1,13 @@
+#!/bin/sh
+# Regenerate Basefly's migration history with pgwarden itself.
+# Run from the repository root: sh migrations/regenerate.sh [DIR]
+# PGWARDEN overrides the command (the tests use "python -m pgwarden").
+set -eu
+dir=${1:-migrations}
+pgwarden=${PGWARDEN:-pgwarden}
+mkdir -p "$dir"
+rm -rf "$dir"/0*_* "$dir/pgwarden.sum"
+# 0001: saasfly as `prisma db push` left it (no FKs on authUserId, the delete flag)
+$pgwarden --schema tests/fixtures/saasfly_before/saasfly.toml migrate --dir "$dir" new saasfly
+# 0002: the blueprint state in schema/ (drops the delete flag after the backfill)
+$pgwarden --schema schema migrate --dir "$dir" new blueprint --allow-destructive
