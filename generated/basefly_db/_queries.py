@@ -235,7 +235,7 @@ class CustomerSql:
         "id": Col('"id"', "%s::integer", None),
         "auth_user_id": Col('"authUserId"', "%s::text", None),
         "name": Col('"name"', "%s::text", None),
-        "plan": Col('"plan"', '%s::"SubscriptionPlan"', None),
+        "plan": Col('"plan"', '%s::"public"."SubscriptionPlan"', None),
         "stripe_customer_id": Col('"stripeCustomerId"', "%s::text", None),
         "stripe_subscription_id": Col('"stripeSubscriptionId"', "%s::text", None),
         "stripe_price_id": Col('"stripePriceId"', "%s::text", None),
@@ -338,11 +338,11 @@ class K8sClusterConfigSql:
         "name": Col('"name"', "%s::text", None),
         "location": Col('"location"', "%s::text", None),
         "auth_user_id": Col('"authUserId"', "%s::text", None),
-        "plan": Col('"plan"', '%s::"SubscriptionPlan"', None),
+        "plan": Col('"plan"', '%s::"public"."SubscriptionPlan"', None),
         "network": Col('"network"', "%s::text", None),
         "created_at": Col('"createdAt"', "%s::timestamp without time zone", None),
         "updated_at": Col('"updatedAt"', "%s::timestamp without time zone", None),
-        "status": Col('"status"', '%s::"Status"', None),
+        "status": Col('"status"', '%s::"public"."Status"', None),
         "deleted_at": Col('"deletedAt"', "%s::timestamp without time zone", None),
     }
     GET = _j(
@@ -374,14 +374,15 @@ class K8sClusterConfigSql:
     UNIQUE_0 = _j(
         'SELECT "id", "name", "location", "authUserId", "plan", "network", "createdAt", ',
         '"updatedAt", "status", "deletedAt" FROM "public"."K8sClusterConfig" WHERE ',
-        '"plan" = %s::"SubscriptionPlan" AND "authUserId" = %s::text AND "deletedAt" IS ',
-        "NULL",
+        '"plan" = %s::"public"."SubscriptionPlan" AND "authUserId" = %s::text AND ',
+        '"deletedAt" IS NULL',
     )
     UNIQUE_MANY_0 = _j(
         'SELECT "id", "name", "location", "authUserId", "plan", "network", "createdAt", ',
         '"updatedAt", "status", "deletedAt" FROM "public"."K8sClusterConfig" WHERE ',
-        '("plan", "authUserId") IN (SELECT * FROM unnest(%s::"SubscriptionPlan"[], ',
-        '%s::text[])) AND "deletedAt" IS NULL ORDER BY "id"',
+        '("plan", "authUserId") IN (SELECT * FROM u',
+        'nnest(%s::"public"."SubscriptionPlan"[], %s::text[])) AND "deletedAt" IS NULL ',
+        'ORDER BY "id"',
     )
     FIND_0 = _j(
         'SELECT "id", "name", "location", "authUserId", "plan", "network", "createdAt", ',
@@ -396,13 +397,14 @@ class K8sClusterConfigSql:
     FIND_1 = _j(
         'SELECT "id", "name", "location", "authUserId", "plan", "network", "createdAt", ',
         '"updatedAt", "status", "deletedAt" FROM "public"."K8sClusterConfig" WHERE ',
-        '"plan" = %s::"SubscriptionPlan" AND (%s OR "deletedAt" IS NULL) ORDER BY "id"',
+        '"plan" = %s::"public"."SubscriptionPlan" AND (%s OR "deletedAt" IS NULL) ORDER ',
+        'BY "id"',
     )
     FIND_MANY_1 = _j(
         'SELECT "id", "name", "location", "authUserId", "plan", "network", "createdAt", ',
         '"updatedAt", "status", "deletedAt" FROM "public"."K8sClusterConfig" WHERE ',
-        '"plan" = ANY(%s::"SubscriptionPlan"[]) AND (%s OR "deletedAt" IS NULL) ORDER BY ',
-        '"id"',
+        '"plan" = ANY(%s::"public"."SubscriptionPlan"[]) AND (%s OR "deletedAt" IS NULL) ',
+        'ORDER BY "id"',
     )
     ACTIVE_ALL = _j(
         'SELECT "id", "name", "location", "authUserId", "plan", "network", "createdAt", ',
@@ -422,7 +424,7 @@ class K8sClusterConfigSql:
     )
     SOFT_DELETE = _j(
         'UPDATE "public"."K8sClusterConfig" SET "deletedAt" = now(), "status" = ',
-        '%s::"Status" WHERE "id" = %s::integer AND "authUserId" = %s::text AND ',
+        '%s::"public"."Status" WHERE "id" = %s::integer AND "authUserId" = %s::text AND ',
         '"deletedAt" IS NULL RETURNING "id", "name", "location", "authUserId", "plan", ',
         '"network", "createdAt", "updatedAt", "status", "deletedAt"',
     )
@@ -445,8 +447,8 @@ class K8sClusterConfigSql:
     CONFLICT_0 = _j(
         'SELECT "id", "name", "location", "authUserId", "plan", "network", "createdAt", ',
         '"updatedAt", "status", "deletedAt" FROM "public"."K8sClusterConfig" WHERE ',
-        '"deletedAt" IS NULL AND "plan" = %s::"SubscriptionPlan" AND "authUserId" = ',
-        '%s::text AND NOT ("id" = %s::integer) LIMIT 1',
+        '"deletedAt" IS NULL AND "plan" = %s::"public"."SubscriptionPlan" AND ',
+        '"authUserId" = %s::text AND NOT ("id" = %s::integer) LIMIT 1',
     )
 
     @staticmethod
@@ -641,8 +643,8 @@ class UserDeletionSql:
     )
     STEP_0 = _j(
         'UPDATE "public"."K8sClusterConfig" SET "deletedAt" = now(), "status" = ',
-        '%(status_0)s::"Status" WHERE "public"."K8sClusterConfig"."authUserId" = ',
-        '%(uid)s::text AND "deletedAt" IS NULL',
+        '%(status_0)s::"public"."Status" WHERE "public"."K8sClusterConfig"."authUserId" ',
+        '= %(uid)s::text AND "deletedAt" IS NULL',
     )
     STEP_1 = 'DELETE FROM "public"."Account" WHERE "public"."Account"."userId" = %(uid)s::text'
     STEP_2 = _j(

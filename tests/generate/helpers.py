@@ -52,6 +52,7 @@ def build_package(
 
 def create(url: str, schema: Schema) -> None:
     with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(schema.name)))
         conn.execute(sql.SQL("SET search_path TO {}").format(sql.Identifier(schema.name)))
         conn.execute(render_schema(schema))
 

@@ -43,11 +43,17 @@ def qualified(schema: str, table: str) -> str:
     return f"{ident(schema)}.{ident(table)}"
 
 
-def sql_type(column_type: ColumnType, *, array: bool | None = None) -> str:
+def sql_type(column_type: ColumnType, namespace: str, *, array: bool | None = None) -> str:
     """The cast target for a parameter. Modifiers are dropped: ``::varchar(5)``
-    would silently truncate a value the column itself would reject."""
+    would silently truncate a value the column itself would reject. User types
+    (enums) are qualified by the namespace: the caller's search_path may not hold it."""
     base = replace(column_type, modifiers=(), array=False)
-    text = "bpchar" if base.name == "char" else type_sql(base).as_string(None)
+    if base.name == "char":
+        text = "bpchar"
+    elif base.is_builtin:
+        text = type_sql(base).as_string(None)
+    else:
+        text = sql.Identifier(namespace, base.name).as_string(None)
     is_array = column_type.array if array is None else array
     return text.replace("%", "%%") + ("[]" if is_array else "")
 
@@ -366,7 +372,6 @@ def _column_view(schema: Schema, col: Column, attr: str, enums: dict[str, str]) 
         or col.identity is not None
         or col.generated is not None
     )
-    del schema
     return ColumnView(
         name=col.name,
         attr=attr,
@@ -377,8 +382,8 @@ def _column_view(schema: Schema, col: Column, attr: str, enums: dict[str, str]) 
         writable=col.generated is None and col.identity != "always",
         ident=ident(col.name),
         select=select,
-        cast=f"%s::{sql_type(ct)}",
-        array_cast=f"%s::{sql_type(ct, array=True)}",
+        cast=f"%s::{sql_type(ct, schema.name)}",
+        array_cast=f"%s::{sql_type(ct, schema.name, array=True)}",
         decode=decode,
         encoder=encoder,
         enum_cls=enum_cls,
@@ -774,7 +779,9 @@ def _deletion_view(
             if status is not None and status_value is not None:
                 param = f"status_{len(status_params)}"
                 status_params.append(status_value)
-                set_status = f", {status.ident} = %({param})s::{sql_type(status.column.type)}"
+                set_status = (
+                    f", {status.ident} = %({param})s::{sql_type(status.column.type, schema.name)}"
+                )
             statement = (
                 f"UPDATE {view.qualified} SET {view.soft.ident} = now(){set_status}"
                 f" WHERE {where} AND {view.soft.ident} IS NULL"
