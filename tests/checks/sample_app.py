@@ -44,7 +44,36 @@ def nested(conn: Conn, orgs: list[Any]) -> None:
             conn.execute("UPDATE m SET seen = now() WHERE id = %s", (member,))  # N+1
 
 
+def summaries(db: Any, user_ids: list[str]) -> list[Any]:
+    out = []
+    for uid in user_ids:
+        out.append(db.user.get(uid))  # N+1
+        out.append(db.user_deletion_service.get_user_summary(uid))  # N+1
+    return out
+
+
 # --------------------------------------------------------------------- decoys
+
+
+def lookups_that_are_not_queries(names: list[str], cache: dict[str, Any]) -> list[Any]:
+    import os
+
+    return [(os.environ.get(n), cache.get(n)) for n in names]
+
+
+def one_statement_per_table(conn: Conn, tables: list[str]) -> dict[str, int]:
+    from psycopg import sql
+
+    counts = {}
+    for name in tables:  # a different statement per table, not one query repeated
+        query = sql.SQL("SELECT count(*) FROM {}").format(sql.Identifier(name))
+        counts[name] = conn.execute(query).fetchone()[0]
+    return counts
+
+
+def batched_accessor(db: Any, user_ids: list[str]) -> Any:
+    users = db.user.get_many(user_ids)
+    return [users.get(uid) for uid in user_ids]
 
 
 def query_before_loop(conn: Conn, user_ids: list[str]) -> list[Any]:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import ast
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 from pgwarden.checks.registry import Finding, Location, check, rule
@@ -24,12 +24,41 @@ ACCESSOR_RE = re.compile(r"^(get|find|count|load|fetch|exists)_(\w+_)?by_\w+$|^f
 _BATCH_RE = re.compile(r"many|batch|bulk|_all\b|_in$")
 
 
+#: Per-row methods of generated table accessors / services (``db.user.get(id)``),
+#: with their batch form when one exists. Only matched on a receiver that names a
+#: spec table (``user``, ``k8s_cluster_config``) or a ``*_service``, so
+#: ``os.environ.get(name)`` in a loop is not a query.
+PER_ROW_METHODS: dict[str, str | None] = {
+    "get": "get_many",
+    "insert": "insert_many",
+    "count": None,
+    "update": None,
+    "delete": None,
+    "find_active": None,
+    "find_all_active": None,
+    "find_deleted": None,
+    "soft_delete": None,
+    "restore": None,
+    "get_user_summary": None,
+}
+
+
+def accessor_names(table_names: Iterable[str]) -> frozenset[str]:
+    """The attribute names generated accessors use for tables: ``K8sClusterConfig`` ->
+    ``k8s_cluster_config``."""
+    from pgwarden.checks.schema_rules import words
+
+    return frozenset("_".join(words(name)) for name in table_names)
+
+
 @dataclass(frozen=True, slots=True)
 class PythonSource:
     file: str
     text: str
     tree: ast.Module
     accessor_re: re.Pattern[str] = field(default=ACCESSOR_RE)
+    tables: frozenset[str] = frozenset()
+    """Accessor attribute names of the spec's tables (see :func:`accessor_names`)."""
 
 
 def _names(node: ast.AST) -> set[str]:
@@ -101,6 +130,14 @@ def _call_name(call: ast.Call) -> tuple[str, str] | None:
 
 
 def _batch_suggestion(method: str) -> str:
+    if method in PER_ROW_METHODS:
+        batch = PER_ROW_METHODS[method]
+        if batch:
+            return f"collect the items and call `{batch}(...)` once (one query)"
+        return (
+            f"`{method}` has no batch form: write one statement for all items "
+            "(`WHERE key = ANY(%s)`), or batch the work in the service"
+        )
     if method in DB_METHODS:
         return (
             "query all items at once (`WHERE key = ANY(%s)` with a list, or a JOIN), "
@@ -121,14 +158,23 @@ def _db_call(src: PythonSource, call: ast.Call) -> tuple[str, str] | None:
         return None
     if method in DB_METHODS and receiver:
         return receiver, method
+    if method in PER_ROW_METHODS and receiver:
+        last = receiver.rsplit(".", 1)[-1]
+        if last in src.tables or last.endswith("_service"):
+            return receiver, method
     if src.accessor_re.match(method):
         return receiver, method
     return None
 
 
-def _args_tainted(call: ast.Call, tainted: set[str]) -> set[str]:
+def _args_tainted(call: ast.Call, tainted: set[str], params_only: bool) -> set[str]:
+    """Loop-derived names in the call's arguments. For ``execute``-style calls only
+    the parameters count: a statement whose *text* changes per item (one catalog
+    query per name, one count per table) is a different query each time, not the
+    same query repeated -- the runtime recorder, which fingerprints the text, agrees."""
+    args = call.args[1:] if params_only else call.args
     used: set[str] = set()
-    for arg in [*call.args, *(k.value for k in call.keywords)]:
+    for arg in [*args, *(k.value for k in call.keywords)]:
         used |= _names(arg) & tainted
     return used
 
@@ -139,10 +185,10 @@ def _report(
     found = _db_call(src, call)
     if found is None:
         return None
-    used = _args_tainted(call, tainted)
+    receiver, method = found
+    used = _args_tainted(call, tainted, params_only=method in DB_METHODS)
     if not used:
         return None
-    receiver, method = found
     shown = f"{receiver}.{method}" if receiver else method
     var = ", ".join(sorted(used))
     return rule("n-plus-one-loop").finding(
@@ -188,8 +234,10 @@ def n_plus_one_loop(src: PythonSource) -> Iterator[Finding]:
                 yield finding
 
 
-def parse_python(text: str, file: str) -> PythonSource | SyntaxError:
+def parse_python(
+    text: str, file: str, tables: frozenset[str] = frozenset()
+) -> PythonSource | SyntaxError:
     try:
-        return PythonSource(file, text, ast.parse(text, filename=file))
+        return PythonSource(file, text, ast.parse(text, filename=file), tables=tables)
     except SyntaxError as exc:
         return exc

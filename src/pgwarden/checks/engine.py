@@ -11,7 +11,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pgwarden.checks.access_rules import PythonSource, parse_python
+from pgwarden.checks.access_rules import PythonSource, accessor_names, parse_python
 from pgwarden.checks.baseline import filter_baseline, read_baseline
 from pgwarden.checks.config import LintConfig
 from pgwarden.checks.migration_rules import Replay
@@ -123,12 +123,19 @@ def _replay(state: Replay, file: str, text: str) -> None:
             state.apply(stmt)
 
 
-def lint_python(files: Sequence[tuple[str, str]], config: LintConfig | None = None) -> Collected:
+def lint_python(
+    files: Sequence[tuple[str, str]],
+    config: LintConfig | None = None,
+    tables: Iterable[str] = (),
+) -> Collected:
+    """Lint Python texts; ``tables`` (spec table names) lets the N+1 rule know
+    generated accessors (``db.user.get(id)``)."""
     config = config or LintConfig()
     ids = _enabled(config, "access")
     out = Collected()
+    known = accessor_names(tables)
     for file, text in files:
-        parsed = parse_python(text, file)
+        parsed = parse_python(text, file, known)
         if not isinstance(parsed, PythonSource):
             if "unparsable-python" in ids:
                 out.findings.append(
@@ -258,11 +265,21 @@ def lint_paths(
     config = config or LintConfig()
     inputs = classify(paths)
     collected = Collected()
+    tables: set[str] = set()
     for spec in inputs.specs:
-        collected.extend(lint_schema(_load_spec(spec), config))
+        schema = _load_spec(spec)
+        tables |= {t.name for t in schema.tables}
+        collected.extend(lint_schema(schema, config))
+    if inputs.python and not tables:
+        # Python alone: the configured spec still names the generated accessors.
+        default = config.schema or Path("schema")
+        try:
+            tables = {t.name for t in _load_spec(default).tables} if default.exists() else set()
+        except PgwardenError:
+            tables = set()
     selected = {str(p) for p in inputs.sql}
     for files in _sql_groups(inputs.sql).values():
         texts = [(str(p), _read(p)) for p in files]
         collected.extend(lint_sql(texts, config, report=selected))
-    collected.extend(lint_python([(str(p), _read(p)) for p in inputs.python], config))
+    collected.extend(lint_python([(str(p), _read(p)) for p in inputs.python], config, tables))
     return finish(collected, config, baseline)
