@@ -790,10 +790,10 @@ class UserDeletionService(_Base):
         _p = self._params(user_id)
         async with self._conn.transaction():
             await self._lock(user_id, _p)
-            _soft = {
+            _soft: dict[str, int] = {
                 "K8sClusterConfig": await self._run(self._sql.STEP_0, _p),
             }
-            _removed = {
+            _removed: dict[str, int] = {
                 "Account": await self._run(self._sql.STEP_1, _p),
                 "Customer": await self._run(self._sql.STEP_2, _p),
                 "Session": await self._run(self._sql.STEP_3, _p),
@@ -815,7 +815,7 @@ class UserDeletionService(_Base):
         _p = self._params(user_id)
         async with self._conn.transaction():
             await self._lock(user_id, _p)
-            _soft = {
+            _soft: dict[str, int] = {
                 "K8sClusterConfig": await self._run(self._sql.STEP_0, _p),
             }
         return _m.UserDeletionResult(

@@ -35,7 +35,7 @@ class Account:
 
 
 class AccountInsert(TypedDict):
-    """Values for a new "Account" row; omitted keys take the column default."""
+    """Insert values for "Account" (omitted keys: column default)."""
 
     id: NotRequired[str]
     user_id: str
@@ -84,7 +84,7 @@ class Customer:
 
 
 class CustomerInsert(TypedDict):
-    """Values for a new "Customer" row; omitted keys take the column default."""
+    """Insert values for "Customer" (omitted keys: column default)."""
 
     id: NotRequired[int]
     auth_user_id: str
@@ -129,7 +129,7 @@ class K8sClusterConfig:
 
 
 class K8sClusterConfigInsert(TypedDict):
-    """Values for a new "K8sClusterConfig" row; omitted keys take the column default."""
+    """Insert values for "K8sClusterConfig" (omitted keys: column default)."""
 
     id: NotRequired[int]
     name: str
@@ -168,7 +168,7 @@ class Session:
 
 
 class SessionInsert(TypedDict):
-    """Values for a new "Session" row; omitted keys take the column default."""
+    """Insert values for "Session" (omitted keys: column default)."""
 
     id: NotRequired[str]
     session_token: str
@@ -196,7 +196,7 @@ class User:
 
 
 class UserInsert(TypedDict):
-    """Values for a new "User" row; omitted keys take the column default."""
+    """Insert values for "User" (omitted keys: column default)."""
 
     id: NotRequired[str]
     name: NotRequired[str | None]
@@ -224,7 +224,7 @@ class VerificationToken:
 
 
 class VerificationTokenInsert(TypedDict):
-    """Values for a new "VerificationToken" row; omitted keys take the column default."""
+    """Insert values for "VerificationToken" (omitted keys: column default)."""
 
     identifier: str
     token: str

@@ -766,10 +766,10 @@ class UserDeletionService(_Base):
         _p = self._params(user_id)
         with self._conn.transaction():
             self._lock(user_id, _p)
-            _soft = {
+            _soft: dict[str, int] = {
                 "K8sClusterConfig": self._run(self._sql.STEP_0, _p),
             }
-            _removed = {
+            _removed: dict[str, int] = {
                 "Account": self._run(self._sql.STEP_1, _p),
                 "Customer": self._run(self._sql.STEP_2, _p),
                 "Session": self._run(self._sql.STEP_3, _p),
@@ -791,7 +791,7 @@ class UserDeletionService(_Base):
         _p = self._params(user_id)
         with self._conn.transaction():
             self._lock(user_id, _p)
-            _soft = {
+            _soft: dict[str, int] = {
                 "K8sClusterConfig": self._run(self._sql.STEP_0, _p),
             }
         return _m.UserDeletionResult(

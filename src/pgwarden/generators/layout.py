@@ -74,7 +74,7 @@ def py_str_parts(text: str, width: int = 80) -> list[str]:
     return [py_str(p) for p in parts] or ['""']
 
 
-def doc_name(name: str, limit: int = 40) -> str:
+def doc_name(name: str, limit: int = 30) -> str:
     """An object name for a docstring or comment: quoted, printable, never closing the string."""
     clean = "".join(ch if ch.isalnum() or ch in "_ .-" else "?" for ch in name)
     if len(clean) > limit:
