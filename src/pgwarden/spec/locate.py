@@ -102,6 +102,6 @@ class LineIndex:
         return None
 
 
-def locate_line(text: str, path: str) -> int | None:
+def locate_line(text: str, path: str | list[str] | tuple[str, ...]) -> int | None:
     """One-shot form of :class:`LineIndex` (tests and small callers)."""
     return LineIndex(text).line_of(path)

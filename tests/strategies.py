@@ -1,0 +1,695 @@
+"""Hypothesis strategies: random VALID schema models.
+
+``schemas()`` draws a :class:`~pgwarden.spec.model.Schema` that the loader
+could have produced (normalized, expressions in ``normalize_expr`` form, names
+following ``spec.names``) and that PostgreSQL 15+ accepts as DDL: every index
+method is paired with a type it supports, every FK column copies its target's
+type, every default fits its column. ``validate_schema`` is the final filter.
+
+``schema_pairs()`` draws ``(a, b)`` where ``b`` is ``a`` after a few
+independent edits (add/drop table, column, index, check, FK; change nullability,
+default, comment; append an enum value): the planner's convergence input.
+
+Used by: introspect (spec -> SQL -> Postgres -> inspect == spec), planner
+(plan(a, b) applied to a converges on b), spec (load(dump(s)) == s).
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+from hypothesis import strategies as st
+
+from pgwarden.spec import names
+from pgwarden.spec.exprs import literal_sql, normalize_expr
+from pgwarden.spec.load import IDENTITY_KINDS, sql_ident
+from pgwarden.spec.model import (
+    FK_ACTIONS,
+    CheckConstraint,
+    Column,
+    ColumnType,
+    Enum,
+    ForeignKey,
+    IdentityKind,
+    Index,
+    IndexElement,
+    Policy,
+    PrimaryKey,
+    Schema,
+    Table,
+    UniqueConstraint,
+)
+from pgwarden.spec.validate import RESERVED_TYPE_NAMES, validate_schema
+
+# ---------------------------------------------------------------------- names
+
+_NAME_POOL = [
+    "User",
+    "order items",
+    'say "hi"',
+    "Ünïcödé",
+    "café",
+    "naïve Table",
+    "Δelta",
+    "数据",
+    "MixedCase",
+    "snake_case",
+    "with.dot",
+    "a",
+    "Zz",
+    "emoji😀",
+    "a'quote",
+]
+_NAME_ALPHABET = st.sampled_from(list("abcXYZ_ \"'éß日0129"))
+
+
+def _raw_names() -> st.SearchStrategy[str]:
+    return st.one_of(
+        st.sampled_from(_NAME_POOL),
+        st.text(_NAME_ALPHABET, min_size=1, max_size=12).filter(lambda s: s.strip() == s),
+    )
+
+
+SYSTEM_COLUMNS = frozenset({"tableoid", "xmin", "cmin", "xmax", "cmax", "ctid", "oid"})
+
+
+def _ok_name(name: str) -> bool:
+    return bool(name) and name.strip() == name and len(name.encode()) <= 40
+
+
+@st.composite
+def _distinct_names(draw: st.DrawFn, count: int, avoid: frozenset[str] = frozenset()) -> list[str]:
+    out: list[str] = []
+    while len(out) < count:
+        name = draw(_raw_names())
+        if not _ok_name(name) or name in out or name in avoid:
+            name = f"n{len(out)}_{draw(st.integers(0, 10**6))}"
+            if name in out or name in avoid:
+                continue
+        out.append(name)
+    return out
+
+
+# ---------------------------------------------------------------------- types
+
+_SCALARS: list[ColumnType] = [
+    ColumnType("text"),
+    ColumnType("varchar"),
+    ColumnType("smallint"),
+    ColumnType("integer"),
+    ColumnType("bigint"),
+    ColumnType("numeric"),
+    ColumnType("real"),
+    ColumnType("double precision"),
+    ColumnType("boolean"),
+    ColumnType("uuid"),
+    ColumnType("date"),
+    ColumnType("time"),
+    ColumnType("timetz"),
+    ColumnType("timestamp"),
+    ColumnType("timestamptz"),
+    ColumnType("interval"),
+    ColumnType("json"),
+    ColumnType("jsonb"),
+    ColumnType("bytea"),
+    ColumnType("inet"),
+    ColumnType("cidr"),
+]
+
+
+@st.composite
+def column_types(draw: st.DrawFn, enums: list[Enum]) -> ColumnType:
+    choices: list[Any] = [st.sampled_from(_SCALARS)]
+    choices.append(st.builds(lambda n: ColumnType("varchar", (n,)), st.integers(1, 300)))
+    choices.append(st.builds(lambda n: ColumnType("char", (n,)), st.integers(1, 20)))
+    choices.append(
+        st.integers(2, 20).flatmap(
+            lambda p: st.integers(0, p - 1).map(lambda s: ColumnType("numeric", (p, s)))
+        )
+    )
+    choices.append(st.builds(lambda p: ColumnType("numeric", (p,)), st.integers(1, 30)))
+    choices.append(
+        st.builds(
+            lambda name, p: ColumnType(name, (p,)),
+            st.sampled_from(["time", "timetz", "timestamp", "timestamptz", "interval"]),
+            st.integers(0, 6),
+        )
+    )
+    if enums:
+        choices.append(st.sampled_from([ColumnType(e.name) for e in enums]))
+    base = draw(st.one_of(*choices))
+    if draw(st.integers(0, 5)) == 0:
+        return replace(base, array=True)
+    return base
+
+
+_INTEGERS = {"smallint", "integer", "bigint"}
+# btree (and so PK/unique/FK) needs an equality operator: json has none
+_KEYABLE_EXCLUDED = {"json"}
+_HASHABLE = {"text", "varchar", "integer", "bigint", "smallint", "uuid", "date", "timestamp"}
+_HASHABLE |= {"timestamptz", "boolean", "numeric", "bytea"}
+_BRIN = {"timestamp", "timestamptz", "date", "integer", "bigint", "numeric"}
+_GIN_ARRAYS = {"text", "integer", "bigint", "smallint", "uuid"}
+
+
+def keyable(t: ColumnType) -> bool:
+    return t.name not in _KEYABLE_EXCLUDED
+
+
+# ---------------------------------------------------------------------- defaults
+
+_TEXTISH = st.text(st.characters(exclude_categories=["Cs"], exclude_characters="\x00"), max_size=8)
+
+
+def _max_len(t: ColumnType) -> int:
+    return t.modifiers[0] if t.name in {"varchar", "char"} and t.modifiers else 8
+
+
+@st.composite
+def _literal_value(draw: st.DrawFn, t: ColumnType, enums: dict[str, Enum]) -> object | None:
+    """A TOML default value for a scalar type (None: no literal form drawn)."""
+    name = t.name
+    if name in enums:
+        return draw(st.sampled_from(enums[name].values))
+    if name in {"text", "varchar", "char"}:
+        return draw(_TEXTISH.filter(lambda s: len(s) <= _max_len(t)))
+    if name == "smallint":
+        return draw(st.integers(-32768, 32767))
+    if name in {"integer", "bigint"}:
+        return draw(st.integers(-(2**31), 2**31 - 1))
+    if name == "numeric":
+        return draw(st.integers(0, 9))
+    if name in {"real", "double precision"}:
+        return draw(st.sampled_from([0.5, 1.5, -2.25, 100.0]))
+    if name == "boolean":
+        return draw(st.booleans())
+    fixed = {
+        "uuid": "00000000-0000-0000-0000-000000000001",
+        "date": "2024-01-31",
+        "time": "12:34:56",
+        "timetz": "12:34:56+02",
+        "timestamp": "2024-01-31 12:00:00",
+        "timestamptz": "2024-01-31 12:00:00+00",
+        "interval": "1 day",
+        "json": '{"a": 1}',
+        "jsonb": '{"a": [1, 2]}',
+        "bytea": "\\x00ff",
+        "inet": "10.1.2.3",
+        "cidr": "10.0.0.0/8",
+    }
+    return fixed.get(name)
+
+
+_EXPR_DEFAULTS: dict[str, list[str]] = {
+    "smallint": ["1 + 2", "(2 * 3)"],
+    "integer": ["1 + 2", "(2 * 3) - 1"],
+    "bigint": ["1 + 2", "10 * 10"],
+    "numeric": ["1.5 * 2"],
+    "double precision": ["2.0 / 4"],
+    "uuid": ["gen_random_uuid()"],
+    "timestamp": ["now()", "CURRENT_TIMESTAMP", "LOCALTIMESTAMP"],
+    "timestamptz": ["now()", "CURRENT_TIMESTAMP", "statement_timestamp()"],
+    "date": ["CURRENT_DATE"],
+    "text": ["'a' || 'b'", "md5('x')"],
+    "jsonb": ["'{}'::jsonb"],
+    "boolean": ["CAST('t' AS boolean)"],
+}
+
+
+@st.composite
+def _default(draw: st.DrawFn, t: ColumnType, enums: dict[str, Enum]) -> str | None:
+    kind = draw(st.sampled_from(["none", "none", "literal", "expression"]))
+    if kind == "none":
+        return None
+    if t.array:
+        if t.name in enums or t.name in {"text", "varchar", "integer", "bigint", "boolean"}:
+            items = draw(st.lists(_literal_value(t.element, enums), max_size=3))
+            if t.name == "varchar" and t.modifiers:
+                items = [i for i in items if isinstance(i, str) and len(i) <= t.modifiers[0]]
+            return literal_sql(items)
+        return literal_sql([])
+    if kind == "expression" and t.name in _EXPR_DEFAULTS and not t.modifiers:
+        return normalize_expr(draw(st.sampled_from(_EXPR_DEFAULTS[t.name])))
+    value = draw(_literal_value(t, enums))
+    return None if value is None else literal_sql(value)
+
+
+# ---------------------------------------------------------------------- tables
+
+
+@st.composite
+def _columns(draw: st.DrawFn, enums: list[Enum], table: str) -> list[Column]:
+    by_name = {e.name: e for e in enums}
+    count = draw(st.integers(1, 6))
+    col_names = draw(_distinct_names(count, avoid=SYSTEM_COLUMNS))
+    cols: list[Column] = []
+    for name in col_names:
+        t = draw(column_types(enums))
+        col = Column(name=name, type=t, nullable=draw(st.booleans()))
+        roll = draw(st.integers(0, 9))
+        if roll == 0 and t.name in _INTEGERS and not t.array:
+            identity: IdentityKind = draw(st.sampled_from(IDENTITY_KINDS))
+            col = replace(col, identity=identity, nullable=False)
+        elif roll == 1 and t.name in {"timestamp", "timestamptz", "date"} and not t.array:
+            col = replace(
+                col,
+                maintained="on_update",
+                default=normalize_expr("CURRENT_TIMESTAMP" if t.name != "date" else "CURRENT_DATE"),
+            )
+        else:
+            col = replace(col, default=draw(_default(t, by_name)))
+        if draw(st.integers(0, 4)) == 0:
+            col = replace(col, comment=draw(_TEXTISH))
+        cols.append(col)
+    # a generated column over an earlier plain column
+    sources = [
+        c
+        for c in cols
+        if c.generated is None
+        and c.identity is None
+        and not c.type.array
+        and c.type.name in (_INTEGERS | {"text"})
+    ]
+    if sources and draw(st.integers(0, 3)) == 0:
+        src = draw(st.sampled_from(sources))
+        gen_names = draw(_distinct_names(1, avoid=frozenset(c.name for c in cols) | SYSTEM_COLUMNS))
+        if src.type.name == "text":
+            gtype, expr = ColumnType("text"), f"lower({sql_ident(src.name)})"
+        else:
+            gtype, expr = ColumnType("bigint"), f"{sql_ident(src.name)} * 2"
+        cols.append(
+            Column(
+                name=gen_names[0],
+                type=gtype,
+                nullable=draw(st.booleans()),
+                generated=normalize_expr(expr),
+            )
+        )
+    return cols
+
+
+def _plain(cols: list[Column]) -> list[Column]:
+    """Columns usable as keys: comparable, not generated."""
+    return [c for c in cols if keyable(c.type) and c.generated is None]
+
+
+@st.composite
+def _table_body(draw: st.DrawFn, name: str, enums: list[Enum]) -> Table:
+    cols = draw(_columns(enums, name))
+    plain = _plain(cols)
+    pk: PrimaryKey | None = None
+    if plain and draw(st.integers(0, 4)) > 0:
+        pk_cols = draw(st.lists(st.sampled_from(plain), min_size=1, max_size=3, unique=True))
+        pk_names = {c.name for c in pk_cols}
+        cols = [replace(c, nullable=False) if c.name in pk_names else c for c in cols]
+        pk = PrimaryKey(names.primary_key(name), tuple(c.name for c in pk_cols))
+        plain = _plain(cols)
+    uniques: dict[str, UniqueConstraint] = {}
+    for _ in range(draw(st.integers(0, 2)) if plain else 0):
+        ucols = tuple(
+            c.name
+            for c in draw(st.lists(st.sampled_from(plain), min_size=1, max_size=3, unique=True))
+        )
+        deferrable = draw(st.integers(0, 4)) == 0
+        u = UniqueConstraint(
+            names.unique(name, ucols),
+            ucols,
+            nulls_not_distinct=draw(st.booleans()),
+            deferrable=deferrable,
+            initially_deferred=deferrable and draw(st.booleans()),
+        )
+        uniques.setdefault(u.name, u)
+    table = Table(
+        name=name,
+        columns=tuple(cols),
+        primary_key=pk,
+        uniques=tuple(uniques.values()),
+        comment=draw(st.none() | _TEXTISH),
+    )
+    table = replace(table, indexes=tuple(draw(_indexes(table))))
+    table = replace(table, checks=tuple(draw(_checks(table))))
+    return table
+
+
+@st.composite
+def _index_one(draw: st.DrawFn, table: Table) -> Index | None:
+    cols = list(table.columns)
+    method = draw(st.sampled_from(["btree", "btree", "btree", "hash", "gin", "brin", "spgist"]))
+    include: tuple[str, ...] = ()
+    unique = False
+    nnd = False
+    if method == "btree":
+        plain = [c for c in cols if keyable(c.type)]
+        if not plain:
+            return None
+        elements: list[IndexElement] = []
+        for c in draw(st.lists(st.sampled_from(plain), min_size=1, max_size=3, unique=True)):
+            descending = draw(st.booleans())
+            nulls = draw(st.sampled_from([None, None, not descending]))
+            if c.type.name == "text" and not c.type.array and draw(st.integers(0, 3)) == 0:
+                elements.append(
+                    IndexElement(
+                        expression=normalize_expr(f"lower({sql_ident(c.name)})"),
+                        descending=descending,
+                        nulls_first=nulls,
+                    )
+                )
+            else:
+                opclass = (
+                    "text_pattern_ops"
+                    if c.type == ColumnType("text") and draw(st.integers(0, 5)) == 0
+                    else None
+                )
+                elements.append(
+                    IndexElement(
+                        column=c.name, descending=descending, nulls_first=nulls, opclass=opclass
+                    )
+                )
+        unique = draw(st.booleans())
+        nnd = unique and draw(st.booleans())
+        keyed = {e.column for e in elements}
+        rest = [c.name for c in cols if c.name not in keyed]
+        if rest and draw(st.integers(0, 3)) == 0:
+            include = tuple(
+                draw(st.lists(st.sampled_from(rest), min_size=1, max_size=2, unique=True))
+            )
+    else:
+
+        def fits(c: Column) -> bool:
+            t = c.type
+            if method == "hash":
+                return not t.array and t.name in _HASHABLE
+            if method == "gin":
+                return (t.name == "jsonb" and not t.array) or (t.array and t.name in _GIN_ARRAYS)
+            if method == "brin":
+                return not t.array and t.name in _BRIN
+            return not t.array and t.name == "text"  # spgist text_ops
+
+        fitting = [c for c in cols if fits(c)]
+        if not fitting:
+            return None
+        elements = [IndexElement(column=draw(st.sampled_from(fitting)).name)]
+    where = None
+    if draw(st.integers(0, 3)) == 0:
+        target = draw(st.sampled_from(cols))
+        where = normalize_expr(f"{sql_ident(target.name)} IS NOT NULL")
+    words = [e.column or "lower" for e in elements]
+    return Index(
+        name=names.index(table.name, words),
+        elements=tuple(elements),
+        unique=unique,
+        method=method,  # type: ignore[arg-type]
+        where=where,
+        include=include,
+        nulls_not_distinct=nnd,
+    )
+
+
+@st.composite
+def _indexes(draw: st.DrawFn, table: Table) -> list[Index]:
+    out: dict[str, Index] = {}
+    for _ in range(draw(st.integers(0, 3))):
+        index = draw(_index_one(table))
+        if index is not None:
+            out.setdefault(index.name, index)
+    return list(out.values())
+
+
+@st.composite
+def _checks(draw: st.DrawFn, table: Table) -> list[CheckConstraint]:
+    out: dict[str, CheckConstraint] = {}
+    for _ in range(draw(st.integers(0, 2))):
+        c = draw(st.sampled_from(table.columns))
+        ident = sql_ident(c.name)
+        if c.type.name in _INTEGERS and not c.type.array:
+            expr = f"{ident} > -1000"
+        elif c.type.name == "text" and not c.type.array:
+            expr = f"length({ident}) < 1000"
+        else:
+            expr = f"{ident} IS NOT NULL OR true"
+        expression = normalize_expr(expr)
+        name = names.check(table.name, [c.name])
+        out.setdefault(name, CheckConstraint(name, expression))
+    return list(out.values())
+
+
+def _key_targets(table: Table) -> list[tuple[str, ...]]:
+    """Column lists an FK may reference: the PK and non-deferrable unique constraints."""
+    out = [table.primary_key.columns] if table.primary_key else []
+    out += [u.columns for u in table.uniques if not u.deferrable]
+    # the FK validation query cannot compare some array types (anyarray = anyarray)
+    return [cols for cols in out if not any(_col(table, c).type.array for c in cols)]
+
+
+def _col(table: Table, name: str) -> Column:
+    col = table.column(name)
+    assert col is not None
+    return col
+
+
+@st.composite
+def _with_foreign_keys(draw: st.DrawFn, tables: list[Table]) -> list[Table]:
+    """Add FKs (with their own columns copying the target types): self, cyclic, composite."""
+    by_name = {t.name: t for t in tables}
+    for source_name in list(by_name):
+        for _ in range(draw(st.integers(0, 2))):
+            candidates = [t for t in by_name.values() if _key_targets(t)]
+            if not candidates:
+                break
+            target = draw(st.sampled_from(candidates))
+            ref_cols = draw(st.sampled_from(_key_targets(target)))
+            source = by_name[source_name]
+            on_delete = draw(st.sampled_from(FK_ACTIONS))
+            on_update = draw(st.sampled_from(FK_ACTIONS))
+            nullable = "set null" in (on_delete, on_update) or draw(st.booleans())
+            taken = frozenset(source.column_names) | SYSTEM_COLUMNS
+            new_names = draw(_distinct_names(len(ref_cols), avoid=taken))
+            target_cols = {c.name: c for c in target.columns}
+            new_cols = [
+                Column(name=n, type=target_cols[r].type, nullable=nullable)
+                for n, r in zip(new_names, ref_cols, strict=True)
+            ]
+            deferrable = draw(st.integers(0, 3)) == 0
+            fk = ForeignKey(
+                name=names.foreign_key(source_name, new_names),
+                columns=tuple(new_names),
+                ref_table=target.name,
+                ref_columns=ref_cols,
+                on_delete=on_delete,
+                on_update=on_update,
+                deferrable=deferrable,
+                initially_deferred=deferrable and draw(st.booleans()),
+            )
+            if fk.name in set(source.constraint_names()):
+                continue
+            by_name[source_name] = replace(
+                source,
+                columns=source.columns + tuple(new_cols),
+                foreign_keys=(*source.foreign_keys, fk),
+            )
+    return list(by_name.values())
+
+
+@st.composite
+def _policies(draw: st.DrawFn, table: Table) -> Table:
+    if draw(st.integers(0, 3)) > 0:
+        return table
+    policies: list[Policy] = []
+    pnames = draw(_distinct_names(draw(st.integers(0, 2))))
+    for pname in pnames:
+        command = draw(st.sampled_from(["all", "select", "insert", "update", "delete"]))
+        col = draw(st.sampled_from(table.columns))
+        predicate = draw(
+            st.sampled_from(
+                ["true", f"{sql_ident(col.name)} IS NOT NULL", "current_user IS NOT NULL"]
+            )
+        )
+        expr = normalize_expr(predicate)
+        using = None if command == "insert" else expr
+        with_check = (
+            expr if command in {"insert", "update", "all"} and draw(st.booleans()) else None
+        )
+        if command == "insert":
+            with_check = expr
+        policies.append(
+            Policy(
+                name=pname,
+                command=command,  # type: ignore[arg-type]
+                permissive=draw(st.booleans()),
+                using=using,
+                with_check=with_check,
+            )
+        )
+    return replace(
+        table,
+        rls_enabled=True,
+        rls_forced=draw(st.booleans()),
+        policies=tuple(policies),
+    )
+
+
+@st.composite
+def _enums(draw: st.DrawFn) -> list[Enum]:
+    count = draw(st.integers(0, 3))
+    enum_names = [n for n in draw(_distinct_names(count)) if n.lower() not in RESERVED_TYPE_NAMES]
+    out = []
+    for name in enum_names:
+        values = draw(
+            st.lists(
+                _TEXTISH.filter(lambda s: 0 < len(s.encode()) <= 63),
+                min_size=1,
+                max_size=5,
+                unique=True,
+            )
+        )
+        out.append(Enum(name, tuple(values), comment=draw(st.none() | _TEXTISH)))
+    return out
+
+
+@st.composite
+def schemas(draw: st.DrawFn, max_tables: int = 8) -> Schema:
+    """A random valid, normalized schema (1..max_tables tables)."""
+    enums = draw(_enums())
+    count = draw(st.integers(1, max_tables))
+    table_names = draw(_distinct_names(count, avoid=frozenset(e.name for e in enums)))
+    tables = [draw(_table_body(n, enums)) for n in table_names]
+    tables = draw(_with_foreign_keys(tables))
+    tables = [draw(_policies(t)) for t in tables]
+    schema = Schema(tables=tuple(tables), enums=tuple(enums)).normalized()
+    problems = validate_schema(schema)
+    if problems:  # rare name collisions: reject, hypothesis draws another
+        from hypothesis import reject
+
+        reject()
+    return schema
+
+
+# ---------------------------------------------------------------------- pairs
+
+
+@st.composite
+def _edit(draw: st.DrawFn, schema: Schema) -> Schema:
+    """One small edit of ``schema`` that keeps it valid (checked by the caller)."""
+    tables = list(schema.tables)
+    kind = draw(
+        st.sampled_from(
+            [
+                "add_table",
+                "drop_table",
+                "add_column",
+                "drop_column",
+                "nullability",
+                "default",
+                "comment",
+                "add_index",
+                "drop_index",
+                "drop_check",
+                "drop_fk",
+                "enum_value",
+            ]
+        )
+    )
+    if kind == "add_table":
+        taken = frozenset(t.name for t in tables) | frozenset(e.name for e in schema.enums)
+        name = draw(_distinct_names(1, avoid=taken))[0]
+        tables.append(draw(_table_body(name, list(schema.enums))))
+        return replace(schema, tables=tuple(tables))
+    if kind == "enum_value" and schema.enums:
+        enums = list(schema.enums)
+        i = draw(st.integers(0, len(enums) - 1))
+        label = draw(_TEXTISH.filter(lambda s: 0 < len(s.encode()) <= 63))
+        if label not in enums[i].values:
+            enums[i] = replace(enums[i], values=(*enums[i].values, label))
+        return replace(schema, enums=tuple(enums))
+    i = draw(st.integers(0, len(tables) - 1))
+    t = tables[i]
+    if kind == "drop_table":
+        if len(tables) > 1 and not any(
+            fk.ref_table == t.name for o in tables if o is not t for fk in o.foreign_keys
+        ):
+            del tables[i]
+    elif kind == "add_column":
+        taken = frozenset(t.column_names) | SYSTEM_COLUMNS
+        name = draw(_distinct_names(1, avoid=taken))[0]
+        ctype = draw(column_types(list(schema.enums)))
+        col = Column(
+            name,
+            ctype,
+            nullable=True,
+            default=draw(_default(ctype, {e.name: e for e in schema.enums})),
+        )
+        tables[i] = replace(t, columns=(*t.columns, col))
+    elif kind == "drop_column":
+        used = _used_columns(schema, t)
+        free = [c for c in t.columns if c.name not in used]
+        if free and len(t.columns) > 1:
+            gone = draw(st.sampled_from(free)).name
+            tables[i] = replace(t, columns=tuple(c for c in t.columns if c.name != gone))
+    elif kind == "nullability":
+        keys = set(t.primary_key.columns) if t.primary_key else set()
+        cols = [c for c in t.columns if c.name not in keys and c.identity is None]
+        if cols:
+            c = draw(st.sampled_from(cols))
+            tables[i] = _replace_column(t, replace(c, nullable=not c.nullable))
+    elif kind == "default":
+        cols = [c for c in t.columns if c.identity is None and c.generated is None]
+        if cols:
+            c = draw(st.sampled_from(cols))
+            new = draw(_default(c.type, {e.name: e for e in schema.enums}))
+            tables[i] = _replace_column(t, replace(c, default=new))
+    elif kind == "comment":
+        tables[i] = replace(t, comment=draw(st.none() | _TEXTISH))
+    elif kind == "add_index":
+        index = draw(_index_one(t))
+        if index is not None and index.name not in {x.name for x in t.indexes}:
+            tables[i] = replace(t, indexes=(*t.indexes, index))
+    elif kind == "drop_index" and t.indexes:
+        tables[i] = replace(t, indexes=t.indexes[1:])
+    elif kind == "drop_check" and t.checks:
+        tables[i] = replace(t, checks=t.checks[1:])
+    elif kind == "drop_fk" and t.foreign_keys:
+        tables[i] = replace(t, foreign_keys=t.foreign_keys[1:])
+    return replace(schema, tables=tuple(tables))
+
+
+def _replace_column(t: Table, col: Column) -> Table:
+    return replace(t, columns=tuple(col if c.name == col.name else c for c in t.columns))
+
+
+def _used_columns(schema: Schema, t: Table) -> set[str]:
+    """Columns some constraint, index, generated column or policy of ``t`` names."""
+    used: set[str] = set()
+    if t.primary_key:
+        used |= set(t.primary_key.columns)
+    for u in t.uniques:
+        used |= set(u.columns)
+    for fk in t.foreign_keys:
+        used |= set(fk.columns)
+    for other in schema.tables:
+        for fk in other.foreign_keys:
+            if fk.ref_table == t.name:
+                used |= set(fk.ref_columns)
+    texts = [c.generated for c in t.columns] + [c.expression for c in t.checks]
+    texts += [p.using for p in t.policies] + [p.with_check for p in t.policies]
+    for i in t.indexes:
+        used |= {e.column for e in i.elements if e.column} | set(i.include)
+        texts += [i.where, *(e.expression for e in i.elements)]
+    from pgwarden.spec.exprs import column_refs
+
+    for text in texts:
+        if text:
+            used |= set(column_refs(text))
+    return used
+
+
+@st.composite
+def schema_pairs(draw: st.DrawFn, max_tables: int = 5, max_edits: int = 3) -> tuple[Schema, Schema]:
+    """``(a, b)``: a random schema and the same after 1..max_edits valid edits."""
+    a = draw(schemas(max_tables=max_tables))
+    b = a
+    for _ in range(draw(st.integers(1, max_edits))):
+        candidate = draw(_edit(b)).normalized()
+        if not validate_schema(candidate):
+            b = candidate
+    return a, b
