@@ -11,7 +11,6 @@ current directory); ``--output`` and ``--package`` override them::
 
 from __future__ import annotations
 
-import os
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -67,17 +66,6 @@ def read_config(pyproject: Path) -> GenerateConfig:
     return GenerateConfig(Path(output) if output else None, package, dict(services))
 
 
-def _relative(path: str) -> str:
-    """A spec path as the header shows it: relative to the working directory when possible."""
-    p = Path(path)
-    if p.is_absolute():
-        try:
-            p = p.relative_to(Path.cwd())
-        except ValueError:
-            return p.as_posix()
-    return Path(os.path.normpath(p)).as_posix()
-
-
 @cli.command()
 @click.option("--check", is_flag=True, help="Exit 1 if the committed package is stale.")
 @click.option(
@@ -105,8 +93,7 @@ def generate(ctx: Context, check: bool, output: Path | None, package: str | None
             "[tool.pgwarden.generate] in pyproject.toml"
         )
     schema = load_schema(ctx.schema_dir)
-    sources = [_relative(s) for s in schema.sources]
-    generated = render(schema, package, sources=sources, services=config.services)
+    generated = render(schema, package, services=config.services)
     if check:
         stale = generated.stale(output)
         if stale:

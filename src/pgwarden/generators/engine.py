@@ -9,6 +9,7 @@ The templates emit code already in ``ruff format`` style (see ``layout``).
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -97,12 +98,27 @@ def render_view(view: PackageView) -> Generated:
     return Generated(files)
 
 
+def relative_source(path: str, root: Path | None = None) -> str:
+    """A spec path as headers show it: relative to ``root`` (default: the working
+    directory) when it lies inside, POSIX separators -- the same bytes on every machine."""
+    p = Path(path)
+    base = (root or Path.cwd()).resolve()
+    if p.is_absolute():
+        try:
+            p = p.resolve().relative_to(base)
+        except ValueError:
+            return p.as_posix()
+    return Path(os.path.normpath(p)).as_posix()
+
+
 def render(
     schema: Schema,
     package: str,
     sources: Iterable[str] | None = None,
     services: dict[str, str] | None = None,
+    root: Path | None = None,
 ) -> Generated:
     """Render the package for ``schema`` (sources default to ``schema.sources``)."""
-    view = build(schema, package, schema.sources if sources is None else sources, services)
+    files = schema.sources if sources is None else sources
+    view = build(schema, package, [relative_source(f, root) for f in files], services)
     return render_view(view)
