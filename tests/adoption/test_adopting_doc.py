@@ -39,7 +39,11 @@ PRISMA_DDL = Path(__file__).parent / "fixtures" / "saasfly_prisma.sql"
 NEEDS: dict[str, tuple[str, ...]] = {
     "inspect": ("pgwarden.spec.dump:dump_schema",),
     "import": ("pgwarden.spec.dump:dump_schema",),
-    "migrate": ("pgwarden.apply.generate:write_migration", "pgwarden.render.sql:render_schema"),
+    "migrate": (
+        "pgwarden.spec.dump:dump_schema",
+        "pgwarden.apply.generate:write_migration",
+        "pgwarden.render.sql:render_schema",
+    ),
     "lint": ("pgwarden.checks.engine:lint_paths",),
     "docs": (),
 }
