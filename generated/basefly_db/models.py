@@ -4,10 +4,10 @@
 One frozen dataclass per table with the exact Python type of every column
 (``timestamptz`` is an aware ``datetime``, ``timestamp`` a naive one), an
 ``...Insert`` TypedDict (defaulted and nullable columns are ``NotRequired``)
-and a ``...Patch`` TypedDict (every writable column optional).
+and a ``...Patch`` TypedDict (every writable column optional). Annotations are
+evaluated (no ``from __future__ import annotations``) so ``NotRequired`` and
+``typing.get_type_hints`` work at run time too.
 """
-
-from __future__ import annotations
 
 import dataclasses
 import datetime as _dt
