@@ -11,9 +11,11 @@ import pytest
 from pgwarden.apply import files
 from pgwarden.apply.runner import CRASH_ENV
 from tests.migrations.helpers import PGWARDEN, fetch, history, run_cli, write_migration
+from tests.pg import reset_schema
 
 CREATE_T = """
 -- pgwarden:step atomic=true description="create t"
+CREATE TYPE "mood" AS ENUM ('happy', 'sad');
 CREATE TABLE "t" ("id" integer PRIMARY KEY, "email" text NOT NULL, "n" integer);
 -- pgwarden:step atomic=true description="seed t"
 INSERT INTO "t" SELECT g, 'user' || g || '@x', NULL FROM generate_series(1, 500) g;
@@ -21,6 +23,7 @@ INSERT INTO "t" SELECT g, 'user' || g || '@x', NULL FROM generate_series(1, 500)
 DROP_T = """
 -- pgwarden:step atomic=true description="drop t"
 DROP TABLE "t";
+DROP TYPE "mood";
 """
 
 # Several atomic runs separated by non-transactional steps: every kind of boundary.
@@ -40,6 +43,8 @@ CREATE INDEX CONCURRENTLY "t_email_idx" ON "t" ("email");
 ALTER TABLE "t" ADD CONSTRAINT "t_n_check" CHECK ("n" > 0) NOT VALID;
 -- pgwarden:step atomic=true description="validate n"
 ALTER TABLE "t" VALIDATE CONSTRAINT "t_n_check";
+-- pgwarden:step atomic=false description="enum value"
+ALTER TYPE "mood" ADD VALUE 'meh' BEFORE 'sad';
 """
 MULTI_DOWN = """
 -- pgwarden:step atomic=true description="drop check"
@@ -49,7 +54,7 @@ DROP INDEX CONCURRENTLY "t_email_idx";
 -- pgwarden:step atomic=true description="drop code"
 ALTER TABLE "t" DROP COLUMN "code";
 """
-MULTI_STEPS = 7
+MULTI_STEPS = 8
 
 
 def _project(tmp_path: Path) -> Path:
@@ -98,6 +103,8 @@ def _assert_final_state(url: str) -> None:
     assert valid["t_code_key"] and valid["t_email_idx"]
     constraints = {r[0] for r in fetch(url, "SELECT conname FROM pg_constraint WHERE convalidated")}
     assert {"t_code_key", "t_n_check", "t_pkey"} <= constraints
+    labels = fetch(url, "SELECT enumlabel FROM pg_enum ORDER BY enumsortorder")
+    assert [r[0] for r in labels] == ["happy", "meh", "sad"]
     steps = fetch(
         url, "SELECT version, count(*) FROM pgwarden.migration_steps GROUP BY 1 ORDER BY 1"
     )
@@ -167,23 +174,25 @@ def _invariants_after_crash(url: str) -> None:
         assert fetch(url, "SELECT to_regclass('public.t')")[0][0] is None
 
 
-def test_crash_at_every_boundary_then_resume(pg_server: str, tmp_path: Path) -> None:
-    from tests.pg import temp_database
-
+@pytest.mark.slow
+def test_crash_at_every_boundary_then_resume(database_url: str, tmp_path: Path) -> None:
     d = _project(tmp_path)
+    url = database_url
     point = 1
     while True:
-        with temp_database(pg_server) as url:
-            crashed = run_cli(url, d, "apply", env={CRASH_ENV: str(point)})
-            if crashed.returncode == 0:
-                assert point > 2 * MULTI_STEPS, "the crash hook never fired"
-                _assert_final_state(url)
-                break
-            assert crashed.returncode == -9, crashed.stderr  # SIGKILL
-            _invariants_after_crash(url)
-            resumed = run_cli(url, d, "apply")
-            assert resumed.returncode == 0, (point, resumed.stdout, resumed.stderr)
+        with psycopg.connect(url, autocommit=True) as conn:
+            conn.execute("DROP SCHEMA IF EXISTS pgwarden CASCADE")
+            reset_schema(conn)
+        crashed = run_cli(url, d, "apply", env={CRASH_ENV: str(point)})
+        if crashed.returncode == 0:
+            assert point > 2 * MULTI_STEPS, "the crash hook never fired"
             _assert_final_state(url)
+            break
+        assert crashed.returncode == -9, crashed.stderr  # SIGKILL
+        _invariants_after_crash(url)
+        resumed = run_cli(url, d, "apply")
+        assert resumed.returncode == 0, (point, resumed.stdout, resumed.stderr)
+        _assert_final_state(url)
         point += 1
 
 
@@ -223,6 +232,7 @@ def test_invalid_index_from_failed_concurrent_build_is_rebuilt(
     assert history(database_url)[-1] == (2, "0002_unique_email", "applied")
 
 
+@pytest.mark.slow
 def test_eight_concurrent_appliers_apply_each_migration_once(
     database_url: str, tmp_path: Path
 ) -> None:

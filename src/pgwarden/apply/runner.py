@@ -458,6 +458,18 @@ def _resume_action(conn: psycopg.Connection[Any], stmt: str) -> str | sql.Compos
         return sql.SQL("DROP INDEX CONCURRENTLY IF EXISTS {}").format(
             _qualified(conn, schema, node.idxname)
         )
+    if kind == "AlterEnumStmt" and node.newVal and not node.oldVal:
+        # ADD VALUE cannot be undone by a rollback; a rerun would fail on the label
+        parts = [s.sval for s in node.typeName]
+        schema, name = (parts[0], parts[1]) if len(parts) == 2 else (None, parts[-1])
+        row = conn.execute(
+            "SELECT 1 FROM pg_catalog.pg_enum e JOIN pg_catalog.pg_type t ON t.oid = e.enumtypid"
+            " JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace"
+            " WHERE t.typname = %s AND n.nspname = coalesce(%s, current_schema())"
+            " AND e.enumlabel = %s",
+            (name, schema, node.newVal),
+        ).fetchone()
+        return "skip" if row else "run"
     if kind == "DropStmt" and node.concurrent and len(node.objects) == 1:
         parts = [s.sval for s in node.objects[0]]
         schema, name = (parts[0], parts[1]) if len(parts) == 2 else (None, parts[-1])
