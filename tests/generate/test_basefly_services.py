@@ -238,3 +238,27 @@ def test_statement_count_independent_of_rows(url: str, method: str) -> None:
                 assert len(conn.statements) == 1
     assert hooked[0] == hooked[1] and recorded[0] == recorded[1], (hooked, recorded)
     assert hooked == recorded
+
+
+def test_user_row_locked_first(d: Any, url: str) -> None:
+    """While delete_user runs, an insert that references the user waits on the row lock."""
+    from basefly_db import Database
+
+    u = d.user.insert({"email": "lock@x.io"}).id
+    with psycopg.connect(url) as holder, psycopg.connect(url, autocommit=True) as other:
+        with holder.transaction():
+            Database(holder).user_deletion_service.delete_user(u)  # not committed yet
+            other.execute("SET lock_timeout = '300ms'")
+            with pytest.raises(psycopg.errors.LockNotAvailable):
+                other.execute(
+                    'INSERT INTO "K8sClusterConfig" (name, location, "authUserId") '
+                    "VALUES ('late', 'eu', %s)",
+                    (u,),
+                )
+        # committed: the user is gone, so the late insert cannot orphan a row
+        with pytest.raises(psycopg.errors.ForeignKeyViolation):
+            other.execute(
+                'INSERT INTO "K8sClusterConfig" (name, location, "authUserId") '
+                "VALUES ('late', 'eu', %s)",
+                (u,),
+            )
