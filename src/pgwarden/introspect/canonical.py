@@ -26,7 +26,7 @@ from psycopg import sql
 from pgwarden.db import mask_secrets
 from pgwarden.errors import DatabaseError
 from pgwarden.introspect.catalog import inspect_schema
-from pgwarden.spec.model import Column, Index, IndexElement, Policy, Schema, Table
+from pgwarden.spec.model import Column, ColumnType, Index, IndexElement, Policy, Schema, Table
 
 Renderer = Callable[[Schema], str]
 
@@ -67,8 +67,9 @@ def merge_expressions(spec: Schema, server: Schema) -> Schema:
     tables = []
     for table in spec.tables:
         other = server.table(table.name)
-        tables.append(table if other is None else _table(table, other))
-    return replace(spec, tables=tuple(tables)).normalized()
+        tables.append(_table(table, other if other is not None else table))
+    enums = tuple(replace(e, comment=e.comment or None) for e in spec.enums)
+    return replace(spec, tables=tuple(tables), enums=enums).normalized()
 
 
 def _table(t: Table, db: Table) -> Table:
@@ -77,6 +78,7 @@ def _table(t: Table, db: Table) -> Table:
     policies = {p.name: p for p in db.policies}
     return replace(
         t,
+        comment=t.comment or None,
         columns=tuple(_column(c, db.column(c.name)) for c in t.columns),
         checks=tuple(
             replace(c, expression=checks[c.name].expression) if c.name in checks else c
@@ -88,6 +90,7 @@ def _table(t: Table, db: Table) -> Table:
 
 
 def _column(c: Column, db: Column | None) -> Column:
+    c = replace(c, type=implied_type(c.type), comment=c.comment or None)
     if db is None:
         return c
     # Postgres may drop an expression (DEFAULT NULL stores nothing): take its answer.
@@ -96,6 +99,16 @@ def _column(c: Column, db: Column | None) -> Column:
         default=db.default if c.default is not None else None,
         generated=db.generated if c.generated is not None else None,
     )
+
+
+def implied_type(t: ColumnType) -> ColumnType:
+    """The modifiers Postgres fills in: ``char`` is ``char(1)``, ``numeric(p)`` is
+    ``numeric(p,0)``. (An empty comment is no comment, likewise.)"""
+    if t.name == "char" and not t.modifiers:
+        return replace(t, modifiers=(1,))
+    if t.name == "numeric" and len(t.modifiers) == 1:
+        return replace(t, modifiers=(t.modifiers[0], 0))
+    return t
 
 
 def _index(i: Index, db: Index | None) -> Index:
