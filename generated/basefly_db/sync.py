@@ -680,7 +680,7 @@ class VerificationTokenTable(_Base):
         return {_r[1]: self._sql.row(_r) for _r in _rows}
 
     def find_by_identifier(self, identifier: str) -> list[_m.VerificationToken]:
-        """Rows with this value, in primary-key order."""
+        """Rows with this value."""
         _rows = self._all(self._sql.FIND_0, (identifier,))
         return [self._sql.row(_r) for _r in _rows]
 

@@ -79,6 +79,13 @@ text       = { type = "text" }
 [[tables.Comment.indexes]]
 columns = ["documentId"]
 
+[tables.Tag]
+soft_delete = "removedAt"
+
+[tables.Tag.columns]
+name      = { type = "text", primary_key = true }
+removedAt = { type = "timestamp", nullable = true }
+
 [tables.Invoice]
 billing = { active_when = '"paidAt" IS NULL' }
 
@@ -241,3 +248,31 @@ def test_async_second_schema(pkg: tuple[ModuleType, str], database_url: str) -> 
             assert isinstance(got.archived_at, dt.datetime)
 
     asyncio.run(main())
+
+
+def test_unscoped_soft_delete_service(pkg: tuple[ModuleType, str], database_url: str) -> None:
+    """A soft-delete table without an owner column gets a service without the owner argument."""
+    sync, name = pkg
+    errors = __import__(f"{name}.errors", fromlist=["x"])
+    with psycopg.connect(database_url, autocommit=True) as conn:
+        d = sync.Database(conn)
+        d.tag.insert_many([{"name": "a"}, {"name": "b"}])
+        svc = d.tag_service
+        assert svc.soft_delete("a").removed_at is not None
+        assert [t.name for t in svc.find_all_active()] == ["b"]
+        assert [t.name for t in svc.find_deleted()] == ["a"]
+        assert svc.restore("a").removed_at is None
+        with pytest.raises(errors.NotFound):
+            svc.restore("a")
+        assert svc.purge(dt.timedelta(0)) == 0
+
+
+def test_owner_in_primary_key_is_an_error() -> None:
+    from pgwarden.generators.accessors import GenerateError, build
+
+    spec = SPEC.replace(
+        '[tables.Tag]\nsoft_delete = "removedAt"',
+        '[tables.Tag]\nsoft_delete = "removedAt"\nowner = "name"',
+    )
+    with pytest.raises(GenerateError, match="part of the primary key"):
+        build(load_schema_text(spec, "tests/org.toml"), "pkg")

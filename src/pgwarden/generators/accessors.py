@@ -585,6 +585,12 @@ def _soft_delete_view(
                 f"table {table.name!r}: owner names column {table.owner!r}, which does not "
                 "exist\n  fix: add the column or correct owner"
             )
+        if owner in view.pk:
+            raise GenerateError(
+                f"table {table.name!r}: owner column {table.owner!r} is part of the primary "
+                "key, so it cannot scope lookups by that key\n"
+                "  fix: drop owner from this table (the key already identifies the owner)"
+            )
     base_name = services.get(table.name, naming.snake(table.name))
     cls = classes.claim(naming.pascal(base_name) + "Service", f"service of {table.name}")
     status, status_value = _status_column(schema, view, enums)
