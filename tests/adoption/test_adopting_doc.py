@@ -3,13 +3,15 @@
 The document is the test's script, so it cannot rot:
 
 * a ```console block holds steps: ``$ command`` lines; the lines under a command
-  are text its output (stdout + stderr) must contain; ``(exit status N)`` is the
-  expected exit status (0 when absent);
+  are text its output (stdout + stderr) must contain; ``(absent: TEXT)`` is text
+  it must not contain; ``(exit status N)`` is the expected exit status (0 when
+  not given);
 * a ```toml block with ``file=PATH replace=tables.NAME`` in its info string is an
   edit: every section of that table in PATH is replaced by the block;
 * stand-ins, because the test cannot run Prisma: ``npx prisma db push`` applies the
   DDL Prisma generates for the schema (``fixtures/saasfly_prisma.sql``), and
-  ``export DATABASE_URL=...`` is the test's own database.
+  ``export DATABASE_URL=...`` is the test's own database; ``mkdir -p`` is done
+  in-process.
 """
 
 from __future__ import annotations
@@ -55,6 +57,7 @@ class Command:
     argv: list[str]
     expect: list[str] = field(default_factory=list)
     exit_status: int = 0
+    absent: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -69,6 +72,7 @@ Step = Command | Edit
 
 _FENCE = re.compile(r"^```(?P<info>.*)$")
 _EXIT = re.compile(r"^\(exit status (?P<n>\d+)\)$")
+_ABSENT = re.compile(r"^\(absent: (?P<text>.+)\)$")
 
 
 def parse_steps(text: str) -> list[Step]:
@@ -92,6 +96,8 @@ def parse_steps(text: str) -> list[Step]:
                     steps.append(Command(start + offset + 1, shlex.split(raw[2:])))
                 elif (m := _EXIT.match(raw.strip())) and steps:
                     cast(Command, steps[-1]).exit_status = int(m.group("n"))
+                elif (m := _ABSENT.match(raw.strip())) and steps:
+                    cast(Command, steps[-1]).absent.append(m.group("text"))
                 elif raw.strip() and steps:
                     cast(Command, steps[-1]).expect.append(raw.strip())
         elif info[0] == "toml":
@@ -146,12 +152,12 @@ def missing_stage(argv: list[str]) -> str | None:
 
 def test_parse_steps_reads_commands_expectations_and_edits() -> None:
     steps = parse_steps(
-        "x\n```console\n$ pgwarden lint schema\nfound\n(exit status 1)\n```\n"
+        "x\n```console\n$ pgwarden lint schema\nfound\n(absent: gone)\n(exit status 1)\n```\n"
         "```toml file=a.toml replace=tables.T\n[tables.T]\n```\n"
     )
     assert steps == [
-        Command(3, ["pgwarden", "lint", "schema"], ["found"], 1),
-        Edit(7, "a.toml", "T", "[tables.T]\n"),
+        Command(3, ["pgwarden", "lint", "schema"], ["found"], 1, ["gone"]),
+        Edit(8, "a.toml", "T", "[tables.T]\n"),
     ]
     spec = '[tables.A.columns]\nx = 1\n\n[tables.T]\nc = "x"\n[[tables.T.indexes]]\ny = 2\n'
     assert replace_table(spec, "T", "[tables.T]\nnew = 1\n") == (
@@ -197,6 +203,10 @@ def test_adopting_walkthrough_runs(database_url: str, tmp_path: Path) -> None:
             continue
         if argv[0] == "export" and argv[1].startswith("DATABASE_URL="):
             continue  # the test's database, already in the environment
+        if argv[:2] == ["mkdir", "-p"]:
+            for d in argv[2:]:
+                (work / d).mkdir(parents=True, exist_ok=True)
+            continue
         assert argv[0] == "pgwarden", f"{where}: no stand-in for {argv[0]!r}; add one here"
         missing = missing_stage(argv)
         if missing is not None:
@@ -219,5 +229,7 @@ def test_adopting_walkthrough_runs(database_url: str, tmp_path: Path) -> None:
         )
         for text in step.expect:
             assert text in output, f"{where}: `{' '.join(argv)}` output lacks {text!r}:\n{output}"
+        for text in step.absent:
+            assert text not in output, f"{where}: `{' '.join(argv)}` still says {text!r}:\n{output}"
         done.append(" ".join(argv))
     assert (work / "docs" / "blueprint.md").exists()
