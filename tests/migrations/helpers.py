@@ -46,7 +46,7 @@ def run_cli(
 
 def fetch(url: str, query: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
     with psycopg.connect(url, autocommit=True) as conn:
-        return conn.execute(query.encode(), params).fetchall()
+        return conn.execute(query.encode(), params or None).fetchall()
 
 
 def history(url: str) -> list[tuple[int, str, str]]:
