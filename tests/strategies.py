@@ -159,6 +159,9 @@ def keyable(t: ColumnType) -> bool:
 
 # ---------------------------------------------------------------------- defaults
 
+_COMMENT_CHARS = st.characters(exclude_categories=["Cs"], exclude_characters="\x00")
+#: comments: Postgres drops an empty comment (COMMENT ... IS '' removes it)
+_COMMENTS = st.text(_COMMENT_CHARS, min_size=1, max_size=12)
 _TEXTISH = st.text(st.characters(exclude_categories=["Cs"], exclude_characters="\x00"), max_size=8)
 
 
@@ -260,7 +263,7 @@ def _columns(draw: st.DrawFn, enums: list[Enum], table: str) -> list[Column]:
         else:
             col = replace(col, default=draw(_default(t, by_name)))
         if draw(st.integers(0, 4)) == 0:
-            col = replace(col, comment=draw(_TEXTISH))
+            col = replace(col, comment=draw(_COMMENTS))
         cols.append(col)
     # a generated column over an earlier plain column
     sources = [
@@ -325,7 +328,7 @@ def _table_body(draw: st.DrawFn, name: str, enums: list[Enum]) -> Table:
         columns=tuple(cols),
         primary_key=pk,
         uniques=tuple(uniques.values()),
-        comment=draw(st.none() | _TEXTISH),
+        comment=draw(st.none() | _COMMENTS),
     )
     table = replace(table, indexes=tuple(draw(_indexes(table))))
     table = replace(table, checks=tuple(draw(_checks(table))))
@@ -543,7 +546,7 @@ def _enums(draw: st.DrawFn) -> list[Enum]:
                 unique=True,
             )
         )
-        out.append(Enum(name, tuple(values), comment=draw(st.none() | _TEXTISH)))
+        out.append(Enum(name, tuple(values), comment=draw(st.none() | _COMMENTS)))
     return out
 
 
@@ -639,7 +642,7 @@ def _edit(draw: st.DrawFn, schema: Schema) -> Schema:
             new = draw(_default(c.type, {e.name: e for e in schema.enums}))
             tables[i] = _replace_column(t, replace(c, default=new))
     elif kind == "comment":
-        tables[i] = replace(t, comment=draw(st.none() | _TEXTISH))
+        tables[i] = replace(t, comment=draw(st.none() | _COMMENTS))
     elif kind == "add_index":
         index = draw(_index_one(t))
         if index is not None and index.name not in {x.name for x in t.indexes}:

@@ -292,8 +292,13 @@ class _Loader:
         if not isinstance(value, str):
             self.problem(f, (*path, key), f"must be a string, got {_kind(value)}", "quote it")
             return None
-        if not value.strip() or "\x00" in value:
-            self.problem(f, (*path, key), "must be a non-empty string without NUL characters")
+        if not value or "\x00" in value:
+            self.problem(
+                f,
+                (*path, key),
+                "must be a non-empty string without NUL characters",
+                f"remove {key} or give it a value",
+            )
             return None
         return value
 

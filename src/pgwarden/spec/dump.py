@@ -1,0 +1,464 @@
+"""Write a schema model as spec TOML: the inverse of :mod:`pgwarden.spec.load`.
+
+The contract is ``load_schema_text(dump_schema(s)) == s`` for every normalized
+schema ``s`` (a loaded spec, a model from the strategies). Sugar is used only
+where loading gives back exactly the same object: ``primary_key = true`` for a
+conventionally named one-column key, ``unique = true`` likewise, column
+``references`` for one-column keys, a literal ``default`` when re-reading it
+yields the same SQL text. Names are written only when they differ from the
+convention in ``spec.names``. Output is deterministic: the model's order, fixed
+key order, one formatting.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterable
+
+from pgwarden.spec import names
+from pgwarden.spec.exprs import column_refs, literal_sql, name_hint, string_constant
+from pgwarden.spec.load import _literal_mismatch, sql_ident
+from pgwarden.spec.model import (
+    CheckConstraint,
+    Column,
+    Enum,
+    ForeignKey,
+    Index,
+    IndexElement,
+    Policy,
+    Schema,
+    Suppression,
+    Table,
+    UniqueConstraint,
+)
+
+_BARE_KEY = re.compile(r"^[A-Za-z0-9_-]+$")
+_ESCAPES = {
+    '"': '\\"',
+    "\\": "\\\\",
+    "\b": "\\b",
+    "\t": "\\t",
+    "\n": "\\n",
+    "\f": "\\f",
+    "\r": "\\r",
+}
+
+Value = str | int | float | bool | list["Value"] | dict[str, "Value"]
+
+
+def dump_schema(schema: Schema) -> str:
+    """The spec TOML for ``schema`` (one file)."""
+    out: list[str] = []
+    if schema.name != "public":
+        out += ["[schema]", f"name = {_value(schema.name)}", ""]
+    enums = {e.name: e for e in schema.enums}
+    for enum in schema.enums:
+        out += _enum(enum)
+    for table in schema.tables:
+        out += _table(schema, table, enums)
+    return "\n".join(out).rstrip("\n") + "\n"
+
+
+# ---------------------------------------------------------------------- TOML text
+
+
+def _key(key: str) -> str:
+    return key if _BARE_KEY.match(key) else _string(key)
+
+
+def _string(text: str) -> str:
+    out = []
+    for ch in text:
+        if ch in _ESCAPES:
+            out.append(_ESCAPES[ch])
+        elif ord(ch) < 0x20 or ord(ch) == 0x7F:
+            out.append(f"\\u{ord(ch):04X}")
+        else:
+            out.append(ch)
+    return '"' + "".join(out) + '"'
+
+
+def _value(value: Value) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        return repr(value)
+    if isinstance(value, str):
+        return _string(value)
+    if isinstance(value, list):
+        return "[" + ", ".join(_value(v) for v in value) + "]"
+    return _inline(value)
+
+
+def _inline(items: dict[str, Value]) -> str:
+    if not items:
+        return "{}"
+    return "{ " + ", ".join(f"{_key(k)} = {_value(v)}" for k, v in items.items()) + " }"
+
+
+def _header(*parts: str, array: bool = False) -> str:
+    inner = ".".join(_key(p) for p in parts)
+    return f"[[{inner}]]" if array else f"[{inner}]"
+
+
+def _lines(items: dict[str, Value]) -> list[str]:
+    return [f"{_key(k)} = {_value(v)}" for k, v in items.items()]
+
+
+def _ignore(suppressions: tuple[Suppression, ...]) -> list[Value]:
+    return [{"rule": s.rule, "reason": s.reason} for s in suppressions]
+
+
+# ---------------------------------------------------------------------- enums
+
+
+def _enum(enum: Enum) -> list[str]:
+    renamed = dict((new, old) for old, new in enum.value_renames)
+    values: list[Value] = [
+        {"name": v, "renamed_from": renamed[v]} if v in renamed else v for v in enum.values
+    ]
+    body: dict[str, Value] = {"values": values}
+    if enum.comment is not None:
+        body["comment"] = enum.comment
+    if enum.renamed_from is not None:
+        body["renamed_from"] = enum.renamed_from
+    return [_header("enums", enum.name), *_lines(body), ""]
+
+
+# ---------------------------------------------------------------------- tables
+
+
+def _soft_delete_where(table: Table) -> str | None:
+    if not table.soft_delete:
+        return None
+    from pgwarden.spec.exprs import normalize_expr
+
+    return normalize_expr(sql_ident(table.soft_delete) + " IS NULL")
+
+
+def _plain_columns(index: Index) -> tuple[str, ...] | None:
+    """The columns of an index whose keys are plain ascending columns, else None."""
+    if any(
+        e.column is None or e.descending or e.nulls_first is not None or e.opclass
+        for e in index.elements
+    ):
+        return None
+    return tuple(str(e.column) for e in index.elements)
+
+
+def _table(schema: Schema, table: Table, enums: dict[str, Enum]) -> list[str]:
+    name = table.name
+    sd_where = _soft_delete_where(table)
+    head: dict[str, Value] = {}
+    if table.comment is not None:
+        head["comment"] = table.comment
+    if table.soft_delete is not None:
+        head["soft_delete"] = table.soft_delete
+    if table.owner is not None:
+        head["owner"] = table.owner
+    if table.owner_table:
+        head["owner_table"] = True
+    if table.billing is not None:
+        head["billing"] = (
+            {"active_when": table.billing.active_when} if table.billing.active_when else {}
+        )
+    if table.audit:
+        head["audit"] = True
+    if table.renamed_from is not None:
+        head["renamed_from"] = table.renamed_from
+    if table.rls_enabled or table.rls_forced:
+        rls: dict[str, Value] = {"enabled": table.rls_enabled}
+        if table.rls_forced:
+            rls["force"] = True
+        head["rls"] = rls
+
+    # column sugar: what each column carries, and what stays table-level
+    col_extra: dict[str, dict[str, Value]] = {c.name: {} for c in table.columns}
+    pk = table.primary_key
+    if pk is not None:
+        if (
+            len(pk.columns) == 1
+            and pk.name == names.primary_key(name)
+            and pk.columns[0] in col_extra
+        ):
+            col_extra[pk.columns[0]]["primary_key"] = True
+        else:
+            body: dict[str, Value] = {"columns": list(pk.columns)}
+            if pk.name != names.primary_key(name):
+                body["name"] = pk.name
+            head["primary_key"] = body
+    if table.ignore:
+        head["ignore"] = _ignore(table.ignore)
+
+    uniques: list[dict[str, Value]] = []
+    for u in table.uniques:
+        if not _unique_sugar(u, name, col_extra, all_rows=sd_where is not None):
+            uniques.append(_unique_entry(u, name, all_rows=sd_where is not None))
+
+    indexes: list[dict[str, Value]] = []
+    for index in table.indexes:
+        plain = _plain_columns(index)
+        partial_rule = (
+            sd_where is not None
+            and index.soft_delete_partial
+            and index.unique
+            and index.where == sd_where
+        )
+        if (
+            partial_rule
+            and plain is not None
+            and index.method == "btree"
+            and not index.include
+            and index.name == names.unique(name, plain)
+        ):
+            # a unique rule made partial by soft delete: write the rule, loading redoes it
+            rule = UniqueConstraint(index.name, plain, index.nulls_not_distinct)
+            if not _unique_sugar(rule, name, col_extra, all_rows=False):
+                uniques.append(_unique_entry(rule, name, all_rows=False))
+            continue
+        indexes.append(_index_entry(index, name, sd_where, partial_rule))
+
+    foreign_keys: list[dict[str, Value]] = []
+    for fk in table.foreign_keys:
+        if not _fk_sugar(schema, fk, name, col_extra):
+            foreign_keys.append(_fk_entry(fk, name))
+
+    out = [_header("tables", name), *_lines(head), ""] if head else []
+    out.append(_header("tables", name, "columns"))
+    for column in table.columns:
+        out.append(
+            f"{_key(column.name)} = {_inline(_column(column, col_extra[column.name], enums))}"
+        )
+    out.append("")
+    for key, entries in (
+        ("uniques", uniques),
+        ("foreign_keys", foreign_keys),
+        ("checks", [_check_entry(c, name) for c in table.checks]),
+        ("indexes", indexes),
+        ("policies", [_policy_entry(p) for p in table.policies]),
+    ):
+        for entry in entries:
+            out += [_header("tables", name, key, array=True), *_lines(entry), ""]
+    return out
+
+
+def _column(column: Column, extra: dict[str, Value], enums: dict[str, Enum]) -> dict[str, Value]:
+    body: dict[str, Value] = {"type": _type_text(column)}
+    if column.nullable:
+        body["nullable"] = True
+    if column.default is not None:
+        literal = _default_literal(column, enums)
+        if literal is not None:
+            body["default"] = literal
+        else:
+            body["default_sql"] = column.default
+    if column.identity is not None:
+        body["identity"] = column.identity
+    if column.generated is not None:
+        body["generated"] = column.generated
+    body.update(extra)
+    if column.maintained is not None:
+        body["maintained"] = column.maintained
+    if column.comment is not None:
+        body["comment"] = column.comment
+    if column.secret is not None:
+        body["secret"] = column.secret
+    if column.renamed_from is not None:
+        body["renamed_from"] = column.renamed_from
+    if column.backfill is not None:
+        body["backfill"] = column.backfill
+    if column.ignore:
+        body["ignore"] = _ignore(column.ignore)
+    return body
+
+
+def _type_text(column: Column) -> str:
+    t = column.type
+    if t.is_builtin:
+        return t.spec_text()
+    # a user type that reads as a built-in or has odd characters: quote it
+    plain = re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", t.name) is not None
+    from pgwarden.spec.types import ALIASES
+
+    if plain and t.name.lower() not in ALIASES:
+        return t.spec_text()
+    quoted = '"' + t.name.replace('"', '""') + '"'
+    return quoted + ("[]" if t.array else "")
+
+
+def _default_literal(column: Column, enums: dict[str, Enum]) -> Value | None:
+    """The TOML literal whose loading gives exactly ``column.default``, if any."""
+    text = column.default
+    assert text is not None
+    candidates: list[Value] = []
+    value = string_constant(text)
+    if value is not None:
+        candidates.append(value)
+    if text in {"TRUE", "FALSE"}:
+        candidates.append(text == "TRUE")
+    try:
+        candidates.append(int(text))
+    except ValueError:
+        try:
+            number = float(text)
+            if math.isfinite(number):
+                candidates.append(number)
+        except ValueError:
+            pass
+    for candidate in candidates:
+        if _literal_mismatch(candidate, column.type, enums) is not None:
+            continue
+        try:
+            if literal_sql(candidate) == text:
+                return candidate
+        except ValueError:
+            continue
+    return None
+
+
+def _unique_sugar(
+    u: UniqueConstraint, table: str, col_extra: dict[str, dict[str, Value]], all_rows: bool
+) -> bool:
+    """Put a one-column unique rule on its column when that reads back the same."""
+    if (
+        len(u.columns) != 1
+        or u.columns[0] not in col_extra
+        or "unique" in col_extra[u.columns[0]]
+        or u.deferrable
+        or u.initially_deferred
+    ):
+        return False
+    options: dict[str, Value] = {}
+    if u.name != names.unique(table, u.columns):
+        options["name"] = u.name
+    if u.nulls_not_distinct:
+        options["nulls_not_distinct"] = True
+    if all_rows:
+        options["all_rows"] = True
+    col_extra[u.columns[0]]["unique"] = options or True
+    return True
+
+
+def _unique_entry(u: UniqueConstraint, table: str, all_rows: bool) -> dict[str, Value]:
+    body: dict[str, Value] = {"columns": list(u.columns)}
+    if u.name != names.unique(table, u.columns):
+        body["name"] = u.name
+    if u.nulls_not_distinct:
+        body["nulls_not_distinct"] = True
+    if u.deferrable:
+        body["deferrable"] = True
+    if u.initially_deferred:
+        body["initially_deferred"] = True
+    if all_rows:
+        body["all_rows"] = True
+    return body
+
+
+def _fk_options(fk: ForeignKey, table: str) -> dict[str, Value]:
+    body: dict[str, Value] = {}
+    if fk.on_delete_explicit or fk.on_delete != "no action":
+        body["on_delete"] = fk.on_delete
+    if fk.on_update != "no action":
+        body["on_update"] = fk.on_update
+    if fk.deferrable:
+        body["deferrable"] = True
+    if fk.initially_deferred:
+        body["initially_deferred"] = True
+    if fk.name != names.foreign_key(table, fk.columns):
+        body["name"] = fk.name
+    return body
+
+
+def _fk_sugar(
+    schema: Schema, fk: ForeignKey, table: str, col_extra: dict[str, dict[str, Value]]
+) -> bool:
+    if len(fk.columns) != 1 or fk.columns[0] not in col_extra:
+        return False
+    extra = col_extra[fk.columns[0]]
+    if "references" in extra:
+        return False
+    ref: dict[str, Value] = {"table": fk.ref_table}
+    target = schema.table(fk.ref_table)
+    target_pk = target.primary_key.columns if target and target.primary_key else None
+    if target_pk != fk.ref_columns:
+        ref["column"] = fk.ref_columns[0]
+    ref.update(_fk_options(fk, table))
+    extra["references"] = ref
+    return True
+
+
+def _fk_entry(fk: ForeignKey, table: str) -> dict[str, Value]:
+    body: dict[str, Value] = {
+        "columns": list(fk.columns),
+        "references": {"table": fk.ref_table, "columns": list(fk.ref_columns)},
+    }
+    body.update(_fk_options(fk, table))
+    return body
+
+
+def _check_entry(check: CheckConstraint, table: str) -> dict[str, Value]:
+    body: dict[str, Value] = {}
+    if check.name != names.check(table, column_refs(check.expression)):
+        body["name"] = check.name
+    body["expression"] = check.expression
+    return body
+
+
+def _element(e: IndexElement) -> Value:
+    if e.column is not None and not (e.descending or e.nulls_first is not None or e.opclass):
+        return e.column
+    body: dict[str, Value] = {}
+    if e.column is not None:
+        body["column"] = e.column
+    else:
+        body["expression"] = str(e.expression)
+    if e.descending:
+        body["order"] = "desc"
+    if e.nulls_first is not None:
+        body["nulls"] = "first" if e.nulls_first else "last"
+    if e.opclass:
+        body["opclass"] = e.opclass
+    return body
+
+
+def _index_words(index: Index) -> Iterable[str]:
+    return [e.column or name_hint(e.expression or "") for e in index.elements]
+
+
+def _index_entry(
+    index: Index, table: str, sd_where: str | None, partial_rule: bool
+) -> dict[str, Value]:
+    body: dict[str, Value] = {"columns": [_element(e) for e in index.elements]}
+    if index.name != names.index(table, _index_words(index)):
+        body["name"] = index.name
+    if index.unique:
+        body["unique"] = True
+    if index.method != "btree":
+        body["method"] = index.method
+    if index.where is not None and not partial_rule:
+        body["where"] = index.where
+    if index.include:
+        body["include"] = list(index.include)
+    if index.nulls_not_distinct:
+        body["nulls_not_distinct"] = True
+    if sd_where is not None and index.unique and index.where is None:
+        body["all_rows"] = True  # else loading would make it partial
+    return body
+
+
+def _policy_entry(policy: Policy) -> dict[str, Value]:
+    body: dict[str, Value] = {"name": policy.name}
+    if policy.command != "all":
+        body["command"] = policy.command
+    if not policy.permissive:
+        body["permissive"] = False
+    if policy.roles != ("public",):
+        body["roles"] = list(policy.roles)
+    if policy.using is not None:
+        body["using"] = policy.using
+    if policy.with_check is not None:
+        body["with_check"] = policy.with_check
+    return body
