@@ -107,6 +107,17 @@ def test_ok(rule_id: str) -> None:
     assert findings(CASES[rule_id][1], rule_id) == []
 
 
+def test_drop_after_backfill_is_a_warning_not_data_loss() -> None:
+    sql = (
+        'ALTER TABLE k ADD COLUMN "deletedAt" timestamptz;\n'
+        'UPDATE k SET "deletedAt" = CASE WHEN "delete" THEN now() END;\n'
+        'ALTER TABLE k DROP COLUMN "delete";\n'
+        "ALTER TABLE k DROP COLUMN other;\n"
+    )
+    found = {(f.location.line, f.severity) for f in findings(sql, "drop-column")}
+    assert found == {(3, "warning"), (4, "error")}
+
+
 def test_enum_reorder_is_reported() -> None:
     sql = (
         "CREATE TYPE plan AS ENUM ('FREE', 'PRO');\nDROP TYPE plan;\n"

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from pgwarden.checks.engine import finish, lint_paths, lint_schema
+from pgwarden.checks.engine import finish, lint_paths, lint_schema, lint_sql
 from pgwarden.importers.prisma import import_prisma
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -62,3 +62,25 @@ def test_basefly_migrations_lint_clean() -> None:
     result = lint_paths([ROOT / "migrations"])
     errors = [f for f in result.findings if f.severity == "error"]
     assert errors == [], "\n".join(f"{f.location} {f.rule} {f.message}" for f in errors)
+
+
+def test_planner_generated_blueprint_migration_lints_clean() -> None:
+    """saasfly -> Basefly as the planner writes it: online forms everywhere (CONCURRENTLY,
+    NOT VALID + VALIDATE, USING INDEX, lock_timeout per step). The drop of the `delete`
+    flag follows the backfill of deletedAt from it, so it is a warning (deploy order),
+    not data loss."""
+    from pgwarden.apply.generate import render_migration
+    from pgwarden.spec.load import load_schema
+    from pgwarden.spec.model import Schema
+
+    before = import_prisma(ROOT / "tests/fixtures/saasfly_before/schema.prisma").schema
+    after = load_schema(ROOT / "schema")
+    first = render_migration(Schema(), before)
+    second = render_migration(before, after, allow_destructive=True)
+    assert first is not None and second is not None
+    files = [("0001_saasfly/up.sql", first[0]), ("0002_blueprint/up.sql", second[0])]
+    result = finish(lint_sql(files))
+    assert [f for f in result.findings if f.severity == "error"] == []
+    (drop,) = [f for f in result.findings if f.rule == "drop-column"]
+    assert drop.severity == "warning" and "deletedAt" in drop.message
+    assert '"delete"' in second[0].splitlines()[(drop.location.line or 0) - 1]

@@ -60,6 +60,8 @@ class Replay:
     in_block: bool = False
     not_null_checks: dict[str, tuple[str, str]] = field(default_factory=dict)
     proven_not_null: set[tuple[str, str]] = field(default_factory=set)
+    carried_over: dict[tuple[str, str], str] = field(default_factory=dict)
+    """(table, column) -> the column an UPDATE in this file copied its data into."""
 
     def start_file(self, file: str) -> None:
         self.file = file
@@ -70,6 +72,7 @@ class Replay:
         self.in_block = False
         self.not_null_checks = {}
         self.proven_not_null = set()
+        self.carried_over = {}
 
     def existing(self, table: str | None) -> bool:
         """True when ``table`` may hold rows: not created (and still empty) in this file."""
@@ -93,6 +96,14 @@ class Replay:
         elif kind in ("InsertStmt", "CopyStmt"):
             if node.relation is not None:
                 self.new_tables.discard(node.relation.relname)
+        elif kind == "UpdateStmt":
+            table = node.relation.relname
+            for target in node.targetList or ():
+                for ref in _walk(target.val):
+                    if type(ref).__name__ == "ColumnRef" and ref.fields:
+                        source = getattr(ref.fields[-1], "sval", None)
+                        if source and source != target.name:
+                            self.carried_over[(table, source)] = target.name
         elif kind == "DropStmt":
             self._apply_drop(node)
         elif kind == "RenameStmt":
@@ -481,15 +492,28 @@ def column_type_change(stmt: Statement, state: Replay) -> Iterator[Finding]:
 @check(id="drop-column", family="migration")
 def drop_column(stmt: Statement, state: Replay) -> Iterator[Finding]:
     """DROP COLUMN on an existing table: data loss and broken running code."""
+    r = rule("drop-column")
     for table, cmd in _alter_cmds(stmt, state):
-        if cmd.subtype == pg.AlterTableType.AT_DropColumn:
-            yield rule("drop-column").finding(
+        if cmd.subtype != pg.AlterTableType.AT_DropColumn:
+            continue
+        into = state.carried_over.get((table, cmd.name))
+        if into is not None:
+            # The contract step of expand/contract: the data lives on in `into`.
+            yield r.finding(
                 loc(stmt),
-                f"dropping {table}.{cmd.name} loses its data, and application code still "
-                "reading it fails",
-                "stop reading/writing the column in a release first; drop it in a later "
-                "migration with an ignore comment stating why",
+                f"dropping {table}.{cmd.name} after this migration copied its data into "
+                f"{into}: no data is lost, but code still reading {cmd.name} fails",
+                f"deploy the code that reads {into} before applying this migration",
+                severity="warning",
             )
+            continue
+        yield r.finding(
+            loc(stmt),
+            f"dropping {table}.{cmd.name} loses its data, and application code still "
+            "reading it fails",
+            "stop reading/writing the column in a release first; drop it in a later "
+            "migration with an ignore comment stating why",
+        )
 
 
 @check(id="drop-table", family="migration")
