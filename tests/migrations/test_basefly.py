@@ -202,3 +202,31 @@ def test_baseline_a_pushed_database(database_url: str) -> None:
     assert _cli(database_url, "verify").returncode == 0
     again = _cli(database_url, "baseline")
     assert again.returncode == 1 and "already has migration history" in again.stderr
+
+
+def test_a_check_on_a_new_column_runs_before_its_step(database_url: str) -> None:
+    """The partial unique's duplicate check reads deletedAt, which 0002 itself adds."""
+    assert _cli(database_url, "apply", "--to", "1").returncode == 0
+    with psycopg.connect(database_url, autocommit=True) as conn:
+        conn.execute(
+            """INSERT INTO "User" (id) VALUES ('u1');
+            INSERT INTO "K8sClusterConfig" (id, name, location, "authUserId", plan, "delete")
+            VALUES (1, 'a', 'eu', 'u1', 'PRO', false), (2, 'b', 'eu', 'u1', 'PRO', false),
+                   (3, 'c', 'eu', 'u1', 'PRO', true)"""
+        )
+    stopped = _cli(database_url, "apply")
+    assert stopped.returncode == 1
+    assert "preflight stopped 0002_blueprint (earlier steps are committed" in stopped.stderr
+    assert "K8sClusterConfig: 1 row(s): duplicate groups" in stopped.stderr
+    assert "(PRO,u1)" in stopped.stderr
+    assert history(database_url)[-1] == (2, "0002_blueprint", "running")
+    status = _cli(database_url, "status")
+    assert "0002_blueprint" in status.stdout and "running" in status.stdout
+
+    with psycopg.connect(database_url, autocommit=True) as conn:
+        conn.execute("""UPDATE "K8sClusterConfig" SET "deletedAt" = now() WHERE id = 2""")
+    resumed = _cli(database_url, "apply")
+    assert resumed.returncode == 0, resumed.stderr
+    assert "resuming 0002_blueprint" in resumed.stdout
+    assert history(database_url)[-1] == (2, "0002_blueprint", "applied")
+    assert _cli(database_url, "verify").returncode == 0

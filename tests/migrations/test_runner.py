@@ -353,3 +353,39 @@ def test_applied_migration_missing_from_directory(
     out = run_cli(database_url, d, "apply")
     assert out.returncode == 1
     assert "0003_audit" in out.stderr
+
+
+def test_lock_timeout_fails_cleanly_and_a_rerun_applies(database_url: str, tmp_path: Path) -> None:
+    d = tmp_path / "m"
+    write_migration(d, "0001_create_t", CREATE_T)
+    write_migration(
+        d,
+        "0002_add",
+        "-- pgwarden:step atomic=true\nSET lock_timeout = '200ms';\n"
+        'ALTER TABLE "t" ADD COLUMN "extra" integer;\n'
+        '-- pgwarden:step atomic=true\nUPDATE "t" SET "extra" = 1;\n',
+    )
+    assert run_cli(database_url, d, "apply", "--to", "1").returncode == 0
+    with psycopg.connect(database_url) as holder:
+        holder.execute('LOCK TABLE "t" IN ACCESS SHARE MODE')  # a long reader
+        failed = run_cli(database_url, d, "apply")
+        holder.rollback()
+    assert failed.returncode == 1
+    assert "lock timeout" in failed.stderr and "rerun apply" in failed.stderr
+    assert "nothing of it is recorded" in failed.stderr
+    assert history(database_url) == [(1, "0001_create_t", "applied")]
+    assert "extra" not in _columns(database_url, "t")
+    assert run_cli(database_url, d, "apply").returncode == 0
+    assert fetch(database_url, 'SELECT count(*) FROM "t" WHERE "extra" = 1') == [(500,)]
+
+
+def test_down_without_down_sql_and_mixed_states_are_refused(
+    database_url: str, tmp_path: Path
+) -> None:
+    d = tmp_path / "m"
+    write_migration(d, "0001_create_t", CREATE_T)  # no down.sql
+    assert run_cli(database_url, d, "down").stdout.strip() == "nothing to revert"
+    assert run_cli(database_url, d, "apply").returncode == 0
+    refused = run_cli(database_url, d, "down")
+    assert refused.returncode == 1 and "0001_create_t: has no down.sql" in refused.stderr
+    assert history(database_url) == [(1, "0001_create_t", "applied")]

@@ -415,8 +415,17 @@ class Runner:
             else "its transaction was rolled back; nothing of it is recorded"
         )
         message = mask_secrets(str(exc)).strip()
+        if isinstance(exc, psycopg.errors.LockNotAvailable | psycopg.errors.QueryCanceled):
+            fix = (
+                "another session holds a lock on the table (or the statement hit its "
+                "timeout); rerun apply when traffic is lower, it resumes where it stopped, "
+                "or raise lock_timeout / statement_timeout in the step"
+            )
+        else:
+            fix = "correct the data or the migration (a migration applied nowhere yet), then rerun"
         return ApplyError(
             f"{mig.path}: statement failed ({state}):\n    {_short(stmt, 300)}\n  {message}"
+            f"\n  fix: {fix}"
         )
 
 
