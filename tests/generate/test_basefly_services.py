@@ -262,3 +262,37 @@ def test_user_row_locked_first(d: Any, url: str) -> None:
                 "VALUES ('late', 'eu', %s)",
                 (u,),
             )
+
+
+def test_restore_race_becomes_restore_conflict(d: Any, url: str) -> None:
+    """An active row committed between restore's check and its update: RestoreConflict."""
+    import threading
+
+    from basefly_db import Database, RestoreConflict, enums
+
+    u = d.user.insert({"email": "race@x.io"}).id
+    pro = enums.SubscriptionPlan.PRO
+    old = _cluster(d, u, pro, "old")
+    d.k8s_cluster_service.soft_delete(old.id, u)
+    outcome: list[BaseException | Any] = []
+    with psycopg.connect(url) as holder, psycopg.connect(url, autocommit=True) as racer:
+        with holder.transaction():
+            # not yet committed: invisible to restore's check, but it holds the index key
+            Database(holder).k8s_cluster_config.insert(
+                {"name": "new", "location": "eu", "auth_user_id": u, "plan": pro}
+            )
+
+            def restore() -> None:
+                try:
+                    outcome.append(Database(racer).k8s_cluster_service.restore(old.id, u))
+                except BaseException as exc:  # the assertion below reports it
+                    outcome.append(exc)
+
+            worker = threading.Thread(target=restore)
+            worker.start()
+            worker.join(0.5)  # restore now waits on the unique index entry
+            assert worker.is_alive()
+        worker.join(10)
+    assert len(outcome) == 1 and isinstance(outcome[0], RestoreConflict), outcome
+    assert outcome[0].index == "K8sClusterConfig_plan_authUserId_key"
+    assert d.k8s_cluster_service.find_active(old.id, u) is None

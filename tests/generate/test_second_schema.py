@@ -79,6 +79,14 @@ text       = { type = "text" }
 [[tables.Comment.indexes]]
 columns = ["documentId"]
 
+[tables.AuditLog]
+audit = true
+
+[tables.AuditLog.columns]
+id             = { type = "bigint", identity = "by default", primary_key = true }
+organizationId = { type = "uuid", references = { table = "Organization", on_delete = "restrict" } }
+event          = { type = "text" }
+
 [tables.Tag]
 soft_delete = "removedAt"
 
@@ -122,6 +130,7 @@ def _setup(d: Any, models: Any) -> dict[str, Any]:
     d.document.insert({"project_id": p2.id, "title": "notes", "tags": ["x", "y"]})
     d.comment.insert({"document_id": doc.id, "text": "hello"})
     d.invoice.insert({"organization_id": org.id, "amount": decimal.Decimal("9.90")})
+    d.audit_log.insert({"organization_id": org.id, "event": "created"})
     op = d.project.insert({"organization_id": other.id, "name": "p1"})
     d.document.insert({"project_id": op.id, "title": "spec"})
     return {"org": org, "other": other, "p1": p1, "doc": doc, "used": used, "unused": unused}
@@ -170,6 +179,7 @@ def test_delete_organization(pkg: tuple[ModuleType, str], database_url: str) -> 
         svc = d.organization_deletion_service
         summary = svc.get_organization_summary(org)
         assert summary == models.OrganizationSummary(
+            audit_log=1,
             project=2,
             project_active=2,
             folder=2,
@@ -188,6 +198,7 @@ def test_delete_organization(pkg: tuple[ModuleType, str], database_url: str) -> 
         # the used folder is pinned by a kept document (RESTRICT): kept, the unused one removed
         assert result.removed == {"Comment": 1, "Invoice": 1, "Folder": 1}
         assert d.folder.get(s["used"].id) is not None and d.folder.get(s["unused"].id) is None
+        assert [a.event for a in d.audit_log.page()] == ["created"]  # audit rows are kept
         tomb = d.organization.get(org)
         assert tomb.billing_email is None and tomb.name == f"deleted:{org}"
         assert tomb.slug == f"deleted:{org}"[:40]
