@@ -215,14 +215,10 @@ def stand_in_render(schema: Schema) -> str:
 
 
 def pipeline_render(schema: Schema) -> str:
-    """The planner's ``render_schema`` (unqualified names: run it with
-    ``apply_ddl``), or the stand-in until that module can be imported."""
-    try:
-        from pgwarden.render.sql import render_schema
+    """The planner's ``render_schema`` (unqualified names: run it with ``apply_ddl``)."""
+    from pgwarden.render.sql import render_schema
 
-        return render_schema(schema)
-    except ImportError:  # the planner's modules have not all landed yet
-        return stand_in_render(schema)
+    return render_schema(schema)
 
 
 def apply_ddl(

@@ -15,6 +15,7 @@ the database with itself.
 from __future__ import annotations
 
 import importlib
+import re
 import uuid
 from collections.abc import Callable
 from dataclasses import replace
@@ -81,7 +82,9 @@ def _table(t: Table, db: Table) -> Table:
         comment=t.comment or None,
         columns=tuple(_column(c, db.column(c.name)) for c in t.columns),
         checks=tuple(
-            replace(c, expression=checks[c.name].expression) if c.name in checks else c
+            replace(c, expression=_expr(c.expression, checks[c.name].expression) or c.expression)
+            if c.name in checks
+            else c
             for c in t.checks
         ),
         indexes=tuple(_index(i, indexes.get(i.name)) for i in t.indexes),
@@ -93,12 +96,27 @@ def _column(c: Column, db: Column | None) -> Column:
     c = replace(c, type=implied_type(c.type), comment=c.comment or None)
     if db is None:
         return c
-    # Postgres may drop an expression (DEFAULT NULL stores nothing): take its answer.
     return replace(
-        c,
-        default=db.default if c.default is not None else None,
-        generated=db.generated if c.generated is not None else None,
+        c, default=_expr(c.default, db.default), generated=_expr(c.generated, db.generated)
     )
+
+
+_NULL_CONSTANT = re.compile(r"^\s*\(*\s*null\s*\)*\s*(::.*)?$", re.IGNORECASE | re.DOTALL)
+
+
+def _expr(spec: str | None, server: str | None) -> str | None:
+    """Postgres's text for the spec's expression.
+
+    The server only ever *drops* an expression for a NULL constant (``DEFAULT
+    NULL`` stores no default); any other expression missing from the scratch
+    copy is the renderer's loss, so the spec's text stays and the comparison
+    reports it.
+    """
+    if spec is None:
+        return None
+    if server is None:
+        return None if _NULL_CONSTANT.match(spec) else spec
+    return server
 
 
 def implied_type(t: ColumnType) -> ColumnType:
@@ -117,7 +135,7 @@ def _index(i: Index, db: Index | None) -> Index:
     elements = i.elements
     if len(db.elements) == len(i.elements):
         elements = tuple(_element(e, d) for e, d in zip(i.elements, db.elements, strict=True))
-    return replace(i, elements=elements, where=db.where if i.where is not None else None)
+    return replace(i, elements=elements, where=_expr(i.where, db.where))
 
 
 def _element(e: IndexElement, db: IndexElement) -> IndexElement:
@@ -135,8 +153,4 @@ def _element(e: IndexElement, db: IndexElement) -> IndexElement:
 def _policy(p: Policy, db: Policy | None) -> Policy:
     if db is None:
         return p
-    return replace(
-        p,
-        using=db.using if p.using is not None else None,
-        with_check=db.with_check if p.with_check is not None else None,
-    )
+    return replace(p, using=_expr(p.using, db.using), with_check=_expr(p.with_check, db.with_check))

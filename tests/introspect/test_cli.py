@@ -1,0 +1,117 @@
+"""pgwarden roundtrip / inspect against a real server."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import psycopg
+import pytest
+from click.testing import CliRunner
+
+from pgwarden.cli import cli
+from pgwarden.errors import DatabaseError
+
+REPO = Path(__file__).resolve().parents[2]
+SCHEMA = REPO / "schema"
+
+
+def _with_password(url: str) -> str:
+    # trust authentication ignores the password, so it can be any secret to hunt for
+    return psycopg.conninfo.make_conninfo(url, password="s3cret-pw")
+
+
+def _scratch_dbs(url: str) -> set[str]:
+    with psycopg.connect(url, autocommit=True) as conn:
+        rows = conn.execute(
+            "SELECT datname FROM pg_database WHERE datname LIKE 'pgwarden\\_roundtrip\\_%'"
+        ).fetchall()
+    return {r[0] for r in rows}
+
+
+def test_roundtrip_basefly_matches(pg_server: str) -> None:
+    before = _scratch_dbs(pg_server)
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pgwarden",
+            "--database-url",
+            _with_password(pg_server),
+            "roundtrip",
+        ],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout == "schema/ matches the database: 6 tables, 2 enums\n"
+    assert "s3cret" not in result.stdout + result.stderr
+    assert _scratch_dbs(pg_server) <= before  # the scratch database is gone
+
+
+def test_roundtrip_reports_differences_and_exits_1(
+    pg_server: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "app.toml").write_text(
+        """
+[tables.Item.columns]
+id = { type = "integer", identity = "by default", primary_key = true }
+name = { type = "text", default = "x" }
+
+[[tables.Item.indexes]]
+columns = ["name"]
+"""
+    )
+    import pgwarden.render.sql as render_sql
+
+    real = render_sql.render_schema
+
+    def forgetful(schema):  # type: ignore[no-untyped-def]
+        # a renderer that loses the index and the default: the diff must say so
+        ddl = real(schema)
+        return ddl + '\nDROP INDEX "Item_name_idx";\nALTER TABLE "Item" ALTER name DROP DEFAULT;\n'
+
+    monkeypatch.setattr(render_sql, "render_schema", forgetful)
+    result = CliRunner().invoke(
+        cli, ["--schema", str(tmp_path), "--database-url", _with_password(pg_server), "roundtrip"]
+    )
+    assert result.exit_code == 1, result.output
+    assert result.output.splitlines() == [
+        f"{tmp_path}/ does not match the database (2 differences):",
+        "table Item.column name: default: spec \"'x'\" vs database NULL",
+        "table Item.index Item_name_idx: only in the spec",
+    ]
+    assert "s3cret" not in result.output
+
+
+def test_roundtrip_bad_spec_exits_2_without_traceback(pg_server: str, tmp_path: Path) -> None:
+    (tmp_path / "bad.toml").write_text('[tables.T.columns]\nid = { type = "integr" }\n')
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pgwarden",
+            "--schema",
+            str(tmp_path),
+            "--database-url",
+            pg_server,
+            "roundtrip",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 2
+    assert "bad.toml" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_inspect_missing_namespace_is_an_error(database_url: str) -> None:
+    result = CliRunner().invoke(
+        cli, ["--database-url", _with_password(database_url), "--pg-schema", "nope", "inspect"]
+    )
+    assert isinstance(result.exception, DatabaseError)  # main() prints it, exit 2
+    assert "schema 'nope' does not exist" in str(result.exception)
+    assert "s3cret" not in str(result.exception)
