@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import cast
@@ -31,9 +32,10 @@ def import_group() -> None:
 @click.option(
     "--output",
     "-o",
-    type=click.Path(path_type=Path),
+    type=click.Path(),
     default=None,
-    help="Spec file to write, or a directory (writes <name>.toml in it). Default: stdout.",
+    help="Spec file to write, or a directory (an existing one, or a path ending in /): "
+    "writes <name>.toml in it. Default: standard output.",
 )
 @click.option(
     "--implicit-m2m",
@@ -44,7 +46,7 @@ def import_group() -> None:
     "earlier) or a primary key (Prisma 6).",
 )
 @click.option("--strict", is_flag=True, help="Exit 1 when there are warnings.")
-def import_prisma_cmd(path: Path, output: Path | None, implicit_m2m: str, strict: bool) -> None:
+def import_prisma_cmd(path: Path, output: str | None, implicit_m2m: str, strict: bool) -> None:
     """Write the pgwarden spec equivalent to the Prisma schema at PATH.
 
     Names follow Prisma's conventions, so the spec describes the database that
@@ -58,7 +60,8 @@ def import_prisma_cmd(path: Path, output: Path | None, implicit_m2m: str, strict
     if output is None:
         click.echo(text, nl=False)
     else:
-        target = output / f"{path.stem}.toml" if output.is_dir() else output
+        as_dir = output.endswith(("/", os.sep)) or Path(output).is_dir()
+        target = Path(output) / f"{path.stem}.toml" if as_dir else Path(output)
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(text, encoding="utf-8")
         tables, enums = len(result.schema.tables), len(result.schema.enums)
