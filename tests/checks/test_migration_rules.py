@@ -107,6 +107,14 @@ def test_ok(rule_id: str) -> None:
     assert findings(CASES[rule_id][1], rule_id) == []
 
 
+def test_drop_index_on_a_new_table_is_exempt() -> None:
+    sql = (
+        "CREATE TABLE t (a int);\nCREATE INDEX t_a ON t (a);\nDROP INDEX t_a;\n"
+        "DROP INDEX t_a, unknown_idx;\n"
+    )
+    assert [f.location.line for f in findings(sql, "drop-index-non-concurrently")] == [4]
+
+
 def test_drop_after_backfill_is_a_warning_not_data_loss() -> None:
     sql = (
         'ALTER TABLE k ADD COLUMN "deletedAt" timestamptz;\n'

@@ -286,9 +286,8 @@ def drop_index_non_concurrently(stmt: Statement, state: Replay) -> Iterator[Find
     if stmt.node.concurrent:
         return
     names = [_object_name(o) for o in stmt.node.objects or ()]
-    if all(not state.existing(state.indexes.get(n, "?")) for n in names if n in state.indexes) and (
-        names and all(n in state.indexes for n in names)
-    ):
+    # Exempt only when every index is known to sit on a table created in this file.
+    if names and all(n in state.indexes and not state.existing(state.indexes[n]) for n in names):
         return
     yield rule("drop-index-non-concurrently").finding(
         loc(stmt),
