@@ -204,3 +204,32 @@ def test_committed_basefly_blueprint_is_current() -> None:
     assert result.exit_code == 0, result.output
     text = (ROOT / "docs" / "blueprint.md").read_text()
     assert "erDiagram" in text and "User ||--o{ K8sClusterConfig" in text
+
+
+def test_blueprint_of_a_prisma_import_describes_relations_enums_and_the_diagram() -> None:
+    schema = import_prisma(ROOT / "tests" / "adoption" / "fixtures" / "constructs.prisma").schema
+    text = render_blueprint(schema)
+    # enum value docs (///) come through the importer's "VALUE: text" comment lines
+    assert "### role\n\nRoles a member can have\n\n- `admin`: full access\n- `member`\n" in text
+    assert "Used by: `users.role`." in text
+    # relations with both actions, and who references a table
+    assert (
+        "- **Relation**: `editorId` → `users`.`id` (ON DELETE SET NULL, ON UPDATE CASCADE)" in text
+    )
+    assert "- **Referenced by**: `Post`.`author_id` (ON DELETE CASCADE)" in text
+    # the ER diagram: nullable reference |o, quoted names that are not plain identifiers
+    mermaid = text.split("```mermaid\n", 1)[1].split("```", 1)[0].splitlines()
+    assert '    users |o--o{ Post : "editorId (set null)"' in mermaid
+    assert '    users ||--o{ Post : "author_id (cascade)"' in mermaid
+    assert '    Tag ||--o{ "_PostToTag" : "B (cascade)"' in mermaid
+    entity = re.compile(r'^    ("[^"]+"|[A-Za-z][A-Za-z0-9_-]*) \{$')
+    attribute = re.compile(
+        r"^        [A-Za-z_][A-Za-z0-9_]*(\[\])? [A-Za-z0-9_]+( (PK|FK|UK)(, (PK|FK|UK))*)?$"
+    )
+    relation = re.compile(r'^    \S+ (\|\||\|o)--(o\{|o\|) \S+ : "[^"]*"$')
+    for line in mermaid[1:]:
+        assert (
+            entity.match(line) or attribute.match(line) or relation.match(line) or line == "    }"
+        ), line
+    # the partial-unique and index notes of the index table
+    assert "| Post | `Post_body_idx` | `body` | Index (gin) |  |" in text
