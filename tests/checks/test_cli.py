@@ -191,3 +191,15 @@ def test_list_rules_names_every_rule() -> None:
     listed = {line.split()[0] for line in out.splitlines()}
     assert listed == set(all_rules())
     assert "tenant-table-without-rls" in out and "(opt-in)" in out
+
+
+def test_configured_baseline_is_used(tmp_path: Path) -> None:
+    m = tmp_path / "0001.sql"
+    m.write_text(UNSAFE_1.read_text())
+    assert (
+        pgwarden("lint", "--write-baseline", "base.json", "0001.sql", cwd=tmp_path).returncode == 0
+    )
+    (tmp_path / "pyproject.toml").write_text('[tool.pgwarden.lint]\nbaseline = "base.json"\n')
+    proc = pgwarden("lint", "0001.sql", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stdout
+    assert "in baseline" in proc.stderr

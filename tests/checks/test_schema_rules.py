@@ -285,3 +285,17 @@ name = { type = "text", ignore = [{ rule = "prefer-text", reason = "stale" }] }
     assert ("prefer-text", "Ev.code") not in rules
     assert ("unused-suppression", "Ev.name") in rules
     assert result.suppressed == 1
+
+
+def test_spec_ignore_of_an_unknown_rule_is_invalid() -> None:
+    spec = (
+        USER
+        + """[tables.Ev]
+ignore = [{ rule = "no-such-rule", reason = "typo" }]
+[tables.Ev.columns]
+id = { type = "bigint", identity = "always", primary_key = true }
+"""
+    )
+    result = finish(lint_schema(load_schema_text(spec, "spec.toml")))
+    (f,) = [f for f in result.findings if f.rule == "invalid-suppression"]
+    assert f.location.object == "Ev" and "no-such-rule" in f.message
