@@ -92,7 +92,10 @@ def test_checklist_follows_real_lint_results_on_saasfly() -> None:
 
 def test_cross_turns_into_tick_when_the_problem_is_fixed() -> None:
     schema = saasfly()
-    before = checklist(render_blueprint(schema))
+    before_text = render_blueprint(schema)
+    before = checklist(before_text)
+    # the unenforced reference is drawn dotted in the ER diagram
+    assert 'User ||..o{ Customer : "authUserId (no foreign key)"' in before_text
     assert not before["Soft delete uses a timestamp, not a boolean flag"]
     assert not before["Foreign keys enforce every relation"]
 
@@ -136,6 +139,7 @@ def test_cross_turns_into_tick_when_the_problem_is_fixed() -> None:
     text = render_blueprint(fixed)
     assert checklist(text)["Foreign keys enforce every relation"]
     assert "User ||--o{ Customer" in text
+    assert "..o{" not in text
 
 
 def test_acknowledged_finding_does_not_cross_its_line() -> None:
@@ -226,7 +230,7 @@ def test_blueprint_of_a_prisma_import_describes_relations_enums_and_the_diagram(
     attribute = re.compile(
         r"^        [A-Za-z_][A-Za-z0-9_]*(\[\])? [A-Za-z0-9_]+( (PK|FK|UK)(, (PK|FK|UK))*)?$"
     )
-    relation = re.compile(r'^    \S+ (\|\||\|o)--(o\{|o\|) \S+ : "[^"]*"$')
+    relation = re.compile(r'^    \S+ (\|\||\|o)(--|\.\.)(o\{|o\|) \S+ : "[^"]*"$')
     for line in mermaid[1:]:
         assert (
             entity.match(line) or attribute.match(line) or relation.match(line) or line == "    }"

@@ -338,7 +338,24 @@ def _mermaid_type(column: Column) -> str:
     return text + ("[]" if column.type.array else "")
 
 
-def _mermaid(schema: Schema) -> list[str]:
+def _unenforced(schema: Schema, issues: Sequence[Issue]) -> list[tuple[str, Table, Column]]:
+    """(parent table, child table, column) for lint's open implied-foreign-key findings."""
+    from pgwarden.checks.schema_rules import implied_target
+
+    out: list[tuple[str, Table, Column]] = []
+    for issue in issues:
+        if issue.rule != "implied-foreign-key" or issue.suppressed is not None:
+            continue
+        table_name, _, column_name = issue.object.partition(".")
+        table = schema.table(table_name)
+        column = table.column(column_name) if table else None
+        target = implied_target(schema, table, column) if table and column else None
+        if table and column and target:
+            out.append((target.name, table, column))
+    return out
+
+
+def _mermaid(schema: Schema, issues: Sequence[Issue] = ()) -> list[str]:
     lines = ["erDiagram"]
     for table in schema.tables:
         fk_cols = {c for fk in table.foreign_keys for c in fk.columns}
@@ -374,6 +391,15 @@ def _mermaid(schema: Schema) -> list[str]:
                 f"    {_mermaid_name(fk.ref_table)} {parent}--{child} "
                 f'{_mermaid_name(table.name)} : "{label}"'
             )
+    # references the data implies but no foreign key enforces: dotted lines
+    for parent_name, table, column in sorted(
+        _unenforced(schema, issues), key=lambda x: (x[1].name, x[2].name)
+    ):
+        parent = "|o" if column.nullable else "||"
+        lines.append(
+            f"    {_mermaid_name(parent_name)} {parent}..o{{ {_mermaid_name(table.name)} : "
+            f'"{column.name} (no foreign key)"'
+        )
     return lines
 
 
@@ -397,7 +423,7 @@ def build_blueprint(
         tuple(_enum_view(schema, e.name) for e in schema.enums),
         tuple(_index_rows(schema)),
         tuple(_checklist(issues)),
-        tuple(_mermaid(schema)),
+        tuple(_mermaid(schema, issues)),
         {
             "tables": len(schema.tables),
             "enums": len(schema.enums),
