@@ -156,3 +156,37 @@ def test_pytest_plugin_fails_the_n_plus_one_test_and_passes_the_batched_one(
         next(line for line in PLUGIN_TESTS.splitlines() if line.endswith("# LOOP"))
     )
     assert f"test_app.py:{loop_line + 1}: n-plus-one-query ran 10 times" in out, out
+
+
+def test_skip_reports_the_application_line_not_the_library_line(
+    conn: psycopg.Connection[tuple[object, ...]],
+) -> None:
+    from tests.checks import dal
+
+    with QueryRecorder() as plain:
+        for i in range(4):
+            dal.item_name(conn, i)
+    with QueryRecorder(skip=(dal.__file__,)) as skipping:
+        for i in range(4):
+            dal.item_name(conn, i)
+            app_line = sys._getframe().f_lineno - 1
+    (lib,) = plain.repeated()
+    (app,) = skipping.repeated()
+    assert Path(lib.file).name == "dal.py"
+    assert (Path(app.file).name, app.line) == ("test_recorder.py", app_line)
+
+
+def test_async_connections_are_recorded(database_url: str) -> None:
+    import asyncio
+
+    async def run() -> QueryRecorder:
+        async with await psycopg.AsyncConnection.connect(database_url) as aconn:
+            with QueryRecorder() as rec:
+                for i in range(3):
+                    cur = await aconn.execute("SELECT %s::int", (i,))
+                    await cur.fetchone()
+            return rec
+
+    rec = asyncio.run(run())
+    (r,) = rec.repeated()
+    assert r.count == 3 and Path(r.file).name == "test_recorder.py"
