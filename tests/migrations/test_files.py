@@ -5,6 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from pgwarden.apply import files
 from pgwarden.apply.files import FileStep, Preflight, format_script, parse_script
@@ -107,3 +109,53 @@ def test_missing_sum_file_is_refused(tmp_path: Path) -> None:
     (d / files.SUM_FILE).unlink()
     with pytest.raises(RefusedError, match=r"pgwarden\.sum is missing"):
         files.load_migrations(d)
+
+
+_TEXT = st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs", "Cc")), max_size=30)
+_STATEMENTS = st.sampled_from(
+    [
+        'ALTER TABLE "t" ADD COLUMN "c" integer',
+        'UPDATE "t" SET "c" = 1 WHERE "x" = \'100%; -- not a comment\'',
+        'CREATE TABLE "weird "" name" ("id" int)',
+        "SET lock_timeout = '5s'",
+        "CREATE FUNCTION f() RETURNS int LANGUAGE sql AS $$ SELECT 1; $$",
+    ]
+)
+
+
+@given(
+    steps=st.lists(
+        st.tuples(st.lists(_STATEMENTS, min_size=1, max_size=3), st.booleans(), _TEXT),
+        min_size=1,
+        max_size=6,
+    ),
+    checks=st.lists(st.tuples(st.integers(0, 5), _TEXT, _TEXT), max_size=3),
+)
+@settings(max_examples=60)
+def test_format_then_parse_is_the_identity(
+    steps: list[tuple[list[str], bool, str]], checks: list[tuple[int, str, str]]
+) -> None:
+    file_steps = []
+    for statements, atomic, description in steps:
+        if not atomic:  # one statement per non-transactional step
+            statements = ['CREATE INDEX CONCURRENTLY "i" ON "t" ("c")']
+        file_steps.append(FileStep(";\n".join(statements) + ";", atomic, description))
+    preflights = [
+        Preflight(
+            table, description, 'SELECT "id" FROM "t"', "DELETE FROM t;", min(at, len(steps) - 1)
+        )
+        for at, table, description in checks
+    ]
+    preflights.sort(key=lambda p: p.before_step)
+    text = format_script(file_steps, preflights)
+    parsed = parse_script(text, "up.sql")
+    assert [(s.atomic, s.statements) for s in parsed.steps] == [
+        (s.atomic, s.statements) for s in file_steps
+    ]
+    assert [s.description for s in parsed.steps] == [
+        " ".join(s.description.split()) or parsed.steps[i].description
+        for i, s in enumerate(file_steps)
+    ]
+    assert [(p.before_step, p.table, p.description) for p in parsed.preflights] == [
+        (p.before_step, p.table, p.description) for p in preflights
+    ]

@@ -133,3 +133,19 @@ def test_same_specs_give_the_same_bytes(tmp_path: Path) -> None:
     parsed = files.load_migrations(tmp_path / "a")
     assert [m.version for m in parsed] == [1, 2]
     assert all(m.snapshot for m in parsed)
+
+
+def test_new_after_a_hand_written_migration_without_snapshot(tmp_path: Path) -> None:
+    spec = tmp_path / "schema" / "app.toml"
+    spec.parent.mkdir()
+    spec.write_text(V1)
+    d = tmp_path / "migrations"
+    assert _new(spec.parent, d, "one").returncode == 0
+    hand = d / "0002_hand_written"
+    hand.mkdir()
+    (hand / "up.sql").write_text('UPDATE "Team" SET name = trim(name);\n')
+    files.write_sum(d)
+    refused = _new(spec.parent, d, "two")
+    assert refused.returncode == 1
+    assert "0002_hand_written: has no snapshot.toml" in refused.stderr
+    assert [m.name for m in files.load_migrations(d)] == ["0001_one", "0002_hand_written"]

@@ -132,6 +132,21 @@ def test_apply_status_down_round_trip(database_url: str, tmp_path: Path) -> None
         " WHERE version = 2",
     )
     assert who == [(True, True, True, True, True, files.migration_checksum(d / "0002_code"))]
+    step_rows = fetch(
+        database_url,
+        "SELECT step, atomic, started_at <= finished_at FROM pgwarden.migration_steps"
+        " WHERE version = 2 AND direction = 'up' ORDER BY step",
+    )
+    assert step_rows == [
+        (0, True, True),
+        (1, True, True),
+        (2, False, True),
+        (3, True, True),
+        (4, False, True),
+        (5, True, True),
+        (6, True, True),
+        (7, False, True),
+    ]
 
     out = run_cli(database_url, d, "apply")
     assert out.returncode == 0 and "nothing to apply" in out.stdout

@@ -61,7 +61,7 @@ def latest_snapshot(migrations: Sequence[files.Migration], name: str) -> Schema:
         raise RefusedError(
             f"{latest.path}: has no {files.SNAPSHOT}, so there is nothing to plan from\n"
             f"  fix: add the spec that migration reaches as {latest.path / files.SNAPSHOT} "
-            "(`pgwarden spec dump`), then `pgwarden migrate hash`"
+            "(spec TOML, see docs/spec.md), then run `pgwarden migrate hash`"
         )
     return load_schema_text(latest.snapshot, str(latest.path / files.SNAPSHOT))
 

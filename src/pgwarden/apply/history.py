@@ -48,6 +48,7 @@ CREATE TABLE IF NOT EXISTS {schema}.migration_steps (
     step integer NOT NULL,
     description text NOT NULL,
     atomic boolean NOT NULL,
+    started_at timestamptz NOT NULL,
     finished_at timestamptz NOT NULL DEFAULT clock_timestamp(),
     PRIMARY KEY (version, direction, step)
 );
@@ -141,13 +142,15 @@ def record_step(
     step: int,
     description: str,
     atomic: bool,
+    started_at: datetime,
 ) -> None:
     conn.execute(
         sql.SQL(
-            "INSERT INTO {}.migration_steps (version, direction, step, description, atomic)"
-            " VALUES (%s, %s, %s, %s, %s)"
+            "INSERT INTO {}.migration_steps"
+            " (version, direction, step, description, atomic, started_at)"
+            " VALUES (%s, %s, %s, %s, %s, %s)"
         ).format(_schema()),
-        (version, direction, step, description, atomic),
+        (version, direction, step, description, atomic, started_at),
     )
 
 

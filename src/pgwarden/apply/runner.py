@@ -15,7 +15,7 @@ import os
 import signal
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, LiteralString
 
 import psycopg
@@ -350,6 +350,7 @@ class Runner:
                     with conn.transaction():
                         history.start(conn, mig.version, mig.name, mig.checksum, status)
                         for index in group:
+                            began = datetime.now(UTC)
                             for stmt in steps[index].statements:
                                 self._execute(conn, stmt)
                             history.record_step(
@@ -359,6 +360,7 @@ class Runner:
                                 index,
                                 steps[index].description,
                                 True,
+                                began,
                             )
                         if last:
                             finish(conn, mig.version)
@@ -372,11 +374,12 @@ class Runner:
                         history.start(conn, mig.version, mig.name, mig.checksum, status)
                     self._boundary()
                 started = True
+                began = datetime.now(UTC)
                 for stmt in steps[index].statements:
                     self._execute_outside(conn, mig, stmt)
                 with conn.transaction():
                     history.record_step(
-                        conn, mig.version, direction, index, steps[index].description, False
+                        conn, mig.version, direction, index, steps[index].description, False, began
                     )
                     if last:
                         finish(conn, mig.version)
