@@ -290,6 +290,14 @@ class PackageView:
         return frozenset(m for alias, m in mods.items() if f"{alias}." in text)
 
     @property
+    def uses_not_required(self) -> bool:
+        return any(c.defaulted for t in self.tables for c in t.writable)
+
+    @property
+    def columns_use_enums(self) -> bool:
+        return any(c.enum_cls for t in self.tables for c in t.columns)
+
+    @property
     def access_uses_enums(self) -> bool:
         """Whether sync/aio need the enums module (enum keys, DELETED status values)."""
         for t in self.tables:
