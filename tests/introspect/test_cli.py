@@ -12,6 +12,9 @@ from click.testing import CliRunner
 
 from pgwarden.cli import cli
 from pgwarden.errors import DatabaseError
+from pgwarden.introspect import canonicalize, format_diff, inspect_schema, schema_diff
+from pgwarden.render.sql import render_schema
+from pgwarden.spec.load import load_schema, load_schema_text
 
 REPO = Path(__file__).resolve().parents[2]
 SCHEMA = REPO / "schema"
@@ -115,3 +118,25 @@ def test_inspect_missing_namespace_is_an_error(database_url: str) -> None:
     assert isinstance(result.exception, DatabaseError)  # main() prints it, exit 2
     assert "schema 'nope' does not exist" in str(result.exception)
     assert "s3cret" not in str(result.exception)
+
+
+def test_inspect_output_loads_back_equal(database_url: str, tmp_path: Path) -> None:
+    spec = load_schema(SCHEMA)
+    with psycopg.connect(database_url, autocommit=True) as conn:
+        conn.execute(render_schema(spec))
+        db = inspect_schema(conn)
+        url = _with_password(database_url)
+        printed = CliRunner().invoke(cli, ["--database-url", url, "inspect"])
+        assert printed.exit_code == 0, printed.output
+        out = tmp_path / "live.toml"
+        written = CliRunner().invoke(cli, ["--database-url", url, "inspect", "-o", str(out)])
+        assert written.exit_code == 0, written.output
+        assert out.read_text() == printed.output
+        assert "s3cret" not in printed.output + written.output
+        loaded = load_schema_text(printed.output, "live.toml")
+        assert loaded.table("K8sClusterConfig") is not None
+        back = canonicalize(loaded, conn)
+    assert format_diff(schema_diff(db, back), "database", "inspect output") == ""
+    assert back == db
+    # and the database is the Basefly spec
+    assert len(db.tables) == 6

@@ -1,6 +1,7 @@
 """Property: any valid spec, rendered by the planner's ``render_schema`` and
-applied, inspects back equal to the canonicalized spec (hypothesis, against the
-real server; one database, the namespace reset per example)."""
+applied, inspects back equal to the canonicalized spec, and the inspected schema
+dumped as spec TOML loads back equal (hypothesis, against the real server; one
+database, the namespace reset per example)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,8 @@ import pytest
 from hypothesis import assume, given, settings
 
 from pgwarden.introspect import canonicalize, format_diff, inspect_schema, schema_diff
+from pgwarden.spec.dump import dump_schema
+from pgwarden.spec.load import load_schema_text
 from pgwarden.spec.model import Schema
 from tests.introspect.ddl import apply_ddl, pipeline_render
 from tests.pg import reset_schema
@@ -45,5 +48,9 @@ def test_random_specs_inspect_back_equal(database_url: str) -> None:
             expected = canonicalize(spec, conn, render=pipeline_render)
             assert format_diff(schema_diff(expected, db)) == ""
             assert db == expected
+            # what `pgwarden inspect` prints loads back to the database's schema
+            # (the loader normalizes expressions; the server puts them back in its text)
+            back = canonicalize(load_schema_text(dump_schema(db)), conn, render=pipeline_render)
+            assert format_diff(schema_diff(db, back), "database", "dump") == ""
 
         check()
