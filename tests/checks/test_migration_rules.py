@@ -76,6 +76,10 @@ CASES: dict[str, tuple[str, str]] = {
         "CREATE TYPE plan AS ENUM ('FREE', 'BUSINESS');",
         "CREATE TYPE plan AS ENUM ('FREE', 'PRO');\nALTER TYPE plan ADD VALUE 'BUSINESS';",
     ),
+    "unbatched-backfill": (
+        'UPDATE k SET "deletedAt" = CASE WHEN "delete" THEN now() END;',
+        'UPDATE k SET "deletedAt" = now() WHERE "delete" AND id BETWEEN 1 AND 10000;',
+    ),
     "vacuum-full-or-cluster": ("VACUUM FULL users;", "VACUUM (ANALYZE) users;"),
     "missing-lock-timeout": (
         "ALTER TABLE users ADD COLUMN bio text;",

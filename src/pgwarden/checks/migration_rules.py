@@ -611,6 +611,24 @@ def enum_value_removed(stmt: Statement, state: Replay) -> Iterator[Finding]:
     )
 
 
+@check(id="unbatched-backfill", family="migration", severity="warning")
+def unbatched_backfill(stmt: Statement, state: Replay) -> Iterator[Finding]:
+    """UPDATE/DELETE of every row of an existing table in one statement."""
+    if stmt.kind not in ("UpdateStmt", "DeleteStmt") or stmt.node.whereClause is not None:
+        return
+    table = stmt.node.relation.relname
+    if not state.existing(table):
+        return
+    verb = "UPDATE" if stmt.kind == "UpdateStmt" else "DELETE"
+    yield rule("unbatched-backfill").finding(
+        loc(stmt),
+        f"{verb} of every row of {table} in one statement: it locks each row until the "
+        "transaction ends, writes the whole table to WAL at once, and blocks vacuum",
+        "fine for small tables; for large ones backfill in batches "
+        "(WHERE id BETWEEN ...) in non-atomic steps, or outside the migration",
+    )
+
+
 @check(id="vacuum-full-or-cluster", family="migration")
 def vacuum_full_or_cluster(stmt: Statement, state: Replay) -> Iterator[Finding]:
     """VACUUM FULL / CLUSTER rewrite a table under an ACCESS EXCLUSIVE lock."""
