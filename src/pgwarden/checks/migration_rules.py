@@ -623,7 +623,7 @@ def unbatched_backfill(stmt: Statement, state: Replay) -> Iterator[Finding]:
     yield rule("unbatched-backfill").finding(
         loc(stmt),
         f"{verb} of every row of {table} in one statement: it locks each row until the "
-        "transaction ends, writes the whole table to WAL at once, and blocks vacuum",
+        "transaction ends, writes the whole table to WAL at once, and leaves a table of dead rows",
         "fine for small tables; for large ones backfill in batches "
         "(WHERE id BETWEEN ...) in non-atomic steps, or outside the migration",
     )
