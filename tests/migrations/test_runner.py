@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import subprocess
+import time
 from pathlib import Path
 
 import psycopg
 import pytest
 
 from pgwarden.apply import files
+from pgwarden.apply.lock import LOCK_KEY
 from pgwarden.apply.runner import CRASH_ENV
 from tests.migrations.helpers import PGWARDEN, fetch, history, run_cli, write_migration
 from tests.pg import reset_schema
@@ -265,12 +267,26 @@ def test_eight_concurrent_appliers_apply_each_migration_once(
             f'CREATE INDEX CONCURRENTLY "log_{v}_idx" ON "log" ("version");',
         )
     cmd = [*PGWARDEN, "--database-url", database_url, "migrate", "--dir", str(d), "apply"]
-    procs = [
-        subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        for _ in range(8)
-    ]
+    # hold the migration lock until all eight are connected, so they really race
+    with psycopg.connect(database_url, autocommit=True) as gate:
+        gate.execute("SELECT pg_advisory_lock(%s)", (LOCK_KEY,))
+        procs = [
+            subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            for _ in range(8)
+        ]
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            row = gate.execute(
+                "SELECT count(*) FROM pg_stat_activity"
+                " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            ).fetchone()
+            if row and row[0] >= 8:
+                break
+            time.sleep(0.05)
+        time.sleep(0.5)
     results = [p.communicate(timeout=300) for p in procs]
     assert [p.returncode for p in procs] == [0] * 8, results
+    assert all("waiting for another pgwarden applier" in out for out, _err in results)
     assert fetch(database_url, 'SELECT version, count(*) FROM "log" GROUP BY 1 ORDER BY 1') == [
         (v, 1) for v in range(1, 6)
     ]
