@@ -19,7 +19,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pgwarden.importers.prisma import import_prisma_text
+from pgwarden.importers.prisma import PrismaError, import_prisma_text
 from pgwarden.importers.prisma_ast import parse
 from pgwarden.introspect import canonicalize, format_diff, inspect_schema, schema_diff
 from pgwarden.spec.model import Schema
@@ -289,3 +289,24 @@ def test_imported_random_schemas_build_what_prisma_builds(
     assert got.fks == expected.fks, text
     diffs = schema_diff(canonical, inspected)
     assert not diffs, format_diff(diffs, "imported", "database") + "\n" + text
+
+
+@settings(max_examples=300)
+@given(case=prisma_schemas(), data=st.data())
+def test_damaged_schemas_fail_with_file_and_line_never_a_traceback(
+    case: tuple[str, Expected], data: st.DataObject
+) -> None:
+    """Bad input is a PrismaError naming a line of the file, whatever the damage."""
+    text, _ = case
+    cut = data.draw(st.integers(0, len(text) - 1))
+    length = data.draw(st.integers(1, 12))
+    junk = data.draw(st.text(alphabet='{}()[]@@?:,="\n abc/', max_size=4))
+    damaged = text[:cut] + junk + text[cut + length :]
+    try:
+        import_prisma_text(damaged, "bad.prisma")
+    except PrismaError as err:
+        assert err.problems
+        for problem in err.problems:
+            assert problem.file == "bad.prisma"
+            assert problem.line is not None and 1 <= problem.line <= damaged.count("\n") + 1
+            assert f"bad.prisma:{problem.line}:" in str(err)
