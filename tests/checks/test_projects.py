@@ -23,31 +23,48 @@ def test_basefly_spec_lints_clean_at_error_severity_with_reasons() -> None:
     ]
 
 
+SEED_PROBLEMS = {
+    # no FKs on authUserId (the seed's #1)
+    ("implied-foreign-key", "Customer.authUserId"),
+    ("implied-foreign-key", "K8sClusterConfig.authUserId"),
+    # the `delete` flag (#3)
+    ("boolean-soft-delete", "K8sClusterConfig.delete"),
+    # no unique rule over active rows: the per-plan rule is commented out (#3/#4)
+    ("soft-delete-without-unique", "K8sClusterConfig"),
+    # updatedAt has only a default
+    ("updated-at-not-maintained", "Customer.updatedAt"),
+    ("updated-at-not-maintained", "K8sClusterConfig.updatedAt"),
+    # tokens in plain text
+    ("plaintext-secret", "Account.refresh_token"),
+    ("plaintext-secret", "Account.access_token"),
+    ("plaintext-secret", "Account.id_token"),
+    ("plaintext-secret", "Session.sessionToken"),
+    ("plaintext-secret", "VerificationToken.token"),
+}
+
+
 def test_saasfly_before_reports_each_seed_problem_and_nothing_else_at_error() -> None:
+    spec = ROOT / "tests/fixtures/saasfly_before/saasfly.toml"
+    result = lint_paths([spec])
+    errors = {(f.rule, f.location.object) for f in result.findings if f.severity == "error"}
+    assert errors == SEED_PROBLEMS
+    # Each points at its line in the spec file.
+    lines = spec.read_text().splitlines()
+    for f in result.findings:
+        if f.severity == "error" and f.location.object and "." in f.location.object:
+            column = f.location.object.split(".", 1)[1]
+            assert lines[(f.location.line or 0) - 1].lstrip().startswith(column), f
+
+
+def test_saasfly_prisma_schema_reports_the_same_plus_emulated_relations() -> None:
+    """The Prisma original (relationMode = "prisma": no FK in the database at all)."""
     schema = import_prisma(ROOT / "tests/fixtures/saasfly_before/schema.prisma").schema
     result = finish(lint_schema(schema))
     errors = {(f.rule, f.location.object) for f in result.findings if f.severity == "error"}
-    assert errors == {
-        # seed #1: no FKs on authUserId (relationMode = "prisma": none on userId either)
-        ("implied-foreign-key", "Customer.authUserId"),
-        ("implied-foreign-key", "K8sClusterConfig.authUserId"),
+    assert errors == SEED_PROBLEMS | {
         ("implied-foreign-key", "Account.userId"),
         ("implied-foreign-key", "Session.userId"),
-        # seed #3: the `delete` flag
-        ("boolean-soft-delete", "K8sClusterConfig.delete"),
-        # seed #3/#4: no unique rule over active rows (the per-plan rule is commented out)
-        ("soft-delete-without-unique", "K8sClusterConfig"),
-        # updatedAt has only a default
-        ("updated-at-not-maintained", "Customer.updatedAt"),
-        ("updated-at-not-maintained", "K8sClusterConfig.updatedAt"),
-        # tokens in plain text
-        ("plaintext-secret", "Account.refresh_token"),
-        ("plaintext-secret", "Account.access_token"),
-        ("plaintext-secret", "Account.id_token"),
-        ("plaintext-secret", "Session.sessionToken"),
-        ("plaintext-secret", "VerificationToken.token"),
     }
-    # The findings point into the Prisma file.
     assert all(f.location.line for f in result.findings if f.severity == "error")
 
 
