@@ -107,7 +107,7 @@ def test_syntax_errors_name_file_and_line(source: str, line: int, message: str) 
             "model A {\n  id Int @id\n  bId Int\n"
             "  b Bee @relation(fields: [bId], references: [id])\n}\n",
             8,
-            "unknown type 'Bee'",
+            "relation to a missing model 'Bee'",
         ),
         ("model A {\n  id String @id @db.Varchar(3)\n}\n", 6, "unknown native type @db.Varchar"),
         ("model A {\n  id Int @id @db.Text\n}\n", 6, "@db.Text does not apply to Int"),

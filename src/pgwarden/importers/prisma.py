@@ -561,7 +561,12 @@ class _Mapper:
             self.error(
                 f.line,
                 where,
-                f"unknown type {f.type.name!r}: no model, enum or scalar type has this name",
+                (
+                    f"relation to a missing model {f.type.name!r}"
+                    if f.attribute("relation") is not None
+                    else f"unknown type {f.type.name!r}"
+                )
+                + ": no model, enum or scalar type has this name",
                 "declare the model or enum, or fix the spelling (scalars: "
                 + ", ".join(SCALARS)
                 + ")",
