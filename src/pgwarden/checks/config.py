@@ -16,7 +16,7 @@ rules (``tenant-table-without-rls``) run when named or with ``ALL``.
 from __future__ import annotations
 
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +30,8 @@ class ConfigError(PgwardenError):
 
 @dataclass(frozen=True)
 class LintConfig:
+    """What to run and how loud; paths are absolute (resolved against the pyproject)."""
+
     select: tuple[str, ...] = ()
     ignore: tuple[str, ...] = ()
     severity: dict[str, Severity] = field(default_factory=dict)
@@ -56,15 +58,10 @@ class LintConfig:
 
     def adjust(self, finding: Finding) -> Finding:
         sev = self.severity.get(finding.rule)
-        if sev is None:
-            return finding
-        from dataclasses import replace
-
-        return replace(finding, severity=sev)
+        return finding if sev is None else replace(finding, severity=sev)
 
     def merged(self, **overrides: Any) -> LintConfig:
-        from dataclasses import replace
-
+        """This config with the given (non-None) fields replaced (CLI options)."""
         return replace(self, **{k: v for k, v in overrides.items() if v is not None})
 
 
