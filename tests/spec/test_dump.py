@@ -78,7 +78,7 @@ expression = "t <> 'x'"
     assert {i.name: i.where for i in t.indexes} == {"custom": "del IS NULL", "we ird_t_idx": None}
 
 
-@settings(max_examples=50)
+@settings(max_examples=40)
 @given(schemas())
 def test_load_dump_round_trip(schema: Schema) -> None:
     text = dump_schema(schema)

@@ -25,7 +25,7 @@ def _renderer() -> Callable[[Schema], str]:
         return stand_in_render
 
 
-@settings(max_examples=60)
+@settings(max_examples=40)
 @given(schemas())
 def test_schemas_are_valid_and_normalized(schema: Schema) -> None:
     assert validate_schema(schema) == []
@@ -33,7 +33,7 @@ def test_schemas_are_valid_and_normalized(schema: Schema) -> None:
     assert 1 <= len(schema.tables) <= 8
 
 
-@settings(max_examples=40)
+@settings(max_examples=25)
 @given(schema_pairs())
 def test_schema_pairs_are_valid(pair: tuple[Schema, Schema]) -> None:
     a, b = pair

@@ -197,14 +197,22 @@ def load_texts(files: Sequence[tuple[str, str]]) -> Schema:
     """Load several spec texts ``(filename, text)`` merged into one schema."""
     loader = _Loader()
     schema = loader.load(files)
-    problems = loader.problems
-    if not problems:
-        from pgwarden.spec.validate import validate_schema
+    from pgwarden.spec.validate import validate_schema
 
-        problems = validate_schema(schema)
+    problems = list(loader.problems)
+    # an object the loader already complained about was built from partial input:
+    # cross-object checks on it would mostly echo the first problem
+    shaky = [p.path for p in problems if p.path]
+    for problem in validate_schema(schema):
+        if not any(_related(problem.path, path) for path in shaky):
+            problems.append(problem)
     if problems:
         raise SpecError(_sorted(problems))
     return schema
+
+
+def _related(a: str, b: str) -> bool:
+    return a == b or a.startswith(b + ".") or b.startswith(a + ".")
 
 
 def _sorted(problems: list[Problem]) -> list[Problem]:
@@ -351,7 +359,8 @@ class _Loader:
             f,
             (*path, key),
             f"{value!r} is not one of {', '.join(repr(c) for c in choices)}",
-            _did_you_mean(str(value), [str(c) for c in choices]),
+            _did_you_mean(str(value), [str(c) for c in choices])
+            or f"use one of {', '.join(repr(c) for c in choices)}",
         )
         return default
 

@@ -96,13 +96,22 @@ class _Report:
         self.problems.append(Problem(file, path, message, hint, line))
 
 
+def _position(source: Source | None) -> tuple[str, int]:
+    return (source.file, source.line or 0) if source else ("", 0)
+
+
 def _did_you_mean(value: str, options: Iterable[str]) -> str | None:
     close = difflib.get_close_matches(value, list(options), n=1, cutoff=0.5)
     return f"did you mean {close[0]!r}?" if close else None
 
 
+SYSTEM_COLUMNS = frozenset({"tableoid", "xmin", "cmin", "xmax", "cmax", "ctid"})
+
+
 def _long(report: _Report, source: Source | None, what: str, name: str) -> None:
-    if names.too_long(name):
+    if not name:
+        report.add(source, f"{what} name is empty", "give it a name")
+    elif names.too_long(name):
         report.add(
             source,
             f"{what} name {name!r} is {len(name.encode())} bytes; Postgres cuts names at 63",
@@ -134,12 +143,21 @@ def validate_schema(schema: Schema) -> list[Problem]:
             if len(value.encode()) > 63:
                 report.add(enum.source, f"enum value {value!r} is over 63 bytes", "shorten it")
 
-    relations: dict[str, Source | None] = {}
+    relations: list[tuple[str, Source | None, str]] = []
 
     def relation(name: str, source: Source | None, what: str) -> None:
-        if name in relations:
-            first = relations[name]
-            where = f" (also at {first})" if first else ""
+        relations.append((name, source, what))
+
+    for table in schema.tables:
+        relation(table.name, table.source, "table")
+    for table in schema.tables:
+        _table(report, table, tables, enums, relation)
+    # report a clash at the later declaration, pointing back at the first
+    seen: dict[str, Source | None] = {}
+    for name, source, what in sorted(relations, key=lambda r: _position(r[1])):
+        if name in seen:
+            first = seen[name]
+            where = f" (first at {first})" if first else ""
             report.add(
                 source,
                 f"{what} name {name!r} is already used by another table or index{where}",
@@ -147,12 +165,7 @@ def validate_schema(schema: Schema) -> list[Problem]:
                 "set a different name",
             )
         else:
-            relations[name] = source
-
-    for table in schema.tables:
-        relation(table.name, table.source, "table")
-    for table in schema.tables:
-        _table(report, table, tables, enums, relation)
+            seen[name] = source
     return report.problems
 
 
@@ -265,6 +278,12 @@ def _table(
 def _column(report: _Report, table: Table, column: Column, enums: Mapping[str, Enum]) -> None:
     src = column.source
     _long(report, src, "column", column.name)
+    if column.name in SYSTEM_COLUMNS:
+        report.add(
+            src,
+            f"column name {column.name!r} is a Postgres system column",
+            "rename the column",
+        )
     ctype = column.type
     if not ctype.is_builtin and ctype.name not in enums:
         report.add(
