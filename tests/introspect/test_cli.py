@@ -68,16 +68,16 @@ name = { type = "text", default = "x" }
 columns = ["name"]
 """
     )
-    import pgwarden.render.sql as render_sql
+    import pgwarden.cli.inspect_cmds as inspect_cmds
 
-    real = render_sql.render_schema
+    real = inspect_cmds.render_schema
 
     def forgetful(schema):  # type: ignore[no-untyped-def]
         # a renderer that loses the index and the default: the diff must say so
         ddl = real(schema)
         return ddl + '\nDROP INDEX "Item_name_idx";\nALTER TABLE "Item" ALTER name DROP DEFAULT;\n'
 
-    monkeypatch.setattr(render_sql, "render_schema", forgetful)
+    monkeypatch.setattr(inspect_cmds, "render_schema", forgetful)
     result = CliRunner().invoke(
         cli, ["--schema", str(tmp_path), "--database-url", _with_password(pg_server), "roundtrip"]
     )

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import importlib
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, cast
 
 import click
 import psycopg
@@ -24,12 +22,10 @@ from pgwarden.introspect import (
     schema_diff,
 )
 from pgwarden.introspect.canonical import Renderer
+from pgwarden.render.sql import render_schema
+from pgwarden.spec.dump import dump_schema
+from pgwarden.spec.load import load_schema
 from pgwarden.spec.model import Schema
-
-
-def _late(module: str, name: str) -> Callable[..., Any]:
-    # sibling stages (spec dump, renderer) are imported when a command runs
-    return cast(Callable[..., Any], getattr(importlib.import_module(module), name))
 
 
 @cli.command()
@@ -58,7 +54,7 @@ def inspect(ctx: Context, output: Path | None) -> None:
                 "  fix: pass the namespace to read with --pg-schema"
             )
         schema = inspect_schema(conn, ctx.pg_schema)
-    text = str(_late("pgwarden.spec.dump", "dump_schema")(schema))
+    text = dump_schema(schema)
     if output is None:
         click.echo(text, nl=not text.endswith("\n"))
     else:
@@ -77,7 +73,7 @@ def roundtrip(ctx: Context) -> None:
     server when none is given) and is dropped afterwards. Exit 1 with a
     difference per object when the database does not match the spec.
     """
-    spec: Schema = _late("pgwarden.spec.load", "load_schema")(ctx.schema_dir)
+    spec = load_schema(ctx.schema_dir)
     label = f"{ctx.schema_dir}/" if ctx.schema_dir.is_dir() else str(ctx.schema_dir)
     diffs, actual = roundtrip_schema(spec, ctx.url())
     if not diffs:
@@ -99,9 +95,9 @@ def roundtrip_schema(
     schema. ``render`` defaults to :func:`pgwarden.render.sql.render_schema`.
     """
     if render is None:
-        render = cast(Renderer, _late("pgwarden.render.sql", "render_schema"))
+        render = render_schema
     with _scratch_database(server_url) as url, connect(url) as conn:
-        ddl = str(render(spec))
+        ddl = render(spec)
         try:
             with conn.transaction():
                 conn.execute(

@@ -14,12 +14,11 @@ the database with itself.
 
 from __future__ import annotations
 
-import importlib
 import re
 import uuid
 from collections.abc import Callable
 from dataclasses import replace
-from typing import Any, cast
+from typing import Any
 
 import psycopg
 from psycopg import sql
@@ -27,6 +26,7 @@ from psycopg import sql
 from pgwarden.db import mask_secrets
 from pgwarden.errors import DatabaseError
 from pgwarden.introspect.catalog import inspect_schema
+from pgwarden.render.sql import render_schema
 from pgwarden.spec.model import Column, ColumnType, Index, IndexElement, Policy, Schema, Table
 
 Renderer = Callable[[Schema], str]
@@ -42,8 +42,7 @@ def canonicalize(
     ``render`` defaults to :func:`pgwarden.render.sql.render_schema`.
     """
     if render is None:
-        # the planner's renderer; imported late so introspection works without it
-        render = cast(Renderer, importlib.import_module("pgwarden.render.sql").render_schema)
+        render = render_schema
     scratch = f"pgwarden_canon_{uuid.uuid4().hex[:12]}"
     ddl = render(replace(schema, name=scratch))
     with conn.transaction(force_rollback=True):
