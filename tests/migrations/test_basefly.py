@@ -117,6 +117,13 @@ def test_orphans_stop_the_preflight_then_backfill_is_right(database_url: str) ->
         " WHERE table_schema = 'public' ORDER BY 1, 2",
     )
 
+    dry = _cli(database_url, "apply", "--dry-run")
+    assert dry.returncode == 1
+    steps = len(files.load_migrations(MIGRATIONS)[1].up.steps)
+    assert f"0002_blueprint: {steps} step(s) to run" in dry.stdout
+    assert "[outside a transaction]" in dry.stdout
+    assert "Customer: 2 row(s): orphan rows" in dry.stderr
+
     stopped = _cli(database_url, "apply")
     assert stopped.returncode == 1
     report = stopped.stderr
@@ -143,6 +150,10 @@ def test_orphans_stop_the_preflight_then_backfill_is_right(database_url: str) ->
         flags = dict(conn.execute('SELECT id, "delete" FROM "K8sClusterConfig"').fetchall())
         started = conn.execute("SELECT now()").fetchone()
     assert started is not None
+    dry = _cli(database_url, "apply", "--dry-run")
+    assert dry.returncode == 0, dry.stderr
+    assert "preflight deferred to its step: duplicate groups" in dry.stdout
+    assert history(database_url) == [(1, "0001_saasfly", "applied")]
     applied = _cli(database_url, "apply")
     assert applied.returncode == 0, applied.stderr
     rows = dict(fetch(database_url, 'SELECT id, "deletedAt" FROM "K8sClusterConfig" ORDER BY id'))

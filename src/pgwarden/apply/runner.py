@@ -175,6 +175,30 @@ class Runner:
 
     # ------------------------------------------------------------------ apply
 
+    def _pending(self, rows: dict[int, history.HistoryRow], to: int | None) -> list[Migration]:
+        for row in rows.values():
+            if row.status == "reverting":
+                raise RefusedError(
+                    f"{row.name} is half-reverted\n"
+                    "  fix: run `pgwarden migrate down` to finish reverting it first"
+                )
+        done_max = max(rows, default=0)
+        pending = [
+            m
+            for m in self.migrations
+            if (m.version not in rows or rows[m.version].status == "running")
+            and (to is None or m.version <= to)
+        ]
+        late = [m for m in pending if m.version not in rows and m.version < done_max]
+        if late:
+            raise RefusedError(
+                f"{late[0].path}: numbered {late[0].version:04d} but this database is already "
+                f"at {done_max:04d} (a migration merged in out of order)\n"
+                "  fix: renumber it after the applied ones (regenerate it with "
+                "`pgwarden migrate new`)"
+            )
+        return pending
+
     def apply(self, to: int | None = None) -> list[Migration]:
         """Apply pending migrations (up to ``to``); resumes a half-applied one first."""
         if to is not None and to not in self.by_version:
@@ -184,33 +208,53 @@ class Runner:
             self._ensure_namespace(conn)
             rows = history.read(conn)
             self._check_history(rows)
-            for row in rows.values():
-                if row.status == "reverting":
-                    raise RefusedError(
-                        f"{row.name} is half-reverted\n"
-                        "  fix: run `pgwarden migrate down` to finish reverting it first"
-                    )
-            done_max = max(rows, default=0)
-            pending = [
-                m
-                for m in self.migrations
-                if (m.version not in rows or rows[m.version].status == "running")
-                and (to is None or m.version <= to)
-            ]
-            late = [m for m in pending if m.version not in rows and m.version < done_max]
-            if late:
-                raise RefusedError(
-                    f"{late[0].path}: numbered {late[0].version:04d} but this database is already "
-                    f"at {done_max:04d} (a migration merged in out of order)\n"
-                    "  fix: renumber it after the applied ones (regenerate it with "
-                    "`pgwarden migrate new`)"
-                )
             applied: list[Migration] = []
-            for mig in pending:
+            for mig in self._pending(rows, to):
                 self._run(conn, mig, "up", mig.up, started=mig.version in rows)
                 applied.append(mig)
                 self.echo(f"applied {mig.name}")
             return applied
+
+    def dry_run(self, to: int | None = None) -> list[Migration]:
+        """Print what ``apply`` would run and preflight the next migration; change nothing.
+
+        Only the next migration's checks run: later ones read a schema that
+        does not exist until the earlier migrations are applied.
+        """
+        if to is not None and to not in self.by_version:
+            raise PgwardenError(f"--to {to}: no migration numbered {to:04d}")
+        with self._connect() as conn:
+            rows = history.read(conn)
+            self._check_history(rows)
+            pending = self._pending(rows, to)
+            for position, mig in enumerate(pending):
+                first = (
+                    len(history.steps_done(conn, mig.version, "up")) if mig.version in rows else 0
+                )
+                self.echo(f"{mig.name}: {len(mig.up.steps) - first} step(s) to run")
+                for index, step in enumerate(mig.up.steps[first:], start=first):
+                    mode = "" if step.atomic else "  [outside a transaction]"
+                    self.echo(f"  {index + 1}. {step.description}{mode}")
+                if position:
+                    continue
+                findings: list[Finding] = []
+                for check in mig.up.preflights:
+                    if check.before_step < first:
+                        continue
+                    try:
+                        finding = run_check(conn, check)
+                    except psycopg.Error as exc:
+                        if missing_object(exc):
+                            self.echo(f"  preflight deferred to its step: {check.description}")
+                            continue
+                        raise self._failed(mig, check.query, exc, changed=False) from None
+                    if finding.count:
+                        findings.append(finding)
+                if findings:
+                    raise PreflightError(mig.name, findings, changed=False)
+                if mig.up.preflights:
+                    self.echo(f"  preflight: {len(mig.up.preflights)} check(s) find no rows")
+            return pending
 
     def down(self, to: int | None = None) -> list[Migration]:
         """Revert the latest applied migration, or every one above ``to``."""

@@ -67,11 +67,17 @@ def new_cmd(ctx: click.Context, name: str, allow_destructive: bool) -> None:
 
 @migrate.command("apply")
 @click.option("--to", "to", type=int, default=None, help="Stop after migration number N.")
+@click.option(
+    "--dry-run",
+    is_flag=True,
+    help="List the pending steps and run the next migration's preflight; change nothing.",
+)
 @click.pass_context
-def apply_cmd(ctx: click.Context, to: int | None) -> None:
+def apply_cmd(ctx: click.Context, to: int | None, dry_run: bool) -> None:
     """Apply pending migrations in order (resumes a half-applied one first)."""
     obj: Context = ctx.find_object(Context)  # type: ignore[assignment]
-    done = _runner(obj, _dir(ctx)).apply(to)
+    runner = _runner(obj, _dir(ctx))
+    done = runner.dry_run(to) if dry_run else runner.apply(to)
     if not done:
         click.echo("nothing to apply")
 
