@@ -65,7 +65,7 @@ def _fk_columns(table: Table) -> set[str]:
 
 
 # Abbreviations seen in column names that point at a longer table name.
-_ABBREVIATIONS = {"org": "organization", "acct": "account", "usr": "user", "tenant": "tenant"}
+_ABBREVIATIONS = {"org": "organization", "acct": "account", "usr": "user"}
 
 
 def implied_target(schema: Schema, table: Table, column: Column) -> Table | None:
@@ -158,9 +158,11 @@ def fk_missing_index(schema: Schema) -> Iterator[Finding]:
         indexes = _index_like(table)
         for fk in table.foreign_keys:
             n = len(fk.columns)
+            # A partial index cannot serve the FK check; hash serves single-column equality.
+            usable = ("btree", "hash") if n == 1 else ("btree",)
             covered = any(
                 where is None
-                and method in ("btree", "hash" if n == 1 else "btree")
+                and method in usable
                 and len(cols) >= n
                 and set(cols[:n]) == set(fk.columns)
                 for cols, method, where in indexes
