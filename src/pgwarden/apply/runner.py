@@ -79,9 +79,12 @@ class Runner:
         echo: Callable[[str], None] | None = None,
         *,
         schema: str = "public",
+        trace: Callable[[str], None] | None = None,
     ) -> None:
         self.url = url
         self.schema = schema
+        self.trace = trace
+        """Called with every migration statement just before it runs."""
         self.migrations = tuple(migrations)
         self.by_version = {m.version: m for m in self.migrations}
         self.echo = echo or (lambda _msg: None)
@@ -431,6 +434,8 @@ class Runner:
             started = True
 
     def _execute(self, conn: psycopg.Connection[Any], stmt: str) -> None:
+        if self.trace is not None:
+            self.trace(stmt)
         try:
             conn.execute(_q(stmt))
         except psycopg.Error as exc:
@@ -447,6 +452,8 @@ class Runner:
         if isinstance(action, sql.Composed):
             self.echo(f"  dropping the INVALID index a failed build left: {_short(stmt)}")
             conn.execute(action)
+        if self.trace is not None:
+            self.trace(stmt)
         try:
             conn.execute(_q(stmt))
         except psycopg.Error as exc:
