@@ -203,3 +203,11 @@ def test_configured_baseline_is_used(tmp_path: Path) -> None:
     proc = pgwarden("lint", "0001.sql", cwd=tmp_path)
     assert proc.returncode == 0, proc.stdout
     assert "in baseline" in proc.stderr
+
+
+def test_directory_with_nothing_to_lint_exits_2(tmp_path: Path) -> None:
+    (tmp_path / "notes").mkdir()
+    (tmp_path / "notes" / "readme.md").write_text("hello")
+    proc = pgwarden("lint", "notes", cwd=tmp_path)
+    assert proc.returncode == 2
+    assert "nothing to lint" in proc.stderr and "Traceback" not in proc.stderr

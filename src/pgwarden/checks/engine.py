@@ -219,11 +219,18 @@ def classify(paths: Sequence[Path]) -> Inputs:
                     "  fix: pass a file or directory pgwarden can lint"
                 )
             continue
+        before = (len(inputs.specs), len(inputs.sql), len(inputs.python))
         tomls = [p for p in sorted(path.glob("*.toml")) if p.name not in ("pyproject.toml",)]
-        if tomls and not any(_MIGRATION_DIR.match(p.parent.name) for p in tomls):
+        if tomls and not _MIGRATION_DIR.match(path.name):
             inputs.specs.append(path)
+        inputs.specs += sorted(path.glob("*.prisma"))
         inputs.sql += [p for p in _walk(path, ".sql") if p.name != "down.sql"]
         inputs.python += _walk(path, ".py")
+        if (len(inputs.specs), len(inputs.sql), len(inputs.python)) == before:
+            raise PgwardenError(
+                f"{path}: nothing to lint (no spec *.toml at its top, no *.prisma, "
+                "*.sql or *.py files)\n  fix: pass the schema, migrations or source directory"
+            )
     return inputs
 
 
