@@ -124,6 +124,8 @@ def test_sarif_is_valid_against_the_sarif_2_1_0_schema(tmp_path: Path) -> None:
     rules = run["tool"]["driver"]["rules"]
     for result in run["results"]:
         assert rules[result["ruleIndex"]]["id"] == result["ruleId"]
+    prints = [r["partialFingerprints"]["pgwarden/v1"] for r in run["results"]]
+    assert all(len(p) == 64 for p in prints)
     logical = [r for r in run["results"] if "logicalLocations" in r["locations"][0]]
     assert logical and logical[0]["locations"][0]["logicalLocations"][0]["fullyQualifiedName"]
     # The validator is not a rubber stamp.

@@ -6,10 +6,12 @@ logical location (``Table.column``), which code-scanning UIs show as the place.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from typing import Any
 
 from pgwarden import __version__
+from pgwarden.checks.baseline import fingerprint
 from pgwarden.checks.registry import Finding, all_rules
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -40,6 +42,11 @@ def document(findings: list[Finding]) -> dict[str, Any]:
             "level": _LEVEL[f.severity],
             "message": {"text": f.message + (f"\nfix: {f.fix}" if f.fix else "")},
             "locations": [location],
+            # The baseline's line-independent identity, so code scanning tracks a
+            # finding across edits above it.
+            "partialFingerprints": {
+                "pgwarden/v1": hashlib.sha256("\0".join(fingerprint(f)).encode()).hexdigest()
+            },
         }
         results.append(result)
     return {
