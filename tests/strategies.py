@@ -310,6 +310,7 @@ def _table_body(draw: st.DrawFn, name: str, enums: list[Enum]) -> Table:
         pk = PrimaryKey(names.primary_key(name), tuple(c.name for c in pk_cols))
         plain = _plain(cols)
     uniques: dict[str, UniqueConstraint] = {}
+    keys: set[tuple[object, ...]] = {(pk.columns, False, False, False)} if pk else set()
     for _ in range(draw(st.integers(0, 2)) if plain else 0):
         ucols = tuple(
             c.name
@@ -323,7 +324,11 @@ def _table_body(draw: st.DrawFn, name: str, enums: list[Enum]) -> Table:
             deferrable=deferrable,
             initially_deferred=deferrable and draw(st.booleans()),
         )
-        uniques.setdefault(u.name, u)
+        # Postgres merges a UNIQUE identical to the PK or another UNIQUE (validated)
+        key = (u.columns, u.nulls_not_distinct, u.deferrable, u.initially_deferred)
+        if u.name not in uniques and key not in keys:
+            uniques[u.name] = u
+            keys.add(key)
     table = Table(
         name=name,
         columns=tuple(cols),

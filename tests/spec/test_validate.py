@@ -161,6 +161,17 @@ def test_duplicate_names() -> None:
     one(text, "tables.Post.indexes[0]", "already used")
 
 
+def test_unique_repeating_the_primary_key() -> None:
+    text = BASE + (
+        '\n[tables.Post.columns]\nid = { type = "uuid", primary_key = true, unique = true }\n'
+        'a = { type = "text" }\n'
+        '[[tables.Post.uniques]]\ncolumns = ["a"]\nname = "again"\n'
+        '[[tables.Post.uniques]]\ncolumns = ["a"]\n'
+    )
+    one(text, "tables.Post.columns.id.unique", "repeats the primary key")
+    one(text, "tables.Post.uniques[1]", "repeats unique constraint 'again'")
+
+
 def test_duplicate_table_across_files() -> None:
     from pgwarden.spec.load import load_texts
 

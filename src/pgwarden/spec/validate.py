@@ -228,6 +228,27 @@ def _table(
                         f"column {col!r} is in the primary key but nullable",
                         "remove nullable = true (primary key columns are NOT NULL)",
                     )
+    # CREATE TABLE silently merges index constraints with identical definitions
+    # (a UNIQUE repeating the primary key or another UNIQUE): the spec would
+    # declare a constraint the database never has
+    index_keys: dict[tuple[object, ...], str] = {}
+    if table.primary_key:
+        index_keys[(table.primary_key.columns, False, False, False)] = "the primary key"
+    for unique in sorted(table.uniques, key=lambda u: _position(u.source)):
+        key = (
+            unique.columns,
+            unique.nulls_not_distinct,
+            unique.deferrable,
+            unique.initially_deferred,
+        )
+        if key in index_keys:
+            report.add(
+                unique.source,
+                f"unique constraint {unique.name!r} repeats {index_keys[key]} "
+                f"({', '.join(unique.columns)}); Postgres would keep only one",
+                "remove it",
+            )
+        index_keys.setdefault(key, f"unique constraint {unique.name!r}")
     for unique in table.uniques:
         constraint(unique.name, unique.source)
         relation(unique.name, unique.source, "unique constraint")
