@@ -309,6 +309,27 @@ class _Planner:
         pk = cur.primary_key.columns
         return pk if self.pre_plan(table, pk) else ()
 
+    def enum_fks(self, enum: str) -> tuple[tuple[str, ForeignKey], ...]:
+        """FKs with a column of this enum type on either side that exist before and
+        after the plan (the ones an enum recreate finds in place, both ways)."""
+        before = set(self._enum_fks(self.now, enum))
+        return tuple(x for x in self._enum_fks(self.tgt, enum) if x in before)
+
+    def _enum_fks(self, schema: Schema, enum: str) -> tuple[tuple[str, ForeignKey], ...]:
+        typed = {
+            (t.name, c.name)
+            for t in schema.tables
+            for c in t.columns
+            if c.type.name == enum and not c.type.is_builtin
+        }
+        return tuple(
+            (t.name, fk)
+            for t in schema.tables
+            for fk in t.foreign_keys
+            if any((t.name, c) in typed for c in fk.columns)
+            or any((fk.ref_table, c) in typed for c in fk.ref_columns)
+        )
+
     def usages(self, schema: Schema, enum: str) -> tuple[o.EnumUsage, ...]:
         return tuple(
             o.EnumUsage(t.name, c.name, c.type.array, c.default)
@@ -344,7 +365,14 @@ class _Planner:
             self.emit(
                 "enum_add",
                 o.AddEnumValue(
-                    want.name, v, before, after, tuple(values), before_usages, have.comment
+                    want.name,
+                    v,
+                    before,
+                    after,
+                    tuple(values),
+                    before_usages,
+                    have.comment,
+                    self.enum_fks(have.name),
                 ),
             )
             values.insert(
@@ -365,7 +393,15 @@ class _Planner:
             )
             self.emit(
                 "enum_recreate",
-                o.RecreateEnum(want.name, tuple(values), want.values, usages, want.comment, check),
+                o.RecreateEnum(
+                    want.name,
+                    tuple(values),
+                    want.values,
+                    usages,
+                    want.comment,
+                    check,
+                    self.enum_fks(want.name),
+                ),
             )
         if have.comment != want.comment:
             self.emit("decorate", o.SetComment("type", (want.name,), have.comment, want.comment))

@@ -194,6 +194,7 @@ class AddEnumValue(Op):
     values_before: tuple[str, ...]
     usages: tuple[EnumUsage, ...] = ()
     comment: str | None = None
+    foreign_keys: tuple[tuple[str, ForeignKey], ...] = ()
 
     @property
     def atomic(self) -> bool:
@@ -212,7 +213,17 @@ class AddEnumValue(Op):
 
     def reverse(self) -> tuple[Op, ...]:
         after = _insert_value(self.values_before, self.value, self.before, self.after)
-        return (RecreateEnum(self.enum, after, self.values_before, self.usages, self.comment),)
+        return (
+            RecreateEnum(
+                self.enum,
+                after,
+                self.values_before,
+                self.usages,
+                self.comment,
+                False,
+                self.foreign_keys,
+            ),
+        )
 
 
 def _insert_value(
@@ -243,6 +254,9 @@ class RecreateEnum(Op):
     usages: tuple[EnumUsage, ...] = ()
     comment: str | None = None
     check_data: bool = False
+    foreign_keys: tuple[tuple[str, ForeignKey], ...] = ()
+    """FKs between columns of this type: dropped and re-added around the move
+    (the two sides cannot have different types in between)."""
 
     @property
     def removed(self) -> tuple[str, ...]:
@@ -280,6 +294,7 @@ class RecreateEnum(Op):
                 self.usages,
                 self.comment,
                 self.check_data,
+                self.foreign_keys,
             ),
         )
 
@@ -458,15 +473,19 @@ class DropColumn(Op):
 
     def reverse(self) -> tuple[Op, ...]:
         c = self.column
+        ops: list[Op] = []
         if not self.online or c.backfill is None:
-            return (AddColumn(self.table, c, self.online, self.row_key, self.check_data),)
-        # restore the column, refill it from its declared backfill, then constrain it
-        ops: list[Op] = [
-            AddColumn(self.table, replace(c, nullable=True), self.online, self.row_key, False),
-            Backfill(self.table, c.name, c.backfill),
-        ]
-        if not c.nullable:
-            ops.append(SetNotNull(self.table, c.name, self.online, self.row_key, False))
+            ops.append(AddColumn(self.table, c, self.online, self.row_key, self.check_data))
+        else:
+            # restore the column, refill it from its declared backfill, then constrain it
+            ops += [
+                AddColumn(self.table, replace(c, nullable=True), self.online, self.row_key),
+                Backfill(self.table, c.name, c.backfill),
+            ]
+            if not c.nullable:
+                ops.append(SetNotNull(self.table, c.name, self.online, self.row_key))
+        if c.comment is not None:
+            ops.append(SetComment("column", (self.table, c.name), None, c.comment))
         return tuple(ops)
 
 

@@ -14,6 +14,7 @@ construction the rendering of ``plan(Schema(), schema)``.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -131,10 +132,25 @@ def column_sql(c: Column) -> sql.Composable:
     if c.identity in ("always", "by default"):
         parts.append(S("GENERATED {} AS IDENTITY").format(S(c.identity.upper())))
     if c.default is not None and c.generated is None and c.identity is None:
-        parts.append(S("DEFAULT {}").format(S(c.default)))
+        parts.append(S("DEFAULT {}").format(_b_expr(c.default)))
     if not c.nullable:
         parts.append(S("NOT NULL"))
     return S(" ").join(parts)
+
+
+# a literal, a bare function call or keyword, optionally cast: fine as DEFAULT's b_expr
+_SIMPLE_DEFAULT = re.compile(
+    r"""^(?:'(?:[^']|'')*'|-?\d+(?:\.\d+)?|[A-Za-z_][\w.]*(?:\(\))?)"""
+    r"""(?:::[\w" .\[\]()]+)?$"""
+)
+
+
+def _b_expr(expression: str) -> sql.Composable:
+    """A column DEFAULT: CREATE TABLE accepts only a restricted expression there
+    (``DEFAULT NOT false`` is a syntax error), so anything not simple is parenthesised."""
+    if _SIMPLE_DEFAULT.match(expression):
+        return S(expression)
+    return S("({})").format(S(expression))
 
 
 def _deferrable(deferrable: bool, initially_deferred: bool) -> sql.Composable:
@@ -309,6 +325,8 @@ def _recreate_enum(op: o.RecreateEnum) -> list[Statement]:
         _stmt("ALTER TYPE {} RENAME TO {}", I(op.enum), I(aside)),
         _stmt("CREATE TYPE {} AS ENUM ({})", I(op.enum), _join(L(v) for v in op.new_values)),
     ]
+    for table, fk in op.foreign_keys:
+        out.append(_stmt("ALTER TABLE {} DROP CONSTRAINT {}", I(table), I(fk.name)))
     for u in op.usages:
         target = ColumnType(op.enum, array=u.array)
         if u.default is not None:
@@ -324,6 +342,8 @@ def _recreate_enum(op: o.RecreateEnum) -> list[Statement]:
         )
         if u.default is not None:
             out.append(_alter_column(u.table, u.column, S("SET DEFAULT {}").format(S(u.default))))
+    for table, fk in op.foreign_keys:
+        out.append(_stmt("ALTER TABLE {} ADD {}", I(table), foreign_key_sql(fk)))
     out.append(_stmt("DROP TYPE {}", I(aside)))
     if op.comment is not None:
         out.append(_stmt("COMMENT ON TYPE {} IS {}", I(op.enum), L(op.comment)))
