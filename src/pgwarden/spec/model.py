@@ -337,6 +337,10 @@ class Schema:
     name: str = "public"
     sources: tuple[str, ...] = field(default=(), compare=False)
     """The spec files this schema was loaded from (for generated-file headers)."""
+    acknowledge_loss: tuple[str, ...] = field(default=(), compare=False)
+    """Destructive changes the planner may make when this is the target:
+    ``"Table"`` (drop table), ``"Table.column"`` (drop column, narrowing type),
+    ``"Enum.VALUE"`` (remove an enum value). See docs/planner.md."""
 
     def table(self, name: str) -> Table | None:
         for t in self.tables:
