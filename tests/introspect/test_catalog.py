@@ -302,3 +302,48 @@ def test_drop_in_scratch_rolls_back(database_url: str) -> None:
             sql.SQL("SELECT count(*) FROM pg_class WHERE relname = {}").format(sql.Literal("pair"))
         ).fetchone()
         assert rows == (0,)
+
+
+def test_enum_of_another_namespace_is_reported(database_url: str) -> None:
+    with psycopg.connect(database_url, autocommit=True) as conn:
+        conn.execute("CREATE SCHEMA other")
+        conn.execute("CREATE TYPE other.mood AS ENUM ('ok')")
+        conn.execute("CREATE TABLE t (m other.mood)")
+        with pytest.raises(DatabaseError, match=r"t\.m: type other\.mood"):
+            inspect_schema(conn)
+
+
+def test_concurrent_ddl_does_not_tear_the_read(database_url: str) -> None:
+    """DDL committed by another session between two catalog queries is invisible:
+    every query reads the snapshot taken at the first one."""
+    with (
+        psycopg.connect(database_url, autocommit=True) as conn,
+        psycopg.connect(database_url, autocommit=True) as other,
+    ):
+        conn.execute("CREATE TABLE a (id integer PRIMARY KEY)")
+        executed = 0
+
+        class Interleaving(psycopg.Cursor[object]):
+            def execute(self, query, params=None, **kw):  # type: ignore[no-untyped-def, override]
+                nonlocal executed
+                result = super().execute(query, params, **kw)
+                executed += 1
+                if executed == 4:  # right after the tables query, before constraints
+                    other.execute(
+                        "CREATE TABLE b (id integer PRIMARY KEY REFERENCES a (id));"
+                        "CREATE INDEX b_idx ON b (id);"
+                        "ALTER TABLE a ADD COLUMN late text CHECK (late <> '');"
+                        "CREATE POLICY p ON a USING (true)"
+                    )
+                return result
+
+        conn.cursor_factory = Interleaving  # type: ignore[assignment]
+        db = inspect_schema(conn)
+        conn.cursor_factory = psycopg.Cursor
+        assert executed == 9
+        assert [t.name for t in db.tables] == ["a"]
+        a = db.tables[0]
+        assert a.column_names == ("id",) and a.checks == () and a.policies == ()
+        # and the next inspection sees it all
+        after = inspect_schema(conn)
+        assert [t.name for t in after.tables] == ["a", "b"]
