@@ -126,6 +126,17 @@ def test_fk_type_mismatch_and_non_unique_target() -> None:
         BASE + '\n[tables.Post.columns]\nuid = { type = "text", references = { table = "User" } }\n'
     )
     one(text, "tables.Post.columns.uid.references", "type mismatch", "uuid")
+    # varchar against a text key is binary-compatible: accepted
+    ok = BASE + (
+        '\n[tables.Post.columns]\nmail = { type = "varchar(200)", '
+        'references = { table = "User", column = "email" } }\n'
+    )
+    assert load_schema_text(ok).table("Post") is not None
+    text = BASE + (
+        '\n[tables.N.columns]\nid = { type = "bigint", primary_key = true }\n'
+        '[tables.M.columns]\nn = { type = "integer", references = { table = "N" } }\n'
+    )
+    one(text, "tables.M.columns.n.references", "M.n is integer but N.id is bigint")
     text = BASE + (
         "\n[tables.Post.columns]\n"
         'mail = { type = "text", references = { table = "User", column = "email" } }\n'

@@ -426,7 +426,7 @@ def _foreign_key(
     own = {c.name: c for c in table.columns}
     for mine, theirs in zip(fk.columns, fk.ref_columns, strict=True):
         a, b = own[mine].type, target_cols[theirs].type
-        if (a.name, a.array) != (b.name, b.array):
+        if (_fk_family(a.name), a.array) != (_fk_family(b.name), b.array):
             report.add(
                 src,
                 f"type mismatch: {table.name}.{mine} is {a.spec_text()} but "
@@ -455,6 +455,12 @@ def _foreign_key(
                         f'{key} = "set null" but column {col!r} is NOT NULL',
                         "make the column nullable or choose another action",
                     )
+
+
+def _fk_family(name: str) -> str:
+    # text and varchar are binary-compatible (Prisma's @db.VarChar against a
+    # String key); every other difference is a mismatch, integer widths included
+    return "text" if name in {"text", "varchar"} else name
 
 
 def _is_unique_target(table: Table, cols: set[str]) -> bool:
