@@ -56,7 +56,7 @@ SpecPath = tuple[str, ...]
 T = TypeVar("T")
 
 TOP_KEYS = ("schema", "enums", "tables")
-SCHEMA_KEYS = ("name",)
+SCHEMA_KEYS = ("name", "acknowledge_loss")
 ENUM_KEYS = ("values", "comment", "renamed_from")
 ENUM_VALUE_KEYS = ("name", "renamed_from")
 TABLE_KEYS = (
@@ -428,6 +428,7 @@ class _Loader:
         enum_raw: dict[str, tuple[_File, Any]] = {}
         table_raw: dict[str, tuple[_File, Any]] = {}
         schema_name: tuple[_File, str] | None = None
+        acknowledged: list[str] = []
         for name, text in files:
             f = _File(name, text, LineIndex(text))
             try:
@@ -451,6 +452,9 @@ class _Loader:
             if "schema" in doc:
                 block = self.mapping(f, doc["schema"], ("schema",), SCHEMA_KEYS)
                 value = self.string(f, block, "name", ("schema",)) if block else None
+                if block:
+                    acks = self.strings(f, block, "acknowledge_loss", ("schema",))
+                    acknowledged.extend(a for a in acks or () if a not in acknowledged)
                 if value:
                     if schema_name and schema_name[1] != value:
                         self.problem(
@@ -494,6 +498,7 @@ class _Loader:
             enums=tuple(self.enums.values()),
             name=schema_name[1] if schema_name else "public",
             sources=tuple(name for name, _ in files),
+            acknowledge_loss=tuple(acknowledged),
         ).normalized()
 
     # ------------------------------------------------------------------ enums
