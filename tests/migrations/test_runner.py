@@ -420,3 +420,38 @@ def test_down_without_down_sql_and_mixed_states_are_refused(
     refused = run_cli(database_url, d, "down")
     assert refused.returncode == 1 and "0001_create_t: has no down.sql" in refused.stderr
     assert history(database_url) == [(1, "0001_create_t", "applied")]
+
+
+DEFERRED_UP = """
+-- pgwarden:step atomic=true description="add t.flag"
+ALTER TABLE "t" ADD COLUMN "flag" boolean;
+-- pgwarden:step atomic=true description="backfill"
+UPDATE "t" SET "flag" = ("id" % 2 = 0) WHERE "id" > {skip};
+-- pgwarden:preflight table="t" description="rows whose flag is NULL"
+SELECT "id" FROM "t" WHERE "flag" IS NULL ORDER BY "id"
+-- pgwarden:fix
+UPDATE "t" SET "flag" = false WHERE "flag" IS NULL;
+-- pgwarden:step atomic=true description="flag NOT NULL"
+ALTER TABLE "t" ALTER COLUMN "flag" SET NOT NULL;
+"""
+
+
+def test_check_on_a_column_added_in_the_same_transaction(database_url: str, tmp_path: Path) -> None:
+    d = tmp_path / "m"
+    write_migration(d, "0001_create_t", CREATE_T)
+    write_migration(d, "0002_flag", DEFERRED_UP.format(skip=3))
+    stopped = run_cli(database_url, d, "apply")
+    assert stopped.returncode == 1
+    assert "preflight stopped 0002_flag (nothing was changed)" in stopped.stderr
+    assert "t: 3 row(s): rows whose flag is NULL" in stopped.stderr
+    assert "sample keys: (id=1); (id=2); (id=3)" in stopped.stderr
+    # the whole atomic run rolled back with it
+    assert "flag" not in _columns(database_url, "t")
+    assert history(database_url) == [(1, "0001_create_t", "applied")]
+
+    d2 = tmp_path / "m2"
+    write_migration(d2, "0001_create_t", CREATE_T)
+    write_migration(d2, "0002_flag", DEFERRED_UP.format(skip=0))
+    fixed = run_cli(database_url, d2, "apply")
+    assert fixed.returncode == 0, fixed.stderr
+    assert fetch(database_url, 'SELECT count(*) FROM "t" WHERE "flag"') == [(250,)]

@@ -382,21 +382,26 @@ class Runner:
                 finish(conn, mig.version)
             self._boundary()
             return
-        for group in _groups(steps, first):
+
+        def deferred_checks(index: int) -> None:
+            # inside an atomic run these see the earlier steps of the same transaction
             for check in deferred:
-                if check.before_step in group:
+                if check.before_step == index:
                     try:
                         finding = run_check(conn, check)
                     except psycopg.Error as exc:
                         raise self._failed(mig, check.query, exc, changed=started) from None
                     if finding.count:
                         raise PreflightError(mig.name, [finding], changed=started)
+
+        for group in _groups(steps, first):
             last = group[-1] == len(steps) - 1
             if steps[group[0]].atomic:
                 try:
                     with conn.transaction():
                         history.start(conn, mig.version, mig.name, mig.checksum, status)
                         for index in group:
+                            deferred_checks(index)
                             began = datetime.now(UTC)
                             for stmt in steps[index].statements:
                                 self._execute(conn, stmt)
@@ -416,6 +421,7 @@ class Runner:
                 self._boundary()
             else:
                 (index,) = group
+                deferred_checks(index)
                 if not started:
                     with conn.transaction():
                         history.start(conn, mig.version, mig.name, mig.checksum, status)
