@@ -126,6 +126,15 @@ def test_syntax_errors_name_file_and_line(source: str, line: int, message: str) 
             "unknown referential action",
         ),
         ("model A {\n  id Int @id\n}\nmodel A {\n  id Int @id\n}\n", 8, "declared twice"),
+        ('model A {\n  id Int @id @map(nam: "x")\n}\n', 6, "@map: unknown argument nam:"),
+        (
+            "model A {\n  id Int @id\n  bId Int\n"
+            "  b B @relation(fields: [bId], references: [id], onDelet: Cascade)\n}\n"
+            "model B {\n  id Int @id\n  as A[]\n}\n",
+            8,
+            "@relation: unknown argument onDelet:",
+        ),
+        ("model A {\n  id Int @id\n  @@index([id], kind: Hash)\n}\n", 7, "unknown argument kind:"),
     ],
 )
 def test_semantic_errors_name_file_and_line(body: str, line: int, message: str) -> None:

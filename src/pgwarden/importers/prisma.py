@@ -116,6 +116,22 @@ NATIVE_TYPES: dict[str, tuple[frozenset[str], str | None, int]] = {
 FIELD_ATTRIBUTES = frozenset({"id", "default", "unique", "relation", "map", "updatedAt", "ignore"})
 BLOCK_ATTRIBUTES = frozenset({"id", "unique", "index", "map", "ignore", "schema", "fulltext"})
 
+#: Named arguments each attribute takes (Prisma's reference); any other is an error.
+_KEYED = frozenset({"map", "length", "sort", "clustered"})
+FIELD_ARGS: dict[str, frozenset[str]] = {
+    "id": _KEYED,
+    "unique": _KEYED,
+    "default": frozenset({"value", "map"}),
+    "relation": frozenset({"name", "fields", "references", "onDelete", "onUpdate", "map"}),
+    "map": frozenset({"name"}),
+}
+BLOCK_ARGS: dict[str, frozenset[str]] = {
+    "id": _KEYED | {"fields", "name"},
+    "unique": _KEYED | {"fields", "name"},
+    "index": _KEYED | {"fields", "name", "type", "ops"},
+    "map": frozenset({"name"}),
+}
+
 REFERENTIAL_ACTIONS: dict[str, FkAction] = {
     "Cascade": "cascade",
     "Restrict": "restrict",
@@ -382,6 +398,7 @@ class _Mapper:
         pk: PrimaryKey | None = None
         indexes: list[Index] = []
         for attr in block.attributes:
+            self.check_args(attr, BLOCK_ARGS, f"model {block.name}")
             if attr.name not in BLOCK_ATTRIBUTES:
                 self.error(
                     attr.line,
@@ -412,6 +429,7 @@ class _Mapper:
         for f in block.fields:
             path = f"tables.{tname}.columns.{info.columns.get(f.name, f.name)}"
             for attr in f.attributes:
+                self.check_args(attr, FIELD_ARGS, f"{block.name}.{f.name}")
                 if attr.name not in FIELD_ATTRIBUTES and not attr.name.startswith("db."):
                     self.error(
                         attr.line,
@@ -476,6 +494,25 @@ class _Mapper:
             comment=block.doc,
             source=self.source(f"tables.{tname}", block.line),
         )
+
+    def check_args(self, attr: Attribute, table: dict[str, frozenset[str]], where: str) -> None:
+        """Named arguments the attribute does not take are errors, not silently ignored."""
+        allowed = table.get(attr.name, frozenset())
+        for arg in attr.args:
+            if arg.name is None or arg.name in allowed:
+                continue
+            hint = (
+                f"{attr.spelling} takes " + ", ".join(f"{a}:" for a in sorted(allowed))
+                if allowed
+                else f"{attr.spelling} takes no named arguments"
+            )
+            self.error(attr.line, where, f"{attr.spelling}: unknown argument {arg.name}:", hint)
+        if attr.named("length") is not None or attr.named("clustered") is not None:
+            self.warn(
+                attr.line,
+                where,
+                f"{attr.spelling}: length:/clustered: are MySQL/SQL Server options; ignored",
+            )
 
     def map_name(self, attr: Attribute) -> str | None:
         value = attr.named("map")
@@ -802,10 +839,6 @@ class _Mapper:
                     "unknown index type",
                     "type: is one of " + ", ".join(INDEX_TYPES),
                 )
-        if attr.named("clustered") is not None:
-            self.warn(
-                attr.line, f"model {info.block.name}", "clustered: is SQL Server only; ignored"
-            )
         kind = "uniques" if unique else "indexes"
         return Index(
             name,
