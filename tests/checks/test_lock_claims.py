@@ -40,6 +40,8 @@ LOCKS = [
      "unique-constraint-under-lock", {"users": "AccessExclusiveLock"}),
     ("ALTER TABLE orders ALTER COLUMN total TYPE bigint", "column-type-change",
      {"orders": "AccessExclusiveLock"}),
+    ("REINDEX TABLE orders", "reindex-non-concurrently", {"orders": "ShareLock"}),
+    ("LOCK TABLE orders IN SHARE MODE", "lock-table", {"orders": "ShareLock"}),
 ]  # fmt: skip
 
 # statement, rule (None: the linter must stay quiet), does Postgres rewrite the table?

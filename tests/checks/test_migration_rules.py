@@ -80,6 +80,14 @@ CASES: dict[str, tuple[str, str]] = {
         'UPDATE k SET "deletedAt" = CASE WHEN "delete" THEN now() END;',
         'UPDATE k SET "deletedAt" = now() WHERE "delete" AND id BETWEEN 1 AND 10000;',
     ),
+    "reindex-non-concurrently": (
+        "REINDEX TABLE orders;",
+        "REINDEX TABLE CONCURRENTLY orders;",
+    ),
+    "lock-table": (
+        "LOCK TABLE orders IN SHARE MODE;",
+        "LOCK TABLE orders IN ROW EXCLUSIVE MODE;",
+    ),
     "vacuum-full-or-cluster": ("VACUUM FULL users;", "VACUUM (ANALYZE) users;"),
     "missing-lock-timeout": (
         "ALTER TABLE users ADD COLUMN bio text;",
@@ -109,6 +117,12 @@ def test_err(rule_id: str) -> None:
 @pytest.mark.parametrize("rule_id", sorted(CASES))
 def test_ok(rule_id: str) -> None:
     assert findings(CASES[rule_id][1], rule_id) == []
+
+
+def test_add_column_primary_key_builds_an_index_under_lock() -> None:
+    sql = "ALTER TABLE t ADD COLUMN nid serial PRIMARY KEY;"
+    assert len(findings(sql, "unique-constraint-under-lock")) == 1
+    assert len(findings(sql, "volatile-default")) == 1
 
 
 def test_drop_index_on_a_new_table_is_exempt() -> None:

@@ -357,20 +357,28 @@ def constraint_without_not_valid(stmt: Statement, state: Replay) -> Iterator[Fin
 def unique_constraint_under_lock(stmt: Statement, state: Replay) -> Iterator[Finding]:
     """UNIQUE / PRIMARY KEY added to an existing table builds its index under lock."""
     for table, cmd in _alter_cmds(stmt, state):
-        if cmd.subtype != pg.AlterTableType.AT_AddConstraint:
+        if cmd.subtype == pg.AlterTableType.AT_AddConstraint:
+            cons: tuple[Any, ...] = (cmd.def_,)
+        elif cmd.subtype == pg.AlterTableType.AT_AddColumn:
+            cons = _constraints(cmd)  # ADD COLUMN ... PRIMARY KEY / UNIQUE
+        else:
             continue
-        con = cmd.def_
-        if con.contype not in (pg.ConstrType.CONSTR_UNIQUE, pg.ConstrType.CONSTR_PRIMARY):
-            continue
-        if con.indexname:
-            continue  # USING INDEX: the index was built concurrently before
-        what = "UNIQUE" if con.contype == pg.ConstrType.CONSTR_UNIQUE else "PRIMARY KEY"
-        yield rule("unique-constraint-under-lock").finding(
-            loc(stmt),
-            f"{what} on existing table {table} builds its index under an ACCESS EXCLUSIVE lock",
-            "CREATE UNIQUE INDEX CONCURRENTLY first, then ADD CONSTRAINT ... "
-            f"{what} USING INDEX <name>",
-        )
+        for con in cons:
+            if con.contype not in (pg.ConstrType.CONSTR_UNIQUE, pg.ConstrType.CONSTR_PRIMARY):
+                continue
+            if con.indexname:
+                continue  # USING INDEX: the index was built concurrently before
+            yield _unique_finding(stmt, table, con)
+
+
+def _unique_finding(stmt: Statement, table: str, con: Any) -> Finding:
+    what = "UNIQUE" if con.contype == pg.ConstrType.CONSTR_UNIQUE else "PRIMARY KEY"
+    return rule("unique-constraint-under-lock").finding(
+        loc(stmt),
+        f"{what} on existing table {table} builds its index under an ACCESS EXCLUSIVE lock",
+        "CREATE UNIQUE INDEX CONCURRENTLY first, then ADD CONSTRAINT ... "
+        f"{what} USING INDEX <name>",
+    )
 
 
 # --------------------------------------------------------------------------- columns
@@ -611,6 +619,58 @@ def enum_value_removed(stmt: Statement, state: Replay) -> Iterator[Finding]:
     )
 
 
+@check(id="reindex-non-concurrently", family="migration")
+def reindex_non_concurrently(stmt: Statement, state: Replay) -> Iterator[Finding]:
+    """REINDEX without CONCURRENTLY blocks writes (and reads that use the index)."""
+    node = stmt.node
+    if stmt.kind != "ReindexStmt":
+        return
+    if any(getattr(p, "defname", "") == "concurrently" for p in node.params or ()):
+        return
+    target = node.relation.relname if node.relation is not None else node.name
+    if node.kind == pg.ReindexObjectType.REINDEX_OBJECT_INDEX:
+        table = state.indexes.get(target, target)
+    elif node.kind == pg.ReindexObjectType.REINDEX_OBJECT_TABLE:
+        table = target
+    else:
+        table = None  # schema / database / system: many tables at once
+    if table is not None and not state.existing(table):
+        return
+    yield rule("reindex-non-concurrently").finding(
+        loc(stmt),
+        f"REINDEX of {target} without CONCURRENTLY holds a SHARE lock on the table "
+        "(writes wait) and an ACCESS EXCLUSIVE lock on each index it rebuilds",
+        "use REINDEX ... CONCURRENTLY in a non-atomic step",
+    )
+
+
+# LockStmt.mode: 5 SHARE and stronger conflict with writes (8 ACCESS EXCLUSIVE with reads).
+_LOCK_MODES = {
+    5: "SHARE",
+    6: "SHARE ROW EXCLUSIVE",
+    7: "EXCLUSIVE",
+    8: "ACCESS EXCLUSIVE",
+}
+
+
+@check(id="lock-table", family="migration")
+def lock_table(stmt: Statement, state: Replay) -> Iterator[Finding]:
+    """An explicit LOCK TABLE that blocks writes, held until the transaction ends."""
+    if stmt.kind != "LockStmt" or stmt.node.mode not in _LOCK_MODES:
+        return
+    tables = [r.relname for r in stmt.node.relations or () if state.existing(r.relname)]
+    if not tables:
+        return
+    mode = _LOCK_MODES[stmt.node.mode]
+    yield rule("lock-table").finding(
+        loc(stmt),
+        f"LOCK TABLE {', '.join(tables)} takes a {mode} lock until the transaction ends: "
+        f"{'reads and writes' if stmt.node.mode == 8 else 'writes'} wait",
+        "take no explicit lock in a migration; if one is truly needed, keep the transaction "
+        "short, set lock_timeout, and suppress with the reason",
+    )
+
+
 @check(id="unbatched-backfill", family="migration", severity="warning")
 def unbatched_backfill(stmt: Statement, state: Replay) -> Iterator[Finding]:
     """UPDATE/DELETE of every row of an existing table in one statement."""
@@ -673,8 +733,11 @@ def lock_target(stmt: Statement, state: Replay) -> str | None:
     ):
         rels = node.rels or ()
         name = rels[0].relation.relname if rels else "(all tables)"
-    elif kind in ("TruncateStmt",):
-        name = node.relations[0].relname
+    elif kind in ("TruncateStmt", "LockStmt"):
+        name = next((r.relname for r in node.relations if state.existing(r.relname)), None)
+    elif kind == "ReindexStmt":
+        target = node.relation.relname if node.relation is not None else None
+        name = state.indexes.get(target, target) if target is not None else None
     elif kind == "CreateTrigStmt":
         name = node.relation.relname
     elif kind == "CreateStmt":
