@@ -1,0 +1,169 @@
+"""Question 4: generated accessors (Basefly's committed ``generated/basefly_db``)
+against hand-written psycopg on the same connection: point lookup by primary
+key, the batch accessor vs a per-row loop, and the statements ``delete_user``
+sends (counted at the server) for 1 vs many clusters.
+
+    python -m benchmarks.accessors --keys 1000 --clusters 1 1000
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+import time
+from collections.abc import Callable
+from typing import Any
+
+import psycopg
+
+from benchmarks.common import (
+    REPO,
+    Result,
+    StatementCounter,
+    add_common_args,
+    environment,
+    fmt_s,
+    median,
+    publish,
+    server,
+)
+from pgwarden.render.sql import render_schema
+from pgwarden.spec.load import load_schema
+
+#: The hand-written equivalent of ``db.user.get(id)``: same columns, tuple rows.
+RAW_GET = 'SELECT id, name, email, "emailVerified", image FROM "User" WHERE id = %s'
+
+
+def _package() -> Any:
+    gen = str(REPO / "generated")
+    if gen not in sys.path:
+        sys.path.insert(0, gen)
+    return importlib.import_module("basefly_db")
+
+
+def _per_call(fn: Callable[[Any], object], keys: list[Any]) -> float:
+    t = time.perf_counter()
+    for k in keys:
+        fn(k)
+    return (time.perf_counter() - t) / len(keys)
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__)
+    p.add_argument("--keys", type=int, default=1000, help="batch size and lookups per round")
+    p.add_argument("--rounds", type=int, default=7)
+    p.add_argument("--clusters", type=int, nargs="+", default=[1, 1000])
+    add_common_args(p)
+    args = p.parse_args(argv)
+    pkg = _package()
+    schema = load_schema(REPO / "schema")
+    with server(args.database_url) as srv, srv.database("bench_access") as url:
+        res = Result(
+            "accessors",
+            "4. Accessors",
+            f"python -m benchmarks.accessors --keys {args.keys} --rounds {args.rounds} "
+            f"--clusters {' '.join(map(str, args.clusters))}",
+            environment(srv),
+        )
+        with psycopg.connect(url, autocommit=True) as conn:
+            conn.execute(render_schema(schema))
+            conn.execute(
+                'INSERT INTO "User" (email, name) '
+                "SELECT 'u' || g || '@example.com', 'user ' || g "
+                "FROM generate_series(1, %s) g",
+                (max(args.keys, 100) * 5,),
+            )
+            conn.execute("ANALYZE")
+            keys = [r[0] for r in conn.execute('SELECT id FROM "User" ORDER BY random()')][
+                : args.keys
+            ]
+            db = pkg.Database(conn)
+            # sanity: both return the same row
+            one = db.user.get(keys[0])
+            raw = conn.execute(RAW_GET, (keys[0],)).fetchone()
+            assert one is not None and raw is not None and one.email == raw[2]
+
+            def raw_get(k: Any) -> object:
+                return conn.execute(RAW_GET, (k,)).fetchone()
+
+            def raw_cursor_get(k: Any) -> object:
+                with conn.cursor() as cur:
+                    cur.execute(RAW_GET, (k,))
+                    return cur.fetchone()
+
+            for _ in range(2):  # warm up: prepared statements, caches
+                _per_call(db.user.get, keys[:50])
+                _per_call(raw_get, keys[:50])
+                _per_call(raw_cursor_get, keys[:50])
+            acc, rawc, rawcur, loop, batch = [], [], [], [], []
+            for _ in range(args.rounds):
+                acc.append(_per_call(db.user.get, keys))
+                rawc.append(_per_call(raw_get, keys))
+                rawcur.append(_per_call(raw_cursor_get, keys))
+                t = time.perf_counter()
+                got = db.user.get_many(keys)
+                batch.append(time.perf_counter() - t)
+                assert len(got) == len(keys)
+                loop.append(_per_call(db.user.get, keys) * len(keys))
+            a, r, rc = median(acc), median(rawc), median(rawcur)
+            res.add_table(
+                ["point lookup by primary key", "median per call", "accessor / this"],
+                [
+                    ["`db.user.get(id)` (generated)", fmt_s(a), "—"],
+                    ["`conn.execute(sql, (id,)).fetchone()`", fmt_s(r), f"{a / r:.3f}"],
+                    ["`with conn.cursor() as cur: cur.execute(...)`", fmt_s(rc), f"{a / rc:.3f}"],
+                ],
+            )
+            lb, bb = median(loop), median(batch)
+            res.add_table(
+                [f"{len(keys)} keys", "median wall time", "speed-up of the batch"],
+                [
+                    ["per-row loop of `db.user.get`", fmt_s(lb), "—"],
+                    ["`db.user.get_many(keys)` (one `= ANY` query)", fmt_s(bb), f"{lb / bb:.1f}x"],
+                ],
+            )
+
+        rows = []
+        for n in args.clusters:
+            with psycopg.connect(url, autocommit=True) as conn:
+                uid = conn.execute(
+                    'INSERT INTO "User" (email) VALUES (%s) RETURNING id', (f"owner{n}@x.io",)
+                ).fetchone()[0]  # type: ignore[index]
+                conn.execute(
+                    'INSERT INTO "K8sClusterConfig" (name, location, "authUserId", plan) '
+                    "SELECT 'c' || g, 'eu', %s, NULL FROM generate_series(1, %s) g",
+                    (uid, n),
+                )
+            with psycopg.connect(url, autocommit=True, options="-c log_statement=all") as conn:
+                counter = StatementCounter(srv.log)
+                t = time.perf_counter()
+                out = pkg.Database(conn).user_deletion_service.delete_user(uid)
+                took = time.perf_counter() - t
+                count = counter.count({conn.info.backend_pid})
+            soft = sum(out.soft_deleted.values())
+            assert soft == n, (soft, n)
+            rows.append(
+                [
+                    str(n),
+                    "n/a" if count is None else str(count),
+                    fmt_s(took),
+                    f"{soft} soft-deleted, tombstoned={out.tombstoned}",
+                ]
+            )
+        res.add_table(["clusters owned", "statements (server log)", "wall time", "result"], rows)
+        res.notes.append(
+            f"lookups: {len(keys)} random keys of {max(args.keys, 100) * 5} users per round, "
+            f"median of {args.rounds} rounds after warm-up; one autocommit connection over a "
+            "Unix socket, so a round trip dominates both sides"
+        )
+        res.notes.append(
+            "delete_user statements include BEGIN/COMMIT; the server logs each protocol "
+            "execution, whatever the driver"
+        )
+    publish(res, args)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,172 @@
+"""Every benchmark script at a small size: it runs against the real server and
+writes a well-formed results section. Timings are never asserted; counts and
+structure are."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from benchmarks import accessors, introspection, lint, planning, stall, synth
+from benchmarks.common import (
+    _find_log,
+    markdown_table,
+    read_section,
+    write_section,
+)
+from pgwarden.render.sql import render_schema
+
+pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
+
+_TIME = re.compile(r"^\d+(\.\d+)? (µs|ms|s)$")
+
+
+def tables(section: str) -> list[tuple[list[str], list[list[str]]]]:
+    """The markdown tables of a section, each checked to be rectangular."""
+    out: list[tuple[list[str], list[list[str]]]] = []
+    block: list[str] = []
+    for line in [*section.splitlines(), ""]:
+        if line.startswith("|"):
+            block.append(line)
+            continue
+        if block:
+            cells = [[c.strip() for c in r.strip().strip("|").split(" | ")] for r in block]
+            header, sep, rows = cells[0], block[1], cells[2:]
+            assert re.fullmatch(r"\|(---\|)+", sep), sep
+            for r in rows:
+                assert len(r) == len(header), (header, r)
+            assert rows, f"table {header} has no rows"
+            out.append((header, rows))
+            block = []
+    return out
+
+
+def section(doc: Path, key: str) -> str:
+    text = read_section(doc, key)
+    assert text is not None, f"no {key} section in {doc}"
+    assert "Machine: CPU " in text and "Python " in text
+    return text
+
+
+def test_write_section_replaces_only_its_own_block(tmp_path: Path) -> None:
+    doc = tmp_path / "b.md"
+    doc.write_text("# Benchmarks\n\nhand-written analysis\n")
+    write_section(doc, "a", "first\n")
+    write_section(doc, "b", "other\n")
+    write_section(doc, "a", "second\n")
+    text = doc.read_text()
+    assert "hand-written analysis" in text and "other" in text
+    assert "second" in text and "first" not in text
+    assert read_section(doc, "a") == "\nsecond\n"
+    assert text.index("bench:a:start") < text.index("bench:b:start")
+
+
+def test_markdown_table_rejects_ragged_rows() -> None:
+    assert markdown_table(["x", "y"], [["1", "2"]]).count("\n") == 2
+    with pytest.raises(ValueError):
+        markdown_table(["x", "y"], [["1"]])
+
+
+def test_synthetic_schema_shape_and_mutation() -> None:
+    a = synth.synthetic_schema(30)
+    assert len(a.tables) == 30 and len(a.enums) == 3
+    assert all(len(t.columns) == 10 for t in a.tables)
+    assert sum(len(t.foreign_keys) for t in a.tables) == 2 * 29
+    assert all(any(i.where for i in t.indexes) for t in a.tables)
+    assert all(any(e.expression for i in t.indexes for e in i.elements) for t in a.tables)
+    b = synth.mutate(a, 0.1)
+    assert synth.changed_tables(a, b) == 3
+    assert synth.synthetic_schema(30) == a  # deterministic
+
+
+def test_synthetic_schema_creates_on_the_server(database_url: str) -> None:
+    import psycopg
+
+    from pgwarden.introspect import inspect_schema
+
+    schema = synth.synthetic_schema(12)
+    with psycopg.connect(database_url, autocommit=True) as conn:
+        conn.execute(render_schema(schema))
+        got = inspect_schema(conn)
+    assert [t.name for t in got.tables] == [t.name for t in schema.tables]
+    assert sum(len(t.foreign_keys) for t in got.tables) == 22
+
+
+def test_introspection(pg_server: str, tmp_path: Path) -> None:
+    doc = tmp_path / "bench.md"
+    assert (
+        introspection.main(
+            ["--tables", "5", "15", "--repeat", "1", "--database-url", pg_server, "--doc", str(doc)]
+        )
+        == 0
+    )
+    header, rows = tables(section(doc, "introspection"))[0]
+    assert header[:4] == ["tables", "tool", "median wall time", "statements (server log)"]
+    assert [(r[0], r[1]) for r in rows] == [
+        (n, introspection.LABELS[t]) for n in ("5", "15") for t in introspection.TOOLS
+    ]
+    ours = {r[0]: r for r in rows if r[1] == introspection.LABELS["pgwarden"]}
+    for n, r in ours.items():
+        assert _TIME.match(r[2]), r
+        assert r[6] == f"{n} tables"
+    for r in rows:
+        if r[1] != introspection.LABELS["alembic"]:
+            assert r[6] == f"{r[0]} tables", r  # every peer read every table
+    if _find_log(pg_server) is not None:
+        # counted at the server: pgwarden's query count does not grow with the tables
+        assert ours["5"][3].isdigit() and ours["5"][3] == ours["15"][3]
+        assert all(r[3].isdigit() for r in rows)
+
+
+def test_planning(tmp_path: Path) -> None:
+    doc = tmp_path / "bench.md"
+    assert planning.main(["--tables", "20", "60", "--repeat", "1", "--doc", str(doc)]) == 0
+    _, rows = tables(section(doc, "planning"))[0]
+    assert [r[0] for r in rows] == ["20", "60"]
+    assert [r[1] for r in rows] == ["200", "600"]
+    assert [r[2] for r in rows] == ["2", "6"]
+    assert all(int(r[3]) >= int(r[2]) for r in rows)  # at least one op per changed table
+    assert all(r[7].endswith("MiB") for r in rows)
+
+
+def test_lint(tmp_path: Path) -> None:
+    doc = tmp_path / "bench.md"
+    assert lint.main(["--statements", "300", "--repeat", "1", "--doc", str(doc)]) == 0
+    text = section(doc, "lint")
+    speed, _, hazards = (rows for _, rows in tables(text))
+    assert speed[0][0] == "pgwarden lint_sql (in-process)"
+    assert all(r[2].replace(",", "").isdigit() for r in speed)
+    assert "corpus: " in text and " 300 statements" in text
+    assert len(hazards) == len(lint.HAZARDS) + 1
+    by_hazard = {r[0]: r for r in hazards}
+    # the unambiguous hazards are flagged by both tools
+    row = by_hazard["CREATE INDEX without CONCURRENTLY"]
+    assert "require-concurrent-index-creation" in row[2]
+    assert "create-index-non-concurrently" in row[3] and row[4] == "both"
+
+
+def test_accessors(pg_server: str, tmp_path: Path) -> None:
+    doc = tmp_path / "bench.md"
+    args = ["--keys", "50", "--rounds", "1", "--clusters", "1", "25"]
+    assert accessors.main([*args, "--database-url", pg_server, "--doc", str(doc)]) == 0
+    lookups, batch, deletion = (rows for _, rows in tables(section(doc, "accessors")))
+    assert len(lookups) == 3 and all(_TIME.match(r[1]) for r in lookups)
+    assert batch[1][2].endswith("x")
+    assert [r[0] for r in deletion] == ["1", "25"]
+    assert deletion[1][3].startswith("25 soft-deleted")
+    if _find_log(pg_server) is not None:
+        # one fixed handful of statements whatever the number of clusters
+        assert deletion[0][1].isdigit() and deletion[0][1] == deletion[1][1]
+
+
+def test_stall(pg_server: str, tmp_path: Path) -> None:
+    doc = tmp_path / "bench.md"
+    args = ["--rows", "5000", "--warmup", "0.2", "--database-url", pg_server, "--doc", str(doc)]
+    assert stall.main(args) == 0
+    results, steps = (rows for _, rows in tables(section(doc, "stall")))
+    assert [r[0].split(" ")[0] for r in results] == ["pgwarden", "naive"]
+    assert all(_TIME.match(r[2]) for r in results)
+    sql = " ".join(r[0] for r in steps)
+    assert "CONCURRENTLY" in sql and "NOT VALID" in sql and "VALIDATE CONSTRAINT" in sql
