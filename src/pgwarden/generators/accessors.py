@@ -484,7 +484,8 @@ def _table_view(
     get = get_many = page_first = page_after = delete = ""
     if pk:
         get = f"{base} WHERE {_eq(pk)}{filt}"
-        get_many = f"{base} WHERE {_in_many(pk)}{filt}"
+        if not any(c.column.type.array for c in pk):  # ANY() over arrays flattens them
+            get_many = f"{base} WHERE {_in_many(pk)}{filt}"
         pk_tuple = ", ".join(c.ident for c in pk)
         pk_casts = ", ".join(c.cast for c in pk)
         page_first = f"{base}{where_filt} ORDER BY {order} LIMIT %s"

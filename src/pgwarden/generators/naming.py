@@ -24,7 +24,17 @@ RESERVED = frozenset(
 
 
 def _ascii(text: str) -> str:
-    return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    """Accents fold (``é`` -> ``e``); other letters keep their identity as ``u<hex>``
+    (``日`` -> ``_u65e5_``) so two non-Latin names do not collapse into one."""
+    out = []
+    for ch in unicodedata.normalize("NFKD", text):
+        if ch.isascii():
+            out.append(ch)
+        elif unicodedata.combining(ch):
+            continue
+        elif ch.isalnum() or unicodedata.category(ch).startswith("S"):
+            out.append(f"_u{ord(ch):x}_")
+    return "".join(out)
 
 
 def snake(name: str) -> str:
