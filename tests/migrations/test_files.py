@@ -159,3 +159,14 @@ def test_format_then_parse_is_the_identity(
     assert [(p.before_step, p.table, p.description) for p in parsed.preflights] == [
         (p.before_step, p.table, p.description) for p in preflights
     ]
+
+
+def test_hidden_files_are_not_migration_files(tmp_path: Path) -> None:
+    d = tmp_path / "m"
+    write_migration(d, "0001_one", "SELECT 1;")
+    (d / "0001_one" / ".DS_Store").write_bytes(b"\0junk")
+    (d / "0001_one" / ".up.sql.swp").write_bytes(b"\0swap")
+    assert [m.name for m in files.load_migrations(d)] == ["0001_one"]
+    (d / "0001_one" / "notes.txt").write_text("hi")
+    with pytest.raises(RefusedError, match=r"0001_one/notes\.txt"):
+        files.load_migrations(d)

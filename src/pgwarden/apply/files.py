@@ -373,8 +373,13 @@ def migration_files(directory: Path) -> list[Path]:
     for sub in sorted(p for p in directory.iterdir() if p.is_dir()):
         if sub.name.startswith("."):
             continue
-        files.extend(sorted(f for f in sub.rglob("*") if f.is_file()))
+        files.extend(sorted(f for f in sub.rglob("*") if _tracked(f, sub)))
     return files
+
+
+def _tracked(path: Path, root: Path) -> bool:
+    """A migration file (hidden files such as editor swap files or .DS_Store are not)."""
+    return path.is_file() and not any(part.startswith(".") for part in path.relative_to(root).parts)
 
 
 def format_sum(directory: Path) -> str:
@@ -448,7 +453,7 @@ def verify_sum(directory: Path) -> None:
 def migration_checksum(path: Path) -> str:
     """sha256 over a migration directory's files (names and bytes)."""
     digest = hashlib.sha256()
-    for f in sorted(p for p in path.rglob("*") if p.is_file()):
+    for f in sorted(p for p in path.rglob("*") if _tracked(p, path)):
         digest.update(f.relative_to(path).as_posix().encode() + b"\0")
         digest.update(f.read_bytes() + b"\0")
     return digest.hexdigest()
@@ -489,7 +494,7 @@ def load_migrations(directory: Path, *, check_sum: bool = True) -> tuple[Migrati
         up_path = path / UP
         if not up_path.exists():
             raise RefusedError(f"{path}: has no {UP}\n  fix: add the migration's SQL to {up_path}")
-        for f in path.iterdir():
+        for f in (p for p in path.iterdir() if _tracked(p, path)):
             if f.name not in KNOWN_FILES:
                 raise RefusedError(
                     f"{f}: unexpected file in a migration directory\n"
