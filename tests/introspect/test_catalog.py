@@ -347,3 +347,24 @@ def test_concurrent_ddl_does_not_tear_the_read(database_url: str) -> None:
         # and the next inspection sees it all
         after = inspect_schema(conn)
         assert [t.name for t in after.tables] == ["a", "b"]
+
+
+def test_functions_of_other_namespaces_in_expressions(database_url: str) -> None:
+    """An expression calling a function from public (where extensions live) works in
+    another namespace, and both sides print it qualified the same way."""
+    spec = Schema(
+        tables=(Table("t", (Column("n", T("integer"), default="public.seven()"),)),),
+        name="app",
+    )
+    unqualified = replace(
+        spec, tables=(Table("t", (Column("n", T("integer"), default="seven()"),)),)
+    )
+    with psycopg.connect(database_url, autocommit=True) as conn:
+        conn.execute("CREATE FUNCTION public.seven() RETURNS integer LANGUAGE sql AS 'SELECT 7'")
+        conn.execute("CREATE SCHEMA app")
+        conn.execute("SET search_path = app, public")
+        conn.execute("CREATE TABLE t (n integer NOT NULL DEFAULT seven())")
+        db = inspect_schema(conn, "app")
+        assert db.tables[0].columns[0].default == "public.seven()"
+        assert canonicalize(unqualified, conn, render=render) == db
+        assert canonicalize(spec, conn, render=render) == db

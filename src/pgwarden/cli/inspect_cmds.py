@@ -21,7 +21,7 @@ from pgwarden.introspect import (
     inspect_schema,
     schema_diff,
 )
-from pgwarden.introspect.canonical import Renderer
+from pgwarden.introspect.canonical import SEARCH_PATH_FIRST, Renderer
 from pgwarden.render.sql import render_schema
 from pgwarden.spec.dump import dump_schema
 from pgwarden.spec.load import load_schema
@@ -103,9 +103,7 @@ def roundtrip_schema(
                 conn.execute(
                     sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(spec.name))
                 )
-                conn.execute(
-                    "SELECT set_config('search_path', quote_ident(%s), true)", (spec.name,)
-                )
+                conn.execute(SEARCH_PATH_FIRST, (spec.name,))
                 conn.execute(ddl)  # rendered DDL: identifiers quoted by the renderer
         except psycopg.Error as exc:
             raise DatabaseError(

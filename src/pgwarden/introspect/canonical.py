@@ -31,6 +31,12 @@ from pgwarden.spec.model import Column, ColumnType, Index, IndexElement, Policy,
 
 Renderer = Callable[[Schema], str]
 
+#: Put a namespace first on the transaction's search_path, keeping the rest.
+SEARCH_PATH_FIRST = (
+    "SELECT set_config('search_path',"
+    " quote_ident(%s) || ', ' || current_setting('search_path'), true)"
+)
+
 
 def canonicalize(
     schema: Schema, conn: psycopg.Connection[Any], *, render: Renderer | None = None
@@ -47,8 +53,9 @@ def canonicalize(
     ddl = render(replace(schema, name=scratch))
     with conn.transaction(force_rollback=True):
         conn.execute(sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(scratch)))
-        # unqualified names in the DDL (and in expressions) resolve to the scratch namespace
-        conn.execute("SELECT set_config('search_path', quote_ident(%s), true)", (scratch,))
+        # unqualified names in the DDL resolve to the scratch namespace first; the
+        # session's path stays behind it so extension functions (public) still resolve
+        conn.execute(SEARCH_PATH_FIRST, (scratch,))
         try:
             with conn.transaction():
                 conn.execute(ddl)  # rendered DDL: identifiers quoted by the renderer
