@@ -455,3 +455,33 @@ def test_check_on_a_column_added_in_the_same_transaction(database_url: str, tmp_
     fixed = run_cli(database_url, d2, "apply")
     assert fixed.returncode == 0, fixed.stderr
     assert fetch(database_url, 'SELECT count(*) FROM "t" WHERE "flag"') == [(250,)]
+
+
+@pytest.mark.slow
+def test_crash_during_down_then_resume(database_url: str, tmp_path: Path) -> None:
+    d = _project(tmp_path)
+    point = 1
+    while True:
+        with psycopg.connect(database_url, autocommit=True) as conn:
+            conn.execute("DROP SCHEMA IF EXISTS pgwarden CASCADE")
+            reset_schema(conn)
+        assert run_cli(database_url, d, "apply").returncode == 0
+        crashed = run_cli(database_url, d, "down", "--to", "1", env={CRASH_ENV: str(point)})
+        if crashed.returncode == 0:
+            assert point > 4, "the crash hook never fired"
+            break
+        assert crashed.returncode == -9, crashed.stderr
+        states = dict((v, s) for v, _n, s in history(database_url))
+        assert states[1] == "applied"
+        assert all(s in ("applied", "reverting") for s in states.values())
+        # a half-reverted database refuses apply until down finishes
+        if "reverting" in states.values():
+            refused = run_cli(database_url, d, "apply")
+            assert refused.returncode == 1 and "half-reverted" in refused.stderr
+        resumed = run_cli(database_url, d, "down", "--to", "1")
+        assert resumed.returncode == 0, (point, resumed.stdout, resumed.stderr)
+        assert history(database_url) == [(1, "0001_create_t", "applied")]
+        assert _columns(database_url, "t") == ["id", "email", "n"]
+        assert "t_email_idx" not in _index_validity(database_url)
+        assert fetch(database_url, "SELECT count(*) FROM pgwarden.migration_steps") == [(2,)]
+        point += 1
