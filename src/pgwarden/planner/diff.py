@@ -142,19 +142,20 @@ def plan(current: Schema, target: Schema, options: PlanOptions | None = None) ->
     opts = options if options is not None else PlanOptions()
     planner = _Planner(current.normalized(), target.normalized(), opts)
     ops = reduce(planner.run())
-    _check_consent(ops, opts)
+    _check_consent(ops, opts, target.acknowledge_loss)
     return Plan(ops)
 
 
-def _check_consent(ops: Iterable[o.Op], opts: PlanOptions) -> None:
+def _check_consent(ops: Iterable[o.Op], opts: PlanOptions, in_spec: tuple[str, ...]) -> None:
     if opts.allow_destructive:
         return
+    acknowledged = set(opts.acknowledged) | set(in_spec)
     refused: list[str] = []
     for op in ops:
         if not op.destructive:
             continue
         subjects = _loss_subjects(op)
-        if subjects and all(s in opts.acknowledged for s in subjects):
+        if subjects and all(s in acknowledged for s in subjects):
             continue
         refused.append(op.loss() or op.description)
     if refused:
