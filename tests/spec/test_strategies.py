@@ -52,3 +52,12 @@ def test_schemas_create_in_postgres(pg_server: str) -> None:
             conn.execute(render(schema).encode())
 
         create()
+
+        @settings(max_examples=10)
+        @given(schema_pairs())
+        def create_pair(pair: tuple[Schema, Schema]) -> None:
+            for schema in pair:
+                reset_schema(conn)
+                conn.execute(render(schema).encode())
+
+        create_pair()

@@ -327,11 +327,16 @@ class _Loader:
             if required:
                 self.problem(f, path, f"missing required key {key!r}", f'add {key} = ["..."]')
             return None
-        if not isinstance(value, list) or not all(
-            isinstance(v, str) and v and "\x00" not in v for v in value
+        if (
+            not isinstance(value, list)
+            or not all(isinstance(v, str) and v and "\x00" not in v for v in value)
+            or (required and not value)
         ):
             self.problem(
-                f, (*path, key), "must be a list of non-empty strings", f'{key} = ["a", "b"]'
+                f,
+                (*path, key),
+                "must be a non-empty list of non-empty strings",
+                f'{key} = ["a", "b"]',
             )
             return None
         return tuple(value)
@@ -672,7 +677,7 @@ class _Loader:
             pk_cols: tuple[str, ...] | None = None
             pk_name: str | None = None
             if isinstance(value_pk, list):
-                pk_cols = self.strings(f, raw, "primary_key", path)
+                pk_cols = self.strings(f, raw, "primary_key", path, required=True)
             else:
                 p = self.mapping(f, value_pk, ppath, PK_KEYS)
                 if p is not None:
