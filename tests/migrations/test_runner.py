@@ -11,7 +11,7 @@ import pytest
 
 from pgwarden.apply import files
 from pgwarden.apply.lock import LOCK_KEY
-from pgwarden.apply.runner import CRASH_ENV
+from pgwarden.apply.runner import CRASH_ENV, Runner
 from tests.migrations.helpers import PGWARDEN, fetch, history, run_cli, write_migration
 from tests.pg import reset_schema
 
@@ -207,8 +207,8 @@ def test_crash_at_every_boundary_then_resume(database_url: str, tmp_path: Path) 
             break
         assert crashed.returncode == -9, crashed.stderr  # SIGKILL
         _invariants_after_crash(url)
-        resumed = run_cli(url, d, "apply")
-        assert resumed.returncode == 0, (point, resumed.stdout, resumed.stderr)
+        # resume in-process: the same runner the CLI drives, without the start-up cost
+        Runner(url, files.load_migrations(d)).apply()
         _assert_final_state(url)
         point += 1
 
@@ -465,7 +465,8 @@ def test_crash_during_down_then_resume(database_url: str, tmp_path: Path) -> Non
         with psycopg.connect(database_url, autocommit=True) as conn:
             conn.execute("DROP SCHEMA IF EXISTS pgwarden CASCADE")
             reset_schema(conn)
-        assert run_cli(database_url, d, "apply").returncode == 0
+        runner = Runner(database_url, files.load_migrations(d))
+        runner.apply()
         crashed = run_cli(database_url, d, "down", "--to", "1", env={CRASH_ENV: str(point)})
         if crashed.returncode == 0:
             assert point > 4, "the crash hook never fired"
@@ -478,8 +479,7 @@ def test_crash_during_down_then_resume(database_url: str, tmp_path: Path) -> Non
         if "reverting" in states.values():
             refused = run_cli(database_url, d, "apply")
             assert refused.returncode == 1 and "half-reverted" in refused.stderr
-        resumed = run_cli(database_url, d, "down", "--to", "1")
-        assert resumed.returncode == 0, (point, resumed.stdout, resumed.stderr)
+        runner.down(to=1)
         assert history(database_url) == [(1, "0001_create_t", "applied")]
         assert _columns(database_url, "t") == ["id", "email", "n"]
         assert "t_email_idx" not in _index_validity(database_url)
