@@ -1,12 +1,14 @@
 """Stateful property test: the Basefly services against an in-memory model.
 
 Random sequences of create cluster / soft_delete / restore / delete_user /
-soft_delete_user across several users, checked after every step against a
-plain Python model of what the services promise.
+soft_delete_user / subscriptions starting and ending / purge across several
+users, checked after every step against a plain Python model of what the
+services promise.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
@@ -14,7 +16,14 @@ import psycopg
 import pytest
 from hypothesis import settings
 from hypothesis import strategies as st
-from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_state_machine_as_test
+from hypothesis.stateful import (
+    RuleBasedStateMachine,
+    initialize,
+    invariant,
+    precondition,
+    rule,
+    run_state_machine_as_test,
+)
 
 from tests.generate.helpers import basefly_package, basefly_schema, create, orphans
 from tests.pg import reset_schema
@@ -32,7 +41,7 @@ class ModelCluster:
 
 def test_services_match_model(database_url: str) -> None:
     basefly_package()
-    from basefly_db import Database, NotFound, RestoreConflict, enums
+    from basefly_db import Database, NotFound, OutstandingBilling, RestoreConflict, enums
 
     schema = basefly_schema()
     conn = psycopg.connect(database_url, autocommit=True)
@@ -50,6 +59,8 @@ def test_services_match_model(database_url: str) -> None:
             self.exists = [True] * USERS  # the user row is still there (maybe a tombstone)
             self.tombstoned = [False] * USERS
             self.clusters: dict[int, ModelCluster] = {}
+            self.billing: dict[int, list[int]] = {}  # user -> ids of its billing Customer rows
+            self.subscriptions = 0
 
         def _active(self, owner: int, plan: str | None) -> list[int]:
             return [
@@ -58,10 +69,18 @@ def test_services_match_model(database_url: str) -> None:
                 if c.owner == owner and c.plan == plan and not c.deleted
             ]
 
-        def _pick(self, data: st.DataObject) -> int | None:
-            if not self.clusters:
+        def _pick(self, data: st.DataObject, deleted: bool) -> int | None:
+            # mostly a row in the state the rule needs, sometimes any row (the refusals)
+            fitting = sorted(cid for cid, c in self.clusters.items() if c.deleted == deleted)
+            pool = fitting if fitting and data.draw(st.integers(0, 3)) else sorted(self.clusters)
+            if not pool:
                 return None
-            return data.draw(st.sampled_from(sorted(self.clusters)))
+            return data.draw(st.sampled_from(pool))
+
+        @initialize(plans=st.lists(st.sampled_from(PLANS), min_size=USERS, max_size=USERS))
+        def first_clusters(self, plans: list[str | None]) -> None:
+            for user, plan in enumerate(plans):
+                self.create_cluster(user, plan)
 
         @rule(user=st.integers(0, USERS - 1), plan=st.sampled_from(PLANS))
         def create_cluster(self, user: int, plan: str | None) -> None:
@@ -81,9 +100,26 @@ def test_services_match_model(database_url: str) -> None:
                 row = self.d.k8s_cluster_config.insert(values)
                 self.clusters[row.id] = ModelCluster(user, plan)
 
+        @rule(
+            user=st.integers(0, USERS - 1),
+            plan=st.sampled_from(PLANS[:2]),
+            undo=st.booleans(),
+        )
+        def recreate(self, user: int, plan: str, undo: bool) -> None:
+            """Replace the user's active cluster on a plan, then maybe try to restore the
+            old one -- the sequence that makes the partial unique rule bite."""
+            old = self._active(user, plan)
+            for cid in old:
+                self.d.k8s_cluster_service.soft_delete(cid, self.user_ids[user])
+                self.clusters[cid].deleted = True
+            self.create_cluster(user, plan)
+            if undo and old:
+                self._restore(old[0], user)
+
+        @precondition(lambda self: any(not c.deleted for c in self.clusters.values()))
         @rule(data=st.data(), actor=st.integers(0, USERS - 1))
         def soft_delete(self, data: st.DataObject, actor: int) -> None:
-            cid = self._pick(data)
+            cid = self._pick(data, deleted=False)
             if cid is None:
                 return
             c = self.clusters[cid]
@@ -95,11 +131,14 @@ def test_services_match_model(database_url: str) -> None:
                 assert row.status is enums.Status.DELETED and row.deleted_at is not None
                 c.deleted = True
 
+        @precondition(lambda self: any(c.deleted for c in self.clusters.values()))
         @rule(data=st.data(), actor=st.integers(0, USERS - 1))
         def restore(self, data: st.DataObject, actor: int) -> None:
-            cid = self._pick(data)
-            if cid is None:
-                return
+            cid = self._pick(data, deleted=True)
+            if cid is not None:
+                self._restore(cid, actor)
+
+        def _restore(self, cid: int, actor: int) -> None:
             c = self.clusters[cid]
             svc = self.d.k8s_cluster_service
             if c.owner != actor or not c.deleted:
@@ -115,10 +154,43 @@ def test_services_match_model(database_url: str) -> None:
                 c.deleted = False
 
         @rule(user=st.integers(0, USERS - 1))
+        def start_subscription(self, user: int) -> None:
+            if not self.exists[user]:
+                return
+            row = self.d.customer.insert(
+                {
+                    "auth_user_id": self.user_ids[user],
+                    "stripe_subscription_id": f"sub_{self.subscriptions}",
+                    "stripe_current_period_end": dt.datetime.now() + dt.timedelta(days=30),
+                }
+            )
+            self.subscriptions += 1
+            self.billing.setdefault(user, []).append(row.id)
+
+        @rule(user=st.integers(0, USERS - 1))
+        def end_subscriptions(self, user: int) -> None:
+            for cid in self.billing.pop(user, []):
+                self.d.customer.update(cid, {"stripe_current_period_end": dt.datetime(2000, 1, 1)})
+
+        @rule(now=st.integers(0, 4))
+        def purge(self, now: int) -> None:
+            if now:  # retention runs rarely; otherwise there is little left to restore
+                return
+            purged = self.d.k8s_cluster_service.purge(dt.datetime.now() + dt.timedelta(days=1))
+            gone = [cid for cid, c in self.clusters.items() if c.deleted]
+            assert purged == len(gone)
+            for cid in gone:
+                del self.clusters[cid]
+
+        @rule(user=st.integers(0, USERS - 1))
         def delete_user(self, user: int) -> None:
             svc = self.d.user_deletion_service
             if not self.exists[user]:
                 with pytest.raises(NotFound):
+                    svc.delete_user(self.user_ids[user])
+                return
+            if self.billing.get(user):
+                with pytest.raises(OutstandingBilling):
                     svc.delete_user(self.user_ids[user])
                 return
             result = svc.delete_user(self.user_ids[user])
@@ -135,6 +207,10 @@ def test_services_match_model(database_url: str) -> None:
             svc = self.d.user_deletion_service
             if not self.exists[user]:
                 with pytest.raises(NotFound):
+                    svc.soft_delete_user(self.user_ids[user])
+                return
+            if self.billing.get(user):
+                with pytest.raises(OutstandingBilling):
                     svc.soft_delete_user(self.user_ids[user])
                 return
             result = svc.soft_delete_user(self.user_ids[user])
@@ -167,11 +243,16 @@ def test_services_match_model(database_url: str) -> None:
             assert rows == []
             assert orphans(conn, schema) == []
             assert self.d.k8s_cluster_config.count(include_deleted=True) == len(self.clusters)
+            for i, uid in enumerate(self.user_ids):
+                summary = self.d.user_deletion_service.get_user_summary(uid)
+                assert (summary is not None) == self.exists[i]
+                if summary is not None:
+                    assert summary.customer_billing == len(self.billing.get(i, []))
 
     try:
         run_state_machine_as_test(
             Services,
-            settings=settings(max_examples=25, stateful_step_count=15, deadline=None),
+            settings=settings(max_examples=25, stateful_step_count=20, deadline=None),
         )
     finally:
         conn.close()
