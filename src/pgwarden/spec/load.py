@@ -202,10 +202,13 @@ def load_texts(files: Sequence[tuple[str, str]]) -> Schema:
     problems = list(loader.problems)
     # an object the loader already complained about was built from partial input:
     # cross-object checks on it would mostly echo the first problem
-    shaky = [p.path for p in problems if p.path]
+    shaky = [(p.file, p.path) for p in problems if p.path]
     for problem in validate_schema(schema):
-        if not any(_related(problem.path, path) for path in shaky):
-            problems.append(problem)
+        if not any(file == problem.file and _related(problem.path, path) for file, path in shaky):
+            # the model knows the object's line; the text knows the key's
+            index = loader.indexes.get(problem.file)
+            line = index.line_of(problem.path) if index else None
+            problems.append(replace(problem, line=line or problem.line))
     if problems:
         raise SpecError(_sorted(problems))
     return schema
@@ -258,6 +261,7 @@ class _Loader:
     def __init__(self) -> None:
         self.problems: list[Problem] = []
         self.enums: dict[str, Enum] = {}
+        self.indexes: dict[str, LineIndex] = {}
 
     # ------------------------------------------------------------------ reporting
 
@@ -436,6 +440,7 @@ class _Loader:
         acknowledged: list[str] = []
         for name, text in files:
             f = _File(name, text, LineIndex(text))
+            self.indexes[name] = f.index
             try:
                 doc = tomllib.loads(text)
             except tomllib.TOMLDecodeError as exc:
