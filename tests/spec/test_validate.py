@@ -414,3 +414,15 @@ def _without_none(value: object) -> object:
     if isinstance(value, float) and value != value:
         return 0.5
     return value
+
+
+def test_problems_in_one_file_do_not_hide_another_files() -> None:
+    from pgwarden.spec.load import load_texts
+
+    first = BASE + '\n[tables.Post]\nowner = "usr"\n[tables.Post.columns]\nid = { type = "uuid" }\n'
+    second = '[tables.Post.columns]\nid = { type = "uuid" }\n'
+    with pytest.raises(SpecError) as err:
+        load_texts([("a.toml", first), ("b.toml", second)])
+    found = {(p.file, p.path, p.line) for p in err.value.problems}
+    assert ("a.toml", "tables.Post.owner", line_of(first, 'owner = "usr"')) in found
+    assert ("b.toml", "tables.Post", 1) in found
