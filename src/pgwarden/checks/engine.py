@@ -273,20 +273,29 @@ def lint_paths(
     inputs = classify(paths)
     collected = Collected()
     tables: set[str] = set()
+    loaded: Schema | None = None
     for spec in inputs.specs:
         schema = _load_spec(spec)
+        loaded = loaded or schema
         tables |= {t.name for t in schema.tables}
         collected.extend(lint_schema(schema, config))
     if inputs.python and not tables:
         # Python alone: the configured spec still names the generated accessors.
         default = config.schema or Path("schema")
         try:
-            tables = {t.name for t in _load_spec(default).tables} if default.exists() else set()
+            loaded = _load_spec(default) if default.exists() else None
+            tables = {t.name for t in loaded.tables} if loaded else set()
         except PgwardenError:
             tables = set()
     selected = {str(p) for p in inputs.sql}
     for files in _sql_groups(inputs.sql).values():
         texts = [(str(p), _read(p)) for p in files]
         collected.extend(lint_sql(texts, config, report=selected))
-    collected.extend(lint_python([(str(p), _read(p)) for p in inputs.python], config, tables))
+    python = [(str(p), _read(p)) for p in inputs.python]
+    collected.extend(lint_python(python, config, tables))
+    if loaded is not None and python:
+        # query patterns: the Python's queries against the spec's indexes
+        from pgwarden.checks.query_rules import lint_queries
+
+        collected.findings += lint_queries(python, loaded, config.enabled_ids())
     return finish(collected, config, baseline)

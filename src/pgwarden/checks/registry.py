@@ -7,6 +7,8 @@ says what it reads:
 * ``schema``    -- ``fn(schema: Schema) -> Iterable[Finding]``
 * ``migration`` -- ``fn(stmt: Statement, state: Replay) -> Iterable[Finding]``
 * ``access``    -- ``fn(source: PythonSource) -> Iterable[Finding]``
+* ``query``     -- ``fn(analysis: QueryAnalysis) -> Iterable[Finding]`` (every query of
+  the linted Python files, parsed, with the spec; see ``checks.queries``)
 * ``meta``      -- findings the runner itself makes (parse errors, suppressions)
 
 Registering an id twice is an error, as in pglast's printer registry: two rules
@@ -22,10 +24,10 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Literal, TypeVar
 
 Severity = Literal["error", "warning", "info"]
-Family = Literal["schema", "migration", "access", "meta"]
+Family = Literal["schema", "migration", "access", "query", "meta"]
 
 SEVERITIES: tuple[Severity, ...] = ("error", "warning", "info")
-FAMILIES: tuple[Family, ...] = ("schema", "migration", "access", "meta")
+FAMILIES: tuple[Family, ...] = ("schema", "migration", "access", "query", "meta")
 _ID = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
 
 
@@ -142,5 +144,6 @@ RULE_MODULES = (
     "pgwarden.checks.schema_rules",
     "pgwarden.checks.migration_rules",
     "pgwarden.checks.access_rules",
+    "pgwarden.checks.query_rules",
     "pgwarden.checks.meta_rules",
 )

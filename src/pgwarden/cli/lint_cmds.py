@@ -72,7 +72,7 @@ def lint(
     if config_path is not None and not config_path.is_file():
         raise PgwardenError(f"{config_path}: no such config file\n  fix: pass a pyproject.toml")
     config = load_config(config_path or find_pyproject(Path.cwd()))
-    known = set(all_rules()) | {"schema", "migration", "access", "meta", "ALL"}
+    known = set(all_rules()) | {"schema", "migration", "access", "query", "meta", "ALL"}
     for name in (*select, *ignore):
         if name not in known:
             raise PgwardenError(f"unknown rule {name!r}\n  fix: see `pgwarden lint --list-rules`")
