@@ -62,11 +62,13 @@ def _jsonb_array(value: Any) -> Any:
 
 
 class Col(NamedTuple):
-    """A writable column: quoted name, cast parameter, value encoder."""
+    """A writable column: quoted name, cast parameter, value encoder, and the array
+    cast that ``unnest`` batches use (None for array columns: unnest would flatten them)."""
 
     ident: str
     cast: str
     encode: Callable[[Any], Any] | None
+    many: str | None
 
 
 def _unknown(table: str, columns: Mapping[str, Col], values: Mapping[str, Any]) -> None:
@@ -81,10 +83,28 @@ def build_insert(
     rows: Sequence[Mapping[str, Any]],
     returning: str,
 ) -> tuple[sql.Composed, list[Any]]:
-    """One ``INSERT ... VALUES (...), (...) RETURNING`` for every row (DEFAULT where omitted)."""
+    """One ``INSERT ... RETURNING`` for every row.
+
+    Rows with the same keys become ``SELECT * FROM unnest(%s, ...)``: one parameter per
+    column whatever the row count (no 65,535-parameter ceiling, one statement text).
+    Otherwise ``VALUES (...), (...)`` with DEFAULT where a row omits a key.
+    """
     for row in rows:
         _unknown(table, columns, row)
     names = [k for k in columns if any(k in row for row in rows)] or [next(iter(columns))]
+    many = [columns[k].many for k in names]
+    if len(rows) > 1 and all(len(row) == len(names) for row in rows) and all(many):
+        arrays: list[Any] = []
+        for name in names:
+            col = columns[name]
+            arrays.append([col.encode(r[name]) if col.encode else r[name] for r in rows])
+        query = sql.SQL("INSERT INTO {} ({}) SELECT * FROM unnest({}) RETURNING {}").format(
+            sql.SQL(table),
+            sql.SQL(", ").join(sql.SQL(columns[k].ident) for k in names),
+            sql.SQL(", ").join(sql.SQL(m or "") for m in many),
+            sql.SQL(returning),
+        )
+        return query, arrays
     params: list[Any] = []
     tuples: list[sql.Composable] = []
     for row in rows:
@@ -138,18 +158,18 @@ class AccountSql:
     )
     KEY = '"id" = %s::text'
     COLUMNS: ClassVar[Mapping[str, Col]] = {
-        "id": Col('"id"', "%s::text", None),
-        "user_id": Col('"userId"', "%s::text", None),
-        "type": Col('"type"', "%s::text", None),
-        "provider": Col('"provider"', "%s::text", None),
-        "provider_account_id": Col('"providerAccountId"', "%s::text", None),
-        "refresh_token": Col('"refresh_token"', "%s::text", None),
-        "access_token": Col('"access_token"', "%s::text", None),
-        "expires_at": Col('"expires_at"', "%s::integer", None),
-        "token_type": Col('"token_type"', "%s::text", None),
-        "scope": Col('"scope"', "%s::text", None),
-        "id_token": Col('"id_token"', "%s::text", None),
-        "session_state": Col('"session_state"', "%s::text", None),
+        "id": Col('"id"', "%s::text", None, "%s::text[]"),
+        "user_id": Col('"userId"', "%s::text", None, "%s::text[]"),
+        "type": Col('"type"', "%s::text", None, "%s::text[]"),
+        "provider": Col('"provider"', "%s::text", None, "%s::text[]"),
+        "provider_account_id": Col('"providerAccountId"', "%s::text", None, "%s::text[]"),
+        "refresh_token": Col('"refresh_token"', "%s::text", None, "%s::text[]"),
+        "access_token": Col('"access_token"', "%s::text", None, "%s::text[]"),
+        "expires_at": Col('"expires_at"', "%s::integer", None, "%s::integer[]"),
+        "token_type": Col('"token_type"', "%s::text", None, "%s::text[]"),
+        "scope": Col('"scope"', "%s::text", None, "%s::text[]"),
+        "id_token": Col('"id_token"', "%s::text", None, "%s::text[]"),
+        "session_state": Col('"session_state"', "%s::text", None, "%s::text[]"),
     }
     GET = _j(
         'SELECT "id", "userId", "type", "provider", "providerAccountId", ',
@@ -232,20 +252,36 @@ class CustomerSql:
     )
     KEY = '"id" = %s::integer'
     COLUMNS: ClassVar[Mapping[str, Col]] = {
-        "id": Col('"id"', "%s::integer", None),
-        "auth_user_id": Col('"authUserId"', "%s::text", None),
-        "name": Col('"name"', "%s::text", None),
-        "plan": Col('"plan"', '%s::"public"."SubscriptionPlan"', None),
-        "stripe_customer_id": Col('"stripeCustomerId"', "%s::text", None),
-        "stripe_subscription_id": Col('"stripeSubscriptionId"', "%s::text", None),
-        "stripe_price_id": Col('"stripePriceId"', "%s::text", None),
+        "id": Col('"id"', "%s::integer", None, "%s::integer[]"),
+        "auth_user_id": Col('"authUserId"', "%s::text", None, "%s::text[]"),
+        "name": Col('"name"', "%s::text", None, "%s::text[]"),
+        "plan": Col(
+            '"plan"',
+            '%s::"public"."SubscriptionPlan"',
+            None,
+            '%s::"public"."SubscriptionPlan"[]',
+        ),
+        "stripe_customer_id": Col('"stripeCustomerId"', "%s::text", None, "%s::text[]"),
+        "stripe_subscription_id": Col('"stripeSubscriptionId"', "%s::text", None, "%s::text[]"),
+        "stripe_price_id": Col('"stripePriceId"', "%s::text", None, "%s::text[]"),
         "stripe_current_period_end": Col(
             '"stripeCurrentPeriodEnd"',
             "%s::timestamp without time zone",
             None,
+            "%s::timestamp without time zone[]",
         ),
-        "created_at": Col('"createdAt"', "%s::timestamp without time zone", None),
-        "updated_at": Col('"updatedAt"', "%s::timestamp without time zone", None),
+        "created_at": Col(
+            '"createdAt"',
+            "%s::timestamp without time zone",
+            None,
+            "%s::timestamp without time zone[]",
+        ),
+        "updated_at": Col(
+            '"updatedAt"',
+            "%s::timestamp without time zone",
+            None,
+            "%s::timestamp without time zone[]",
+        ),
     }
     GET = _j(
         'SELECT "id", "authUserId", "name", "plan", "stripeCustomerId", ',
@@ -334,16 +370,36 @@ class K8sClusterConfigSql:
     )
     KEY = '"id" = %s::integer'
     COLUMNS: ClassVar[Mapping[str, Col]] = {
-        "id": Col('"id"', "%s::integer", None),
-        "name": Col('"name"', "%s::text", None),
-        "location": Col('"location"', "%s::text", None),
-        "auth_user_id": Col('"authUserId"', "%s::text", None),
-        "plan": Col('"plan"', '%s::"public"."SubscriptionPlan"', None),
-        "network": Col('"network"', "%s::text", None),
-        "created_at": Col('"createdAt"', "%s::timestamp without time zone", None),
-        "updated_at": Col('"updatedAt"', "%s::timestamp without time zone", None),
-        "status": Col('"status"', '%s::"public"."Status"', None),
-        "deleted_at": Col('"deletedAt"', "%s::timestamp without time zone", None),
+        "id": Col('"id"', "%s::integer", None, "%s::integer[]"),
+        "name": Col('"name"', "%s::text", None, "%s::text[]"),
+        "location": Col('"location"', "%s::text", None, "%s::text[]"),
+        "auth_user_id": Col('"authUserId"', "%s::text", None, "%s::text[]"),
+        "plan": Col(
+            '"plan"',
+            '%s::"public"."SubscriptionPlan"',
+            None,
+            '%s::"public"."SubscriptionPlan"[]',
+        ),
+        "network": Col('"network"', "%s::text", None, "%s::text[]"),
+        "created_at": Col(
+            '"createdAt"',
+            "%s::timestamp without time zone",
+            None,
+            "%s::timestamp without time zone[]",
+        ),
+        "updated_at": Col(
+            '"updatedAt"',
+            "%s::timestamp without time zone",
+            None,
+            "%s::timestamp without time zone[]",
+        ),
+        "status": Col('"status"', '%s::"public"."Status"', None, '%s::"public"."Status"[]'),
+        "deleted_at": Col(
+            '"deletedAt"',
+            "%s::timestamp without time zone",
+            None,
+            "%s::timestamp without time zone[]",
+        ),
     }
     GET = _j(
         'SELECT "id", "name", "location", "authUserId", "plan", "network", "createdAt", ',
@@ -474,10 +530,15 @@ class SessionSql:
     RETURNING = '"id", "sessionToken", "userId", "expires"'
     KEY = '"id" = %s::text'
     COLUMNS: ClassVar[Mapping[str, Col]] = {
-        "id": Col('"id"', "%s::text", None),
-        "session_token": Col('"sessionToken"', "%s::text", None),
-        "user_id": Col('"userId"', "%s::text", None),
-        "expires": Col('"expires"', "%s::timestamp without time zone", None),
+        "id": Col('"id"', "%s::text", None, "%s::text[]"),
+        "session_token": Col('"sessionToken"', "%s::text", None, "%s::text[]"),
+        "user_id": Col('"userId"', "%s::text", None, "%s::text[]"),
+        "expires": Col(
+            '"expires"',
+            "%s::timestamp without time zone",
+            None,
+            "%s::timestamp without time zone[]",
+        ),
     }
     GET = _j(
         'SELECT "id", "sessionToken", "userId", "expires" FROM "public"."Session" WHERE ',
@@ -526,11 +587,16 @@ class UserSql:
     RETURNING = '"id", "name", "email", "emailVerified", "image"'
     KEY = '"id" = %s::text'
     COLUMNS: ClassVar[Mapping[str, Col]] = {
-        "id": Col('"id"', "%s::text", None),
-        "name": Col('"name"', "%s::text", None),
-        "email": Col('"email"', "%s::text", None),
-        "email_verified": Col('"emailVerified"', "%s::timestamp without time zone", None),
-        "image": Col('"image"', "%s::text", None),
+        "id": Col('"id"', "%s::text", None, "%s::text[]"),
+        "name": Col('"name"', "%s::text", None, "%s::text[]"),
+        "email": Col('"email"', "%s::text", None, "%s::text[]"),
+        "email_verified": Col(
+            '"emailVerified"',
+            "%s::timestamp without time zone",
+            None,
+            "%s::timestamp without time zone[]",
+        ),
+        "image": Col('"image"', "%s::text", None, "%s::text[]"),
     }
     GET = _j(
         'SELECT "id", "name", "email", "emailVerified", "image" FROM "public"."User" ',
@@ -579,9 +645,14 @@ class VerificationTokenSql:
     TABLE = '"public"."VerificationToken"'
     RETURNING = '"identifier", "token", "expires"'
     COLUMNS: ClassVar[Mapping[str, Col]] = {
-        "identifier": Col('"identifier"', "%s::text", None),
-        "token": Col('"token"', "%s::text", None),
-        "expires": Col('"expires"', "%s::timestamp without time zone", None),
+        "identifier": Col('"identifier"', "%s::text", None, "%s::text[]"),
+        "token": Col('"token"', "%s::text", None, "%s::text[]"),
+        "expires": Col(
+            '"expires"',
+            "%s::timestamp without time zone",
+            None,
+            "%s::timestamp without time zone[]",
+        ),
     }
     COUNT = 'SELECT count(*) FROM "public"."VerificationToken"'
     UNIQUE_0 = _j(

@@ -164,3 +164,19 @@ def test_async_accessors(database_url: str) -> None:
             assert result.tombstoned and not result.deleted
 
     asyncio.run(main())
+
+
+def test_insert_many_has_no_parameter_ceiling(
+    db: tuple[ModuleType, Any, psycopg.Connection[Any]],
+) -> None:
+    """20,000 rows x 4 columns would exceed PostgreSQL's 65,535 bind parameters as VALUES."""
+    _, d, _ = db
+    user = _user(d, "bulk@x.io")
+    rows = d.k8s_cluster_config.insert_many(
+        [
+            {"name": f"c{i}", "location": "l", "auth_user_id": user.id, "plan": None}
+            for i in range(20000)
+        ]
+    )
+    assert [r.name for r in rows] == [f"c{i}" for i in range(20000)]
+    assert d.k8s_cluster_config.count() == 20000

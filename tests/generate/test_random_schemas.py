@@ -68,6 +68,13 @@ def statements(view: PackageView) -> list[str]:
                 f"EXPLAIN INSERT INTO {t.qualified} ({cols}) VALUES ({casts}) "
                 f"RETURNING {t.select_list}"
             )
+            flat = [c for c in writable if not c.column.type.array]
+            if flat:
+                out.append(
+                    f"EXPLAIN INSERT INTO {t.qualified} ({', '.join(c.ident for c in flat)}) "
+                    f"SELECT * FROM unnest({', '.join(c.array_cast for c in flat)}) "
+                    f"RETURNING {t.select_list}"
+                )
             if t.pk:
                 sets = ", ".join(f"{c.ident} = {c.cast}" for c in writable)
                 out.append(

@@ -37,7 +37,7 @@ ip       = { type = "inet", nullable = true }
 net      = { type = "cidr", nullable = true }
 label    = { type = "varchar(5)" }
 code     = { type = "char(2)", nullable = true }
-tags     = { type = "text[]" }
+tags     = { type = "text[]", default = [] }
 moods    = { type = "Mood[]", nullable = true }
 mood     = { type = "Mood" }
 ids      = { type = "uuid[]", nullable = true }
@@ -90,6 +90,13 @@ def test_every_type_round_trips(database_url: str, tmp_path: Path) -> None:
         assert row.moods is not None and all(isinstance(m, enums.Mood) for m in row.moods)
         assert isinstance(row.mood, enums.Mood)
         assert d.sample.get(row.id) == row
+        # same keys in every row: the unnest path (array columns left to their defaults)
+        flat = {k: v for k, v in values.items() if k not in ("tags", "moods", "ids")}
+        batch = d.sample.insert_many([flat, {**flat, "small": 8, "doc": None, "ip": None}])
+        assert [b.small for b in batch] == [7, 8] and batch[1].doc is None
+        for key, value in flat.items():
+            assert getattr(batch[0], key) == value, key
+        assert batch[0].tags == [] and batch[0].moods is None
         # a value the column rejects is rejected, not truncated by a cast
         try:
             d.sample.update(row.id, {"label": "toolong"})
