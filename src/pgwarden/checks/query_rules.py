@@ -71,8 +71,8 @@ def query_without_index(analysis: QueryAnalysis) -> Iterator[Finding]:
             yield rule("query-without-index").finding(
                 _where(q),
                 f'`{q.label}`: {verdict.missing} on "{a.table}" ({a.pattern()}) is served by '
-                f"no index (a partial index counts only when the query implies its predicate): "
-                f'Postgres reads every row of "{a.table}"',
+                f'no index: Postgres reads every row of "{a.table}"'
+                + (" and sorts the matches" if verdict.missing.startswith("ORDER") else ""),
                 _spec_fix(analysis.schema, a.table, cols, where),
                 key=f"query-without-index:{a.table}({shown}):{q.label}",
             )
@@ -112,12 +112,16 @@ def query_composite_index(analysis: QueryAnalysis) -> Iterator[Finding]:
             yield rule("query-composite-index").finding(
                 _where(q),
                 f'`{q.label}` filters "{table}" on "{x}" and "{y}" with equality, as '
-                f"{len(places) - 1} other quer{'y' if len(places) == 2 else 'ies'} do ({others}); "
+                f"{_others(len(places) - 1)} ({others}); "
                 "no index leads with both columns",
                 _spec_fix(analysis.schema, table, (x, y), where)
                 + ": one composite index serves every one of them",
                 key=f"query-composite-index:{table}({x},{y}):{q.label}",
             )
+
+
+def _others(n: int) -> str:
+    return "1 other query does" if n == 1 else f"{n} other queries do"
 
 
 def _serves_pair(analysis: QueryAnalysis, table: str, x: str, y: str, a: Access) -> bool:
