@@ -74,13 +74,20 @@ class Generated:
             path = output / rel
             if not path.exists():
                 out.append(f"{rel} (missing)")
-            elif path.read_text(encoding="utf-8") != text:
-                out.append(f"{rel} (differs)")
+            elif (current := path.read_text(encoding="utf-8")) != text:
+                out.append(f"{rel} (differs from line {_first_difference(current, text)})")
         if output.is_dir():
             for path in sorted(output.glob("*.py")):
                 if path.name not in self.files and _is_generated(path):
                     out.append(f"{path.name} (no longer generated)")
         return out
+
+
+def _first_difference(a: str, b: str) -> int:
+    for number, (x, y) in enumerate(zip(a.splitlines(), b.splitlines(), strict=False), 1):
+        if x != y:
+            return number
+    return min(len(a.splitlines()), len(b.splitlines())) + 1
 
 
 def _is_generated(path: Path) -> bool:
