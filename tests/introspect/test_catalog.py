@@ -368,3 +368,22 @@ def test_functions_of_other_namespaces_in_expressions(database_url: str) -> None
         assert db.tables[0].columns[0].default == "public.seven()"
         assert canonicalize(unqualified, conn, render=render) == db
         assert canonicalize(spec, conn, render=render) == db
+
+
+def test_partitions_and_their_objects_are_skipped(database_url: str) -> None:
+    with psycopg.connect(database_url, autocommit=True) as conn:
+        conn.execute(
+            "CREATE TABLE m (id integer NOT NULL, at date NOT NULL, PRIMARY KEY (id, at))"
+            " PARTITION BY RANGE (at);"
+            "CREATE TABLE m_2026 PARTITION OF m FOR VALUES FROM ('2026-01-01') TO ('2027-01-01');"
+            "CREATE INDEX m_at_idx ON m (at);"
+            "ALTER TABLE m_2026 ENABLE ROW LEVEL SECURITY;"
+            "CREATE POLICY only_part ON m_2026 USING (true);"
+            "CREATE VIEW v AS SELECT 1 AS one"
+        )
+        db = inspect_schema(conn)
+    assert [t.name for t in db.tables] == ["m"]
+    m = db.tables[0]
+    assert m.primary_key == PrimaryKey("m_pkey", ("id", "at"))
+    assert [i.name for i in m.indexes] == ["m_at_idx"]
+    assert m.policies == ()

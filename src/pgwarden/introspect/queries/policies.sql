@@ -15,4 +15,5 @@ FROM pg_catalog.pg_policy pol
 JOIN pg_catalog.pg_class c ON c.oid = pol.polrelid
 JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
 WHERE n.nspname = %(schema)s
+  AND c.relkind IN ('r', 'p') AND NOT c.relispartition
 ORDER BY c.relname, pol.polname
