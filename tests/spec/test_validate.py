@@ -106,6 +106,23 @@ def test_unresolved_columns_in_keys_and_indexes() -> None:
     assert "'usr'" in found["tables.Post.owner"]
 
 
+def test_expressions_name_existing_columns() -> None:
+    text = BASE + (
+        "\n[tables.Post]\nbilling = { active_when = 'paid_until > now()' }\n"
+        '[tables.Post.columns]\na = { type = "integer" }\n'
+        'g = { type = "integer", generated = "b + 1" }\n'
+        'h = { type = "integer", generated = "g + 1" }\n'
+        '[[tables.Post.checks]]\nexpression = "c > 0"\n'
+        '[[tables.Post.indexes]]\ncolumns = [{ expression = "lower(d)" }]\nwhere = "e"\n'
+    )
+    found = by_path(text)
+    assert "'b'" in found["tables.Post.columns.g.generated"]
+    assert "generated column 'g'" in found["tables.Post.columns.h.generated"]
+    assert "'c'" in found["tables.Post.checks[0].expression"]
+    assert "'d'" in found["tables.Post.indexes[0]"] and "'e'" in found["tables.Post.indexes[0]"]
+    assert "'paid_until'" in found["tables.Post.billing"]
+
+
 def test_unknown_enum_type_and_enum_default() -> None:
     text = BASE + '\n[tables.Post.columns]\nplan = { type = "Plann" }\n'
     one(text, "tables.Post.columns.plan.type", "unknown type", "did you mean 'Plan'")

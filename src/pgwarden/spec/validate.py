@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable, Mapping
 
 from pgwarden.errors import Problem
 from pgwarden.spec import names
-from pgwarden.spec.exprs import string_constant
+from pgwarden.spec.exprs import column_refs, string_constant
 from pgwarden.spec.model import (
     BUILTIN_TYPES,
     TYPE_MODIFIER_ARITY,
@@ -260,6 +260,23 @@ def _table(
             )
     for check in table.checks:
         constraint(check.name, check.source)
+        need(column_refs(check.expression), check.source, "check expression", "expression")
+    generated = {c.name for c in table.columns if c.generated is not None}
+    for column in table.columns:
+        if column.generated is None:
+            continue
+        refs = column_refs(column.generated)
+        need(refs, column.source, "generated expression", "generated")
+        for ref in refs:
+            if ref in generated:
+                report.add(
+                    column.source,
+                    f"generated column {column.name!r} uses generated column {ref!r}",
+                    "compute it from plain columns",
+                    "generated",
+                )
+    if table.billing is not None and table.billing.active_when:
+        need(column_refs(table.billing.active_when), table.source, "billing.active_when", "billing")
     for fk in table.foreign_keys:
         constraint(fk.name, fk.source)
         _foreign_key(report, table, fk, tables, need)
@@ -481,6 +498,9 @@ def _index(report: _Report, table: Table, index: Index, need: _Need) -> None:
     src = index.source
     need([e.column for e in index.elements if e.column], src, "index", "")
     need(index.include, src, "index include", "")
+    for text in [index.where, *(e.expression for e in index.elements)]:
+        if text:
+            need(column_refs(text), src, "index expression", "")
     if index.unique and index.method not in _UNIQUE_METHODS:
         report.add(
             src,
