@@ -28,9 +28,8 @@ from benchmarks.common import (
     server,
     wall_times,
 )
-from benchmarks.synth import synthetic_schema
+from benchmarks.synth import create_schema, synthetic_schema
 from pgwarden.introspect import inspect_schema
-from pgwarden.render.sql import render_schema
 
 _OPTS = "-c log_statement=all"
 
@@ -153,7 +152,7 @@ def measure(
     out: dict[str, tuple[float | None, int | None, str]] = {}
     with srv.database("bench_inspect") as url:
         with psycopg.connect(url, autocommit=True) as conn:
-            conn.execute(render_schema(synthetic_schema(n)))
+            create_schema(conn, synthetic_schema(n))
             conn.execute("ANALYZE")
         for tool in tools:
             why = _available(tool)

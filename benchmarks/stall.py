@@ -15,7 +15,9 @@ import statistics
 import sys
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from functools import partial
 
 import psycopg
 
@@ -136,10 +138,16 @@ class Writer:
             raise self.error
 
 
-def run_pgwarden(url: str, steps: tuple[Step, ...]) -> None:
-    """Each step as the runner runs it: settings first; atomic steps in a transaction."""
+Spans = list[tuple[str, float, float]]
+
+
+def run_pgwarden(url: str, steps: tuple[Step, ...]) -> Spans:
+    """Each step as the runner runs it: settings first; atomic steps in a transaction.
+    Returns (step, start, end) spans."""
+    spans: Spans = []
     with psycopg.connect(url, autocommit=True) as conn:
         for step in steps:
+            t = time.perf_counter()
             if step.atomic:
                 with conn.transaction():
                     for s in step.settings:
@@ -149,12 +157,25 @@ def run_pgwarden(url: str, steps: tuple[Step, ...]) -> None:
                 for s in step.settings:
                     conn.execute(s)
                 conn.execute(step.sql)
+            spans.append((_label(step.sql), t, time.perf_counter()))
+    return spans
 
 
-def run_naive(url: str) -> None:
+def run_naive(url: str) -> Spans:
+    spans: Spans = []
     with psycopg.connect(url, autocommit=True) as conn:
         for s in NAIVE:
+            t = time.perf_counter()
             conn.execute(s)
+            spans.append((_label(s), t, time.perf_counter()))
+    return spans
+
+
+def _label(stmt: str) -> str:
+    words = stmt.replace('"', "").split()
+    if words[:2] == ["ALTER", "TABLE"]:
+        return " ".join(words[3:5]) + (" NOT VALID" if stmt.endswith("NOT VALID") else "")
+    return " ".join(w for w in words[:4] if w != "ON")
 
 
 @dataclass
@@ -164,15 +185,17 @@ class Outcome:
     p99_s: float
     baseline_max_s: float
     commits: int
+    during_step: str
 
 
-def measure(url: str, tag: str, migrate: object, warmup: float) -> Outcome:
+def measure(url: str, tag: str, migrate: Callable[[], Spans], warmup: float) -> Outcome:
     w = Writer(url, tag)
     w.start()
     time.sleep(warmup)
     t0 = time.perf_counter()
+    spans: Spans = []
     try:
-        migrate()  # type: ignore[operator]
+        spans = migrate()
     finally:
         t1 = time.perf_counter()
         time.sleep(min(warmup, 0.5))
@@ -186,7 +209,12 @@ def measure(url: str, tag: str, migrate: object, warmup: float) -> Outcome:
         if len(during) >= 2
         else during[0]
     )
-    return Outcome(t1 - t0, max(during), q, max(before), len(during))
+    worst = max((m for m in w.marks if m[0] + m[1] >= t0 and m[0] <= t1), key=lambda m: m[1])
+    # the step(s) running while the slowest commit waited
+    hit = [n for (n, a, b) in spans if a <= worst[0] + worst[1] and b >= worst[0]]
+    return Outcome(
+        t1 - t0, max(during), q, max(before), len(during), ", ".join(hit) or "between steps"
+    )
 
 
 def verify(url: str) -> None:
@@ -206,6 +234,7 @@ def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__)
     p.add_argument("--rows", type=int, default=1_000_000)
     p.add_argument("--warmup", type=float, default=1.0, help="writer seconds before migrating")
+    p.add_argument("--trials", type=int, default=3, help="runs of each plan")
     add_common_args(p)
     args = p.parse_args(argv)
     steps = pgwarden_steps()
@@ -213,45 +242,55 @@ def main(argv: list[str] | None = None) -> int:
         res = Result(
             "stall",
             "5. Online migration stall",
-            f"python -m benchmarks.stall --rows {args.rows}",
+            f"python -m benchmarks.stall --rows {args.rows} --trials {args.trials}",
             environment(srv),
         )
-        outcomes: dict[str, Outcome] = {}
-        for name in ("pgwarden", "naive"):
-            with srv.database(f"bench_stall_{name}") as url:
-                setup(url, args.rows)
-                if name == "pgwarden":
-                    outcomes[name] = measure(
-                        url, name, lambda u=url: run_pgwarden(u, steps), args.warmup
-                    )
-                else:
-                    outcomes[name] = measure(url, name, lambda u=url: run_naive(u), args.warmup)
-                verify(url)
-        ours, naive = outcomes["pgwarden"], outcomes["naive"]
+        outcomes: dict[str, list[Outcome]] = {"pgwarden": [], "naive": []}
+        for trial in range(args.trials):
+            for name in ("pgwarden", "naive"):
+                with srv.database(f"bench_stall_{name}") as url:
+                    setup(url, args.rows)
+                    tag = f"{name}{trial}"
+                    if name == "pgwarden":
+                        o = measure(url, tag, partial(run_pgwarden, url, steps), args.warmup)
+                    else:
+                        o = measure(url, tag, partial(run_naive, url), args.warmup)
+                    verify(url)
+                    outcomes[name].append(o)
+        rows = []
+        for label, name in (
+            ("pgwarden (plan + render_plan)", "pgwarden"),
+            ("naive (plain ADD CONSTRAINT, CREATE UNIQUE INDEX)", "naive"),
+        ):
+            os_ = outcomes[name]
+            worst = max(os_, key=lambda o: o.stall_s)
+            rows.append(
+                [
+                    label,
+                    fmt_s(statistics.median(o.migration_s for o in os_)),
+                    fmt_s(statistics.median(o.stall_s for o in os_)),
+                    fmt_s(worst.stall_s),
+                    worst.during_step,
+                    fmt_s(statistics.median(o.p99_s for o in os_)),
+                    fmt_s(max(o.baseline_max_s for o in os_)),
+                    str(round(statistics.median(o.commits for o in os_))),
+                ]
+            )
         res.add_table(
             [
                 "plan",
-                "migration wall time",
-                "writer's longest stall",
+                "migration wall time (median)",
+                "writer's longest stall (median)",
+                "worst stall",
+                "worst stall while running",
                 "p99 commit",
                 "longest commit before migrating",
                 "commits during",
             ],
-            [
-                [
-                    label,
-                    fmt_s(o.migration_s),
-                    fmt_s(o.stall_s),
-                    fmt_s(o.p99_s),
-                    fmt_s(o.baseline_max_s),
-                    str(o.commits),
-                ]
-                for label, o in (
-                    ("pgwarden (plan + render_plan)", ours),
-                    ("naive (plain ADD CONSTRAINT, CREATE UNIQUE INDEX)", naive),
-                )
-            ],
+            rows,
         )
+        ours_s = statistics.median(o.stall_s for o in outcomes["pgwarden"])
+        naive_s = statistics.median(o.stall_s for o in outcomes["naive"])
         res.add_table(
             ["pgwarden step", "atomic"],
             [[f"`{s.sql}`", "yes" if s.atomic else "no"] for s in steps],
@@ -262,8 +301,9 @@ def main(argv: list[str] | None = None) -> int:
             "runs on its own freshly built copy"
         )
         res.notes.append(
-            f"stall ratio pgwarden / naive: {ours.stall_s / naive.stall_s:.3g}"
-            if naive.stall_s
+            f"median longest-stall ratio pgwarden / naive: {ours_s / naive_s:.3g} "
+            f"({args.trials} trials, each on fresh copies)"
+            if naive_s
             else "stall ratio: n/a"
         )
     publish(res, args)

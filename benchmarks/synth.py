@@ -1,17 +1,23 @@
 """A synthetic schema of N tables for the benchmarks.
 
 Each table has ten columns (identity key, enum, numeric with a CHECK, jsonb,
-timestamps, a nullable self-contained soft-delete column and two foreign keys
-to earlier tables), a partial unique index, an expression index and an index
-per foreign key. One enum per ten tables. Deterministic for a given N.
-``mutate`` derives a target schema that changes 10% of the tables.
+timestamps, a soft-delete column and two foreign keys to earlier tables,
+t[(i-1)//2] and t[i//3], so FK paths are O(log N) deep), a UNIQUE constraint,
+a partial unique index, an expression index and an index per foreign key.
+One enum per ten tables. Deterministic for a given N. ``mutate`` derives a
+target schema that changes 10% of the tables.
 """
 
 from __future__ import annotations
 
 import argparse
 from dataclasses import replace
+from typing import Any
 
+import psycopg
+from pglast import split
+
+from pgwarden.render.sql import render_schema
 from pgwarden.spec.model import (
     CheckConstraint,
     Column,
@@ -63,13 +69,15 @@ def _table(i: int, n_enums: int) -> Table:
         Index(f"{name}_lower_name_idx", (IndexElement(expression="lower(name)"),)),
     ]
     if i > 0:
-        fks.append(ForeignKey(f"{name}_parent_id_fkey", ("parent_id",), table_name(i - 1), ("id",)))
+        fks.append(
+            ForeignKey(f"{name}_parent_id_fkey", ("parent_id",), table_name((i - 1) // 2), ("id",))
+        )
         indexes.append(Index(f"{name}_parent_id_idx", (IndexElement(column="parent_id"),)))
         fks.append(
             ForeignKey(
                 f"{name}_other_id_fkey",
                 ("other_id",),
-                table_name(i // 2),
+                table_name(i // 3),
                 ("id",),
                 on_delete="set null",
             )
@@ -141,6 +149,17 @@ def mutate(schema: Schema, fraction: float = 0.1) -> Schema:
     return replace(schema, tables=tuple(tables)).normalized()
 
 
+def create_schema(conn: psycopg.Connection[Any], schema: Schema, batch: int = 200) -> None:
+    """Run ``render_schema(schema)`` on an autocommit connection, ``batch`` statements
+    per transaction: one transaction for 1,000 tables would need more lock slots
+    than the default ``max_locks_per_transaction`` gives."""
+    statements = split(render_schema(schema))
+    for i in range(0, len(statements), batch):
+        with conn.transaction():
+            for stmt in statements[i : i + batch]:
+                conn.execute(stmt)
+
+
 def changed_tables(a: Schema, b: Schema) -> int:
     old = {t.name: t for t in a.tables}
     return sum(1 for t in b.tables if old.get(t.name) != t)
@@ -158,8 +177,6 @@ def main(argv: list[str] | None = None) -> None:
 
         print(dump_schema(schema))
     else:
-        from pgwarden.render.sql import render_schema
-
         print(render_schema(schema))
 
 

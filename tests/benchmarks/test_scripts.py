@@ -163,7 +163,18 @@ def test_accessors(pg_server: str, tmp_path: Path) -> None:
 
 def test_stall(pg_server: str, tmp_path: Path) -> None:
     doc = tmp_path / "bench.md"
-    args = ["--rows", "5000", "--warmup", "0.2", "--database-url", pg_server, "--doc", str(doc)]
+    args = [
+        "--rows",
+        "5000",
+        "--warmup",
+        "0.2",
+        "--trials",
+        "1",
+        "--database-url",
+        pg_server,
+        "--doc",
+        str(doc),
+    ]
     assert stall.main(args) == 0
     results, steps = (rows for _, rows in tables(section(doc, "stall")))
     assert [r[0].split(" ")[0] for r in results] == ["pgwarden", "naive"]
