@@ -61,6 +61,7 @@ owner = "projectId"
 id        = { type = "uuid", primary_key = true, default_sql = "gen_random_uuid()" }
 projectId = { type = "bigint", references = { table = "Project", on_delete = "cascade" } }
 folderId  = { type = "integer", nullable = true, references = { table = "Folder" } }
+reviewer  = { type = "uuid", nullable = true }
 title     = { type = "text" }
 body      = { type = "jsonb", default_sql = "'{}'::jsonb" }
 tags      = { type = "text[]", default = [] }
@@ -70,6 +71,11 @@ deletedAt = { type = "timestamptz", nullable = true }
 [[tables.Document.indexes]]
 columns = ["projectId", "title"]
 unique = true
+
+[[tables.Document.foreign_keys]]
+columns = ["reviewer"]
+references = { table = "Organization", columns = ["id"] }
+on_delete = "set null"
 
 [tables.Comment.columns]
 id         = { type = "integer", identity = "by default", primary_key = true }
@@ -132,8 +138,17 @@ def _setup(d: Any, models: Any) -> dict[str, Any]:
     d.invoice.insert({"organization_id": org.id, "amount": decimal.Decimal("9.90")})
     d.audit_log.insert({"organization_id": org.id, "event": "created"})
     op = d.project.insert({"organization_id": other.id, "name": "p1"})
-    d.document.insert({"project_id": op.id, "title": "spec"})
-    return {"org": org, "other": other, "p1": p1, "doc": doc, "used": used, "unused": unused}
+    # another organization's document that merely mentions this one (ON DELETE SET NULL)
+    reviewed = d.document.insert({"project_id": op.id, "title": "spec", "reviewer": org.id})
+    return {
+        "org": org,
+        "other": other,
+        "p1": p1,
+        "doc": doc,
+        "used": used,
+        "unused": unused,
+        "reviewed": reviewed,
+    }
 
 
 def test_types_and_soft_delete_service(pkg: tuple[ModuleType, str], database_url: str) -> None:
@@ -203,9 +218,11 @@ def test_delete_organization(pkg: tuple[ModuleType, str], database_url: str) -> 
         assert tomb.billing_email is None and tomb.name == f"deleted:{org}"
         assert tomb.slug == f"deleted:{org}"[:40]
         assert orphans(conn, schema) == []
-        # the other organization is untouched
+        # the other organization is untouched, even its document that names this one
         other = svc.get_organization_summary(s["other"].id)
         assert other.project_active == 1 and other.document_active == 1
+        reviewed = d.document.get(s["reviewed"].id)
+        assert reviewed is not None and reviewed.reviewer == org  # the tombstone remains
 
 
 def test_deletion_is_atomic_and_constant(pkg: tuple[ModuleType, str], database_url: str) -> None:
@@ -287,3 +304,21 @@ def test_owner_in_primary_key_is_an_error() -> None:
     )
     with pytest.raises(GenerateError, match="part of the primary key"):
         build(load_schema_text(spec, "tests/org.toml"), "pkg")
+
+
+def test_mentions_do_not_make_rows_dependents(
+    pkg: tuple[ModuleType, str], database_url: str
+) -> None:
+    """An ON DELETE SET NULL reference is a mention, not ownership: deleting the
+    organization leaves the other organization's row and the database clears it."""
+    sync, _ = pkg
+    with psycopg.connect(database_url, autocommit=True) as conn:
+        d = sync.Database(conn)
+        org = d.organization.insert({"name": "gone", "slug": "gone"}).id
+        other = d.organization.insert({"name": "stays", "slug": "stays"}).id
+        project = d.project.insert({"organization_id": other, "name": "p"}).id
+        doc = d.document.insert({"project_id": project, "title": "t", "reviewer": org})
+        result = d.organization_deletion_service.delete_organization(org)
+        assert result.deleted and not result.tombstoned
+        after = d.document.get(doc.id)
+        assert after is not None and after.deleted_at is None and after.reviewer is None

@@ -214,14 +214,6 @@ class TableView:
         return f"tuple[{', '.join(c.base_type for c in self.pk)}]"
 
     @property
-    def pk_args(self) -> str:
-        return ", ".join(c.attr for c in self.pk)
-
-    @property
-    def pk_params(self) -> str:
-        return ", ".join(f"{c.attr}: {c.base_type}" for c in self.pk)
-
-    @property
     def writable(self) -> tuple[ColumnView, ...]:
         return tuple(c for c in self.columns if c.writable)
 
@@ -262,10 +254,6 @@ class DeletionView:
         soft = [d for d in self.dependents if d.kind == "soft"]
         hard = [d for d in self.dependents if d.kind == "hard"]
         return tuple((f"STEP_{i}", d) for i, d in enumerate([*soft, *hard]))
-
-    @property
-    def soft_steps(self) -> tuple[tuple[str, DependentView], ...]:
-        return tuple(s for s in self.steps if s[1].kind == "soft")
 
     @property
     def key_param(self) -> str:
@@ -672,12 +660,195 @@ def _soft_delete_view(
 
 
 def _referencing(schema: Schema, target: str) -> list[tuple[Table, ForeignKey]]:
-    return [
+    """Foreign keys of other tables into ``target``, in a stable order."""
+    pairs = [
         (t, fk)
         for t in schema.tables
         for fk in t.foreign_keys
         if fk.ref_table == target and t.name != target
     ]
+    return sorted(pairs, key=lambda p: (p[0].name, p[1].name))
+
+
+def _owns(fk: ForeignKey) -> bool:
+    """An ownership edge: the child row belongs to the parent. ON DELETE SET NULL / SET
+    DEFAULT mark a mere mention (a reviewer, an assignee); the database clears those
+    itself when the parent goes, and they never make a row part of the owner's data."""
+    return fk.on_delete not in ("set null", "set default")
+
+
+def _depths(schema: Schema, owner: str) -> dict[str, int]:
+    """Breadth-first over ownership edges: every dependent table and its distance."""
+    depth = {owner: 0}
+    frontier = [owner]
+    while frontier:
+        nxt: list[str] = []
+        for name in frontier:
+            for t, fk in _referencing(schema, name):
+                if _owns(fk) and t.name not in depth:
+                    depth[t.name] = depth[name] + 1
+                    nxt.append(t.name)
+        frontier = sorted(nxt)
+    return depth
+
+
+def _col_ref(view: TableView, column: str) -> str:
+    return f"{view.qualified}.{ident(column)}"
+
+
+def _scopes(
+    schema: Schema, views: dict[str, TableView], owner: TableView, depth: dict[str, int], uid: str
+) -> dict[str, str]:
+    """Per dependent table, the predicate selecting the owner's rows: a direct FK is
+    ``fk = %(uid)s``; a deeper table goes through its parents' scopes with ``IN``."""
+    key = owner.pk[0]
+    scope = {owner.name: f"{_col_ref(owner, key.name)} = {uid}"}
+    for name in sorted((n for n in depth if n != owner.name), key=lambda n: (depth[n], n)):
+        view = views[name]
+        parts = []
+        for fk in sorted(view.table.foreign_keys, key=lambda f: f.name):
+            parent = fk.ref_table
+            if not _owns(fk) or parent not in depth or depth[parent] >= depth[name]:
+                continue
+            if parent == owner.name and fk.ref_columns == (key.name,):
+                parts.append(f"{_col_ref(view, fk.columns[0])} = {uid}")
+                continue
+            pview = views[parent]
+            left = ", ".join(_col_ref(view, c) for c in fk.columns)
+            right = ", ".join(_col_ref(pview, c) for c in fk.ref_columns)
+            parts.append(
+                f"({left}) IN (SELECT {right} FROM {pview.qualified} WHERE {scope[parent]})"
+            )
+        scope[name] = parts[0] if len(parts) == 1 else "(" + " OR ".join(parts) + ")"
+    return scope
+
+
+def _children_first(schema: Schema, owner: str, depth: dict[str, int]) -> list[str]:
+    """Dependents ordered so a table comes before every table it references."""
+    order: list[str] = []
+    visiting: set[str] = set()
+
+    def visit(name: str) -> None:
+        if name in order:
+            return
+        if name in visiting:
+            raise GenerateError(
+                f"table {name!r}: a foreign-key cycle among the tables that depend on "
+                f"{owner!r}; the deletion service cannot order it\n"
+                "  fix: break the cycle or make one side ON DELETE SET NULL"
+            )
+        visiting.add(name)
+        for t, fk in _referencing(schema, name):
+            if _owns(fk) and t.name in depth:
+                visit(t.name)
+        visiting.discard(name)
+        order.append(name)
+
+    for name in sorted((n for n in depth if n != owner), key=lambda n: (depth[n], n)):
+        visit(name)
+    return order
+
+
+def _dependent_view(
+    schema: Schema,
+    views: dict[str, TableView],
+    view: TableView,
+    where: str,
+    depth: dict[str, int],
+    status_params: list[str],
+    fields: _Names,
+) -> DependentView:
+    """Counts and the one statement (soft delete, or guarded delete) for one dependent."""
+    table = view.table
+    count_expr = f"(SELECT count(*) FROM {view.qualified} WHERE {where})"
+    active_expr = billing_expr = statement = None
+    if view.soft is not None:
+        active_expr = (
+            f"(SELECT count(*) FROM {view.qualified} WHERE {where} AND {view.soft.ident} IS NULL)"
+        )
+    if table.billing is not None and table.billing.active_when:
+        billing_expr = (
+            f"(SELECT count(*) FROM {view.qualified} WHERE {where}"
+            f" AND ({expr(table.billing.active_when)}))"
+        )
+    if view.soft is not None:
+        kind = "soft"
+        status, status_value = _status_column(schema, view, _enum_classes(views))
+        set_status = ""
+        if status is not None and status_value is not None:
+            param = f"status_{len(status_params)}"
+            status_params.append(status_value)
+            cast = sql_type(status.column.type, schema.name)
+            set_status = f", {status.ident} = %({param})s::{cast}"
+        statement = (
+            f"UPDATE {view.qualified} SET {view.soft.ident} = now(){set_status}"
+            f" WHERE {where} AND {view.soft.ident} IS NULL"
+        )
+    elif table.audit:
+        kind = "audit"
+    else:
+        # keep rows that a kept row still references: deleting them would fail (RESTRICT)
+        # or cascade into the audit trail. Children went first, so any row still
+        # referencing this one is a kept row.
+        kind = "hard"
+        guards = []
+        for t, fk in _referencing(schema, view.name):
+            if t.name not in depth:
+                continue
+            rview = views[t.name]
+            cond = " AND ".join(
+                f"{_col_ref(rview, c)} = {_col_ref(view, r)}"
+                for c, r in zip(fk.columns, fk.ref_columns, strict=True)
+            )
+            guards.append(f" AND NOT EXISTS (SELECT 1 FROM {rview.qualified} WHERE {cond})")
+        statement = f"DELETE FROM {view.qualified} WHERE {where}{''.join(guards)}"
+    field_name = fields.claim(view.attr, view.name)
+    if active_expr is not None:
+        fields.claim(f"{view.attr}_active", view.name)
+    if billing_expr is not None:
+        fields.claim(f"{view.attr}_billing", view.name)
+    return DependentView(
+        table=view,
+        kind=kind,
+        field=field_name,
+        count_expr=count_expr,
+        active_expr=active_expr,
+        billing_expr=billing_expr,
+        statement=statement,
+    )
+
+
+def _anonymise(schema: Schema, owner: TableView) -> tuple[list[str], list[str]]:
+    """SET items that strip a tombstone of personal data, and the columns they touch."""
+    key = owner.pk[0]
+    referenced = {c for t, fk in _referencing(schema, owner.name) for c in fk.ref_columns}
+    sets: list[str] = []
+    touched: list[str] = []
+    for col in owner.columns:
+        c = col.column
+        if (
+            col in owner.pk
+            or col.name in referenced
+            or col is owner.soft
+            or c.generated is not None
+            or c.identity is not None
+        ):
+            continue
+        if c.nullable:
+            sets.append(f"{col.ident} = NULL")
+            touched.append(col.name)
+        elif c.type.name in ("text", "varchar", "citext") and not c.type.array:
+            # NOT NULL text may be unique (an email): a per-owner placeholder stays unique
+            value = f"'deleted:' || {_col_ref(owner, key.name)}::text"
+            if c.type.name == "varchar" and c.type.modifiers:
+                value = f"left({value}, {int(c.type.modifiers[0])})"
+            sets.append(f"{col.ident} = {value}")
+            touched.append(col.name)
+    if owner.soft is not None:
+        sets.append(f"{owner.soft.ident} = coalesce({owner.soft.ident}, now())")
+    if not sets:
+        sets.append(f"{key.ident} = {key.ident}")
+    return sets, touched
 
 
 def _deletion_view(
@@ -700,189 +871,43 @@ def _deletion_view(
         )
     key = owner.pk[0]
     uid = key.cast.replace("%s", "%(uid)s")
-
-    # breadth-first over the FK graph: depth decides which edges scope a table
-    depth = {owner.name: 0}
-    frontier = [owner.name]
-    while frontier:
-        nxt: list[str] = []
-        for name in frontier:
-            for t, _fk in _referencing(schema, name):
-                if t.name not in depth:
-                    depth[t.name] = depth[name] + 1
-                    nxt.append(t.name)
-        frontier = sorted(nxt)
-    dependents = sorted((n for n in depth if n != owner.name), key=lambda n: (depth[n], n))
-
-    scope: dict[str, str] = {}
-
-    def col_ref(view: TableView, column: str) -> str:
-        return f"{view.qualified}.{ident(column)}"
-
-    for name in dependents:
-        view = views[name]
-        parts = []
-        for fk in sorted(view.table.foreign_keys, key=lambda f: f.name):
-            parent = fk.ref_table
-            if parent not in depth or depth[parent] >= depth[name]:
-                continue
-            pview = views[parent]
-            if parent == owner.name and fk.ref_columns == (key.name,):
-                parts.append(f"{col_ref(view, fk.columns[0])} = {uid}")
-                continue
-            left = ", ".join(col_ref(view, c) for c in fk.columns)
-            right = ", ".join(col_ref(pview, c) for c in fk.ref_columns)
-            where = scope[parent] if parent != owner.name else f"{col_ref(pview, key.name)} = {uid}"
-            parts.append(f"({left}) IN (SELECT {right} FROM {pview.qualified} WHERE {where})")
-        scope[name] = parts[0] if len(parts) == 1 else "(" + " OR ".join(parts) + ")"
-
-    # children first: a table is deleted before every table it references
-    order: list[str] = []
-    visiting: set[str] = set()
-
-    def visit(name: str) -> None:
-        if name in order:
-            return
-        if name in visiting:
-            raise GenerateError(
-                f"table {name!r}: a foreign-key cycle among the tables that depend on "
-                f"{owner.name!r}; the deletion service cannot order it\n"
-                "  fix: break the cycle or make one side ON DELETE SET NULL"
-            )
-        visiting.add(name)
-        for t, _fk in sorted(_referencing(schema, name), key=lambda p: (p[0].name, p[1].name)):
-            if t.name in depth and t.name != name:
-                visit(t.name)
-        visiting.discard(name)
-        order.append(name)
-
-    for name in dependents:
-        visit(name)
+    depth = _depths(schema, owner.name)
+    scope = _scopes(schema, views, owner, depth, uid)
 
     fields = _Names(f"summary of {owner.name!r}")
-    deps: list[DependentView] = []
-    billing_parts: list[str] = []
-    billing_tables: list[str] = []
     status_params: list[str] = []
-    for name in order:
-        view = views[name]
-        table = view.table
-        where = scope[name]
-        count_expr = f"(SELECT count(*) FROM {view.qualified} WHERE {where})"
-        active_expr = None
-        billing_expr = None
-        if view.soft is not None:
-            active_expr = (
-                f"(SELECT count(*) FROM {view.qualified} WHERE {where}"
-                f" AND {view.soft.ident} IS NULL)"
-            )
-        if table.billing is not None and table.billing.active_when:
-            billing_expr = (
-                f"(SELECT count(*) FROM {view.qualified} WHERE {where}"
-                f" AND ({expr(table.billing.active_when)}))"
-            )
-            # lock the billing rows so a webhook cannot start a subscription mid-delete
-            billing_parts.append(
-                f"(SELECT count(*) FROM (SELECT ({expr(table.billing.active_when)}) AS active"
-                f" FROM {view.qualified} WHERE {where} FOR UPDATE) AS b WHERE b.active)"
-            )
-            billing_tables.append(name)
-        if view.soft is not None:
-            kind = "soft"
-            status, status_value = _status_column(schema, view, _enum_classes(views))
-            set_status = ""
-            if status is not None and status_value is not None:
-                param = f"status_{len(status_params)}"
-                status_params.append(status_value)
-                set_status = (
-                    f", {status.ident} = %({param})s::{sql_type(status.column.type, schema.name)}"
-                )
-            statement = (
-                f"UPDATE {view.qualified} SET {view.soft.ident} = now(){set_status}"
-                f" WHERE {where} AND {view.soft.ident} IS NULL"
-            )
-        elif table.audit:
-            kind, statement = "audit", None
-        else:
-            kind = "hard"
-            guards = []
-            for t, fk in sorted(_referencing(schema, name), key=lambda p: (p[0].name, p[1].name)):
-                if t.name not in depth:
-                    continue
-                rview = views[t.name]
-                cond = " AND ".join(
-                    f"{col_ref(rview, c)} = {col_ref(view, r)}"
-                    for c, r in zip(fk.columns, fk.ref_columns, strict=True)
-                )
-                guards.append(f" AND NOT EXISTS (SELECT 1 FROM {rview.qualified} WHERE {cond})")
-            statement = f"DELETE FROM {view.qualified} WHERE {where}{''.join(guards)}"
-        deps.append(
-            DependentView(
-                table=view,
-                kind=kind,
-                field=fields.claim(view.attr, name),
-                count_expr=count_expr,
-                active_expr=active_expr,
-                billing_expr=billing_expr,
-                statement=statement,
-            )
+    deps = [
+        _dependent_view(schema, views, views[name], scope[name], depth, status_params, fields)
+        for name in _children_first(schema, owner.name, depth)
+    ]
+    # lock the billing rows too, so a webhook cannot start a subscription mid-delete
+    billing = [
+        (d.table.name, expr(d.table.table.billing.active_when), scope[d.table.name])
+        for d in deps
+        if d.billing_expr and d.table.table.billing and d.table.table.billing.active_when
+    ]
+    billing_check = None
+    if billing:
+        billing_check = "SELECT " + ", ".join(
+            f"(SELECT count(*) FROM (SELECT ({active}) AS active FROM {views[name].qualified}"
+            f" WHERE {where} FOR UPDATE) AS b WHERE b.active)"
+            for name, active, where in billing
         )
-        if active_expr is not None:
-            fields.claim(f"{view.attr}_active", name)
-        if billing_expr is not None:
-            fields.claim(f"{view.attr}_billing", name)
 
-    # retained rows (soft/audit tables, and rows they pin) reference the owner directly
-    direct = [(t, fk) for t, fk in _referencing(schema, owner.name) if t.name in depth]
+    # kept rows (soft/audit tables, and rows they pin) reference the owner directly
     refs = []
-    for t, fk in sorted(direct, key=lambda p: (p[0].name, p[1].name)):
+    for t, fk in _referencing(schema, owner.name):
+        if not _owns(fk) or t.name not in depth:
+            continue
         rview = views[t.name]
         cond = " AND ".join(
-            f"{col_ref(rview, c)} = {col_ref(owner, r)}"
+            f"{_col_ref(rview, c)} = {_col_ref(owner, r)}"
             for c, r in zip(fk.columns, fk.ref_columns, strict=True)
         )
         refs.append(f"EXISTS (SELECT 1 FROM {rview.qualified} WHERE {cond})")
     still_referenced = " OR ".join(refs) if refs else "false"
-    anonymise: list[str] = []
-    anonymised: list[str] = []
-    referenced_keys = {
-        c
-        for t in schema.tables
-        for fk in t.foreign_keys
-        if fk.ref_table == owner.name
-        for c in fk.ref_columns
-    }
-    pk_names = {c.name for c in owner.pk}
-    for col in owner.columns:
-        c = col.column
-        if (
-            col.name in pk_names
-            or col.name in referenced_keys
-            or col is owner.soft
-            or c.generated is not None
-            or c.identity is not None
-        ):
-            continue
-        if c.nullable:
-            anonymise.append(f"{col.ident} = NULL")
-            anonymised.append(col.name)
-        elif c.type.name in ("text", "varchar", "citext") and not c.type.array:
-            # NOT NULL text may be unique (an email): a per-user placeholder keeps it unique
-            value = f"'deleted:' || {col_ref(owner, key.name)}::text"
-            if c.type.name == "varchar" and c.type.modifiers:
-                value = f"left({value}, {int(c.type.modifiers[0])})"
-            anonymise.append(f"{col.ident} = {value}")
-            anonymised.append(col.name)
-    if owner.soft is not None:
-        anonymise.append(f"{owner.soft.ident} = coalesce({owner.soft.ident}, now())")
-    if not anonymise:
-        anonymise.append(f"{key.ident} = {key.ident}")
-    owner_where = f"{col_ref(owner, key.name)} = {uid}"
-    tombstone = (
-        f"UPDATE {owner.qualified} SET {', '.join(anonymise)}"
-        f" WHERE {owner_where} AND ({still_referenced})"
-    )
-    delete_owner = f"DELETE FROM {owner.qualified} WHERE {owner_where} AND NOT ({still_referenced})"
+    anonymise, anonymised = _anonymise(schema, owner)
+    owner_where = scope[owner.name]
     mark_owner = None
     if owner.soft is not None:
         mark_owner = (
@@ -891,31 +916,27 @@ def _deletion_view(
         )
     summary_cols = [f"EXISTS (SELECT 1 FROM {owner.qualified} WHERE {owner_where})"]
     for d in deps:
-        summary_cols.append(d.count_expr)
-        if d.active_expr:
-            summary_cols.append(d.active_expr)
-        if d.billing_expr:
-            summary_cols.append(d.billing_expr)
-    billing_check = None
-    if billing_parts:
-        billing_check = "SELECT " + ", ".join(billing_parts)
-    base = owner.attr
+        summary_cols += [q for q in (d.count_expr, d.active_expr, d.billing_expr) if q]
     cls = classes.claim(owner.cls + "DeletionService", "deletion service")
-    classes.claim(owner.cls + "Summary", "deletion summary")
-    classes.claim(owner.cls + "DeletionResult", "deletion result")
-    classes.claim(owner.cls + "DeletionSql", "deletion SQL")
+    for suffix in ("Summary", "DeletionResult", "DeletionSql"):
+        classes.claim(owner.cls + suffix, "deletion service")
     return DeletionView(
         cls=cls,
-        attr=f"{base}_deletion_service",
+        attr=f"{owner.attr}_deletion_service",
         owner=owner,
         key=key,
         lock=f"SELECT {key.ident} FROM {owner.qualified} WHERE {owner_where} FOR UPDATE",
         dependents=tuple(deps),
         billing_check=billing_check,
-        billing_tables=tuple(billing_tables),
+        billing_tables=tuple(name for name, _, _ in billing),
         summary="SELECT " + ", ".join(summary_cols),
-        tombstone=tombstone,
-        delete_owner=delete_owner,
+        tombstone=(
+            f"UPDATE {owner.qualified} SET {', '.join(anonymise)}"
+            f" WHERE {owner_where} AND ({still_referenced})"
+        ),
+        delete_owner=(
+            f"DELETE FROM {owner.qualified} WHERE {owner_where} AND NOT ({still_referenced})"
+        ),
         mark_owner=mark_owner,
         anonymised=tuple(anonymised),
         status_params=tuple(status_params),
