@@ -25,9 +25,11 @@ from __future__ import annotations
 
 import ast
 import re
+import tomllib
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
+from pathlib import Path
 
 import sqlglot
 from psycopg import sql
@@ -864,25 +866,42 @@ def _expand(own: dict[str, list[str]], method: str, seen: set[str]) -> list[str]
     return out
 
 
-_ACCESSORS: dict[int, tuple[Schema, AccessorMap]] = {}
+_ACCESSORS: dict[tuple[int, tuple[tuple[str, str], ...]], tuple[Schema, AccessorMap]] = {}
 
 
-def generated_accessors(schema: Schema) -> AccessorMap:
+def generated_accessors(schema: Schema, services: Mapping[str, str] | None = None) -> AccessorMap:
     """The accessor map of the package ``pgwarden generate`` would write for ``schema``
-    (rendered in memory by the generator itself, so names and SQL always agree)."""
-    hit = _ACCESSORS.get(id(schema))
+    (rendered in memory by the generator itself, so names and SQL always agree);
+    ``services``: ``[tool.pgwarden.generate] services`` (table -> service name)."""
+    key = (id(schema), tuple(sorted((services or {}).items())))
+    hit = _ACCESSORS.get(key)
     if hit is not None and hit[0] is schema:
         return hit[1]
     from pgwarden.errors import PgwardenError
     from pgwarden.generators.engine import render
 
     try:
-        files = render(schema, "app_db", sources=[]).files
+        files = render(schema, "app_db", sources=[], services=dict(services or {})).files
         result = accessor_map(files["_queries.py"], files["sync.py"])
     except PgwardenError:  # a spec the generator refuses has no accessors to map
         result = AccessorMap()
-    _ACCESSORS[id(schema)] = (schema, result)
+    _ACCESSORS[key] = (schema, result)
     return result
+
+
+def generate_services(pyproject: Path | None) -> dict[str, str]:
+    """``[tool.pgwarden.generate] services`` of a pyproject (empty when absent or unreadable:
+    ``pgwarden generate`` reports a bad config, the analysis only loses service names)."""
+    if pyproject is None or not pyproject.is_file():
+        return {}
+    try:
+        data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError):
+        return {}
+    services = data.get("tool", {}).get("pgwarden", {}).get("generate", {}).get("services", {})
+    if not isinstance(services, dict):
+        return {}
+    return {str(k): v for k, v in services.items() if isinstance(v, str)}
 
 
 def is_generated_queries(text: str) -> bool:
@@ -890,8 +909,6 @@ def is_generated_queries(text: str) -> bool:
 
 
 def _sibling_access(path: str) -> str | None:
-    from pathlib import Path
-
     sync = Path(path).with_name("sync.py")
     try:
         return sync.read_text(encoding="utf-8") if sync.is_file() else None
@@ -1009,10 +1026,13 @@ class QueryAnalysis:
         return serving_index(access, self.table_indexes(access.table))
 
 
-def analyse(files: Iterable[tuple[str, str]], schema: Schema) -> QueryAnalysis:
-    """Extract and analyse the queries of Python texts ``(file, text)`` against ``schema``."""
+def analyse(
+    files: Iterable[tuple[str, str]], schema: Schema, services: Mapping[str, str] | None = None
+) -> QueryAnalysis:
+    """Extract and analyse the queries of Python texts ``(file, text)`` against ``schema``
+    (``services``: the generate config's service names, for accessor calls)."""
     schema = schema.normalized()
-    accessors = generated_accessors(schema)
+    accessors = generated_accessors(schema, services)
     queries: list[Query] = []
     for file, text in files:
         queries += extract_queries(text, file, schema, accessors)

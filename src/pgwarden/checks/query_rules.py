@@ -8,7 +8,7 @@ index is reported on the spec.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from itertools import combinations
 from pathlib import Path
 
@@ -20,6 +20,7 @@ from pgwarden.checks.queries import (
     analyse,
     covers_foreign_key,
     create_index_sql,
+    generate_services,
     index_used,
     suggested_columns,
 )
@@ -183,15 +184,22 @@ def unused_index(analysis: QueryAnalysis) -> Iterator[Finding]:
 
 
 def lint_queries(
-    files: Sequence[tuple[str, str]], schema: Schema, enabled: set[str]
+    files: Sequence[tuple[str, str]],
+    schema: Schema,
+    enabled: set[str],
+    services: Mapping[str, str] | None = None,
 ) -> list[Finding]:
-    """Run the enabled query rules over Python texts ``(file, text)``."""
+    """Run the enabled query rules over Python texts ``(file, text)``; ``services``
+    default to ``[tool.pgwarden.generate] services`` of the nearest pyproject.toml."""
+    from pgwarden.checks.config import find_pyproject
     from pgwarden.checks.registry import all_rules
 
     ids = [i for i, r in all_rules().items() if r.family == "query" and i in enabled]
     if not ids or not files:
         return []
-    analysis = analyse(files, schema)
+    if services is None:
+        services = generate_services(find_pyproject(Path.cwd()))
+    analysis = analyse(files, schema, services)
     out: list[Finding] = []
     for rid in ids:
         out += list(all_rules()[rid].fn(analysis))
