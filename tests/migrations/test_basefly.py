@@ -241,3 +241,23 @@ def test_a_check_on_a_new_column_runs_before_its_step(database_url: str) -> None
     assert "resuming 0002_blueprint" in resumed.stdout
     assert history(database_url)[-1] == (2, "0002_blueprint", "applied")
     assert _cli(database_url, "verify").returncode == 0
+
+
+def test_history_applies_into_another_namespace(database_url: str) -> None:
+    """Rendered SQL is unqualified; --pg-schema picks the namespace through search_path."""
+
+    def cli(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "pgwarden", "--database-url", database_url,
+             "--pg-schema", "app", "migrate", "--dir", str(MIGRATIONS), *args],
+            cwd=REPO, capture_output=True, text=True, timeout=300,
+        )  # fmt: skip
+
+    assert cli("apply").returncode == 0
+    assert cli("verify").returncode == 0
+    tables = fetch(
+        database_url,
+        "SELECT schemaname, count(*) FROM pg_tables"
+        " WHERE schemaname IN ('public', 'app') GROUP BY 1",
+    )
+    assert tables == [("app", 6)]
