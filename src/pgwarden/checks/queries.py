@@ -108,6 +108,8 @@ class Query:
     label: str
     """How the application runs it: ``cur.execute``, ``db.user.get_by_email``."""
     accesses: tuple[Access, ...] = ()
+    generated: bool = False
+    """A constant of a generated package (its accessors name it; lines move on regeneration)."""
 
 
 # --------------------------------------------------------------------------- indexes
@@ -908,8 +910,8 @@ def is_generated_queries(text: str) -> bool:
     return text.startswith(_GENERATED) and "\nclass " in text and "def build_insert" in text
 
 
-def _sibling_access(path: str) -> str | None:
-    sync = Path(path).with_name("sync.py")
+def _sibling_access(path: str, root: Path | None = None) -> str | None:
+    sync = (root / path if root else Path(path)).with_name("sync.py")
     try:
         return sync.read_text(encoding="utf-8") if sync.is_file() else None
     except OSError:
@@ -917,20 +919,25 @@ def _sibling_access(path: str) -> str | None:
 
 
 def extract_queries(
-    text: str, file: str, schema: Schema, accessors: AccessorMap | None = None
+    text: str,
+    file: str,
+    schema: Schema,
+    accessors: AccessorMap | None = None,
+    root: Path | None = None,
 ) -> list[Query]:
-    """Every static query of one Python file, analysed against ``schema``."""
+    """Every static query of one Python file, analysed against ``schema`` (``root``:
+    what a relative ``file`` is relative to, to find a generated package's sync.py)."""
     if text.startswith(_GENERATED):
         if not is_generated_queries(text):
             return []  # sync.py/aio.py run the constants of _queries.py: counted there
-        access = _sibling_access(file)
+        access = _sibling_access(file, root)
         users = accessor_map(text, access).users if access else {}
         out = []
         for label, (sql_text, line) in query_constants(text).items():
             accesses = analyse_sql(sql_text, schema)
             if accesses:
                 shown = ", ".join(users.get(label, ())) or label
-                out.append(Query(file, line, 1, sql_text, shown, accesses))
+                out.append(Query(file, line, 1, sql_text, shown, accesses, generated=True))
         return out
     try:
         tree = ast.parse(text, filename=file)
@@ -948,9 +955,9 @@ def extract_queries(
         if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
             scopes.append((node, {**module_names, **_assignments(node.body)}))
     seen: set[tuple[int, int]] = set()
-    for root, names in reversed(scopes):
+    for owner, names in reversed(scopes):
         static = _Static(names)
-        for call in _own_calls(root):
+        for call in _own_calls(owner):
             key = (call.lineno, call.col_offset)
             if key in seen:
                 continue
@@ -1027,7 +1034,10 @@ class QueryAnalysis:
 
 
 def analyse(
-    files: Iterable[tuple[str, str]], schema: Schema, services: Mapping[str, str] | None = None
+    files: Iterable[tuple[str, str]],
+    schema: Schema,
+    services: Mapping[str, str] | None = None,
+    root: Path | None = None,
 ) -> QueryAnalysis:
     """Extract and analyse the queries of Python texts ``(file, text)`` against ``schema``
     (``services``: the generate config's service names, for accessor calls)."""
@@ -1035,7 +1045,7 @@ def analyse(
     accessors = generated_accessors(schema, services)
     queries: list[Query] = []
     for file, text in files:
-        queries += extract_queries(text, file, schema, accessors)
+        queries += extract_queries(text, file, schema, accessors, root)
     indexes = {t.name: tuple(table_indexes(t)) for t in schema.tables}
     return QueryAnalysis(schema, tuple(queries), indexes)
 

@@ -3,13 +3,20 @@
 from __future__ import annotations
 
 import difflib
+import tomllib
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from pgwarden.cli import Context, cli, pass_ctx
+from pgwarden.errors import PgwardenError
 from pgwarden.generators.blueprint import render_blueprint
 from pgwarden.spec.load import load_schema
+from pgwarden.spec.model import Schema
+
+if TYPE_CHECKING:
+    from pgwarden.checks.queries import QueryAnalysis
 
 
 @cli.command("docs")
@@ -27,12 +34,30 @@ from pgwarden.spec.load import load_schema
     help="Write nothing; exit 1 when the file differs from what the spec generates.",
 )
 @click.option("--title", default="Data Blueprint", show_default=True, help="Document title.")
+@click.option(
+    "--source",
+    "sources",
+    multiple=True,
+    type=click.Path(path_type=Path),
+    help="Python file or directory whose queries the query-pattern table analyses "
+    "(repeatable; default: [tool.pgwarden.docs] source of the spec's pyproject.toml).",
+)
 @pass_ctx
-def docs_cmd(ctx: Context, output: Path, check: bool, title: str) -> None:
+def docs_cmd(
+    ctx: Context, output: Path, check: bool, title: str, sources: tuple[Path, ...]
+) -> None:
     """Generate the Data Blueprint from the spec: models, relations and delete rules,
-    enums, indexes, an ER diagram, and an integrity checklist computed by lint."""
+    enums, indexes, the application's query patterns, an ER diagram, and an
+    integrity checklist computed by lint."""
     schema = load_schema(ctx.schema_dir)
-    text = render_blueprint(schema, title=title)
+    pyproject = _pyproject(ctx.schema_dir)
+    base = pyproject.parent if pyproject else Path.cwd()
+    paths = list(sources) or _configured_sources(pyproject)
+    if paths:
+        analysis, shown = _analyse(schema, paths, base, pyproject)
+        text = render_blueprint(schema, title=title, queries=analysis, query_sources=shown)
+    else:
+        text = render_blueprint(schema, title=title)
     if check:
         current = output.read_text(encoding="utf-8") if output.exists() else ""
         if current == text:
@@ -54,3 +79,61 @@ def docs_cmd(ctx: Context, output: Path, check: bool, title: str) -> None:
         return
     output.write_text(text, encoding="utf-8")
     click.echo(f"wrote {output}")
+
+
+def _pyproject(schema_dir: Path) -> Path | None:
+    """The pyproject.toml of the spec's project (upwards from the spec, then the cwd)."""
+    from pgwarden.checks.config import find_pyproject
+
+    start = schema_dir.resolve()
+    return find_pyproject(start if start.is_dir() else start.parent) or find_pyproject(Path.cwd())
+
+
+def _configured_sources(pyproject: Path | None) -> list[Path]:
+    """``[tool.pgwarden.docs] source = ["src/app", ...]``, relative to the pyproject."""
+    if pyproject is None:
+        return []
+    try:
+        data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise PgwardenError(f"{pyproject}: cannot read: {exc}\n  fix: correct the TOML") from None
+    raw = data.get("tool", {}).get("pgwarden", {}).get("docs", {}).get("source", [])
+    if isinstance(raw, str):
+        raw = [raw]
+    if not isinstance(raw, list) or not all(isinstance(x, str) for x in raw):
+        raise PgwardenError(
+            f"{pyproject}: [tool.pgwarden.docs] source must be a list of paths\n"
+            '  fix: source = ["src/app"]'
+        )
+    return [pyproject.parent / x for x in raw]
+
+
+def _analyse(
+    schema: Schema, paths: list[Path], base: Path, pyproject: Path | None
+) -> tuple[QueryAnalysis, list[str]]:
+    from pgwarden.checks.queries import analyse, generate_services
+
+    files: list[tuple[str, str]] = []
+    shown: list[str] = []
+    for path in paths:
+        if not path.exists():
+            raise PgwardenError(f"{path}: no such file or directory\n  fix: pass an existing path")
+        found = [path] if path.is_file() else sorted(path.rglob("*.py"))
+        shown.append(_relative(path, base))
+        for f in found:
+            if "__pycache__" in f.parts:
+                continue
+            try:
+                text = f.read_text(encoding="utf-8")
+            except (OSError, UnicodeDecodeError) as exc:
+                raise PgwardenError(f"{f}: cannot read: {exc}\n  fix: save it as UTF-8") from None
+            files.append((_relative(f, base), text))
+    return analyse(files, schema, generate_services(pyproject), root=base), shown
+
+
+def _relative(path: Path, base: Path) -> str:
+    # the same text wherever the repository lives: the blueprint is compared byte for byte
+    try:
+        return path.resolve().relative_to(base.resolve()).as_posix()
+    except ValueError:
+        return path.as_posix()

@@ -16,10 +16,14 @@ import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import PurePath
+from typing import TYPE_CHECKING
 
 import jinja2
 
 from pgwarden.spec.model import Column, ForeignKey, Schema, Table
+
+if TYPE_CHECKING:
+    from pgwarden.checks.queries import QueryAnalysis
 
 #: The checklist: one line per integrity property, ticked when none of its lint
 #: rules reports a finding. Rule ids are those of ``pgwarden.checks``.
@@ -123,6 +127,25 @@ class IndexRow:
     columns: str
     kind: str
     condition: str
+    purpose: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class PatternRow:
+    """One query pattern of the analysed source: where it occurs, which index serves it."""
+
+    pattern: str
+    places: str
+    index: str
+    ok: bool
+
+
+@dataclass(frozen=True, slots=True)
+class PatternSection:
+    sources: tuple[str, ...]
+    rows: tuple[PatternRow, ...]
+    queries: int
+    full_reads: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,6 +167,8 @@ class Blueprint:
     checklist: tuple[CheckItem, ...]
     mermaid: tuple[str, ...]
     stats: dict[str, int] = field(default_factory=dict)
+    patterns: PatternSection | None = None
+    """The query-pattern analysis, when source paths were analysed."""
 
 
 def _code(text: str) -> str:
@@ -292,11 +317,32 @@ def _enum_view(schema: Schema, name: str) -> EnumView:
     )
 
 
-def _index_rows(schema: Schema) -> list[IndexRow]:
+def _index_rows(schema: Schema, analysis: QueryAnalysis | None = None) -> list[IndexRow]:
     rows: list[IndexRow] = []
     for table in schema.tables:
+        if table.primary_key is not None:
+            pk = table.primary_key
+            rows.append(
+                IndexRow(
+                    table.name,
+                    pk.name,
+                    _cols(pk.columns),
+                    "Primary key",
+                    "",
+                    _purpose(table, pk.name, "Row identity", analysis),
+                )
+            )
         for u in table.uniques:
-            rows.append(IndexRow(table.name, u.name, _cols(u.columns), "Unique", ""))
+            rows.append(
+                IndexRow(
+                    table.name,
+                    u.name,
+                    _cols(u.columns),
+                    "Unique",
+                    "",
+                    _purpose(table, u.name, "Uniqueness", analysis),
+                )
+            )
         for i in table.indexes:
             kind = "Unique" if i.unique else "Index"
             if i.where:
@@ -304,12 +350,116 @@ def _index_rows(schema: Schema) -> list[IndexRow]:
             if i.method != "btree":
                 kind += f" ({i.method})"
             cols = _cols(e.column or e.expression for e in i.elements)
+            base = ""
+            if i.unique:
+                base = "Uniqueness over active rows" if i.soft_delete_partial else "Uniqueness"
             rows.append(
                 IndexRow(
-                    table.name, i.name, _cell(cols), kind, _cell(f"`{i.where}`" if i.where else "")
+                    table.name,
+                    i.name,
+                    _cell(cols),
+                    kind,
+                    _cell(f"`{i.where}`" if i.where else ""),
+                    _purpose(table, i.name, base, analysis),
                 )
             )
     return sorted(rows, key=lambda r: (r.table, r.name))
+
+
+def _purpose(table: Table, name: str, base: str, analysis: QueryAnalysis | None) -> str:
+    """What the index is for: its constraint, the foreign key it serves, the query
+    patterns the analysis matched to it (or that none uses it)."""
+    from pgwarden.checks.queries import covers_foreign_key
+
+    parts = [base] if base else []
+    info = None
+    if analysis is not None:
+        info = next((ix for ix in analysis.table_indexes(table.name) if ix.name == name), None)
+    else:
+        from pgwarden.checks.queries import table_indexes
+
+        info = next((ix for ix in table_indexes(table) if ix.name == name), None)
+    fk = covers_foreign_key(info, table) if info is not None else None
+    if fk:
+        parts.append(f"Foreign key `{fk}` (delete checks, joins)")
+    if analysis is not None and info is not None and analysis.queries:
+        served = _served_patterns(analysis, name, table.name)
+        if served:
+            n = len(served)
+            parts.append(f"Serves {n} query pattern{'s' if n != 1 else ''} ({_short(served)})")
+        elif not info.constraint and not fk:
+            parts.append("**Unused** by the analysed queries")
+    return _cell("; ".join(parts))
+
+
+def _served_patterns(analysis: QueryAnalysis, index: str, table: str) -> list[str]:
+    labels: list[str] = []
+    for q in analysis.queries:
+        for a in q.accesses:
+            if a.table != table:
+                continue
+            verdict = analysis.verdict(a)
+            if verdict.index is not None and verdict.index.name == index:
+                label = _method(q.label)
+                if label not in labels:
+                    labels.append(label)
+    return sorted(labels)
+
+
+def _method(label: str) -> str:
+    return label.split(" (", 1)[0].split(", ", 1)[0]
+
+
+def _short(labels: Sequence[str], limit: int = 2) -> str:
+    shown = ", ".join(f"`{x}`" for x in labels[:limit])
+    return shown + (f" +{len(labels) - limit}" if len(labels) > limit else "")
+
+
+def _pattern_section(analysis: QueryAnalysis, sources: Sequence[str]) -> PatternSection:
+    from pgwarden.checks.queries import suggested_columns
+
+    groups: dict[tuple[str, str], dict[str, object]] = {}
+    full_reads = 0
+    for q in analysis.queries:
+        for a in q.accesses:
+            verdict = analysis.verdict(a)
+            if not verdict.needs:
+                full_reads += 1
+                continue
+            key = (a.table, a.pattern())
+            slot = groups.setdefault(key, {"places": [], "indexes": set(), "missing": []})
+            # generated queries are named by their accessor (stable across regeneration)
+            place = f"`{_method(q.label)}`"
+            if not q.generated:
+                place += f" ({q.file}:{q.line})"
+            places = slot["places"]
+            assert isinstance(places, list)
+            if place not in places:
+                places.append(place)
+            indexes = slot["indexes"]
+            assert isinstance(indexes, set)
+            if verdict.index is not None:
+                indexes.add(verdict.index.name)
+            else:
+                missing = slot["missing"]
+                assert isinstance(missing, list)
+                missing.append(suggested_columns(a))
+    rows = []
+    for (table, pattern), slot in sorted(groups.items()):
+        places = slot["places"]
+        indexes = slot["indexes"]
+        missing = slot["missing"]
+        assert isinstance(places, list) and isinstance(indexes, set) and isinstance(missing, list)
+        ok = not missing
+        served = ", ".join(f"`{i}`" for i in sorted(indexes))
+        if not ok:
+            proposal = _cols(missing[0])
+            served = (served + "; " if served else "") + f"none (would be: index on {proposal})"
+        shown = places[:3] + ([f"+{len(places) - 3} more"] if len(places) > 3 else [])
+        rows.append(
+            PatternRow(_cell(f"{table}: {pattern}"), _cell(", ".join(shown)), _cell(served), ok)
+        )
+    return PatternSection(tuple(sources), tuple(rows), len(analysis.queries), full_reads)
 
 
 def _checklist(issues: Sequence[Issue]) -> list[CheckItem]:
@@ -410,9 +560,17 @@ def _source_name(path: str) -> str:
 
 
 def build_blueprint(
-    schema: Schema, findings: FindingSource | None = None, title: str = "Data Blueprint"
+    schema: Schema,
+    findings: FindingSource | None = None,
+    title: str = "Data Blueprint",
+    queries: QueryAnalysis | None = None,
+    query_sources: Sequence[str] = (),
 ) -> Blueprint:
-    """The document's content: a plain view model the template lays out."""
+    """The document's content: a plain view model the template lays out.
+
+    ``queries``: the query-pattern analysis of the application's source
+    (``pgwarden.checks.queries.analyse``); ``query_sources`` names what was analysed.
+    """
     schema = schema.normalized()
     issues = (findings or lint_issues)(schema)
     fk_count = sum(len(t.foreign_keys) for t in schema.tables)
@@ -421,7 +579,7 @@ def build_blueprint(
         tuple(_source_name(s) for s in schema.sources),
         tuple(_table_view(schema, t) for t in schema.tables),
         tuple(_enum_view(schema, e.name) for e in schema.enums),
-        tuple(_index_rows(schema)),
+        tuple(_index_rows(schema, queries)),
         tuple(_checklist(issues)),
         tuple(_mermaid(schema, issues)),
         {
@@ -430,6 +588,7 @@ def build_blueprint(
             "foreign_keys": fk_count,
             "indexes": sum(len(t.indexes) + len(t.uniques) for t in schema.tables),
         },
+        _pattern_section(queries, query_sources) if queries is not None else None,
     )
 
 
@@ -444,9 +603,13 @@ _ENV = jinja2.Environment(
 
 
 def render_blueprint(
-    schema: Schema, findings: FindingSource | None = None, title: str = "Data Blueprint"
+    schema: Schema,
+    findings: FindingSource | None = None,
+    title: str = "Data Blueprint",
+    queries: QueryAnalysis | None = None,
+    query_sources: Sequence[str] = (),
 ) -> str:
     """The Markdown text of the blueprint (deterministic)."""
-    blueprint = build_blueprint(schema, findings, title)
+    blueprint = build_blueprint(schema, findings, title, queries, query_sources)
     text = _ENV.get_template("blueprint.md.j2").render(bp=blueprint)
     return re.sub(r"\n{3,}", "\n\n", text).rstrip("\n") + "\n"
