@@ -38,7 +38,7 @@ if TYPE_CHECKING:
     "--source",
     "sources",
     multiple=True,
-    type=click.Path(path_type=Path),
+    type=click.Path(path_type=Path, exists=True),
     help="Python file or directory whose queries the query-pattern table analyses "
     "(repeatable; default: [tool.pgwarden.docs] source of the spec's pyproject.toml).",
 )
@@ -82,11 +82,12 @@ def docs_cmd(
 
 
 def _pyproject(schema_dir: Path) -> Path | None:
-    """The pyproject.toml of the spec's project (upwards from the spec, then the cwd)."""
+    """The pyproject.toml of the spec's project (upwards from the spec): a spec outside
+    any project gets no configured sources, whatever the working directory."""
     from pgwarden.checks.config import find_pyproject
 
     start = schema_dir.resolve()
-    return find_pyproject(start if start.is_dir() else start.parent) or find_pyproject(Path.cwd())
+    return find_pyproject(start if start.is_dir() else start.parent)
 
 
 def _configured_sources(pyproject: Path | None) -> list[Path]:
