@@ -128,7 +128,7 @@ def test_inspect_output_loads_back_equal(database_url: str, tmp_path: Path) -> N
         url = _with_password(database_url)
         printed = CliRunner().invoke(cli, ["--database-url", url, "inspect"])
         assert printed.exit_code == 0, printed.output
-        out = tmp_path / "live.toml"
+        out = tmp_path / "new-dir" / "live.toml"  # a directory that does not exist yet
         written = CliRunner().invoke(cli, ["--database-url", url, "inspect", "-o", str(out)])
         assert written.exit_code == 0, written.output
         assert out.read_text() == printed.output

@@ -58,6 +58,7 @@ def inspect(ctx: Context, output: Path | None) -> None:
     if output is None:
         click.echo(text, nl=not text.endswith("\n"))
     else:
+        output.parent.mkdir(parents=True, exist_ok=True)
         output.write_text(text, encoding="utf-8")
         click.echo(
             f"wrote {output}: {len(schema.tables)} tables, {len(schema.enums)} enums", err=True
