@@ -140,3 +140,17 @@ def test_inspect_output_loads_back_equal(database_url: str, tmp_path: Path) -> N
     assert back == db
     # and the database is the Basefly spec
     assert len(db.tables) == 6
+
+
+def test_inspect_writes_cast_literal_defaults_as_literals(database_url: str) -> None:
+    with psycopg.connect(database_url, autocommit=True) as conn:
+        conn.execute(render_schema(load_schema(SCHEMA)))
+        db = inspect_schema(conn)
+        printed = CliRunner().invoke(cli, ["--database-url", database_url, "inspect"])
+        assert printed.exit_code == 0, printed.output
+        # Postgres stores 'FREE'::"SubscriptionPlan"; the spec a person reads says FREE
+        assert 'plan = { type = "SubscriptionPlan", nullable = true, default = "FREE" }' in (
+            printed.output
+        )
+        assert "CAST(" not in printed.output and "::" not in printed.output
+        assert canonicalize(load_schema_text(printed.output, "live.toml"), conn) == db

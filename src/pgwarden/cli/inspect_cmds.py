@@ -54,7 +54,7 @@ def inspect(ctx: Context, output: Path | None) -> None:
                 "  fix: pass the namespace to read with --pg-schema"
             )
         schema = inspect_schema(conn, ctx.pg_schema)
-    text = dump_schema(schema)
+    text = dump_schema(schema, readable=True)
     if output is None:
         click.echo(text, nl=not text.endswith("\n"))
     else:

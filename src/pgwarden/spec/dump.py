@@ -15,9 +15,10 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Iterable
+from dataclasses import replace
 
 from pgwarden.spec import names
-from pgwarden.spec.exprs import column_refs, literal_sql, name_hint, string_constant
+from pgwarden.spec.exprs import column_refs, literal_sql, name_hint, string_constant, strip_cast
 from pgwarden.spec.load import _literal_mismatch, sql_ident
 from pgwarden.spec.model import (
     CheckConstraint,
@@ -32,6 +33,7 @@ from pgwarden.spec.model import (
     Table,
     UniqueConstraint,
 )
+from pgwarden.spec.types import TypeSyntaxError, parse_type
 
 _BARE_KEY = re.compile(r"^[A-Za-z0-9_-]+$")
 _ESCAPES = {
@@ -47,8 +49,14 @@ _ESCAPES = {
 Value = str | int | float | bool | list["Value"] | dict[str, "Value"]
 
 
-def dump_schema(schema: Schema) -> str:
-    """The spec TOML for ``schema`` (one file)."""
+def dump_schema(schema: Schema, *, readable: bool = False) -> str:
+    """The spec TOML for ``schema`` (one file).
+
+    ``readable`` (for introspected schemas) writes a default that is a constant cast
+    to its own column type, ``'FREE'::"SubscriptionPlan"``, as the literal
+    ``default = "FREE"``. It loads back to the same value once canonicalised by the
+    server, not to the same text, so it is off for ``load(dump(s)) == s``.
+    """
     out: list[str] = []
     if schema.name != "public":
         out += ["[schema]", f"name = {_value(schema.name)}", ""]
@@ -56,6 +64,8 @@ def dump_schema(schema: Schema) -> str:
     for enum in schema.enums:
         out += _enum(enum)
     for table in schema.tables:
+        if readable:
+            table = replace(table, columns=tuple(_uncast_default(c) for c in table.columns))
         out += _table(schema, table, enums)
     return "\n".join(out).rstrip("\n") + "\n"
 
@@ -287,6 +297,23 @@ def _type_text(column: Column) -> str:
         return t.spec_text()
     quoted = '"' + t.name.replace('"', '""') + '"'
     return quoted + ("[]" if t.array else "")
+
+
+def _uncast_default(column: Column) -> Column:
+    """The column with ``<constant>::<its own type>`` as a default reduced to the constant."""
+    if column.default is None:
+        return column
+    found = strip_cast(column.default)
+    if found is None:
+        return column
+    constant, type_text = found
+    try:
+        cast_type = parse_type(type_text)
+    except TypeSyntaxError:
+        return column
+    if cast_type.name != column.type.name or cast_type.array != column.type.array:
+        return column
+    return replace(column, default=constant)
 
 
 def _default_literal(column: Column, enums: dict[str, Enum]) -> Value | None:

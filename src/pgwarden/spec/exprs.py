@@ -75,6 +75,23 @@ def column_refs(text: str) -> list[str]:
     return out
 
 
+def strip_cast(text: str) -> tuple[str, str] | None:
+    """``(constant, type)`` when the expression is one constant under one cast, as
+    Postgres prints literal defaults (``'FREE'::"SubscriptionPlan"``); else None."""
+    try:
+        val = _parse_target(text)
+    except ExprSyntaxError:
+        return None
+    if (
+        not isinstance(val, ast.TypeCast)
+        or not isinstance(val.arg, ast.A_Const)
+        or val.typeName is None
+    ):
+        return None
+    type_text = str(RawStream()(val.typeName))
+    return str(RawStream()(val.arg)), type_text
+
+
 def name_hint(text: str) -> str:
     """The word Postgres itself uses to name an expression index key: the function
     name for a function call, else ``expr``."""
