@@ -7,22 +7,73 @@ from typing import Any
 import psycopg
 from psycopg import sql
 
+from pgwarden.introspect import inspect_schema
 from pgwarden.planner import Plan, PlanOptions
 from pgwarden.render.sql import render_plan, render_schema
-from pgwarden.spec.model import Schema
+from pgwarden.spec.model import Column, Schema, Table
 
 
 def apply_plan(
-    conn: psycopg.Connection[Any], plan: Plan, options: PlanOptions | None = None
-) -> None:
-    """Run every step in autocommit: its SET statements, then the statement."""
-    for step in render_plan(plan, options):
-        for setting in step.settings:
-            conn.execute(setting)  # rendered SET: unit under test
-        try:
-            conn.execute(step.sql)  # rendered step: unit under test
-        except psycopg.Error as exc:
-            raise AssertionError(f"step failed: {step.description}\n{step.sql}\n{exc}") from exc
+    conn: psycopg.Connection[Any],
+    plan: Plan,
+    options: PlanOptions | None = None,
+    *,
+    make_room: bool = False,
+) -> bool:
+    """Run every step in autocommit: its SET statements, then the statement.
+
+    ``make_room``: before an op whose preflight is only valid at its own step
+    (it names something the plan creates or renames), run it, and empty the
+    tables when it finds rows that would break the op. Returns whether it did.
+    """
+    emptied = False
+    for op in plan:
+        query = op.preflight()
+        if make_room and query is not None and not query.upfront:
+            row = conn.execute(query.sql).fetchone()  # planner's preflight SQL
+            if row is not None and row[0]:
+                truncate_all(conn, inspect_schema(conn))
+                emptied = True
+        for step in render_plan(Plan((op,)), options):
+            for setting in step.settings:
+                conn.execute(setting)  # rendered SET: unit under test
+            try:
+                conn.execute(step.sql)  # rendered step: unit under test
+            except psycopg.Error as exc:
+                raise AssertionError(f"step failed: {step.description}\n{step.sql}\n{exc}") from exc
+    return emptied
+
+
+def _values(schema: Schema, enum: str) -> tuple[str, ...] | None:
+    e = schema.enum(enum)
+    return e.values if e else None
+
+
+def untouched_rows(conn: psycopg.Connection[Any], a: Schema, b: Schema) -> dict[str, list[str]]:
+    """Per table kept as is (same name), the sorted text of the columns both schemas
+    have unchanged: what a plan must not alter."""
+    out: dict[str, list[str]] = {}
+    for t in a.tables:
+        tb = b.table(t.name)
+        if tb is None or tb.renamed_from is not None:
+            continue
+        cols = [
+            c.name
+            for c in t.columns
+            if (cb := tb.column(c.name))
+            and cb.type == c.type
+            # a renamed enum value changes the text of the rows holding it
+            and (c.type.is_builtin or _values(a, c.type.name) == _values(b, c.type.name))
+        ]
+        if not cols:
+            continue
+        rows = conn.execute(
+            sql.SQL("SELECT ROW({})::text AS r FROM {} ORDER BY 1").format(
+                sql.SQL(", ").join(sql.Identifier(c) for c in cols), sql.Identifier(t.name)
+            )
+        ).fetchall()
+        out[t.name] = [r[0] for r in rows]
+    return out
 
 
 def create(conn: psycopg.Connection[Any], schema: Schema) -> None:
@@ -30,25 +81,88 @@ def create(conn: psycopg.Connection[Any], schema: Schema) -> None:
         conn.execute(render_schema(schema))  # rendered DDL
 
 
-def seed_rows(conn: psycopg.Connection[Any], schema: Schema, per_table: int = 2) -> int:
-    """Insert rows made of defaults where the table allows it; returns how many went in."""
+_SAMPLE: dict[str, str] = {
+    "boolean": "true",
+    "uuid": "gen_random_uuid()",
+    "date": "'2024-01-0{n}'",
+    "time": "'12:00:0{n}'",
+    "timetz": "'12:00:0{n}+00'",
+    "timestamp": "'2024-01-0{n} 12:00'",
+    "timestamptz": "'2024-01-0{n} 12:00+00'",
+    "interval": "'{n} days'",
+    "json": "'{{}}'",
+    "jsonb": "'{{\"n\": {n}}}'",
+    "bytea": "'\\x0{n}'",
+    "inet": "'10.0.0.{n}'",
+    "cidr": "'10.{n}.0.0/16'",
+}
+
+
+def _sample(schema: Schema, column: Column, n: int) -> sql.Composable | None:
+    t = column.type
+    if t.array:
+        return sql.SQL("'{}'")
+    if not t.is_builtin:
+        enum = schema.enum(t.name)
+        return sql.Literal(enum.values[n % len(enum.values)]) if enum and enum.values else None
+    if t.name in {"text", "varchar", "char", "citext"}:
+        return sql.Literal(f"v{n}"[: t.modifiers[0]] if t.modifiers else f"v{n}")
+    if t.name in {"smallint", "integer", "bigint", "numeric", "real", "double precision"}:
+        return sql.Literal(n)
+    text = _SAMPLE.get(t.name)
+    return sql.SQL(text.format(n=n)) if text else None
+
+
+def seed_rows(conn: psycopg.Connection[Any], schema: Schema, per_table: int = 3) -> int:
+    """Insert a few rows per table; rows the schema rejects (a key clash, an FK, a
+    check) are skipped, and a row is retried with its nullable columns NULL (FKs
+    to rows that do not exist). Returns how many went in."""
     inserted = 0
-    for t in schema.tables:
-        for _ in range(per_table):
-            try:
-                with conn.transaction():
-                    conn.execute(
-                        sql.SQL("INSERT INTO {} DEFAULT VALUES").format(sql.Identifier(t.name))
-                    )
-                inserted += 1
-            except psycopg.Error:
-                break
+    for _round in range(2):  # a second round finds the parents the first one made
+        for t in schema.tables:
+            for n in range(1, per_table + 1):
+                for null_optional in (False, True):
+                    if _insert(conn, schema, t, n + 10 * _round, null_optional):
+                        inserted += 1
+                        break
     return inserted
 
 
+def _insert(
+    conn: psycopg.Connection[Any], schema: Schema, t: Table, n: int, null_optional: bool
+) -> bool:
+    cols = [
+        c
+        for c in t.columns
+        if c.generated is None
+        and c.identity is None
+        and (c.default is None or n % 2)
+        and not (null_optional and c.nullable)
+    ]
+    values = [_sample(schema, c, n) for c in cols]
+    if any(v is None for v in values):
+        return False
+    query = sql.SQL("INSERT INTO {} ({}) VALUES ({})").format(
+        sql.Identifier(t.name),
+        sql.SQL(", ").join(sql.Identifier(c.name) for c in cols),
+        sql.SQL(", ").join(v for v in values if v is not None),
+    )
+    if not cols:
+        query = sql.SQL("INSERT INTO {} DEFAULT VALUES").format(sql.Identifier(t.name))
+    try:
+        with conn.transaction():
+            conn.execute(query)
+    except psycopg.Error:
+        return False
+    return True
+
+
 def preflight_violations(conn: psycopg.Connection[Any], plan: Plan) -> int:
+    """Violations found by the checks that are valid before the first step."""
     total = 0
     for check in plan.preflights():
+        if not check.upfront:
+            continue
         row = conn.execute(check.sql).fetchone()  # planner's preflight SQL
         assert row is not None
         total += int(row[0])

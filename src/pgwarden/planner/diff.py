@@ -9,6 +9,7 @@ input always yields the same ops, hence the same SQL bytes.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field, replace
 from typing import TypeVar
 
@@ -16,6 +17,7 @@ from pgwarden.errors import RefusedError
 from pgwarden.planner import ops as o
 from pgwarden.planner.order import reduce, sort_renames
 from pgwarden.spec import names
+from pgwarden.spec.exprs import column_refs
 from pgwarden.spec.model import (
     CheckConstraint,
     Column,
@@ -102,7 +104,8 @@ PASSES = (
     # is never mistaken for drop + add
     "rename",
     # objects that go or change, dependents before what they depend on:
-    # policies, triggers, FKs, checks, uniques, PKs, indexes, RLS off
+    # policies, triggers, FKs, checks, uniques, PKs, indexes, RLS off; then the
+    # tables that go (a new table may reuse their constraint and index names)
     "drop_dependents",
     # new enums and new enum values (ADD VALUE must commit before use)
     "enum_add",
@@ -110,7 +113,7 @@ PASSES = (
     "create",
     # column changes: identity removal, type, default, generated, DROP NOT NULL
     "alter",
-    # columns and tables that go: after the data steps that may read them
+    # columns that go: after the data steps that may read them
     "drop",
     # enums that lose or reorder values: columns now have their target types
     "enum_recreate",
@@ -316,6 +319,24 @@ class _Planner:
         before = set(self._enum_fks(self.now, enum))
         return tuple(x for x in self._enum_fks(self.tgt, enum) if x in before)
 
+    def enum_policies(self, enum: str) -> tuple[tuple[str, Policy], ...]:
+        """Unchanged policies that read a column of this enum type (before and after)."""
+        out: list[tuple[str, Policy]] = []
+        for t in self.tgt.tables:
+            have = self.now.table(t.name)
+            if have is None:
+                continue
+            typed = {
+                c.name
+                for c in t.columns
+                if c.type.name == enum
+                and not c.type.is_builtin
+                and (hc := have.column(c.name)) is not None
+                and hc.type.name == enum
+            }
+            out += [(t.name, p) for p in t.policies if p in have.policies and _reads(p, typed)]
+        return tuple(out)
+
     def _enum_fks(self, schema: Schema, enum: str) -> tuple[tuple[str, ForeignKey], ...]:
         typed = {
             (t.name, c.name)
@@ -374,6 +395,7 @@ class _Planner:
                     before_usages,
                     have.comment,
                     self.enum_fks(have.name),
+                    self.enum_policies(have.name),
                 ),
             )
             values.insert(
@@ -402,6 +424,7 @@ class _Planner:
                     want.comment,
                     check,
                     self.enum_fks(want.name),
+                    self.enum_policies(want.name),
                 ),
             )
         if have.comment != want.comment:
@@ -429,10 +452,18 @@ class _Planner:
             self.emit("drop_dependents", o.DropConstraint(t.name, fk))
         for i in t.indexes:
             self.emit("drop_dependents", o.DropIndex(t.name, i))
-        self.emit("drop", o.DropTable(replace(t, indexes=(), foreign_keys=(), policies=())))
+        # early, with the dependents: a new table may reuse its key and index names
+        self.emit(
+            "drop_dependents", o.DropTable(replace(t, indexes=(), foreign_keys=(), policies=()))
+        )
 
-    def _decorate(self, have: Table | None, want: Table) -> None:
-        """Triggers, RLS, policies and comments (``have`` None: a new table)."""
+    def _decorate(
+        self, have: Table | None, want: Table, retyped: AbstractSet[str] = frozenset()
+    ) -> None:
+        """Triggers, RLS, policies and comments (``have`` None: a new table).
+
+        Policies reading a column whose type changes are dropped and created
+        again: Postgres refuses ALTER COLUMN TYPE under a policy."""
         name = want.name
         have_cols = {c.name: c for c in have.columns} if have else {}
         # triggers
@@ -470,7 +501,7 @@ class _Planner:
         want_pol = {p.name for p in want.policies}
         for pol in want.policies:
             old_p = have_pol.get(pol.name)
-            if old_p == pol:
+            if old_p == pol and not _reads(pol, retyped):
                 continue
             if old_p is not None:
                 self.emit("drop_dependents", o.DropPolicy(name, old_p))
@@ -526,8 +557,13 @@ class _Planner:
                 continue
             self._alter_column(name, old, c, online, key)
 
+        retyped = {
+            c.name
+            for c in want.columns
+            if (old := have_cols.get(c.name)) is not None and old.type != c.type
+        }
         self._constraints(have, want, online, key, recreated)
-        self._decorate(have, want)
+        self._decorate(have, want, retyped | recreated)
 
     def _add_column(self, table: str, c: Column, online: bool, key: tuple[str, ...]) -> None:
         needs_fill = c.backfill is not None
@@ -714,6 +750,22 @@ class _Planner:
                 self.emit("validate", *ops[1:])
 
 
+def _reads(policy: Policy, columns: AbstractSet[str]) -> bool:
+    """Whether the policy's expressions name one of the columns (unparsable: assume so)."""
+    if not columns:
+        return False
+    for text in (policy.using, policy.with_check):
+        if text is None:
+            continue
+        try:
+            refs = column_refs(text)
+        except Exception:  # an expression pglast cannot read: be safe
+            return True
+        if columns & set(refs):
+            return True
+    return False
+
+
 def _rename_pairs(
     declared: Iterable[tuple[str | None, str]], have: set[str], want: set[str]
 ) -> list[tuple[str, str]]:
@@ -757,6 +809,7 @@ _KIND_ORDER: dict[type[o.Op], int] = {
     o.DropConstraint: 14,
     o.DropPrimaryKey: 16,
     o.DropIndex: 17,
+    o.DropTable: 18,
     # create
     o.CreateEnum: 20,
     o.AddEnumValue: 21,

@@ -74,6 +74,10 @@ class PreflightQuery:
     table: str
     sql: str
     fix_sql: str
+    upfront: bool = True
+    """True: valid against the database before the plan's first step. False: it
+    names a table or column the plan itself creates or renames, so it is only
+    valid just before the op's own step."""
 
 
 class Op:
@@ -102,6 +106,13 @@ class Op:
         raise NotImplementedError
 
     def preflight(self) -> PreflightQuery | None:
+        """The data check for this op, when existing rows can make it fail."""
+        query = self._preflight()
+        if query is None:
+            return None
+        return replace(query, upfront=bool(getattr(self, "check_data", True)))
+
+    def _preflight(self) -> PreflightQuery | None:
         return None
 
     def loss(self) -> str | None:
@@ -195,6 +206,7 @@ class AddEnumValue(Op):
     usages: tuple[EnumUsage, ...] = ()
     comment: str | None = None
     foreign_keys: tuple[tuple[str, ForeignKey], ...] = ()
+    policies: tuple[tuple[str, Policy], ...] = ()
 
     @property
     def atomic(self) -> bool:
@@ -222,6 +234,7 @@ class AddEnumValue(Op):
                 self.comment,
                 False,
                 self.foreign_keys,
+                self.policies,
             ),
         )
 
@@ -257,6 +270,9 @@ class RecreateEnum(Op):
     foreign_keys: tuple[tuple[str, ForeignKey], ...] = ()
     """FKs between columns of this type: dropped and re-added around the move
     (the two sides cannot have different types in between)."""
+    policies: tuple[tuple[str, Policy], ...] = ()
+    """Policies that read a column of this type: Postgres refuses to change the
+    type of a column a policy uses, so they are dropped and created again."""
 
     @property
     def removed(self) -> tuple[str, ...]:
@@ -295,11 +311,12 @@ class RecreateEnum(Op):
                 self.comment,
                 self.check_data,
                 self.foreign_keys,
+                self.policies,
             ),
         )
 
-    def preflight(self) -> PreflightQuery | None:
-        if not self.removed or not self.usages or not self.check_data:
+    def _preflight(self) -> PreflightQuery | None:
+        if not self.removed or not self.usages:
             return None
         removed = sql.SQL(", ").join(sql.Literal(v) for v in self.removed)
         parts: list[sql.Composable] = []
@@ -440,8 +457,8 @@ class AddColumn(Op):
     def reverse(self) -> tuple[Op, ...]:
         return (DropColumn(self.table, self.column, self.online, self.row_key, self.check_data),)
 
-    def preflight(self) -> PreflightQuery | None:
-        if "may_fail_on_data" not in self.hazards or not self.check_data:
+    def _preflight(self) -> PreflightQuery | None:
+        if "may_fail_on_data" not in self.hazards:
             return None
         return PreflightQuery(
             f"rows in {self.table}: a NOT NULL column {self.column.name} without default "
@@ -669,8 +686,8 @@ class SetNotNull(Op):
     def reverse(self) -> tuple[Op, ...]:
         return (DropNotNull(self.table, self.column, self.online, self.row_key, self.check_data),)
 
-    def preflight(self) -> PreflightQuery | None:
-        if not (self.online and self.check_data):
+    def _preflight(self) -> PreflightQuery | None:
+        if not self.online:
             return None
         cond = sql.SQL("{} IS NULL").format(ident(self.column))
         return PreflightQuery(
@@ -844,8 +861,8 @@ class AddPrimaryKey(Op):
     def reverse(self) -> tuple[Op, ...]:
         return (DropPrimaryKey(self.table, self.primary_key, self.online, self.check_data),)
 
-    def preflight(self) -> PreflightQuery | None:
-        if not (self.online and self.check_data):
+    def _preflight(self) -> PreflightQuery | None:
+        if not self.online:
             return None
         return _duplicates(self.table, self.primary_key.columns, True, None, "primary key")
 
@@ -924,8 +941,8 @@ class AddUnique(Op):
     def reverse(self) -> tuple[Op, ...]:
         return (DropConstraint(self.table, self.unique, self.online, (), self.check_data),)
 
-    def preflight(self) -> PreflightQuery | None:
-        if not (self.online and self.check_data):
+    def _preflight(self) -> PreflightQuery | None:
+        if not self.online:
             return None
         u = self.unique
         return _duplicates(self.table, u.columns, u.nulls_not_distinct, None, f"unique {u.name}")
@@ -953,8 +970,8 @@ class AddCheck(Op):
     def reverse(self) -> tuple[Op, ...]:
         return (DropConstraint(self.table, self.check, self.online, self.row_key, self.check_data),)
 
-    def preflight(self) -> PreflightQuery | None:
-        if not (self.online and self.check_data):
+    def _preflight(self) -> PreflightQuery | None:
+        if not self.online:
             return None
         cond = sql.SQL("NOT ({})").format(sql.SQL(self.check.expression))
         return PreflightQuery(
@@ -991,8 +1008,8 @@ class AddForeignKey(Op):
     def reverse(self) -> tuple[Op, ...]:
         return (DropConstraint(self.table, self.foreign_key, self.online, (), self.check_data),)
 
-    def preflight(self) -> PreflightQuery | None:
-        if not (self.online and self.check_data):
+    def _preflight(self) -> PreflightQuery | None:
+        if not self.online:
             return None
         fk = self.foreign_key
         notnull = sql.SQL(" AND ").join(
@@ -1113,11 +1130,9 @@ class CreateIndex(Op):
     def reverse(self) -> tuple[Op, ...]:
         return (DropIndex(self.table, self.index, self.online, self.check_data),)
 
-    def preflight(self) -> PreflightQuery | None:
+    def _preflight(self) -> PreflightQuery | None:
         i = self.index
-        if not (self.online and self.check_data and i.unique) or any(
-            e.column is None for e in i.elements
-        ):
+        if not (self.online and i.unique) or any(e.column is None for e in i.elements):
             return None
         cols = tuple(e.column for e in i.elements if e.column is not None)
         return _duplicates(self.table, cols, i.nulls_not_distinct, i.where, f"index {i.name}")

@@ -327,6 +327,8 @@ def _recreate_enum(op: o.RecreateEnum) -> list[Statement]:
     ]
     for table, fk in op.foreign_keys:
         out.append(_stmt("ALTER TABLE {} DROP CONSTRAINT {}", I(table), I(fk.name)))
+    for table, policy in op.policies:
+        out.append(_stmt("DROP POLICY {} ON {}", I(policy.name), I(table)))
     for u in op.usages:
         target = ColumnType(op.enum, array=u.array)
         if u.default is not None:
@@ -344,6 +346,8 @@ def _recreate_enum(op: o.RecreateEnum) -> list[Statement]:
             out.append(_alter_column(u.table, u.column, S("SET DEFAULT {}").format(S(u.default))))
     for table, fk in op.foreign_keys:
         out.append(_stmt("ALTER TABLE {} ADD {}", I(table), foreign_key_sql(fk)))
+    for table, policy in op.policies:
+        out.append(Statement(policy_sql(table, policy)))
     out.append(_stmt("DROP TYPE {}", I(aside)))
     if op.comment is not None:
         out.append(_stmt("COMMENT ON TYPE {} IS {}", I(op.enum), L(op.comment)))
