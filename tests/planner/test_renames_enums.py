@@ -181,3 +181,16 @@ def test_plans_are_deterministic(pair: tuple[Schema, Schema]) -> None:
     first = render_plan(plan(a, b, opts))
     assert render_plan(plan(a, b, opts)) == first
     assert not plan(a, a, opts) and not plan(b, b, opts)
+
+
+def test_recreate_keeps_the_comment_both_ways(database_url: str) -> None:
+    old = load_schema_text('[enums.E]\nvalues = ["a", "b", "c"]\ncomment = "old"\n')
+    new = load_schema_text('[enums.E]\nvalues = ["c", "a"]\ncomment = "new"\n')
+    up = plan(old, new, PlanOptions(allow_destructive=True))
+    assert [type(op) for op in up] == [o.RecreateEnum, o.SetComment]
+    with psycopg.connect(database_url, autocommit=True) as conn:
+        create(conn, old)
+        apply_plan(conn, up)
+        assert inspect_schema(conn) == canonicalize(new, conn)
+        apply_plan(conn, up.reverse())
+        assert inspect_schema(conn) == canonicalize(old, conn)

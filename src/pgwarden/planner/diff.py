@@ -15,6 +15,7 @@ from typing import TypeVar
 
 from pgwarden.errors import RefusedError
 from pgwarden.planner import ops as o
+from pgwarden.planner.audit import DropAuditTrigger, plan_audit
 from pgwarden.planner.order import reduce, sort_renames
 from pgwarden.spec import names
 from pgwarden.spec.exprs import column_refs
@@ -211,6 +212,7 @@ class _Planner:
             self._create_table(tgt_tables[name])
         for name in sorted(now_tables.keys() & tgt_tables.keys()):
             self._alter_table(now_tables[name], tgt_tables[name])
+        plan_audit(self)
         return [op for p in PASSES for op in self._sorted(p)]
 
     def _sorted(self, pass_name: str) -> list[o.Op]:
@@ -421,7 +423,7 @@ class _Planner:
                     tuple(values),
                     want.values,
                     usages,
-                    want.comment,
+                    have.comment,  # the comment pass (later) sets the new one
                     check,
                     self.enum_fks(want.name),
                     self.enum_policies(want.name),
@@ -806,6 +808,7 @@ _KIND_ORDER: dict[type[o.Op], int] = {
     # drop dependents
     o.DropPolicy: 10,
     o.DropOnUpdateTrigger: 13,
+    DropAuditTrigger: 13,
     o.DropConstraint: 14,
     o.DropPrimaryKey: 16,
     o.DropIndex: 17,

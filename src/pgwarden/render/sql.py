@@ -713,3 +713,6 @@ __all__ = [
     "render_statements",
     "renders",
 ]
+
+# the audit ops' renderers register themselves on import
+from pgwarden.render import audit as _audit  # noqa: E402, F401
