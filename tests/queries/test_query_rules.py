@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -234,3 +235,24 @@ def test_lint_cli_runs_the_query_rules_and_honours_suppressions(tmp_path: Path) 
     # --select access only: the query family does not run
     other = runner.invoke(cli, ["lint", str(SPEC), str(APP), "--select", "access"])
     assert "query-without-index" not in other.output
+
+
+def test_lint_with_configured_paths_runs_the_query_rules(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "schema").mkdir()
+    (tmp_path / "schema" / "app.toml").write_text(SPEC.read_text())
+    (tmp_path / "app").mkdir()
+    (tmp_path / "app" / "views.py").write_text(APP.read_text())
+    (tmp_path / "pyproject.toml").write_text(
+        '[tool.pgwarden.lint]\npaths = { schema = "schema", source = ["app"] }\n'
+    )
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(cli, ["lint", "--format", "json"])
+    assert result.exit_code in (0, 1), result.output
+    found = {
+        (Path(f["file"]).name, f["line"], f["rule"])
+        for f in json.loads(result.stdout)
+        if f["rule"].startswith("query-")
+    }
+    assert found == {("views.py", line, rule) for line, rule in marked(APP)}
