@@ -12,7 +12,7 @@ from hypothesis import given, settings
 
 from pgwarden.errors import RefusedError
 from pgwarden.introspect import canonicalize, inspect_schema
-from pgwarden.planner import PlanOptions, plan
+from pgwarden.planner import Plan, PlanOptions, plan
 from pgwarden.planner import ops as o
 from pgwarden.render.sql import render_plan
 from pgwarden.spec.load import load_schema_text
@@ -146,3 +146,31 @@ def test_every_step_is_one_statement_postgres_can_parse(pair: tuple[Schema, Sche
         for step in render_plan(plan_):
             assert len(pglast.parse_sql(step.sql)) == 1, step.sql
             assert all(len(pglast.parse_sql(s)) == 1 for s in step.settings)
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "bad", "good"),
+    [
+        ("varchar(20)", "varchar(5)", "'too long!'", "'short'"),
+        ("bigint", "integer", "3000000000", "7"),
+        ("numeric(10,3)", "numeric(4,1)", "12.25", "123.5"),
+        ("timestamp(6)", "timestamp(0)", "'2024-01-01 10:00:00.5'", "'2024-01-01 10:00:01'"),
+    ],
+)
+def test_narrowing_preflight_finds_values_that_do_not_fit(
+    database_url: str, old: str, new: str, bad: str, good: str
+) -> None:
+    before = _spec(f'v = {{ type = "{old}", nullable = true }}')
+    after = _spec(f'v = {{ type = "{new}", nullable = true }}')
+    (op,) = plan(before, after, PlanOptions(acknowledged=("T.v",)))
+    check = op.preflight()
+    assert isinstance(op, o.AlterColumnType) and check is not None and check.upfront
+    with psycopg.connect(database_url, autocommit=True) as conn:
+        create(conn, before)
+        conn.execute(f"INSERT INTO \"T\" (name, v) VALUES ('ok', {good}), ('bad', {bad})")
+        count, samples = conn.execute(check.sql).fetchone()  # type: ignore[misc]
+        assert count == 1 and len(samples) == 1
+        conn.execute("""DELETE FROM "T" WHERE name = 'bad'""")
+        assert conn.execute(check.sql).fetchone() == (0, None)
+        apply_plan(conn, Plan((op,)))
+        assert inspect_schema(conn) == canonicalize(after, conn)

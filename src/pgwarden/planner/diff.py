@@ -611,6 +611,8 @@ class _Planner:
                     new.default,
                     old.default,
                     old.generated is not None,
+                    key,
+                    check,
                 ),
             )
         elif old.default != new.default:

@@ -599,6 +599,31 @@ def classify_type_change(old: ColumnType, new: ColumnType) -> tuple[TypeChange, 
     return "narrowing", True
 
 
+_INT_RANGE = {"smallint": 2**15, "integer": 2**31, "bigint": 2**63}
+
+
+def _does_not_fit(col: sql.Composable, old: ColumnType, new: ColumnType) -> sql.Composable | None:
+    """A predicate true for values that a cast from ``old`` to ``new`` would damage."""
+    o, n = old.name, new.name
+    if n in ("varchar", "char") and new.modifiers and o in ("text", "varchar", "char", "citext"):
+        return sql.SQL("length({}) > {}").format(col, sql.Literal(new.modifiers[0]))
+    if n in _INT_RANGE and o in (*_INT_RANGE, "numeric"):
+        bound = _INT_RANGE[n]
+        return sql.SQL("({c} < {lo} OR {c} >= {hi} OR {c} <> trunc({c}))").format(
+            c=col, lo=sql.Literal(-bound), hi=sql.Literal(bound)
+        )
+    if n == "numeric" and new.modifiers and (o in _INT_RANGE or o == "numeric"):
+        p, scale = new.modifiers[0], (new.modifiers[1] if len(new.modifiers) > 1 else 0)
+        return sql.SQL("(abs({c}) >= {lim} OR {c} <> round({c}, {s}))").format(
+            c=col, lim=sql.Literal(10 ** (p - scale)), s=sql.Literal(scale)
+        )
+    if o == n and o in ("timestamp", "timestamptz", "time", "timetz", "interval") and new.modifiers:
+        from pgwarden.spec.types import type_sql
+
+        return sql.SQL("{c} <> {c}::{t}").format(c=col, t=type_sql(new))
+    return None
+
+
 @dataclass(frozen=True, slots=True)
 class AlterColumnType(Op):
     table: str
@@ -610,6 +635,8 @@ class AlterColumnType(Op):
     old_default: str | None = None
     generated: bool = False
     """A generated column: Postgres recomputes it and refuses a USING clause."""
+    row_key: tuple[str, ...] = ()
+    check_data: bool = False
 
     @property
     def kind(self) -> TypeChange:
@@ -640,6 +667,22 @@ class AlterColumnType(Op):
             f"{self.new.spec_text()} (values that do not fit are truncated, rounded or rejected)"
         )
 
+    def _preflight(self) -> PreflightQuery | None:
+        """Rows whose value does not survive a narrowing (truncated, out of range, rounded)."""
+        if self.kind != "narrowing" or self.old.array or self.new.array:
+            return None
+        lost = _does_not_fit(ident(self.column), self.old, self.new)
+        if lost is None:
+            return None
+        return PreflightQuery(
+            f"values of {self.table}.{self.column} that do not fit {self.new.spec_text()}",
+            self.table,
+            _count_rows(self.table, self.row_key, lost),
+            sql.SQL("SELECT * FROM {} WHERE {};  -- shorten, round or move these first")
+            .format(ident(self.table), lost)
+            .as_string(None),
+        )
+
     def reverse(self) -> tuple[Op, ...]:
         return (
             AlterColumnType(
@@ -650,6 +693,8 @@ class AlterColumnType(Op):
                 self.old_default,
                 self.default,
                 self.generated,
+                self.row_key,
+                self.check_data,
             ),
         )
 

@@ -122,9 +122,11 @@ def _create_log(op: CreateAuditLog) -> list[Statement]:
     return [
         _stmt("CREATE TABLE {} " + _LOG_COLUMNS, log),
         _stmt(
-            "CREATE INDEX {} ON {} (table_name, row_key)",
+            "CREATE INDEX {} ON {} ({}, {})",
             I(audit.LOG_INDEX),
             log,
+            I("table_name"),
+            I("row_key"),
         ),
         _stmt(
             "COMMENT ON TABLE {} IS {}",
