@@ -50,7 +50,7 @@ def _table(i: int, n_enums: int) -> Table:
         Column("id", T("bigint"), identity="by default"),
         Column("name", T("text")),
         Column("email", T("text"), nullable=True),
-        Column("status", T(enum), default=f"'a{i % n_enums}'::{enum}"),
+        Column("status", T(enum), default=f"'a{i % n_enums}'"),
         Column("amount", T("numeric", (12, 2)), default="0"),
         Column("payload", T("jsonb"), nullable=True),
         Column("created_at", T("timestamptz"), default="now()"),
@@ -141,8 +141,7 @@ def mutate(schema: Schema, fraction: float = 0.1) -> Schema:
             t = replace(
                 t,
                 columns=tuple(
-                    replace(c, default="'{}'::jsonb") if c.name == "payload" else c
-                    for c in t.columns
+                    replace(c, default="'{}'") if c.name == "payload" else c for c in t.columns
                 ),
             )
         tables[i] = t

@@ -69,6 +69,29 @@ def test_markdown_table_rejects_ragged_rows() -> None:
         markdown_table(["x", "y"], [["1"]])
 
 
+def test_statement_counter_counts_what_the_server_ran(pg_server: str) -> None:
+    import psycopg
+
+    from benchmarks.common import StatementCounter
+
+    log = _find_log(pg_server)
+    if log is None:
+        pytest.skip("the server's log is not readable here")
+    with (
+        psycopg.connect(pg_server, autocommit=True, options="-c log_statement=all") as conn,
+        psycopg.connect(pg_server, autocommit=True, options="-c log_statement=all") as other,
+    ):
+        counter = StatementCounter(log)
+        conn.execute("SELECT 1")
+        conn.execute("SELECT %s::int", (2,))  # extended protocol: one 'execute' line
+        conn.execute("SELECT\n  3")  # one statement over two lines
+        with conn.transaction():  # BEGIN, the statement, COMMIT
+            conn.execute("SELECT 4")
+        other.execute("SELECT 5")  # another backend: not counted for conn
+        assert counter.count({conn.info.backend_pid}) == 6
+        assert counter.count({other.info.backend_pid}) == 1
+
+
 def test_synthetic_schema_shape_and_mutation() -> None:
     a = synth.synthetic_schema(30)
     assert len(a.tables) == 30 and len(a.enums) == 3
@@ -79,6 +102,15 @@ def test_synthetic_schema_shape_and_mutation() -> None:
     b = synth.mutate(a, 0.1)
     assert synth.changed_tables(a, b) == 3
     assert synth.synthetic_schema(30) == a  # deterministic
+
+
+def test_synthetic_schema_round_trips_as_spec_toml() -> None:
+    from pgwarden.spec.dump import dump_schema
+    from pgwarden.spec.load import load_schema_text
+
+    a = synth.synthetic_schema(20)
+    for s in (a, synth.mutate(a)):
+        assert load_schema_text(dump_schema(s)) == s
 
 
 def test_synthetic_schema_creates_on_the_server(database_url: str) -> None:
@@ -112,8 +144,12 @@ def test_introspection(pg_server: str, tmp_path: Path) -> None:
         assert _TIME.match(r[2]), r
         assert r[6] == f"{n} tables"
     for r in rows:
-        if r[1] != introspection.LABELS["alembic"]:
+        if r[2] == "n/a":  # a peer that is not installed says how to install it
+            assert "pip install" in r[6], r
+        elif r[1] != introspection.LABELS["alembic"]:
             assert r[6] == f"{r[0]} tables", r  # every peer read every table
+        else:
+            assert r[6] == "0 differences", r  # the model equals the database
     if _find_log(pg_server) is not None:
         # counted at the server: pgwarden's query count does not grow with the tables
         assert ours["5"][3].isdigit() and ours["5"][3] == ours["15"][3]
