@@ -133,9 +133,7 @@ def _create_log(op: CreateAuditLog) -> list[Statement]:
             log,
             L("pgwarden audit log: one row per change to an audited table (append-only)"),
         ),
-        _stmt(
-            "CREATE FUNCTION {}() RETURNS trigger LANGUAGE plpgsql AS {}", guard, L(_GUARD_BODY)
-        ),
+        _stmt("CREATE FUNCTION {}() RETURNS trigger LANGUAGE plpgsql AS {}", guard, L(_GUARD_BODY)),
         _stmt(
             "CREATE TRIGGER {} BEFORE UPDATE OR DELETE OR TRUNCATE ON {}"
             " FOR EACH STATEMENT EXECUTE FUNCTION {}()",
