@@ -22,7 +22,7 @@ from pgwarden.spec.model import (
     UniqueConstraint,
 )
 from tests.planner.helpers import apply_plan, create, preflight_violations
-from tests.render.samples import INT, col
+from tests.render.samples import INT, TEXT, col
 
 PARENT = Table(
     "Parent", (col("id", INT), col("code")), primary_key=PrimaryKey("Parent_pkey", ("id",))
@@ -149,3 +149,34 @@ def test_preflight_reports_rows_that_would_break(
             assert conn.execute(check.sql).fetchone()[0] == 0  # type: ignore[index]
         # and nothing has changed yet: the table still has no constraints
         assert inspect_schema(conn).table("Child") == BEFORE.table("Child")
+
+
+def test_fk_follows_the_key_it_references_when_that_key_is_rebuilt(database_url: str) -> None:
+    a = Schema(
+        tables=(
+            replace(PARENT, uniques=(UniqueConstraint("Parent_code_key", ("code",)),)),
+            replace(
+                CHILD,
+                columns=(*CHILD.columns, col("code", TEXT, nullable=True)),
+                foreign_keys=(ForeignKey("Child_code_fkey", ("code",), "Parent", ("code",)),),
+            ),
+        )
+    ).normalized()
+    parent_b = replace(
+        PARENT,
+        uniques=(UniqueConstraint("Parent_code_key", ("code",), nulls_not_distinct=True),),
+    )
+    b = Schema(tables=(parent_b, a.tables[0])).normalized()
+    up = plan(a, b)
+    kinds = [type(op).__name__ for op in up]
+    # the FK goes before its key and comes back after the new one
+    assert kinds.index("DropConstraint") < kinds.index("AddUnique") < kinds.index("AddForeignKey")
+    assert sum(isinstance(op, o.DropConstraint) for op in up) == 2
+    with psycopg.connect(database_url, autocommit=True) as conn:
+        create(conn, a)
+        conn.execute("""INSERT INTO "Parent" VALUES (1, 'a')""")
+        conn.execute("""INSERT INTO "Child" (id, "parentId", note, code) VALUES (1, 1, 'n', 'a')""")
+        apply_plan(conn, up)
+        assert inspect_schema(conn) == canonicalize(b, conn)
+        apply_plan(conn, up.reverse())
+        assert inspect_schema(conn) == canonicalize(a, conn)

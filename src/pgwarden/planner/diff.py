@@ -714,10 +714,11 @@ class _Planner:
         want = self.tgt.table(fk.ref_table)
         if have is None or want is None:
             return False
+        # the FK depends on one matching key's index; if any of them is dropped or
+        # rebuilt, the FK must go first and come back after
         cols = set(fk.ref_columns)
-        keys_have = _keys(have, cols)
         keys_want = _keys(want, cols)
-        return bool(keys_have) and keys_have.isdisjoint(keys_want)
+        return any(keys_want.get(name) != key for name, key in _keys(have, cols).items())
 
     def _named(
         self,
@@ -785,16 +786,19 @@ def _rename_pairs(
     ]
 
 
-def _keys(t: Table, cols: set[str]) -> set[str]:
-    found: set[str] = set()
+def _keys(t: Table, cols: set[str]) -> dict[str, object]:
+    """The PK, unique constraints and full unique indexes over exactly ``cols``."""
+    found: dict[str, object] = {}
     if t.primary_key is not None and set(t.primary_key.columns) == cols:
-        found.add(t.primary_key.name)
-    found |= {u.name for u in t.uniques if set(u.columns) == cols}
-    found |= {
-        i.name
-        for i in t.indexes
-        if i.unique and i.where is None and {e.column for e in i.elements} == cols
-    }
+        found[t.primary_key.name] = t.primary_key
+    found.update({u.name: u for u in t.uniques if set(u.columns) == cols})
+    found.update(
+        {
+            i.name: i
+            for i in t.indexes
+            if i.unique and i.where is None and {e.column for e in i.elements} == cols
+        }
+    )
     return found
 
 
