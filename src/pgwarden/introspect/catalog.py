@@ -24,6 +24,7 @@ import psycopg
 from psycopg.pq import TransactionStatus
 from psycopg.rows import DictRow, dict_row
 
+from pgwarden import audit
 from pgwarden.errors import DatabaseError
 from pgwarden.spec import names
 from pgwarden.spec.model import (
@@ -42,6 +43,7 @@ from pgwarden.spec.model import (
     PolicyCommand,
     PrimaryKey,
     Schema,
+    Suppression,
     Table,
     UniqueConstraint,
 )
@@ -72,7 +74,10 @@ _INDOPTION_NULLS_FIRST = 2
 # pg_trigger.tgtype bits
 _TRIGGER_ROW = 1
 _TRIGGER_BEFORE = 2
+_TRIGGER_INSERT = 4
+_TRIGGER_DELETE = 8
 _TRIGGER_UPDATE = 16
+_TRIGGER_TRUNCATE = 32
 
 
 @cache
@@ -147,6 +152,9 @@ class _TableParts:
     indexes: list[Index] = field(default_factory=list)
     policies: list[Policy] = field(default_factory=list)
     on_update_triggers: set[str] = field(default_factory=set)
+    audited: bool = False
+    redacted: set[str] = field(default_factory=set)
+    audit_log: bool = False
 
 
 def _build(schema_name: str, rows: dict[str, list[DictRow]]) -> Schema:
@@ -192,7 +200,8 @@ def _build(schema_name: str, rows: dict[str, list[DictRow]]) -> Schema:
             + "\n  fix: change or drop them, or govern another --pg-schema"
         )
     return Schema(
-        tables=tuple(_table(p) for p in tables.values()),
+        # pgwarden's own audit log is not part of the model (see pgwarden.audit)
+        tables=tuple(_table(p) for p in tables.values() if not p.audit_log),
         enums=tuple(enums),
         name=schema_name,
     ).normalized()
@@ -323,6 +332,42 @@ def _trigger(parts: _TableParts, r: DictRow) -> None:
     # are not part of the model and are ignored.
     if r["name"] == r["function_name"] and tgtype & wanted == wanted and r["enabled"] != "D":
         parts.on_update_triggers.add(r["name"])
+    _audit_trigger(parts, r)
+
+
+def _audit_trigger(parts: _TableParts, r: DictRow) -> None:
+    """pgwarden's audit triggers (docs/audit.md): a disabled one does not count."""
+    tgtype: int = r["tgtype"]
+    if r["enabled"] == "D":
+        return
+    events = _TRIGGER_INSERT | _TRIGGER_DELETE | _TRIGGER_UPDATE
+    # an audited table: AFTER INSERT OR UPDATE OR DELETE FOR EACH ROW, named after the table
+    if (
+        r["name"] == audit.trigger_name(parts.name)
+        and r["function_name"] == audit.ROW_FUNCTION
+        and tgtype & (_TRIGGER_ROW | _TRIGGER_BEFORE | events) == _TRIGGER_ROW | events
+    ):
+        parts.audited = True
+        raw = bytes(r["args"] or b"").split(b"\0")[: r["nargs"]]
+        parts.redacted = {
+            a[len(audit.REDACT_PREFIX) :]
+            for a in (x.decode() for x in raw)
+            if a.startswith(audit.REDACT_PREFIX)
+        }
+    # the log itself: its append-only guard, BEFORE UPDATE OR DELETE OR TRUNCATE
+    guard = _TRIGGER_BEFORE | _TRIGGER_UPDATE | _TRIGGER_DELETE | _TRIGGER_TRUNCATE
+    if (
+        parts.name == audit.LOG_TABLE
+        and r["name"] == audit.GUARD_TRIGGER
+        and r["function_name"] == audit.GUARD_FUNCTION
+        and tgtype & guard == guard
+    ):
+        parts.audit_log = True
+
+
+_REDACTED = Suppression(
+    audit.REDACTED_RULE, "the audit trigger redacts this column (read from the database)"
+)
 
 
 def _table(parts: _TableParts) -> Table:
@@ -338,6 +383,8 @@ def _table(parts: _TableParts) -> Table:
             maintained="on_update"
             if names.on_update_trigger(parts.name, c.name) in parts.on_update_triggers
             else None,
+            # intent the database records: the audit trigger never copies this column
+            ignore=(_REDACTED,) if c.name in parts.redacted else (),
         )
         for c in parts.columns
     )
@@ -353,4 +400,5 @@ def _table(parts: _TableParts) -> Table:
         rls_enabled=parts.rls_enabled,
         rls_forced=parts.rls_forced,
         policies=tuple(parts.policies),
+        audit=parts.audited,
     )
