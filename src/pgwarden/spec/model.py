@@ -294,7 +294,9 @@ class Table:
     owner_table: bool = field(default=False, compare=False)
     """This table is the principal (User) whose deletion service is generated."""
     billing: Billing | None = field(default=None, compare=False)
-    audit: bool = field(default=False, compare=False)
+    # state: an audit trigger records every change (docs/audit.md)
+    audit: bool = False
+    # intent, not state
     renamed_from: str | None = field(default=None, compare=False)
     ignore: tuple[Suppression, ...] = field(default=(), compare=False)
     source: Source | None = field(default=None, compare=False, repr=False)
