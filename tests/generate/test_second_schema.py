@@ -1,6 +1,7 @@
 """The services come from spec annotations, not from Basefly: a second schema with
 another owner table (Organization), a namespace other than public, soft-deleted
-children two levels down, a billing table and a hard table pinned by audit rows."""
+children two levels down, a billing table, a hard table pinned by kept rows and an
+audited table (its rows are deleted, the audit log keeps them)."""
 
 from __future__ import annotations
 
@@ -211,9 +212,15 @@ def test_delete_organization(pkg: tuple[ModuleType, str], database_url: str) -> 
         assert result.tombstoned and not result.deleted
         assert result.soft_deleted == {"Project": 2, "Document": 2}
         # the used folder is pinned by a kept document (RESTRICT): kept, the unused one removed
-        assert result.removed == {"Comment": 1, "Invoice": 1, "Folder": 1}
+        assert result.removed == {"Comment": 1, "Invoice": 1, "Folder": 1, "AuditLog": 1}
         assert d.folder.get(s["used"].id) is not None and d.folder.get(s["unused"].id) is None
-        assert [a.event for a in d.audit_log.page()] == ["created"]  # audit rows are kept
+        # an audited table is deleted like any other; the audit log keeps the row
+        assert d.audit_log.page() == []
+        logged = conn.execute(
+            "SELECT op, before->>'event' FROM app.pgwarden_audit WHERE table_name = 'AuditLog'"
+            " ORDER BY id"
+        ).fetchall()
+        assert logged == [("insert", None), ("delete", "created")]
         tomb = d.organization.get(org)
         assert tomb.billing_email is None and tomb.name == f"deleted:{org}"
         assert tomb.slug == f"deleted:{org}"[:40]

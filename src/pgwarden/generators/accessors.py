@@ -223,7 +223,7 @@ class DependentView:
     """One table in the owner's dependency closure, with its statements."""
 
     table: TableView
-    kind: str  # "soft" (kept, soft-deleted), "audit" (kept as is), "hard" (deleted)
+    kind: str  # "soft" (kept, soft-deleted) or "hard" (deleted)
     field: str  # attribute in the summary
     count_expr: str  # scalar subquery counting the owner's rows
     active_expr: str | None  # scalar subquery counting active rows (soft tables)
@@ -784,9 +784,9 @@ def _dependent_view(
             f"UPDATE {view.qualified} SET {view.soft.ident} = now(){set_status}"
             f" WHERE {where} AND {view.soft.ident} IS NULL"
         )
-    elif table.audit:
-        kind = "audit"
     else:
+        # an audited table (audit = true) is deleted like any other: its trigger
+        # copies every deleted row into the audit log (docs/audit.md)
         # keep rows that a kept row still references: deleting them would fail (RESTRICT)
         # or cascade into the audit trail. Children went first, so any row still
         # referencing this one is a kept row.
@@ -894,7 +894,7 @@ def _deletion_view(
             for name, active, where in billing
         )
 
-    # kept rows (soft/audit tables, and rows they pin) reference the owner directly
+    # kept rows (soft-delete tables, and rows they pin) reference the owner directly
     refs = []
     for t, fk in _referencing(schema, owner.name):
         if not _owns(fk) or t.name not in depth:
