@@ -13,6 +13,7 @@ from pgwarden.planner import ops as o
 from pgwarden.render.sql import render_plan
 from pgwarden.spec.load import load_schema_text
 from pgwarden.spec.model import Schema
+from tests.planner.derive import evolved_pairs
 from tests.planner.helpers import apply_plan, create
 from tests.strategies import schema_pairs
 
@@ -188,6 +189,46 @@ def test_recreate_keeps_the_comment_both_ways(database_url: str) -> None:
     new = load_schema_text('[enums.E]\nvalues = ["c", "a"]\ncomment = "new"\n')
     up = plan(old, new, PlanOptions(allow_destructive=True))
     assert [type(op) for op in up] == [o.RecreateEnum, o.SetComment]
+    with psycopg.connect(database_url, autocommit=True) as conn:
+        create(conn, old)
+        apply_plan(conn, up)
+        assert inspect_schema(conn) == canonicalize(new, conn)
+        apply_plan(conn, up.reverse())
+        assert inspect_schema(conn) == canonicalize(old, conn)
+
+
+@settings(max_examples=60)
+@given(pair=schema_pairs() | evolved_pairs())
+def test_consent_refuses_exactly_the_destructive_ops(pair: tuple[Schema, Schema]) -> None:
+    a, b = pair
+    full = plan(a, b, PlanOptions(allow_destructive=True))
+    losses = [op.loss() or op.description for op in full if op.destructive]
+    if not losses:
+        assert plan(a, b) == full
+        return
+    with pytest.raises(RefusedError) as err:
+        plan(a, b)
+    message = str(err.value)
+    assert f"refusing {len(losses)} destructive change" in message
+    assert all(loss in message for loss in losses)
+
+
+def test_a_tenant_policy_follows_its_table_rename(database_url: str) -> None:
+    body = '[tables.{t}.columns]\nid = {{ type = "integer", primary_key = true }}\n'
+    body += 'owner = {{ type = "text" }}\n'
+    old = load_schema_text(
+        '[tables.Cluster]\ntenant = { column = "owner", setting = "app.user_id" }\n'
+        + body.format(t="Cluster")
+    )
+    new = load_schema_text(
+        '[tables.Fleet]\nrenamed_from = "Cluster"\n'
+        'tenant = { column = "owner", setting = "app.user_id" }\n' + body.format(t="Fleet")
+    )
+    up = plan(old, new)
+    assert [op.description for op in up if isinstance(op, o.RenamePolicy)] == [
+        'rename policy "Cluster_tenant" on "Fleet" to "Fleet_tenant"'
+    ]
+    assert not any(isinstance(op, o.DropPolicy | o.CreatePolicy) for op in up)
     with psycopg.connect(database_url, autocommit=True) as conn:
         create(conn, old)
         apply_plan(conn, up)

@@ -498,19 +498,17 @@ class _Planner:
         if want.rls_forced != was_forced:
             where = "decorate" if want.rls_forced else "drop_dependents"
             self.emit(where, o.SetForceRowLevelSecurity(name, want.rls_forced))
-        # policies
-        have_pol = {p.name: p for p in have.policies} if have else {}
-        want_pol = {p.name for p in want.policies}
-        for pol in want.policies:
-            old_p = have_pol.get(pol.name)
-            if old_p == pol and not _reads(pol, retyped):
-                continue
-            if old_p is not None:
-                self.emit("drop_dependents", o.DropPolicy(name, old_p))
-            self.emit("decorate", o.CreatePolicy(name, pol))
-        for old_p in have_pol.values():
-            if old_p.name not in want_pol:
-                self.emit("drop_dependents", o.DropPolicy(name, old_p))
+        # policies (a policy named after a renamed table is renamed, not rebuilt)
+        self._named(
+            name,
+            have.policies if have else (),
+            want.policies,
+            lambda p: _reads(p, retyped),
+            lambda p: o.DropPolicy(name, p),
+            lambda p: [o.CreatePolicy(name, p)],
+            o.RenamePolicy,
+            create_pass="decorate",
+        )
         # comments
         if want.comment != (have.comment if have else None):
             self.emit(
@@ -729,6 +727,7 @@ class _Planner:
         d: Callable[[T], o.Op],
         a: Callable[[T], list[o.Op]],
         r: Callable[[str, str, str], o.Op],
+        create_pass: str = "constrain",
     ) -> None:
         """Diff one kind of named object: rename when only the name changed."""
         have_by = {x.name: x for x in have}
@@ -750,7 +749,7 @@ class _Planner:
             self.emit("drop_dependents", d(x))
         for y in come:
             ops = a(y)
-            self.emit("constrain", ops[0])
+            self.emit(create_pass, ops[0])
             if len(ops) > 1:
                 self.emit("validate", *ops[1:])
 
@@ -811,6 +810,7 @@ _KIND_ORDER: dict[type[o.Op], int] = {
     o.RenameColumn: 3,
     o.RenameConstraint: 4,
     o.RenameIndex: 5,
+    o.RenamePolicy: 6,
     # drop dependents
     o.DropPolicy: 10,
     o.DropOnUpdateTrigger: 13,

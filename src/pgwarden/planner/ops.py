@@ -1291,6 +1291,20 @@ class CreatePolicy(Op):
 
 
 @dataclass(frozen=True, slots=True)
+class RenamePolicy(Op):
+    table: str
+    old: str
+    new: str
+
+    @property
+    def description(self) -> str:
+        return f"rename policy {qname(self.old)} on {qname(self.table)} to {qname(self.new)}"
+
+    def reverse(self) -> tuple[Op, ...]:
+        return (RenamePolicy(self.table, self.new, self.old),)
+
+
+@dataclass(frozen=True, slots=True)
 class DropPolicy(Op):
     table: str
     policy: Policy
@@ -1340,6 +1354,7 @@ __all__ = [
     "RenameEnum",
     "RenameEnumValue",
     "RenameIndex",
+    "RenamePolicy",
     "RenameTable",
     "SetComment",
     "SetDefault",

@@ -649,6 +649,11 @@ def _create_policy(op: o.CreatePolicy) -> list[Statement]:
     return [Statement(policy_sql(op.table, op.policy))]
 
 
+@renders(o.RenamePolicy)
+def _rename_policy(op: o.RenamePolicy) -> list[Statement]:
+    return [_stmt("ALTER POLICY {} ON {} RENAME TO {}", I(op.old), I(op.table), I(op.new))]
+
+
 @renders(o.DropPolicy)
 def _drop_policy(op: o.DropPolicy) -> list[Statement]:
     return [_stmt("DROP POLICY {} ON {}", I(op.policy.name), I(op.table))]
