@@ -6,7 +6,36 @@
 Row types are in ``models``, enums in ``enums``.
 """
 
-from .errors import DataAccessError, NotFound, OutstandingBilling, RestoreConflict
+from .errors import (
+    CheckViolationError,
+    ConstraintError,
+    ConstraintViolation,
+    DataAccessError,
+    ForeignKeyViolationError,
+    NotFound,
+    NotNullViolationError,
+    OutstandingBilling,
+    RestoreConflict,
+    RestrictViolationError,
+    UniqueViolationError,
+    ValidationError,
+    ValidationIssue,
+)
 from .sync import Database
 
-__all__ = ["DataAccessError", "Database", "NotFound", "OutstandingBilling", "RestoreConflict"]
+__all__ = [
+    "CheckViolationError",
+    "ConstraintError",
+    "ConstraintViolation",
+    "DataAccessError",
+    "Database",
+    "ForeignKeyViolationError",
+    "NotFound",
+    "NotNullViolationError",
+    "OutstandingBilling",
+    "RestoreConflict",
+    "RestrictViolationError",
+    "UniqueViolationError",
+    "ValidationError",
+    "ValidationIssue",
+]

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Sequence
 from typing import Any
 
 
@@ -57,3 +59,72 @@ class OutstandingBilling(DataAccessError):
             f"{owner!r} still has active billing rows ({rows}); "
             "cancel the subscription (or wait for the period to end) before deleting"
         )
+
+
+class ConstraintError(DataAccessError):
+    """A value the schema's rules refuse: found before any SQL by the generated
+    validator (``ValidationError``) or reported by Postgres (``ConstraintViolation``)."""
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class ValidationIssue:
+    """One problem with one value (or row, for a check).
+
+    ``rule`` is "not_null", "enum", "length", "numeric", "range" or "check";
+    ``constraint`` names the CHECK; ``column`` is None for a check over several
+    columns (all in ``columns``); ``row`` is the position in ``insert_many``'s rows.
+    """
+
+    table: str
+    column: str | None
+    rule: str
+    message: str
+    constraint: str | None = None
+    columns: tuple[str, ...] = ()
+    row: int | None = None
+
+    def __str__(self) -> str:
+        where = self.table if self.column is None else f"{self.table}.{self.column}"
+        at = "" if self.row is None else f" (row {self.row})"
+        return f"{where}{at}: {self.message}"
+
+
+class ValidationError(ConstraintError):
+    """Values refused before any SQL ran; ``issues`` lists every problem of the call."""
+
+    def __init__(self, issues: Sequence[ValidationIssue]) -> None:
+        self.issues = tuple(issues)
+        listed = "; ".join(str(issue) for issue in self.issues)
+        super().__init__(f"{len(self.issues)} invalid value(s): {listed}")
+
+
+class ConstraintViolation(ConstraintError):
+    """Postgres refused the statement: ``constraint`` (None for NOT NULL) over ``columns``."""
+
+    def __init__(
+        self, table: str | None, constraint: str | None, columns: tuple[str, ...], message: str
+    ) -> None:
+        self.table = table
+        self.constraint = constraint
+        self.columns = columns
+        super().__init__(message)
+
+
+class UniqueViolationError(ConstraintViolation):
+    """A unique constraint or unique index already holds the key."""
+
+
+class ForeignKeyViolationError(ConstraintViolation):
+    """A foreign key points at no row (insert/update) or a row is still referenced (delete)."""
+
+
+class CheckViolationError(ConstraintViolation):
+    """A CHECK constraint is false for the row (one the validator could not translate)."""
+
+
+class NotNullViolationError(ConstraintViolation):
+    """A NOT NULL column would be NULL."""
+
+
+class RestrictViolationError(ConstraintViolation):
+    """A RESTRICT rule refused the change."""

@@ -17,6 +17,7 @@ from psycopg import sql
 from psycopg.rows import tuple_row
 
 from . import _queries as _q
+from . import _validate as _v
 from . import enums as _enums
 from . import errors as _errors
 from . import models as _m
@@ -43,6 +44,15 @@ class _Base:
         with self._conn.cursor(row_factory=tuple_row) as cur:
             cur.execute(query, params)
             return cur.rowcount
+
+    def _write(self, query: _Query, params: _Params) -> list[tuple[Any, ...]]:
+        """Run a write; an integrity error becomes the typed error naming the constraint."""
+        try:
+            with self._conn.cursor(row_factory=tuple_row) as cur:
+                cur.execute(query, params)
+                return cur.fetchall()
+        except psycopg.errors.IntegrityError as exc:
+            raise _v.db_error(exc) from exc
 
 
 class AccountTable(_Base):
@@ -104,32 +114,38 @@ class AccountTable(_Base):
         return _out
 
     def insert(self, values: _m.AccountInsert) -> _m.Account:
-        """Insert one row and return it as stored (defaults filled in)."""
+        """Insert one row and return it as stored (defaults filled in).
+
+        ``ValidationError`` (before any SQL) or a ``ConstraintViolation`` subclass.
+        """
+        _v.AccountRules.insert([values])
         _query, _params = _q.build_insert(
             self._sql.TABLE,
             self._sql.COLUMNS,
             [values],
             self._sql.RETURNING,
         )
-        _rows = self._all(_query, _params)
+        _rows = self._write(_query, _params)
         return self._sql.row(_rows[0])
 
     def insert_many(self, rows: Sequence[_m.AccountInsert]) -> list[_m.Account]:
         """Insert many rows in one statement; returns them in the given order."""
         if not rows:
             return []
+        _v.AccountRules.insert(rows)
         _query, _params = _q.build_insert(
             self._sql.TABLE,
             self._sql.COLUMNS,
             rows,
             self._sql.RETURNING,
         )
-        return [self._sql.row(_r) for _r in self._all(_query, _params)]
+        return [self._sql.row(_r) for _r in self._write(_query, _params)]
 
     def update(self, id: str, patch: _m.AccountPatch) -> _m.Account | None:
         """Apply ``patch`` to the row with this primary key; returns the new row, or None."""
         if not patch:
             return self.get(id)
+        _v.AccountRules.patch(patch)
         _query, _params = _q.build_update(
             self._sql.TABLE,
             self._sql.COLUMNS,
@@ -138,13 +154,13 @@ class AccountTable(_Base):
             (id,),
             self._sql.RETURNING,
         )
-        _r = self._one(_query, _params)
-        return None if _r is None else self._sql.row(_r)
+        _rows = self._write(_query, _params)
+        return self._sql.row(_rows[0]) if _rows else None
 
     def delete(self, id: str) -> _m.Account | None:
         """Delete the row with this primary key (a hard delete); returns it, or None."""
-        _r = self._one(self._sql.DELETE, (id,))
-        return None if _r is None else self._sql.row(_r)
+        _rows = self._write(self._sql.DELETE, (id,))
+        return self._sql.row(_rows[0]) if _rows else None
 
 
 class CustomerTable(_Base):
@@ -209,32 +225,38 @@ class CustomerTable(_Base):
         return _out
 
     def insert(self, values: _m.CustomerInsert) -> _m.Customer:
-        """Insert one row and return it as stored (defaults filled in)."""
+        """Insert one row and return it as stored (defaults filled in).
+
+        ``ValidationError`` (before any SQL) or a ``ConstraintViolation`` subclass.
+        """
+        _v.CustomerRules.insert([values])
         _query, _params = _q.build_insert(
             self._sql.TABLE,
             self._sql.COLUMNS,
             [values],
             self._sql.RETURNING,
         )
-        _rows = self._all(_query, _params)
+        _rows = self._write(_query, _params)
         return self._sql.row(_rows[0])
 
     def insert_many(self, rows: Sequence[_m.CustomerInsert]) -> list[_m.Customer]:
         """Insert many rows in one statement; returns them in the given order."""
         if not rows:
             return []
+        _v.CustomerRules.insert(rows)
         _query, _params = _q.build_insert(
             self._sql.TABLE,
             self._sql.COLUMNS,
             rows,
             self._sql.RETURNING,
         )
-        return [self._sql.row(_r) for _r in self._all(_query, _params)]
+        return [self._sql.row(_r) for _r in self._write(_query, _params)]
 
     def update(self, id: int, patch: _m.CustomerPatch) -> _m.Customer | None:
         """Apply ``patch`` to the row with this primary key; returns the new row, or None."""
         if not patch:
             return self.get(id)
+        _v.CustomerRules.patch(patch)
         _query, _params = _q.build_update(
             self._sql.TABLE,
             self._sql.COLUMNS,
@@ -243,13 +265,13 @@ class CustomerTable(_Base):
             (id,),
             self._sql.RETURNING,
         )
-        _r = self._one(_query, _params)
-        return None if _r is None else self._sql.row(_r)
+        _rows = self._write(_query, _params)
+        return self._sql.row(_rows[0]) if _rows else None
 
     def delete(self, id: int) -> _m.Customer | None:
         """Delete the row with this primary key (a hard delete); returns it, or None."""
-        _r = self._one(self._sql.DELETE, (id,))
-        return None if _r is None else self._sql.row(_r)
+        _rows = self._write(self._sql.DELETE, (id,))
+        return self._sql.row(_rows[0]) if _rows else None
 
 
 class K8sClusterConfigTable(_Base):
@@ -358,32 +380,38 @@ class K8sClusterConfigTable(_Base):
         return _out
 
     def insert(self, values: _m.K8sClusterConfigInsert) -> _m.K8sClusterConfig:
-        """Insert one row and return it as stored (defaults filled in)."""
+        """Insert one row and return it as stored (defaults filled in).
+
+        ``ValidationError`` (before any SQL) or a ``ConstraintViolation`` subclass.
+        """
+        _v.K8sClusterConfigRules.insert([values])
         _query, _params = _q.build_insert(
             self._sql.TABLE,
             self._sql.COLUMNS,
             [values],
             self._sql.RETURNING,
         )
-        _rows = self._all(_query, _params)
+        _rows = self._write(_query, _params)
         return self._sql.row(_rows[0])
 
     def insert_many(self, rows: Sequence[_m.K8sClusterConfigInsert]) -> list[_m.K8sClusterConfig]:
         """Insert many rows in one statement; returns them in the given order."""
         if not rows:
             return []
+        _v.K8sClusterConfigRules.insert(rows)
         _query, _params = _q.build_insert(
             self._sql.TABLE,
             self._sql.COLUMNS,
             rows,
             self._sql.RETURNING,
         )
-        return [self._sql.row(_r) for _r in self._all(_query, _params)]
+        return [self._sql.row(_r) for _r in self._write(_query, _params)]
 
     def update(self, id: int, patch: _m.K8sClusterConfigPatch) -> _m.K8sClusterConfig | None:
         """Apply ``patch`` to the row with this primary key; returns the new row, or None."""
         if not patch:
             return self.get(id, include_deleted=True)
+        _v.K8sClusterConfigRules.patch(patch)
         _query, _params = _q.build_update(
             self._sql.TABLE,
             self._sql.COLUMNS,
@@ -392,13 +420,13 @@ class K8sClusterConfigTable(_Base):
             (id,),
             self._sql.RETURNING,
         )
-        _r = self._one(_query, _params)
-        return None if _r is None else self._sql.row(_r)
+        _rows = self._write(_query, _params)
+        return self._sql.row(_rows[0]) if _rows else None
 
     def delete(self, id: int) -> _m.K8sClusterConfig | None:
         """Delete the row with this primary key (a hard delete); returns it, or None."""
-        _r = self._one(self._sql.DELETE, (id,))
-        return None if _r is None else self._sql.row(_r)
+        _rows = self._write(self._sql.DELETE, (id,))
+        return self._sql.row(_rows[0]) if _rows else None
 
 
 class K8sClusterService(_Base):
@@ -517,32 +545,38 @@ class SessionTable(_Base):
         return {_r[1]: self._sql.row(_r) for _r in _rows}
 
     def insert(self, values: _m.SessionInsert) -> _m.Session:
-        """Insert one row and return it as stored (defaults filled in)."""
+        """Insert one row and return it as stored (defaults filled in).
+
+        ``ValidationError`` (before any SQL) or a ``ConstraintViolation`` subclass.
+        """
+        _v.SessionRules.insert([values])
         _query, _params = _q.build_insert(
             self._sql.TABLE,
             self._sql.COLUMNS,
             [values],
             self._sql.RETURNING,
         )
-        _rows = self._all(_query, _params)
+        _rows = self._write(_query, _params)
         return self._sql.row(_rows[0])
 
     def insert_many(self, rows: Sequence[_m.SessionInsert]) -> list[_m.Session]:
         """Insert many rows in one statement; returns them in the given order."""
         if not rows:
             return []
+        _v.SessionRules.insert(rows)
         _query, _params = _q.build_insert(
             self._sql.TABLE,
             self._sql.COLUMNS,
             rows,
             self._sql.RETURNING,
         )
-        return [self._sql.row(_r) for _r in self._all(_query, _params)]
+        return [self._sql.row(_r) for _r in self._write(_query, _params)]
 
     def update(self, id: str, patch: _m.SessionPatch) -> _m.Session | None:
         """Apply ``patch`` to the row with this primary key; returns the new row, or None."""
         if not patch:
             return self.get(id)
+        _v.SessionRules.patch(patch)
         _query, _params = _q.build_update(
             self._sql.TABLE,
             self._sql.COLUMNS,
@@ -551,13 +585,13 @@ class SessionTable(_Base):
             (id,),
             self._sql.RETURNING,
         )
-        _r = self._one(_query, _params)
-        return None if _r is None else self._sql.row(_r)
+        _rows = self._write(_query, _params)
+        return self._sql.row(_rows[0]) if _rows else None
 
     def delete(self, id: str) -> _m.Session | None:
         """Delete the row with this primary key (a hard delete); returns it, or None."""
-        _r = self._one(self._sql.DELETE, (id,))
-        return None if _r is None else self._sql.row(_r)
+        _rows = self._write(self._sql.DELETE, (id,))
+        return self._sql.row(_rows[0]) if _rows else None
 
 
 class UserTable(_Base):
@@ -599,32 +633,38 @@ class UserTable(_Base):
         return {_r[2]: self._sql.row(_r) for _r in _rows}
 
     def insert(self, values: _m.UserInsert) -> _m.User:
-        """Insert one row and return it as stored (defaults filled in)."""
+        """Insert one row and return it as stored (defaults filled in).
+
+        ``ValidationError`` (before any SQL) or a ``ConstraintViolation`` subclass.
+        """
+        _v.UserRules.insert([values])
         _query, _params = _q.build_insert(
             self._sql.TABLE,
             self._sql.COLUMNS,
             [values],
             self._sql.RETURNING,
         )
-        _rows = self._all(_query, _params)
+        _rows = self._write(_query, _params)
         return self._sql.row(_rows[0])
 
     def insert_many(self, rows: Sequence[_m.UserInsert]) -> list[_m.User]:
         """Insert many rows in one statement; returns them in the given order."""
         if not rows:
             return []
+        _v.UserRules.insert(rows)
         _query, _params = _q.build_insert(
             self._sql.TABLE,
             self._sql.COLUMNS,
             rows,
             self._sql.RETURNING,
         )
-        return [self._sql.row(_r) for _r in self._all(_query, _params)]
+        return [self._sql.row(_r) for _r in self._write(_query, _params)]
 
     def update(self, id: str, patch: _m.UserPatch) -> _m.User | None:
         """Apply ``patch`` to the row with this primary key; returns the new row, or None."""
         if not patch:
             return self.get(id)
+        _v.UserRules.patch(patch)
         _query, _params = _q.build_update(
             self._sql.TABLE,
             self._sql.COLUMNS,
@@ -633,13 +673,13 @@ class UserTable(_Base):
             (id,),
             self._sql.RETURNING,
         )
-        _r = self._one(_query, _params)
-        return None if _r is None else self._sql.row(_r)
+        _rows = self._write(_query, _params)
+        return self._sql.row(_rows[0]) if _rows else None
 
     def delete(self, id: str) -> _m.User | None:
         """Delete the row with this primary key (a hard delete); returns it, or None."""
-        _r = self._one(self._sql.DELETE, (id,))
-        return None if _r is None else self._sql.row(_r)
+        _rows = self._write(self._sql.DELETE, (id,))
+        return self._sql.row(_rows[0]) if _rows else None
 
 
 class VerificationTokenTable(_Base):
@@ -693,27 +733,32 @@ class VerificationTokenTable(_Base):
         return _out
 
     def insert(self, values: _m.VerificationTokenInsert) -> _m.VerificationToken:
-        """Insert one row and return it as stored (defaults filled in)."""
+        """Insert one row and return it as stored (defaults filled in).
+
+        ``ValidationError`` (before any SQL) or a ``ConstraintViolation`` subclass.
+        """
+        _v.VerificationTokenRules.insert([values])
         _query, _params = _q.build_insert(
             self._sql.TABLE,
             self._sql.COLUMNS,
             [values],
             self._sql.RETURNING,
         )
-        _rows = self._all(_query, _params)
+        _rows = self._write(_query, _params)
         return self._sql.row(_rows[0])
 
     def insert_many(self, rows: Sequence[_m.VerificationTokenInsert]) -> list[_m.VerificationToken]:
         """Insert many rows in one statement; returns them in the given order."""
         if not rows:
             return []
+        _v.VerificationTokenRules.insert(rows)
         _query, _params = _q.build_insert(
             self._sql.TABLE,
             self._sql.COLUMNS,
             rows,
             self._sql.RETURNING,
         )
-        return [self._sql.row(_r) for _r in self._all(_query, _params)]
+        return [self._sql.row(_r) for _r in self._write(_query, _params)]
 
 
 class UserDeletionService(_Base):

@@ -41,7 +41,15 @@ class ModelCluster:
 
 def test_services_match_model(database_url: str) -> None:
     basefly_package()
-    from basefly_db import Database, NotFound, OutstandingBilling, RestoreConflict, enums
+    from basefly_db import (
+        Database,
+        ForeignKeyViolationError,
+        NotFound,
+        OutstandingBilling,
+        RestoreConflict,
+        UniqueViolationError,
+        enums,
+    )
 
     schema = basefly_schema()
     conn = psycopg.connect(database_url, autocommit=True)
@@ -91,10 +99,10 @@ def test_services_match_model(database_url: str) -> None:
                 "plan": None if plan is None else enums.SubscriptionPlan(plan),
             }
             if not self.exists[user]:
-                with pytest.raises(psycopg.errors.ForeignKeyViolation):
+                with pytest.raises(ForeignKeyViolationError):
                     self.d.k8s_cluster_config.insert(values)
             elif plan is not None and self._active(user, plan):
-                with pytest.raises(psycopg.errors.UniqueViolation):
+                with pytest.raises(UniqueViolationError):
                     self.d.k8s_cluster_config.insert(values)
             else:
                 row = self.d.k8s_cluster_config.insert(values)

@@ -97,9 +97,22 @@ def test_every_type_round_trips(database_url: str, tmp_path: Path) -> None:
         for key, value in flat.items():
             assert getattr(batch[0], key) == value, key
         assert batch[0].tags == [] and batch[0].moods is None
-        # a value the column rejects is rejected, not truncated by a cast
+        # a value the column rejects is rejected, not truncated by a cast: by the
+        # generated validator, and by the server when the SQL runs without it
+        errors = __import__(f"{name}.errors", fromlist=["x"])
+        queries = __import__(f"{name}._queries", fromlist=["x"])
         try:
             d.sample.update(row.id, {"label": "toolong"})
+        except errors.ValidationError as exc:
+            assert [(i.column, i.rule) for i in exc.issues] == [("label", "length")]
+        else:
+            raise AssertionError("the validator accepted 7 characters for varchar(5)")
+        sql = queries.SampleSql
+        query = queries.build_update(
+            sql.TABLE, sql.COLUMNS, {"label": "toolong"}, sql.KEY, (row.id,), sql.RETURNING
+        )
+        try:
+            conn.execute(*query)
         except psycopg.errors.StringDataRightTruncation:
             pass
         else:

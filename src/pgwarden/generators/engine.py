@@ -18,6 +18,7 @@ import jinja2
 
 from pgwarden.generators.accessors import PackageView, build
 from pgwarden.generators.layout import call, const, doc_name, py_str
+from pgwarden.generators.validation import rules_for
 from pgwarden.spec.model import Schema
 
 #: template -> output file; ``sync.py`` and ``aio.py`` come from one template.
@@ -27,6 +28,7 @@ _FILES: tuple[tuple[str, str, dict[str, object]], ...] = (
     ("errors.py.j2", "errors.py", {}),
     ("models.py.j2", "models.py", {}),
     ("queries.py.j2", "_queries.py", {}),
+    ("validate.py.j2", "_validate.py", {}),
     ("access.py.j2", "sync.py", {"aio": False}),
     ("access.py.j2", "aio.py", {"aio": True}),
 )
@@ -43,6 +45,7 @@ def _environment() -> jinja2.Environment:
     )
     env.globals["call"] = call
     env.globals["const"] = const
+    env.globals["table_rules"] = rules_for
     env.filters["pystr"] = py_str
     env.filters["doc"] = doc_name
     return env
