@@ -9,5 +9,7 @@ mkdir -p "$dir"
 rm -rf "$dir"/0*_* "$dir/pgwarden.sum"
 # 0001: saasfly as `prisma db push` left it (no FKs on authUserId, the delete flag)
 $pgwarden --schema tests/fixtures/saasfly_before/saasfly.toml migrate --dir "$dir" new saasfly
-# 0002: the blueprint state in schema/ (drops the delete flag after the backfill)
-$pgwarden --schema schema migrate --dir "$dir" new blueprint --allow-destructive
+# 0002: the blueprint state (drops the delete flag after the backfill)
+$pgwarden --schema tests/fixtures/basefly_blueprint migrate --dir "$dir" new blueprint --allow-destructive
+# 0003: audit logging on User, Account and Customer (schema/ as it is now)
+$pgwarden --schema schema migrate --dir "$dir" new audit

@@ -1,4 +1,5 @@
-"""Basefly's real history in migrations/: saasfly's original schema, then the blueprint."""
+"""Basefly's real history in migrations/: saasfly's original schema, the blueprint, then
+audit logging."""
 
 from __future__ import annotations
 
@@ -41,7 +42,7 @@ def _cli(url: str, *args: str) -> subprocess.CompletedProcess[str]:
 
 def test_history_is_basefly(tmp_path: Path) -> None:
     names = [m.name for m in files.load_migrations(MIGRATIONS)]
-    assert names == ["0001_saasfly", "0002_blueprint"]
+    assert names == ["0001_saasfly", "0002_blueprint", "0003_audit"]
     up = (MIGRATIONS / "0002_blueprint" / "up.sql").read_text()
     assert 'ADD COLUMN "deletedAt"' in up and 'DROP COLUMN "delete"' in up
     assert up.index('SET "deletedAt"') < up.index('DROP COLUMN "delete"')
@@ -80,6 +81,7 @@ def test_applies_from_empty_and_verify_reports_no_drift(database_url: str) -> No
     assert history(database_url) == [
         (1, "0001_saasfly", "applied"),
         (2, "0002_blueprint", "applied"),
+        (3, "0003_audit", "applied"),
     ]
     verify = _cli(database_url, "verify")
     assert verify.returncode == 0, verify.stderr
@@ -209,7 +211,7 @@ def test_baseline_a_pushed_database(database_url: str) -> None:
     assert "pending" in status.stdout
 
     assert _cli(database_url, "apply").returncode == 0
-    assert history(database_url)[-1] == (2, "0002_blueprint", "applied")
+    assert history(database_url)[-1] == (3, "0003_audit", "applied")
     assert _cli(database_url, "verify").returncode == 0
     again = _cli(database_url, "baseline")
     assert again.returncode == 1 and "already has migration history" in again.stderr
@@ -239,7 +241,7 @@ def test_a_check_on_a_new_column_runs_before_its_step(database_url: str) -> None
     resumed = _cli(database_url, "apply")
     assert resumed.returncode == 0, resumed.stderr
     assert "resuming 0002_blueprint" in resumed.stdout
-    assert history(database_url)[-1] == (2, "0002_blueprint", "applied")
+    assert history(database_url)[-1] == (3, "0003_audit", "applied")
     assert _cli(database_url, "verify").returncode == 0
 
 
@@ -260,4 +262,9 @@ def test_history_applies_into_another_namespace(database_url: str) -> None:
         "SELECT schemaname, count(*) FROM pg_tables"
         " WHERE schemaname IN ('public', 'app') GROUP BY 1",
     )
-    assert tables == [("app", 6)]
+    assert tables == [("app", 7)]  # Basefly's six and the audit log
+    with psycopg.connect(database_url, autocommit=True) as conn:
+        conn.execute("""INSERT INTO app."User" (id) VALUES ('u1')""")
+    assert fetch(database_url, "SELECT table_name, op FROM app.pgwarden_audit") == [
+        ("User", "insert")
+    ]
