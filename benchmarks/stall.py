@@ -106,12 +106,16 @@ class Writer:
     latencies: list[float] = field(default_factory=list)
     marks: list[tuple[float, float]] = field(default_factory=list)
     error: BaseException | None = None
+    pid: int | None = None
+    ready: threading.Event = field(default_factory=threading.Event)
     _stop: threading.Event = field(default_factory=threading.Event)
     _thread: threading.Thread | None = None
 
     def _run(self) -> None:
         try:
             with psycopg.connect(self.url, autocommit=True) as conn:
+                self.pid = conn.info.backend_pid
+                self.ready.set()
                 n = 0
                 while not self._stop.is_set():
                     n += 1
@@ -125,10 +129,12 @@ class Writer:
                     self.marks.append((t, d))
         except BaseException as exc:  # reported by stop()
             self.error = exc
+            self.ready.set()
 
     def start(self) -> None:
         self._thread = threading.Thread(target=self._run, daemon=True)
         self._thread.start()
+        self.ready.wait(timeout=60)
 
     def stop(self) -> None:
         self._stop.set()
@@ -136,6 +142,41 @@ class Writer:
         self._thread.join(timeout=120)
         if self.error is not None:
             raise self.error
+
+
+@dataclass
+class LockSampler:
+    """Polls ``pg_stat_activity`` for one backend: (time, waiting on a lock) samples.
+
+    This is what tells a lock wait (the writer queued behind the migration's
+    lock) from a slow commit for other reasons (CPU, I/O)."""
+
+    url: str
+    pid: int
+    interval: float = 0.005
+    samples: list[tuple[float, bool]] = field(default_factory=list)
+    _stop: threading.Event = field(default_factory=threading.Event)
+    _thread: threading.Thread | None = None
+
+    def _run(self) -> None:
+        with psycopg.connect(self.url, autocommit=True) as conn:
+            while not self._stop.is_set():
+                row = conn.execute(
+                    "SELECT wait_event_type = 'Lock' FROM pg_stat_activity WHERE pid = %s",
+                    (self.pid,),
+                ).fetchone()
+                self.samples.append((time.perf_counter(), bool(row and row[0])))
+                time.sleep(self.interval)
+
+    def __enter__(self) -> LockSampler:
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        assert self._thread is not None
+        self._thread.join(timeout=60)
 
 
 Spans = list[tuple[str, float, float]]
@@ -186,6 +227,8 @@ class Outcome:
     baseline_max_s: float
     commits: int
     during_step: str
+    lock_samples: int
+    samples: int
 
 
 def measure(url: str, tag: str, migrate: Callable[[], Spans], warmup: float) -> Outcome:
@@ -194,12 +237,15 @@ def measure(url: str, tag: str, migrate: Callable[[], Spans], warmup: float) -> 
     time.sleep(warmup)
     t0 = time.perf_counter()
     spans: Spans = []
+    assert w.pid is not None, w.error
     try:
-        spans = migrate()
+        with LockSampler(url, w.pid) as sampler:
+            spans = migrate()
     finally:
         t1 = time.perf_counter()
         time.sleep(min(warmup, 0.5))
         w.stop()
+    in_window = [locked for (t, locked) in sampler.samples if t0 <= t <= t1]
     during = [d for (t, d) in w.marks if t + d >= t0 and t <= t1]
     before = [d for (t, d) in w.marks if t + d < t0] or [0.0]
     if not during:
@@ -213,7 +259,14 @@ def measure(url: str, tag: str, migrate: Callable[[], Spans], warmup: float) -> 
     # the step(s) running while the slowest commit waited
     hit = [n for (n, a, b) in spans if a <= worst[0] + worst[1] and b >= worst[0]]
     return Outcome(
-        t1 - t0, max(during), q, max(before), len(during), ", ".join(hit) or "between steps"
+        t1 - t0,
+        max(during),
+        q,
+        max(before),
+        len(during),
+        ", ".join(hit) or "between steps",
+        sum(in_window),
+        len(in_window),
     )
 
 
@@ -274,6 +327,7 @@ def main(argv: list[str] | None = None) -> int:
                     fmt_s(statistics.median(o.p99_s for o in os_)),
                     fmt_s(max(o.baseline_max_s for o in os_)),
                     str(round(statistics.median(o.commits for o in os_))),
+                    f"{sum(o.lock_samples for o in os_)} of {sum(o.samples for o in os_)}",
                 ]
             )
         res.add_table(
@@ -286,6 +340,7 @@ def main(argv: list[str] | None = None) -> int:
                 "p99 commit",
                 "longest commit before migrating",
                 "commits during",
+                "writer seen waiting on a lock (samples)",
             ],
             rows,
         )
@@ -294,6 +349,10 @@ def main(argv: list[str] | None = None) -> int:
         res.add_table(
             ["pgwarden step", "atomic"],
             [[f"`{s.sql}`", "yes" if s.atomic else "no"] for s in steps],
+        )
+        res.notes.append(
+            "lock samples: pg_stat_activity polled every 5 ms during the migration (all "
+            "trials); wait_event_type = 'Lock' means the writer was queued behind a lock"
         )
         res.notes.append(
             f"{args.rows:,} rows in `event` (10% soft-deleted), {ACCOUNTS} in `account`; the "

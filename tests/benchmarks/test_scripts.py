@@ -215,5 +215,6 @@ def test_stall(pg_server: str, tmp_path: Path) -> None:
     results, steps = (rows for _, rows in tables(section(doc, "stall")))
     assert [r[0].split(" ")[0] for r in results] == ["pgwarden", "naive"]
     assert all(_TIME.match(r[2]) for r in results)
+    assert all(re.fullmatch(r"\d+ of \d+", r[8]) for r in results)  # lock-wait samples
     sql = " ".join(r[0] for r in steps)
     assert "CONCURRENTLY" in sql and "NOT VALID" in sql and "VALIDATE CONSTRAINT" in sql
