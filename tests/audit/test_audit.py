@@ -42,7 +42,14 @@ def _audited(schema: Schema, tables: tuple[str, ...] = AUDITED) -> Schema:
 
 @pytest.fixture
 def basefly() -> Schema:
-    return _audited(load_schema(BASEFLY))
+    return load_schema(BASEFLY)
+
+
+def test_basefly_audits_identities_credentials_and_billing(basefly: Schema) -> None:
+    assert {t.name for t in basefly.tables if t.audit} == set(AUDITED)
+    account = basefly.table("Account")
+    assert account is not None
+    assert audit.redacted_columns(account) == ("refresh_token", "access_token", "id_token")
 
 
 def _apply(conn: psycopg.Connection[Any], ddl: str) -> None:
@@ -245,8 +252,8 @@ def test_inspects_back_equal_with_audit_on(conn: psycopg.Connection[Any], basefl
 
 
 def test_plan_adds_and_removes_auditing(database_url: str) -> None:
-    plain = load_schema(BASEFLY)
-    audited = _audited(plain)
+    audited = load_schema(BASEFLY)
+    plain = _audited(audited, ())
     up = plan(plain, audited)
     assert [type(op) for op in up] == [CreateAuditLog, *([CreateAuditTrigger] * 3)]
     assert {op.table for op in up if isinstance(op, CreateAuditTrigger)} == set(AUDITED)
@@ -314,7 +321,7 @@ def test_renamed_table_keeps_auditing_under_its_new_name(database_url: str) -> N
 
 
 def test_no_audited_table_no_log() -> None:
-    plain = load_schema(BASEFLY)
+    plain = _audited(load_schema(BASEFLY), ())
     assert audit.LOG_TABLE not in render_schema(plain)
     assert "pgwarden_audit" in render_schema(_audited(plain, ("Session",)))
 
