@@ -229,6 +229,7 @@ class Outcome:
     during_step: str
     lock_samples: int
     samples: int
+    lock_steps: tuple[str, ...]
 
 
 def measure(url: str, tag: str, migrate: Callable[[], Spans], warmup: float) -> Outcome:
@@ -267,6 +268,11 @@ def measure(url: str, tag: str, migrate: Callable[[], Spans], warmup: float) -> 
         ", ".join(hit) or "between steps",
         sum(in_window),
         len(in_window),
+        tuple(
+            n
+            for (n, a, b) in spans
+            if any(locked and a <= t <= b for (t, locked) in sampler.samples)
+        ),
     )
 
 
@@ -328,6 +334,7 @@ def main(argv: list[str] | None = None) -> int:
                     fmt_s(max(o.baseline_max_s for o in os_)),
                     str(round(statistics.median(o.commits for o in os_))),
                     f"{sum(o.lock_samples for o in os_)} of {sum(o.samples for o in os_)}",
+                    ", ".join(sorted({n for o in os_ for n in o.lock_steps})) or "—",
                 ]
             )
         res.add_table(
@@ -341,6 +348,7 @@ def main(argv: list[str] | None = None) -> int:
                 "longest commit before migrating",
                 "commits during",
                 "writer seen waiting on a lock (samples)",
+                "while running",
             ],
             rows,
         )

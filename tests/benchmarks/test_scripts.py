@@ -216,5 +216,7 @@ def test_stall(pg_server: str, tmp_path: Path) -> None:
     assert [r[0].split(" ")[0] for r in results] == ["pgwarden", "naive"]
     assert all(_TIME.match(r[2]) for r in results)
     assert all(re.fullmatch(r"\d+ of \d+", r[8]) for r in results)  # lock-wait samples
+    for r in results:  # a step is named only where a lock-wait sample fell
+        assert r[9] == "—" or int(r[8].split()[0]) > 0, r
     sql = " ".join(r[0] for r in steps)
     assert "CONCURRENTLY" in sql and "NOT VALID" in sql and "VALIDATE CONSTRAINT" in sql
