@@ -742,3 +742,8 @@ class UserDeletionSql:
         '= "public"."User"."id") OR EXISTS (SELECT 1 FROM "public"."Session" WHERE ',
         '"public"."Session"."userId" = "public"."User"."id"))',
     )
+    AUDIT = _j(
+        'INSERT INTO "public"."pgwarden_audit" ("table_name", "op", "row_key", "after") ',
+        "VALUES ('User', %(op)s, jsonb_build_object('id', %(uid)s::text), ",
+        "%(summary)s::jsonb)",
+    )

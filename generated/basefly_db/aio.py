@@ -9,6 +9,7 @@ query and return a dict keyed by the key.
 from __future__ import annotations
 
 import datetime as _dt
+import json as _json
 from collections.abc import Mapping, Sequence
 from typing import Any, TypeAlias
 
@@ -813,6 +814,10 @@ class UserDeletionService(_Base):
         if _active:
             raise _errors.OutstandingBilling(key, _active)
 
+    async def _audit(self, key: str, op: str, **summary: Any) -> None:
+        """The call's own audit-log row, in its transaction (docs/audit.md)."""
+        await self._run(self._sql.AUDIT, {"uid": key, "op": op, "summary": _json.dumps(summary)})
+
     async def get_user_summary(self, user_id: str) -> _m.UserSummary | None:
         """Dependent rows per table, counted in one query; None if the owner does not exist."""
         _r = await self._one(self._sql.SUMMARY, {"uid": user_id})
@@ -845,6 +850,14 @@ class UserDeletionService(_Base):
             }
             _tombstoned = await self._run(self._sql.TOMBSTONE, _p) > 0
             _deleted = await self._run(self._sql.DELETE, _p) > 0
+            await self._audit(
+                user_id,
+                "delete_user",
+                deleted=_deleted,
+                tombstoned=_tombstoned,
+                soft_deleted=_soft,
+                removed=_removed,
+            )
         return _m.UserDeletionResult(
             deleted=_deleted,
             tombstoned=_tombstoned,
@@ -863,6 +876,14 @@ class UserDeletionService(_Base):
             _soft: dict[str, int] = {
                 "K8sClusterConfig": await self._run(self._sql.STEP_0, _p),
             }
+            await self._audit(
+                user_id,
+                "soft_delete_user",
+                deleted=False,
+                tombstoned=False,
+                soft_deleted=_soft,
+                removed={},
+            )
         return _m.UserDeletionResult(
             deleted=False,
             tombstoned=False,

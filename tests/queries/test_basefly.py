@@ -73,8 +73,10 @@ def test_every_generated_query_is_analysed() -> None:
     text = (PACKAGE / "_queries.py").read_text(encoding="utf-8")
     constants = query_constants(text)
     # every SQL constant of the package is a query of the analysis, at its own line
+    # (except the deletion service's INSERT into pgwarden's own audit log, which is
+    # not a table of the spec: docs/audit.md)
     assert sorted(q.line for q in analysis.queries) == sorted(
-        line for _, line in constants.values()
+        line for text, line in constants.values() if '"pgwarden_audit"' not in text
     )
     # and every public accessor/service method that runs a constant names its query
     methods = generated_accessors(basefly().normalized(), SERVICES).methods

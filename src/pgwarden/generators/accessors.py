@@ -20,6 +20,7 @@ from dataclasses import dataclass, field, replace
 
 from psycopg import sql
 
+from pgwarden import audit
 from pgwarden.errors import PgwardenError
 from pgwarden.generators import naming
 from pgwarden.generators.layout import call, py_str
@@ -247,6 +248,7 @@ class DeletionView:
     mark_owner: str | None  # soft_delete_user: the owner's own soft-delete marker
     anonymised: tuple[str, ...]
     status_params: tuple[str, ...]  # python literals bound as %(status_N)s
+    audit: str | None = None  # the service's own audit-log entry (audited schemas)
 
     @property
     def steps(self) -> tuple[tuple[str, DependentView], ...]:
@@ -940,6 +942,21 @@ def _deletion_view(
         mark_owner=mark_owner,
         anonymised=tuple(anonymised),
         status_params=tuple(status_params),
+        audit=_audit_entry(schema, owner, key, uid),
+    )
+
+
+def _audit_entry(schema: Schema, owner: TableView, key: ColumnView, uid: str) -> str | None:
+    """INSERT of the deletion service's own row in the audit log (docs/audit.md):
+    op = the method name, row_key = the owner's key, after = the result's counts."""
+    if not audit.has_log(schema):
+        return None
+    cols = ", ".join(ident(c) for c in ("table_name", "op", "row_key", "after"))
+    table = sql.Literal(owner.name).as_string(None).replace("%", "%%")
+    name = sql.Literal(key.name).as_string(None).replace("%", "%%")
+    return (
+        f"INSERT INTO {qualified(schema.name, audit.LOG_TABLE)} ({cols})"
+        f" VALUES ({table}, %(op)s, jsonb_build_object({name}, {uid}), %(summary)s::jsonb)"
     )
 
 
