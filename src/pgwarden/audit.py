@@ -35,6 +35,8 @@ LOG_INDEX = "pgwarden_audit_table_name_row_key_idx"
 
 #: Objects pgwarden creates in the namespace for the log: a spec may not use these names.
 RESERVED_NAMES = frozenset({LOG_TABLE, ROW_FUNCTION, GUARD_FUNCTION})
+#: Relation names (tables, indexes, constraints) the log takes in the namespace.
+RESERVED_RELATIONS = frozenset({LOG_TABLE, LOG_INDEX, f"{LOG_TABLE}_pkey"})
 
 KEY_PREFIX = "key:"
 REDACT_PREFIX = "redact:"
@@ -77,9 +79,10 @@ __all__ = [
     "KEY_PREFIX",
     "LOG_INDEX",
     "LOG_TABLE",
-    "REDACT_PREFIX",
     "REDACTED_RULE",
+    "REDACT_PREFIX",
     "RESERVED_NAMES",
+    "RESERVED_RELATIONS",
     "ROW_FUNCTION",
     "has_log",
     "redacted_columns",

@@ -11,6 +11,7 @@ from __future__ import annotations
 import difflib
 from collections.abc import Callable, Iterable, Mapping
 
+from pgwarden import audit
 from pgwarden.errors import Problem
 from pgwarden.spec import names
 from pgwarden.spec.exprs import column_refs, string_constant
@@ -166,7 +167,32 @@ def validate_schema(schema: Schema) -> list[Problem]:
             )
         else:
             seen[name] = source
+    _audit(report, schema)
     return report.problems
+
+
+def _audit(report: _Report, schema: Schema) -> None:
+    """``audit = true``: the log's names are taken, and the log identifies rows by key."""
+    if not audit.has_log(schema):
+        return
+    for table in schema.tables:
+        taken = {table.name, *(i.name for i in table.indexes), *table.constraint_names()}
+        clash = sorted(taken & audit.RESERVED_RELATIONS)
+        if clash:
+            report.add(
+                table.source,
+                f"{', '.join(map(repr, clash))}: taken by pgwarden's audit log, which this "
+                "schema gets because a table has audit = true",
+                "rename it (see docs/audit.md)",
+            )
+        if table.audit and table.primary_key is None:
+            report.add(
+                table.source,
+                f"table {table.name!r} has audit = true but no primary key: "
+                "the audit log identifies each changed row by its key",
+                "declare a primary key (or remove audit = true)",
+                key="audit",
+            )
 
 
 def _table(
