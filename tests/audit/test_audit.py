@@ -15,7 +15,7 @@ from psycopg import errors, sql
 from psycopg.rows import dict_row
 
 from pgwarden import audit
-from pgwarden.errors import RefusedError
+from pgwarden.errors import RefusedError, SpecError
 from pgwarden.introspect import canonicalize, format_diff, inspect_schema, schema_diff
 from pgwarden.planner import PlanOptions, plan
 from pgwarden.planner.audit import (
@@ -333,3 +333,17 @@ def test_user_table_named_like_the_log_is_not_hidden(database_url: str) -> None:
     with psycopg.connect(database_url, autocommit=True) as c:
         _apply(c, render_schema(spec))
         assert inspect_schema(c) == canonicalize(spec, c)
+
+
+def test_spec_problems_name_the_table_and_the_fix() -> None:
+    no_key = "[tables.T]\naudit = true\n[tables.T.columns]\nid = { type = 'integer' }\n"
+    with pytest.raises(SpecError) as err:
+        load_schema_text(no_key, "s.toml")
+    (problem,) = err.value.problems
+    assert (problem.file, problem.path, problem.line) == ("s.toml", "tables.T.audit", 2)
+    assert "no primary key" in problem.message and problem.hint
+    clash = SMALL.format(secret="") + (
+        "[tables.pgwarden_audit.columns]\nid = { type = 'integer', primary_key = true }\n"
+    )
+    with pytest.raises(SpecError, match="taken by pgwarden's audit log"):
+        load_schema_text(clash, "s.toml")
