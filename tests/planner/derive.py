@@ -43,6 +43,11 @@ KINDS = [
     "maintained",
     "rls",
     "set_not_null",
+    "fk_action",
+    "unique_flip",
+    "drop_pk",
+    "enum_comment",
+    "narrow_type",
 ]
 
 _WIDER = {
@@ -279,6 +284,47 @@ def _edit(draw: st.DrawFn, s: Schema) -> Schema:
             return s
         c = draw(st.sampled_from(cands))
         return _set_table(s, _set_column(t, replace(c, nullable=False)))
+    if kind == "fk_action" and t.foreign_keys:
+        fk = draw(st.sampled_from(t.foreign_keys))
+        action = draw(st.sampled_from(["no action", "restrict", "cascade"]))
+        fks = tuple(replace(f, on_delete=action) if f is fk else f for f in t.foreign_keys)
+        return _set_table(s, replace(t, foreign_keys=fks))
+    if kind == "unique_flip" and t.uniques:
+        u = draw(st.sampled_from(t.uniques))
+        flipped = replace(u, nulls_not_distinct=not u.nulls_not_distinct)
+        return _set_table(s, replace(t, uniques=tuple(flipped if x is u else x for x in t.uniques)))
+    if kind == "drop_pk" and t.primary_key is not None:
+        if any(f.ref_table == t.name for x in s.tables for f in x.foreign_keys):
+            return s
+        return _set_table(s, replace(t, primary_key=None))
+    if kind == "enum_comment" and s.enums:
+        e = draw(st.sampled_from(s.enums))
+        comment = draw(st.sampled_from([None, "a comment", "it's"]))
+        return replace(
+            s, enums=tuple(replace(x, comment=comment) if x is e else x for x in s.enums)
+        )
+    if kind == "narrow_type":
+        narrower = {"bigint": ColumnType("integer"), "integer": ColumnType("smallint")}
+        exprs = {r for text in _expr_texts(s) if text for r in column_refs(text)}
+        cands = [
+            c
+            for c in t.columns
+            if not c.type.array
+            and c.generated is None
+            and c.identity is None
+            and c.default is None
+            and c.name not in exprs
+            and not _in_fk(s, t.name, c.name)
+            and (
+                c.type.name in narrower
+                or (c.type.name == "varchar" and c.type.modifiers and c.type.modifiers[0] > 1)
+            )
+        ]
+        if not cands:
+            return s
+        c = draw(st.sampled_from(cands))
+        new = narrower.get(c.type.name) or ColumnType("varchar", (c.type.modifiers[0] - 1,))
+        return _set_table(s, _set_column(t, replace(c, type=new)))
     return s
 
 

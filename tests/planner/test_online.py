@@ -180,3 +180,19 @@ def test_fk_follows_the_key_it_references_when_that_key_is_rebuilt(database_url:
         assert inspect_schema(conn) == canonicalize(b, conn)
         apply_plan(conn, up.reverse())
         assert inspect_schema(conn) == canonicalize(a, conn)
+
+
+def test_fk_drops_come_before_key_drops_whatever_the_table_order() -> None:
+    # the referencing table sorts after the referenced one ("Z..." > "A...")
+    key = UniqueConstraint("A_code_key", ("code",))
+    parent = Table("A", (col("code"),), uniques=(key,))
+    child = Table(
+        "Zed",
+        (col("code"),),
+        foreign_keys=(ForeignKey("Zed_code_fkey", ("code",), "A", ("code",)),),
+    )
+    a = Schema(tables=(parent, child)).normalized()
+    flipped = replace(key, nulls_not_distinct=True)
+    b = Schema(tables=(replace(parent, uniques=(flipped,)), child)).normalized()
+    drops = [op.constraint.name for op in plan(a, b) if isinstance(op, o.DropConstraint)]
+    assert drops == ["Zed_code_fkey", "A_code_key"]

@@ -221,7 +221,7 @@ class _Planner:
         ops = self.out[pass_name]
         if pass_name not in _KIND_SORTED:
             return ops
-        return sorted(ops, key=lambda op: _KIND_ORDER.get(type(op), 50))
+        return sorted(ops, key=_kind)
 
     # ------------------------------------------------------------------ renames
 
@@ -840,6 +840,12 @@ _KIND_ORDER: dict[type[o.Op], int] = {
     o.CreatePolicy: 73,
     o.SetComment: 74,
 }
+
+
+def _kind(op: o.Op) -> int:
+    if isinstance(op, o.DropConstraint) and not isinstance(op.constraint, ForeignKey):
+        return 15  # uniques and checks after every FK drop (an FK depends on its key)
+    return _KIND_ORDER.get(type(op), 50)
 
 
 def _rename_enum(s: Schema, old: str, new: str) -> Schema:
