@@ -12,6 +12,7 @@ from typing import Any
 import psycopg
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from psycopg.types.json import Jsonb
 
 from pgwarden.render.sql import render_schema
 from pgwarden.spec.load import load_schema_text
@@ -45,7 +46,7 @@ values: dict[str, st.SearchStrategy[Any]] = {
 }
 keys = st.integers(1, 4)
 changes = st.fixed_dictionaries({}, optional=values)
-ops = st.lists(
+ops: st.SearchStrategy[list[tuple[str, int, dict[str, Any]]]] = st.lists(
     st.one_of(
         st.tuples(st.just("insert"), keys, changes),
         st.tuples(st.just("update"), keys, changes),
@@ -56,10 +57,17 @@ ops = st.lists(
 
 
 def _param(column: str, value: Any) -> Any:
-    return psycopg.types.json.Jsonb(value) if column == "meta" and value is not None else value
+    return Jsonb(value) if column == "meta" and value is not None else value
 
 
-DEFAULTS = {"name": None, "qty": 0, "price": None, "tags": [], "meta": None, "token": None}
+DEFAULTS: dict[str, Any] = {
+    "name": None,
+    "qty": 0,
+    "price": None,
+    "tags": [],
+    "meta": None,
+    "token": None,
+}
 
 
 def _expected_rows(sequence: list[tuple[str, int, dict[str, Any]]]) -> int:
