@@ -26,7 +26,7 @@ from pgwarden.spec.model import (
     UniqueConstraint,
 )
 from pgwarden.spec.validate import validate_schema
-from tests.strategies import _distinct_names, _used_columns, keyable, schemas
+from tests.strategies import _distinct_names, keyable, schemas
 
 KINDS = [
     "rename_table",
@@ -119,12 +119,8 @@ def _edit(draw: st.DrawFn, s: Schema) -> Schema:
             )
         return replace(s, tables=tuple(tables))
     if kind == "rename_column":
-        used = _used_columns(s, t) | {
-            r for text in _expr_texts(s) if text for r in column_refs(text)
-        }
-        free = [c for c in t.columns if c.name not in used and c.maintained is None]
-        if not free:
-            return s
+        # any column: keys, FKs, indexes and expressions follow the rename
+        free = list(t.columns)
         c = draw(st.sampled_from(free))
         new = draw(_distinct_names(1, avoid=frozenset(t.column_names)))[0]
         renamed = replace(c, name=new, renamed_from=c.renamed_from or c.name)

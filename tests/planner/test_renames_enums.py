@@ -235,3 +235,34 @@ def test_a_tenant_policy_follows_its_table_rename(database_url: str) -> None:
         assert inspect_schema(conn) == canonicalize(new, conn)
         apply_plan(conn, up.reverse())
         assert inspect_schema(conn) == canonicalize(old, conn)
+
+
+def test_renaming_a_column_an_expression_names(database_url: str) -> None:
+    old = load_schema_text(
+        '[tables.T]\nsoft_delete = "deletedAt"\n[tables.T.columns]\n'
+        'id = { type = "integer", primary_key = true }\nname = { type = "text" }\n'
+        'deletedAt = { type = "timestamptz", nullable = true }\n'
+        '[[tables.T.indexes]]\ncolumns = ["name"]\nunique = true\n'
+        '[[tables.T.checks]]\nname = "named"\nexpression = \'length("name") > 0\'\n'
+    )
+    new = load_schema_text(
+        '[tables.T]\nsoft_delete = "removedAt"\n[tables.T.columns]\n'
+        'id = { type = "integer", primary_key = true }\n'
+        'label = { type = "text", renamed_from = "name" }\n'
+        'removedAt = { type = "timestamptz", nullable = true, renamed_from = "deletedAt" }\n'
+        '[[tables.T.indexes]]\ncolumns = ["label"]\nunique = true\n'
+        '[[tables.T.checks]]\nname = "named"\nexpression = \'length("label") > 0\'\n'
+    )
+    up = plan(old, new)
+    # expressions follow the rename, so nothing is rebuilt: renames only
+    assert {type(op) for op in up} == {o.RenameColumn, o.RenameIndex}
+    with psycopg.connect(database_url, autocommit=True) as conn:
+        create(conn, old)
+        conn.execute("""INSERT INTO "T" VALUES (1, 'a', now()), (2, 'a', NULL)""")
+        apply_plan(conn, up)
+        assert inspect_schema(conn) == canonicalize(new, conn)
+        assert not plan(inspect_schema(conn), canonicalize(new, conn))
+        rows = conn.execute("""SELECT label, "removedAt" IS NULL FROM "T" ORDER BY id""")
+        assert rows.fetchall() == [("a", False), ("a", True)]
+        apply_plan(conn, up.reverse())
+        assert inspect_schema(conn) == canonicalize(old, conn)

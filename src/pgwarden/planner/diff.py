@@ -11,7 +11,10 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field, replace
-from typing import TypeVar
+from typing import Any, TypeVar
+
+from pglast import ast, parse_sql
+from pglast.stream import RawStream
 
 from pgwarden.errors import RefusedError
 from pgwarden.planner import ops as o
@@ -842,6 +845,37 @@ _KIND_ORDER: dict[type[o.Op], int] = {
 }
 
 
+def _renamed_in(text: str | None, old: str, new: str) -> str | None:
+    """``text`` with column ``old`` renamed to ``new`` (Postgres does the same to the
+    expressions it stores), printed like the loader prints expressions. Text that
+    does not name ``old`` is returned as it is."""
+    if text is None:
+        return None
+    try:
+        if old not in column_refs(text):
+            return text
+        stmt: Any = parse_sql(f"SELECT {text}")[0].stmt
+        target = stmt.targetList[0].val
+        for node in _walk(target):
+            if isinstance(node, ast.ColumnRef) and node.fields:
+                last = node.fields[-1]
+                if isinstance(last, ast.String) and last.sval == old:
+                    node.fields = (*node.fields[:-1], ast.String(sval=new))
+        return str(RawStream()(target))
+    except Exception:  # unreadable: leave it; the object is then rebuilt, not renamed
+        return text
+
+
+def _walk(node: Any) -> Iterator[Any]:
+    if isinstance(node, ast.Node):
+        yield node
+        for name in node:
+            yield from _walk(getattr(node, name))
+    elif isinstance(node, list | tuple):
+        for item in node:
+            yield from _walk(item)
+
+
 def _kind(op: o.Op) -> int:
     if isinstance(op, o.DropConstraint) and not isinstance(op.constraint, ForeignKey):
         return 15  # uniques and checks after every FK drop (an FK depends on its key)
@@ -899,19 +933,33 @@ def _rename_column(s: Schema, table: str, old: str, new: str) -> Schema:
         return tuple(r(c) for c in cols)
 
     def elem(e: IndexElement) -> IndexElement:
-        return replace(e, column=r(e.column)) if e.column is not None else e
+        if e.column is not None:
+            return replace(e, column=r(e.column))
+        return replace(e, expression=_renamed_in(e.expression, old, new))
+
+    def x(text: str | None) -> str | None:
+        return _renamed_in(text, old, new)
 
     def own(t: Table) -> Table:
         return replace(
             t,
-            columns=tuple(replace(c, name=r(c.name)) for c in t.columns),
+            columns=tuple(replace(c, name=r(c.name), generated=x(c.generated)) for c in t.columns),
+            checks=tuple(replace(c, expression=x(c.expression) or "") for c in t.checks),
+            policies=tuple(
+                replace(p, using=x(p.using), with_check=x(p.with_check)) for p in t.policies
+            ),
             primary_key=(
                 replace(t.primary_key, columns=rs(t.primary_key.columns)) if t.primary_key else None
             ),
             uniques=tuple(replace(u, columns=rs(u.columns)) for u in t.uniques),
             foreign_keys=tuple(replace(f, columns=rs(f.columns)) for f in t.foreign_keys),
             indexes=tuple(
-                replace(i, elements=tuple(elem(e) for e in i.elements), include=rs(i.include))
+                replace(
+                    i,
+                    elements=tuple(elem(e) for e in i.elements),
+                    include=rs(i.include),
+                    where=x(i.where),
+                )
                 for i in t.indexes
             ),
         )
