@@ -266,3 +266,16 @@ def test_renaming_a_column_an_expression_names(database_url: str) -> None:
         assert rows.fetchall() == [("a", False), ("a", True)]
         apply_plan(conn, up.reverse())
         assert inspect_schema(conn) == canonicalize(old, conn)
+
+
+def test_a_default_follows_its_renamed_enum_value(database_url: str) -> None:
+    old = load_schema_text(OLD.replace('default = "FREE"', 'default = "PREMIUM"'))
+    new = load_schema_text(NEW.replace('default = "FREE"', 'default = "PRO"'))
+    up = plan(old, new)
+    assert not any(isinstance(op, o.SetDefault) for op in up)
+    with psycopg.connect(database_url, autocommit=True) as conn:
+        create(conn, old)
+        apply_plan(conn, up)
+        assert inspect_schema(conn) == canonicalize(new, conn)
+        apply_plan(conn, up.reverse())
+        assert inspect_schema(conn) == canonicalize(old, conn)

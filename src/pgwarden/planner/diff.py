@@ -897,6 +897,12 @@ def _rename_enum(s: Schema, old: str, new: str) -> Schema:
 
 
 def _rename_enum_value(s: Schema, enum: str, old: str, new: str) -> Schema:
+    def col(c: Column) -> Column:
+        # a default holding the label follows it (Postgres stores the value, not the text)
+        if c.type.name != enum or c.type.is_builtin or c.type.array or c.default is None:
+            return c
+        return replace(c, default=_relabelled(c.default, old, new))
+
     return replace(
         s,
         enums=tuple(
@@ -905,7 +911,24 @@ def _rename_enum_value(s: Schema, enum: str, old: str, new: str) -> Schema:
             else e
             for e in s.enums
         ),
+        tables=tuple(replace(t, columns=tuple(col(c) for c in t.columns)) for t in s.tables),
     )
+
+
+def _relabelled(text: str, old: str, new: str) -> str:
+    """A default whose string constant is ``old`` with ``new`` instead."""
+    try:
+        stmt: Any = parse_sql(f"SELECT {text}")[0].stmt
+        target = stmt.targetList[0].val
+        changed = False
+        for node in _walk(target):
+            value = getattr(node, "val", None) if isinstance(node, ast.A_Const) else None
+            if isinstance(value, ast.String) and value.sval == old:
+                node.val = ast.String(sval=new)
+                changed = True
+        return str(RawStream()(target)) if changed else text
+    except Exception:  # unreadable: the default is then simply set again
+        return text
 
 
 def _rename_table(s: Schema, old: str, new: str) -> Schema:
