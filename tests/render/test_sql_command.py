@@ -38,3 +38,20 @@ def test_sql_reports_a_bad_spec(tmp_path: Path) -> None:
     result = CliRunner().invoke(cli, ["--schema", str(tmp_path), "sql"])
     assert result.exit_code != 0
     assert "bad.toml" in str(result.exception) or "bad.toml" in result.output
+
+
+def test_steps_carry_their_timeouts_and_a_file_form() -> None:
+    from pgwarden.planner import PlanOptions, plan
+    from pgwarden.render.sql import render_plan
+    from tests.render.samples import basefly
+
+    before = basefly()
+    after = load_schema(SCHEMA)
+    opts = PlanOptions(lock_timeout="2s", statement_timeout="1min", allow_destructive=True)
+    steps = render_plan(plan(before, after, opts), opts)
+    assert steps
+    for step in steps:
+        expected = "'1min'" if step.atomic else "'0'"
+        assert step.settings == ("SET lock_timeout = '2s'", f"SET statement_timeout = {expected}")
+        assert step.script == f"{step.settings[0]};\n{step.settings[1]};\n{step.sql};\n"
+        assert not step.sql.endswith(";")
