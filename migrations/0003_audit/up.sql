@@ -6,7 +6,7 @@
 -- - audit changes to "Customer" ("Customer_audit")
 -- - audit changes to "User" ("User_audit")
 
--- pgwarden:step atomic=true description="create the append-only audit log \"pgwarden_audit\" (1/7)"
+-- pgwarden:step atomic=true description="create the append-only audit log \"pgwarden_audit\" (1/8)"
 SET lock_timeout = '5s';
 SET statement_timeout = '5min';
 CREATE TABLE "pgwarden_audit" (
@@ -22,17 +22,17 @@ CREATE TABLE "pgwarden_audit" (
   "after" jsonb
 );
 
--- pgwarden:step atomic=true description="create the append-only audit log \"pgwarden_audit\" (2/7)"
+-- pgwarden:step atomic=true description="create the append-only audit log \"pgwarden_audit\" (2/8)"
 SET lock_timeout = '5s';
 SET statement_timeout = '5min';
 CREATE INDEX "pgwarden_audit_table_name_row_key_idx" ON "pgwarden_audit" ("table_name", "row_key");
 
--- pgwarden:step atomic=true description="create the append-only audit log \"pgwarden_audit\" (3/7)"
+-- pgwarden:step atomic=true description="create the append-only audit log \"pgwarden_audit\" (3/8)"
 SET lock_timeout = '5s';
 SET statement_timeout = '5min';
 COMMENT ON TABLE "pgwarden_audit" IS 'pgwarden audit log: one row per change to an audited table (append-only)';
 
--- pgwarden:step atomic=true description="create the append-only audit log \"pgwarden_audit\" (4/7)"
+-- pgwarden:step atomic=true description="create the append-only audit log \"pgwarden_audit\" (4/8)"
 SET lock_timeout = '5s';
 SET statement_timeout = '5min';
 CREATE FUNCTION "pgwarden_audit_append_only"() RETURNS trigger LANGUAGE plpgsql AS 'BEGIN
@@ -41,17 +41,17 @@ CREATE FUNCTION "pgwarden_audit_append_only"() RETURNS trigger LANGUAGE plpgsql 
           HINT = ''audit rows are never changed or removed; see docs/audit.md (retention)'';
 END';
 
--- pgwarden:step atomic=true description="create the append-only audit log \"pgwarden_audit\" (5/7)"
+-- pgwarden:step atomic=true description="create the append-only audit log \"pgwarden_audit\" (5/8)"
 SET lock_timeout = '5s';
 SET statement_timeout = '5min';
 CREATE TRIGGER "pgwarden_audit_append_only" BEFORE UPDATE OR DELETE OR TRUNCATE ON "pgwarden_audit" FOR EACH STATEMENT EXECUTE FUNCTION "pgwarden_audit_append_only"();
 
--- pgwarden:step atomic=true description="create the append-only audit log \"pgwarden_audit\" (6/7)"
+-- pgwarden:step atomic=true description="create the append-only audit log \"pgwarden_audit\" (6/8)"
 SET lock_timeout = '5s';
 SET statement_timeout = '5min';
 REVOKE UPDATE, DELETE, TRUNCATE ON "pgwarden_audit" FROM PUBLIC;
 
--- pgwarden:step atomic=true description="create the append-only audit log \"pgwarden_audit\" (7/7)"
+-- pgwarden:step atomic=true description="create the append-only audit log \"pgwarden_audit\" (7/8)"
 SET lock_timeout = '5s';
 SET statement_timeout = '5min';
 CREATE FUNCTION "pgwarden_audit_row"() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS 'DECLARE
@@ -110,6 +110,11 @@ BEGIN
   USING TG_TABLE_NAME::text, lower(TG_OP), row_key, changed, old_row, new_row;
   RETURN NULL;
 END';
+
+-- pgwarden:step atomic=true description="create the append-only audit log \"pgwarden_audit\" (8/8)"
+SET lock_timeout = '5s';
+SET statement_timeout = '5min';
+REVOKE EXECUTE ON FUNCTION "pgwarden_audit_row"() FROM PUBLIC;
 
 -- pgwarden:step atomic=true description="audit changes to \"Account\" (\"Account_audit\")"
 SET lock_timeout = '5s';

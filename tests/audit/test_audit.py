@@ -232,6 +232,15 @@ def test_an_application_role_writes_the_log_without_privileges_on_it(
             with pytest.raises(errors.InsufficientPrivilege), conn.transaction():
                 conn.execute("SELECT 1 FROM pgwarden_audit")
         assert [r["row_key"] for r in _log(conn)] == [{"id": "r1"}]
+        # nor can it attach the log's SECURITY DEFINER function to a table of its own
+        conn.execute(sql.SQL("GRANT CREATE ON SCHEMA public TO {}").format(ident))
+        with pytest.raises(errors.InsufficientPrivilege), conn.transaction():
+            conn.execute(sql.SQL("SET LOCAL ROLE {}").format(ident))
+            conn.execute("CREATE TABLE mine (id text PRIMARY KEY)")
+            conn.execute(
+                "CREATE TRIGGER forge AFTER INSERT ON mine FOR EACH ROW"
+                " EXECUTE FUNCTION pgwarden_audit_row('key:id')"
+            )
     finally:
         conn.execute(sql.SQL("DROP OWNED BY {}").format(ident))
         conn.execute(sql.SQL("DROP ROLE {}").format(ident))

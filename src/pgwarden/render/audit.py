@@ -148,6 +148,9 @@ def _create_log(op: CreateAuditLog) -> list[Statement]:
             I(audit.ROW_FUNCTION),
             L(_row_body()),
         ),
+        # it runs with its owner's rights: nobody else may attach it to a table of
+        # theirs to write into the log (firing an existing trigger needs no EXECUTE)
+        _stmt("REVOKE EXECUTE ON FUNCTION {}() FROM PUBLIC", I(audit.ROW_FUNCTION)),
     ]
 
 
