@@ -83,9 +83,13 @@ def test_new_table_gets_the_plain_forms() -> None:
 
 
 def test_online_false_uses_plain_forms_everywhere() -> None:
-    steps = render_plan(plan(BEFORE, AFTER, PlanOptions(online=False)))
+    plain = plan(BEFORE, AFTER, PlanOptions(online=False))
+    steps = render_plan(plain)
     assert all(s.atomic for s in steps)
     assert not any("CONCURRENTLY" in s.sql for s in steps)
+    # the plain forms on a table with rows: flagged, and still checked first
+    assert {"long_lock", "may_fail_on_data"} <= plain.hazards
+    assert len(plain.preflights()) == len(plan(BEFORE, AFTER).preflights()) == 5
 
 
 def test_safe_forms_apply_to_a_table_with_rows(database_url: str) -> None:

@@ -437,7 +437,7 @@ class AddColumn(Op):
     def hazards(self) -> frozenset[Hazard]:
         c = self.column
         hz: set[Hazard] = set()
-        if not self.online:
+        if not (self.online or self.check_data):
             return frozenset()
         if c.generated is not None or c.identity is not None:
             hz |= {"rewrites_table", "long_lock"}
@@ -720,9 +720,7 @@ class SetNotNull(Op):
 
     @property
     def hazards(self) -> frozenset[Hazard]:
-        if not self.online:
-            return frozenset()
-        return frozenset({"may_fail_on_data"})
+        return _data_hazards(self.online, self.check_data)
 
     @property
     def description(self) -> str:
@@ -732,7 +730,7 @@ class SetNotNull(Op):
         return (DropNotNull(self.table, self.column, self.online, self.row_key, self.check_data),)
 
     def _preflight(self) -> PreflightQuery | None:
-        if not self.online:
+        if not (self.online or self.check_data):
             return None
         cond = sql.SQL("{} IS NULL").format(ident(self.column))
         return PreflightQuery(
@@ -863,6 +861,17 @@ class SetComment(Op):
 # --------------------------------------------------------------------------- constraints
 
 
+def _data_hazards(online: bool, existing: bool, can_fail: bool = True) -> frozenset[Hazard]:
+    """On a table with rows: the op can fail on them; in its plain (not online)
+    form it also holds a write-blocking lock while it scans or builds."""
+    hz: set[Hazard] = set()
+    if (online or existing) and can_fail:
+        hz.add("may_fail_on_data")
+    if existing and not online:
+        hz.add("long_lock")
+    return frozenset(hz)
+
+
 def _count_rows(table: str, key: tuple[str, ...], where: sql.Composable) -> str:
     """The preflight shape: (violations, up to 10 sample keys) of rows matching ``where``."""
     sample: sql.Composable = (
@@ -896,7 +905,7 @@ class AddPrimaryKey(Op):
 
     @property
     def hazards(self) -> frozenset[Hazard]:
-        return frozenset({"may_fail_on_data"}) if self.online else frozenset()
+        return _data_hazards(self.online, self.check_data)
 
     @property
     def description(self) -> str:
@@ -907,7 +916,7 @@ class AddPrimaryKey(Op):
         return (DropPrimaryKey(self.table, self.primary_key, self.online, self.check_data),)
 
     def _preflight(self) -> PreflightQuery | None:
-        if not self.online:
+        if not (self.online or self.check_data):
             return None
         return _duplicates(self.table, self.primary_key.columns, True, None, "primary key")
 
@@ -976,7 +985,7 @@ class AddUnique(Op):
 
     @property
     def hazards(self) -> frozenset[Hazard]:
-        return frozenset({"may_fail_on_data"}) if self.online else frozenset()
+        return _data_hazards(self.online, self.check_data)
 
     @property
     def description(self) -> str:
@@ -987,7 +996,7 @@ class AddUnique(Op):
         return (DropConstraint(self.table, self.unique, self.online, (), self.check_data),)
 
     def _preflight(self) -> PreflightQuery | None:
-        if not self.online:
+        if not (self.online or self.check_data):
             return None
         u = self.unique
         return _duplicates(self.table, u.columns, u.nulls_not_distinct, None, f"unique {u.name}")
@@ -1005,7 +1014,7 @@ class AddCheck(Op):
 
     @property
     def hazards(self) -> frozenset[Hazard]:
-        return frozenset({"may_fail_on_data"}) if self.online else frozenset()
+        return _data_hazards(self.online, self.check_data)
 
     @property
     def description(self) -> str:
@@ -1016,7 +1025,7 @@ class AddCheck(Op):
         return (DropConstraint(self.table, self.check, self.online, self.row_key, self.check_data),)
 
     def _preflight(self) -> PreflightQuery | None:
-        if not self.online:
+        if not (self.online or self.check_data):
             return None
         cond = sql.SQL("NOT ({})").format(sql.SQL(self.check.expression))
         return PreflightQuery(
@@ -1040,7 +1049,7 @@ class AddForeignKey(Op):
 
     @property
     def hazards(self) -> frozenset[Hazard]:
-        return frozenset({"may_fail_on_data"}) if self.online else frozenset()
+        return _data_hazards(self.online, self.check_data)
 
     @property
     def description(self) -> str:
@@ -1054,7 +1063,7 @@ class AddForeignKey(Op):
         return (DropConstraint(self.table, self.foreign_key, self.online, (), self.check_data),)
 
     def _preflight(self) -> PreflightQuery | None:
-        if not self.online:
+        if not (self.online or self.check_data):
             return None
         fk = self.foreign_key
         notnull = sql.SQL(" AND ").join(
@@ -1164,7 +1173,7 @@ class CreateIndex(Op):
 
     @property
     def hazards(self) -> frozenset[Hazard]:
-        return frozenset({"may_fail_on_data"}) if self.online and self.index.unique else frozenset()
+        return _data_hazards(self.online, self.check_data, self.index.unique)
 
     @property
     def description(self) -> str:
@@ -1177,7 +1186,9 @@ class CreateIndex(Op):
 
     def _preflight(self) -> PreflightQuery | None:
         i = self.index
-        if not (self.online and i.unique) or any(e.column is None for e in i.elements):
+        if not ((self.online or self.check_data) and i.unique) or any(
+            e.column is None for e in i.elements
+        ):
             return None
         cols = tuple(e.column for e in i.elements if e.column is not None)
         return _duplicates(self.table, cols, i.nulls_not_distinct, i.where, f"index {i.name}")
