@@ -403,14 +403,7 @@ class _Planner:
                     self.enum_policies(have.name),
                 ),
             )
-            values.insert(
-                values.index(after) + 1
-                if after is not None
-                else values.index(before)
-                if before is not None
-                else len(values),
-                v,
-            )
+            values[:] = o.insert_value(tuple(values), v, before, after)
         if tuple(values) != want.values:
             usages = self.usages(self.tgt, want.name)
             check = all(self.pre_plan(u.table, [u.column]) for u in usages) and all(

@@ -224,7 +224,7 @@ class AddEnumValue(Op):
         return f"add value {self.value!r} to enum {qname(self.enum)}{where}"
 
     def reverse(self) -> tuple[Op, ...]:
-        after = _insert_value(self.values_before, self.value, self.before, self.after)
+        after = insert_value(self.values_before, self.value, self.before, self.after)
         return (
             RecreateEnum(
                 self.enum,
@@ -239,9 +239,10 @@ class AddEnumValue(Op):
         )
 
 
-def _insert_value(
+def insert_value(
     values: tuple[str, ...], value: str, before: str | None, after: str | None
 ) -> tuple[str, ...]:
+    """``values`` with ``value`` placed as ``ALTER TYPE ... ADD VALUE`` would place it."""
     if before is not None:
         i = values.index(before)
     elif after is not None:
