@@ -20,7 +20,7 @@ code maps to the same typed family (see ``db_error`` in the template).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Context, Decimal
 from typing import Any
@@ -119,7 +119,7 @@ def numeric_limit(precision: int, scale: int) -> Decimal:
     return ctx.subtract(Decimal(1).scaleb(precision - scale), Decimal(5).scaleb(-scale - 1))
 
 
-def _kind(col: Column, enums: dict[str, tuple[str, ...]]) -> str:
+def _kind(col: Column, enums: Mapping[str, tuple[str, ...]]) -> str:
     name = col.type.name
     if name in INT_RANGES:
         return "int"
@@ -154,7 +154,7 @@ def _type_name(node: Any) -> str:
     return str(names[-1])
 
 
-def _default_value(col: Column, enums: dict[str, tuple[str, ...]]) -> tuple[bool, Any]:
+def _default_value(col: Column, enums: Mapping[str, tuple[str, ...]]) -> tuple[bool, Any]:
     """(known, value) of the column default when it is a plain literal."""
     if col.identity is not None or col.generated is not None:
         return False, None
@@ -189,7 +189,7 @@ def _value_literal(value: Any) -> str:
     return py_str(str(value))
 
 
-def column_rule(col: Column, attr: str, enums: dict[str, tuple[str, ...]]) -> ColumnRule:
+def column_rule(col: Column, attr: str, enums: Mapping[str, tuple[str, ...]]) -> ColumnRule:
     kind = _kind(col, enums)
     known, default = _default_value(col, enums)
     required = not col.nullable and known and default is None
@@ -231,7 +231,7 @@ def column_rule(col: Column, attr: str, enums: dict[str, tuple[str, ...]]) -> Co
 
 
 class _Translator:
-    def __init__(self, table: Table, attrs: dict[str, str], enums: dict[str, tuple[str, ...]]):
+    def __init__(self, table: Table, attrs: dict[str, str], enums: Mapping[str, tuple[str, ...]]):
         self.table = table
         self.attrs = attrs
         self.enums = enums
@@ -423,7 +423,7 @@ def check_rule(
     name: str,
     expression: str,
     attrs: dict[str, str],
-    enums: dict[str, tuple[str, ...]],
+    enums: Mapping[str, tuple[str, ...]],
 ) -> CheckRule:
     try:
         refs = tuple(column_refs(expression))
