@@ -131,7 +131,6 @@ class EnumUsage:
     column: str
     array: bool
     default: str | None
-    key: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
