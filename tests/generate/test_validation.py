@@ -295,3 +295,30 @@ def test_validation_module_is_importable_alone(package: Any, tmp_path: Path) -> 
     with pytest.raises(errors(package).ValidationError):
         validate.ItemRules.patch({"status": "nope"})
     validate.ItemRules.patch({"status": "ACTIVE"})
+
+
+def test_async_accessors_validate_and_map_errors(package: Any, database_url: str) -> None:
+    import asyncio
+
+    schema, name, _ = package
+    create(database_url, schema)
+    aio = __import__(f"{name}.aio", fromlist=["x"])
+    err = errors(package)
+
+    async def run() -> None:
+        async with await psycopg.AsyncConnection.connect(database_url, autocommit=True) as conn:
+            d = aio.AsyncDatabase(conn)
+            with pytest.raises(err.ValidationError) as bad:
+                await d.item.insert_many([{**OK, "qty": -(2**15) - 1}, {**OK, "name": None}])
+            assert [(i.column, i.rule, i.row) for i in bad.value.issues] == [
+                ("qty", "range", 0),
+                ("name", "not_null", 1),
+            ]
+            row = await d.item.insert(OK)
+            with pytest.raises(err.ValidationError):
+                await d.item.update(row.id, {"price": Decimal("1000")})
+            with pytest.raises(err.ForeignKeyViolationError) as fk:
+                await d.item.update(row.id, {"owner_id": 7})
+            assert fk.value.columns == ("ownerId",)
+
+    asyncio.run(run())
