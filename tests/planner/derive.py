@@ -151,7 +151,14 @@ def _edit(draw: st.DrawFn, s: Schema) -> Schema:
         new = f"{old}_v2"
         if new in e.values or len(new.encode()) > 63:
             return s
-        if any(old in text for text in _expr_texts(s)):
+        # a scalar default of this enum follows the rename; other texts would not
+        own_defaults = {
+            c.default
+            for x in s.tables
+            for c in x.columns
+            if c.type.name == e.name and not c.type.array and c.default is not None
+        }
+        if any(old in text for text in _expr_texts(s) if text not in own_defaults):
             return s
         values = tuple(new if v == old else v for v in e.values)
         # compose with an earlier rename of the same value
