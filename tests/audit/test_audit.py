@@ -25,8 +25,9 @@ from pgwarden.planner.audit import (
     DropAuditTrigger,
 )
 from pgwarden.render.sql import render_schema, render_statements
+from pgwarden.spec.dump import dump_schema
 from pgwarden.spec.load import load_schema, load_schema_text
-from pgwarden.spec.model import Schema
+from pgwarden.spec.model import Schema, Table
 
 BASEFLY = Path(__file__).resolve().parents[2] / "schema" / "basefly.toml"
 AUDITED = ("User", "Account", "Customer")
@@ -38,6 +39,12 @@ def _audited(schema: Schema, tables: tuple[str, ...] = AUDITED) -> Schema:
         schema,
         tables=tuple(replace(t, audit=t.name in tables) for t in schema.tables),
     )
+
+
+def _table(schema: Schema, name: str) -> Table:
+    table = schema.table(name)
+    assert table is not None
+    return table
 
 
 @pytest.fixture
@@ -254,6 +261,12 @@ def test_inspects_back_equal_with_audit_on(conn: psycopg.Connection[Any], basefl
     assert db == expected
     assert {t.name for t in db.tables if t.audit} == set(AUDITED)
     assert audit.LOG_TABLE not in {t.name for t in db.tables}
+    # what the database says about redaction survives a dump as spec text
+    again = load_schema_text(dump_schema(db))
+    assert {t.name for t in again.tables if t.audit} == set(AUDITED)
+    account = again.table("Account")
+    assert account is not None
+    assert audit.trigger_args(account) == audit.trigger_args(_table(basefly, "Account"))
     # a disabled audit trigger is not auditing
     conn.execute('ALTER TABLE "Customer" DISABLE TRIGGER "Customer_audit"')
     diff = format_diff(schema_diff(expected, inspect_schema(conn)))
