@@ -1,6 +1,7 @@
 """Property: for random single-table specs (varchar(n), char(n), numeric(p,s), integer
-ranges, enums, nullability, literal defaults, translatable CHECKs) and random values
-near every boundary, the generated validator accepts exactly the rows Postgres accepts.
+ranges, enums, booleans, dates, nullability, literal defaults, translatable CHECKs) and
+random values near every boundary, the generated validator accepts exactly the rows
+Postgres accepts.
 
 Each row goes both ways: through ``<Table>Rules.insert`` (no SQL), and straight into
 Postgres with a plain parameterised INSERT (no validator, no casts). The outcomes must
@@ -10,6 +11,7 @@ always rejected by Postgres too, and a patch that sets every column agrees exact
 
 from __future__ import annotations
 
+import datetime as dt
 import importlib
 import sys
 import tempfile
@@ -45,7 +47,9 @@ OMIT = object()
 @st.composite
 def column_types(draw: st.DrawFn) -> ColumnType:
     kind = draw(
-        st.sampled_from(["varchar", "char", "numeric", "smallint", "integer", "bigint", "E"])
+        st.sampled_from(
+            ["varchar", "char", "numeric", "smallint", "integer", "bigint", "E", "boolean", "date"]
+        )
     )
     if kind == "varchar":
         return ColumnType("varchar", draw(st.sampled_from([(), (1,), (2,), (4,)])))
@@ -61,6 +65,8 @@ def column_types(draw: st.DrawFn) -> ColumnType:
 def _family(t: ColumnType) -> str:
     if t.name in ("varchar", "char"):
         return "str"
+    if t.name in ("boolean", "date"):
+        return t.name
     return "enum" if t.name == "E" else "num"
 
 
@@ -92,6 +98,17 @@ def atoms(draw: st.DrawFn, columns: list[Column]) -> str:
         if choice == 3 and others:
             return f'{name} {draw(OPS)} "{draw(st.sampled_from(others)).name}"'
         return f"{name} IS DISTINCT FROM {draw(NUM_CONSTS)}"
+    if fam == "boolean":
+        return draw(
+            st.sampled_from(
+                [name, f"NOT {name}", f"{name} = true", f"{name} IS DISTINCT FROM false"]
+            )
+        )
+    if fam == "date":
+        others = [c for c in columns if c.type.name == "date" and c is not col]
+        if not others:
+            return f"{name} IS NOT NULL"
+        return f'{name} {draw(OPS)} "{draw(st.sampled_from(others)).name}"'
     if fam == "str":
         choice = draw(st.integers(0, 2))
         if choice == 0:
@@ -122,6 +139,10 @@ def _default(draw: st.DrawFn, t: ColumnType) -> str | None:
     if not draw(st.booleans()):
         return None
     fam = _family(t)
+    if fam == "date":
+        return None
+    if fam == "boolean":
+        return normalize_expr(draw(st.sampled_from(["true", "false"])))
     text = draw(NUM_CONSTS if fam == "num" else STR_CONSTS if fam == "str" else ENUM_CONSTS)
     return normalize_expr(text)
 
@@ -171,6 +192,10 @@ def values_for(t: ColumnType) -> st.SearchStrategy[Any]:
         )
     if t.name == "numeric":
         return _numeric_values(t)
+    if t.name == "boolean":
+        return st.booleans()
+    if t.name == "date":
+        return st.dates(dt.date(2024, 1, 1), dt.date(2024, 1, 4))
     return st.sampled_from([*ENUM_VALUES, "d", "A"])
 
 
