@@ -14,8 +14,9 @@ planner can compare:
 * ``key:<column>``  -- a primary-key column, copied into ``row_key``;
 * ``redact:<column>`` -- a column whose value is never copied (only its name,
   in ``changed``): columns marked ``secret`` and columns whose
-  ``plaintext-secret`` lint finding the spec acknowledged (the spec then says
-  in so many words that the column holds a credential).
+  ``plaintext-secret`` lint finding the spec acknowledged, on the column or on
+  the whole table (the spec then says in so many words that the column holds a
+  credential).
 """
 
 from __future__ import annotations
@@ -51,11 +52,20 @@ def trigger_name(table: str) -> str:
 
 
 def redacted_columns(table: Table) -> tuple[str, ...]:
-    """Columns whose values never reach the log, in column order."""
+    """Columns whose values never reach the log, in column order.
+
+    A ``plaintext-secret`` acknowledgement on the whole table covers the columns
+    the rule would flag (their names look like credentials), so those are redacted too.
+    """
+    from pgwarden.checks.schema_rules import secret_like
+
+    table_wide = any(s.rule == REDACTED_RULE for s in table.ignore)
     return tuple(
         c.name
         for c in table.columns
-        if c.secret is not None or any(s.rule == REDACTED_RULE for s in c.ignore)
+        if c.secret is not None
+        or any(s.rule == REDACTED_RULE for s in c.ignore)
+        or (table_wide and secret_like(c.name))
     )
 
 

@@ -369,3 +369,21 @@ def test_spec_problems_name_the_table_and_the_fix() -> None:
     )
     with pytest.raises(SpecError, match="taken by pgwarden's audit log"):
         load_schema_text(clash, "s.toml")
+
+
+def test_a_table_wide_plaintext_secret_acknowledgement_redacts_what_the_rule_flags() -> None:
+    spec = load_schema_text(
+        """
+[tables.Login]
+audit = true
+ignore = [{ rule = "plaintext-secret", reason = "legacy" }]
+[tables.Login.columns]
+id           = { type = "integer", primary_key = true }
+api_key      = { type = "text" }
+passwordHash = { type = "text", secret = "hashed" }
+label        = { type = "text" }
+"""
+    )
+    login = _table(spec, "Login")
+    assert audit.redacted_columns(login) == ("api_key", "passwordHash")
+    assert audit.trigger_args(login) == ("key:id", "redact:api_key", "redact:passwordHash")
