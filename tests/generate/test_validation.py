@@ -322,3 +322,69 @@ def test_async_accessors_validate_and_map_errors(package: Any, database_url: str
             assert fk.value.columns == ("ownerId",)
 
     asyncio.run(run())
+
+
+def test_hostile_names_in_checks(tmp_path: Path, database_url: str) -> None:
+    """Hostile table, column, enum and constraint names and check literals: the
+    validation module is still clean Python and judges the values correctly."""
+    import subprocess
+    import sys
+    from dataclasses import replace
+
+    from pgwarden.spec.exprs import normalize_expr
+    from pgwarden.spec.model import CheckConstraint
+    from tests.generate.test_injection import ENUM, TABLE, hostile_schema
+
+    schema = hostile_schema()
+    enum_sql = '"' + ENUM.replace('"', '""') + '"'
+    child = schema.table(TABLE)
+    assert child is not None
+    checks = (
+        CheckConstraint(
+            'c"k %(x)s',
+            normalize_expr(
+                '"val%(x)s" <> \'%s\' AND ("from" BETWEEN -1 AND 2 OR "from" IS NULL)'
+                " AND status IN ('it''s', 'q\"uote', 'ok') AND length(\"own\"\"er\") < 40"
+            ),
+        ),
+        CheckConstraint("'); --", normalize_expr(f"status <> CAST('%s' AS {enum_sql})")),
+    )
+    schema = replace(
+        schema, tables=tuple(replace(t, checks=checks) if t is child else t for t in schema.tables)
+    )
+    create(database_url, schema)
+    name, sync, _ = build_package(schema, tmp_path)
+    pkg = tmp_path / name
+    for args in (["check"], ["format", "--check"]):
+        cmd = [sys.executable, "-m", "ruff", *args, "--no-cache", "--line-length", "100"]
+        result = subprocess.run([*cmd, str(pkg)], capture_output=True, text=True, check=False)
+        assert result.returncode == 0, result.stdout + result.stderr
+    result = subprocess.run(
+        [sys.executable, "-m", "mypy", "--strict", "--no-incremental", str(pkg)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    validate = __import__(f"{name}._validate", fromlist=["x"])
+    rules = next(r for r in vars(validate).values() if getattr(r, "TABLE", None) == TABLE)
+    assert not hasattr(rules, "SKIPPED") or rules.SKIPPED == ()
+    err = __import__(f"{name}.errors", fromlist=["x"])
+    with psycopg.connect(database_url, autocommit=True) as conn:
+        db = sync.Database(conn)
+        owner_row = db.us_er_x_s_0.insert({"e_mail_s": "x"})
+        table = db.robert_drop_table_students
+        good = {"own_er": owner_row.id, "val_x_s": "v", "from_": 2, "status": "it's"}
+        assert table.insert(good).from_ == 2
+        for bad, constraint in (
+            ({"val_x_s": "%s"}, 'c"k %(x)s'),
+            ({"from_": 3}, 'c"k %(x)s'),
+            ({"status": "ok"}, None),
+            ({"status": "%s"}, "'); --"),  # and the IN list of the first
+        ):
+            if constraint is None:
+                assert table.insert({**good, **bad, "val_x_s": "w"}).status == "ok"
+                continue
+            with pytest.raises(err.ValidationError) as info:
+                table.insert({**good, **bad})
+            assert constraint in [i.constraint for i in info.value.issues]
