@@ -189,7 +189,8 @@ def _element(
 ) -> Any:
     """Report what is wrong with one value; return it as Postgres stores it."""
     kind = col.kind
-    if kind in ("varchar", "char") and isinstance(value, str):
+    if kind in ("varchar", "char", "text") and isinstance(value, str):
+        value = str(value)  # a StrEnum member compares as its plain text in checks
         n = col.length
         if n is not None and len(value) > n:
             if value[n:].strip(" "):
@@ -221,8 +222,6 @@ def _element(
             _issue(out, table, col, "enum", f"{value!r} is not one of {allowed}", at)
             return _UNKNOWN
         return str(value)
-    if kind == "text" and isinstance(value, str):
-        return value
     return value if kind == "other" else _UNKNOWN
 
 
