@@ -234,11 +234,13 @@ def _value(
             return _UNKNOWN
         return None
     if col.array:
-        if isinstance(value, list | tuple):
-            for item in value:
-                if item is not None:
-                    _element(out, table, col, item, at)
-        return _UNKNOWN
+        if not isinstance(value, list | tuple):
+            return _UNKNOWN
+        before = len(out)
+        for item in value:
+            if item is not None:
+                _element(out, table, col, item, at)
+        return value if len(out) == before else _UNKNOWN  # checks only test arrays for NULL
     return _element(out, table, col, value, at)
 
 

@@ -266,13 +266,16 @@ class _Translator:
             raise Untranslatable(f"function {fname}()")
         raise Untranslatable(f"{type(node).__name__} operand")
 
-    def column(self, node: Any) -> tuple[str, str, bool]:
+    def column(self, node: Any, *, any_type: bool = False) -> tuple[str, str, bool]:
+        """A column of the row; ``any_type`` for IS [NOT] NULL, which needs no comparison."""
         last = node.fields[-1] if node.fields else None
         if not isinstance(last, ast.String) or len(node.fields) != 1:
             raise Untranslatable("qualified column reference")
         col = self.table.column(str(last.sval))
         if col is None or col.name not in self.attrs:
             raise Untranslatable(f"column {last.sval!r} is not writable")
+        if any_type:
+            return f"s[{py_str(self.attrs[col.name])}]", "any", False
         if col.type.array:
             raise Untranslatable(f"array column {col.name!r}")
         if col.type.name in self.enums:
@@ -364,7 +367,10 @@ class _Translator:
         if isinstance(node, ast.A_Expr):
             return self.a_expr(node)
         if isinstance(node, ast.NullTest):
-            code, _fam, _const = self.operand(node.arg)
+            if isinstance(node.arg, ast.ColumnRef):
+                code = self.column(node.arg, any_type=True)[0]
+            else:
+                code = self.operand(node.arg)[0]
             if getattr(node, "argisrow", False):
                 raise Untranslatable("row IS NULL")
             is_null = int(node.nulltesttype or 0) == 0
