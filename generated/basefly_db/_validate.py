@@ -16,6 +16,7 @@ are listed in each class's docstring; Postgres still enforces them, and
 
 from __future__ import annotations
 
+import datetime as _dt
 import decimal as _decimal
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, ClassVar, Final, NamedTuple
@@ -168,6 +169,10 @@ def _truth(a: Any) -> bool | None:
 
 def _len(a: Any) -> int | None:
     return len(a) if isinstance(a, str) else None
+
+
+def _date(year: int, month: int, day: int) -> _dt.date:
+    return _dt.date(year, month, day)
 
 
 # --------------------------------------------------------------------------- column rules

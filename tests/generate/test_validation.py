@@ -4,6 +4,7 @@ mapped to the typed family -- all against a real server."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
@@ -46,6 +47,9 @@ expression = "name::text <> ''::text AND NOT name = 'x'"
 name = "qty_range"
 expression = "qty NOT BETWEEN 90 AND 99 AND qty <> 13"
 [[tables.Item.checks]]
+name = "day_recent"
+expression = "day >= '2000-01-01' AND day < CAST('2100-01-01' AS date)"
+[[tables.Item.checks]]
 name = "note_not_upper"
 expression = "note IS NULL OR note <> upper(note)"
 
@@ -60,6 +64,7 @@ big      = { type = "bigint", nullable = true }
 status   = { type = "Status", default = "ACTIVE" }
 tags     = { type = "Status[]", nullable = true }
 note     = { type = "text", nullable = true }
+day      = { type = "date", nullable = true }
 fill     = { type = "text", default_sql = "nullif('a', 'a')" }
 startsAt = { type = "timestamptz", default_sql = "now()" }
 endsAt   = { type = "timestamptz", nullable = true }
@@ -163,6 +168,8 @@ def test_integer_ranges(package: Any, db: Any) -> None:
         ({"name": "x"}, "name_set"),  # NOT, cast to text
         ({"qty": 95}, "qty_range"),  # NOT BETWEEN
         ({"qty": 13}, "qty_range"),
+        ({"day": dt.date(1999, 12, 31)}, "day_recent"),  # ISO date constants
+        ({"day": dt.date(2100, 1, 1)}, "day_recent"),
     ],
 )
 def test_translated_checks(package: Any, db: Any, values: dict[str, Any], constraint: str) -> None:
@@ -174,8 +181,6 @@ def test_translated_checks(package: Any, db: Any, values: dict[str, Any], constr
 
 
 def test_checks_follow_sql_null_logic_and_column_pairs(package: Any, db: Any) -> None:
-    import datetime as dt
-
     start = dt.datetime(2024, 1, 1, tzinfo=dt.UTC)
     early = start - dt.timedelta(days=1)
     assert issues(
@@ -275,6 +280,7 @@ def test_translator_skips_what_python_cannot_decide() -> None:
         "qty > '5'": "comparison of num with lit",
         "status = 'GONE'": "outside the enum",
         "\"startsAt\" > '2024-01-01'": "comparison",
+        "day > '2024-1-1'": "YYYY-MM-DD",
     }
     for expression, reason in skipped.items():
         rule = check_rule(table, "k", expression, attrs, enums)

@@ -106,8 +106,9 @@ def atoms(draw: st.DrawFn, columns: list[Column]) -> str:
         )
     if fam == "date":
         others = [c for c in columns if c.type.name == "date" and c is not col]
-        if not others:
-            return f"{name} IS NOT NULL"
+        if not others or draw(st.booleans()):
+            day = draw(st.sampled_from(["'2024-01-02'", "CAST('2024-01-03' AS date)"]))
+            return f"{name} {draw(OPS)} {day}"
         return f'{name} {draw(OPS)} "{draw(st.sampled_from(others)).name}"'
     if fam == "str":
         choice = draw(st.integers(0, 2))

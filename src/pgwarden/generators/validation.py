@@ -20,8 +20,10 @@ code maps to the same typed family (see ``db_error`` in the template).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import date
 from decimal import Context, Decimal
 from typing import Any
 
@@ -308,6 +310,11 @@ class _Translator:
                 return _value_literal(value), "num", True
             if fam == "num" and _NUM_TYPES[low] == "dec":
                 return code, "num", False  # widening to numeric is exact
+        elif low == "date":
+            if const and fam == "lit":
+                return _date_code(code), "date", True
+            if fam == "date":
+                return code, fam, const
         elif low in ("bool", "boolean"):
             if fam == "bool":
                 return code, fam, const
@@ -339,6 +346,11 @@ class _Translator:
             lcode = py_str(str(eval_literal(lcode)).rstrip(" "))
         lfam = "str" if lfam == "bpchar" else lfam
         rfam = "str" if rfam == "bpchar" else rfam
+        # an ISO date literal means the same date under every DateStyle
+        if lfam == "lit" and rfam == "date":
+            lcode, lfam = _date_code(lcode), "date"
+        if rfam == "lit" and lfam == "date":
+            rcode, rfam = _date_code(rcode), "date"
         fam = self.unify(lfam, lcode, rfam, rcode)
         if op not in ("=", "<>") and fam not in _ORDERED and fam != "null":
             raise Untranslatable(f"ordering of {fam} values (collation or declaration order)")
@@ -413,6 +425,20 @@ class _Translator:
             fn = "_distinct" if kind == int(A_Expr_Kind.AEXPR_DISTINCT) else "_not_distinct"
             return self.emit(fn, self.pair("=", node.lexpr, node.rexpr))
         raise Untranslatable(f"operator kind {node.kind}")
+
+
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
+def _date_code(literal: str) -> str:
+    text = str(eval_literal(literal))
+    if not _ISO_DATE.fullmatch(text):
+        raise Untranslatable("a date constant not written YYYY-MM-DD")
+    try:
+        day = date.fromisoformat(text)
+    except ValueError:
+        raise Untranslatable("an invalid date constant") from None
+    return f"_date({day.year}, {day.month}, {day.day})"
 
 
 def eval_literal(code: str) -> Any:
