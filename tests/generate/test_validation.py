@@ -28,6 +28,10 @@ id    = { type = "integer", primary_key = true }
 email = { type = "text", unique = true }
 
 [tables.Item]
+[[tables.Item.foreign_keys]]
+columns = ["ownerId"]
+references = { table = "Owner", columns = ["id"] }
+on_delete = "restrict"
 [[tables.Item.checks]]
 name = "price_positive"
 expression = "price > 0"
@@ -55,7 +59,7 @@ expression = "note IS NULL OR note <> upper(note)"
 
 [tables.Item.columns]
 id       = { type = "integer", identity = "by default", primary_key = true }
-ownerId  = { type = "integer", nullable = true, references = { table = "Owner" } }
+ownerId  = { type = "integer", nullable = true }
 name     = { type = "varchar(5)" }
 code     = { type = "char(3)", nullable = true }
 price    = { type = "numeric(5,2)", default = 1 }
@@ -253,9 +257,10 @@ def test_database_errors_are_typed(package: Any, db: Any) -> None:
         db.item.insert({**OK, "owner_id": 42})
     assert fk.value.constraint == "Item_ownerId_fkey" and fk.value.columns == ("ownerId",)
     db.item.insert({**OK, "owner_id": 1})
-    with pytest.raises(err.ForeignKeyViolationError) as restrict:
+    with pytest.raises(err.RestrictViolationError) as restrict:  # ON DELETE RESTRICT
         db.owner.delete(1)
     assert restrict.value.constraint == "Item_ownerId_fkey" and restrict.value.table == "Item"
+    assert restrict.value.columns == ("ownerId",)
     # a server default that yields NULL passes the validator and fails in Postgres
     with pytest.raises(err.NotNullViolationError) as notnull:
         db.item.insert({k: v for k, v in OK.items() if k != "fill"})
