@@ -115,7 +115,7 @@ class UniqueViolationError(ConstraintViolation):
 
 
 class ForeignKeyViolationError(ConstraintViolation):
-    """A foreign key points at no row (insert/update) or a row is still referenced (delete)."""
+    """A foreign key points at no row, or a row is still referenced (NO ACTION keys)."""
 
 
 class CheckViolationError(ConstraintViolation):
@@ -127,4 +127,4 @@ class NotNullViolationError(ConstraintViolation):
 
 
 class RestrictViolationError(ConstraintViolation):
-    """A RESTRICT rule refused the change."""
+    """The row is still referenced through an ON DELETE / ON UPDATE RESTRICT foreign key."""
