@@ -13,6 +13,8 @@
 -- - drop index "K8sClusterConfig_plan_authUserId_key" concurrently  [non-atomic]
 -- - drop index "K8sClusterConfig_deletedAt_idx" concurrently  [non-atomic]
 -- - add column "K8sClusterConfig"."delete" boolean
+-- - backfill "K8sClusterConfig"."delete" = ("deletedAt" IS NOT NULL)  [data_step]
+-- - set "K8sClusterConfig"."delete" NOT NULL  [may_fail_on_data, non-atomic]
 -- - drop column "K8sClusterConfig"."deletedAt"  [destructive]
 
 -- pgwarden:step atomic=true description="remove comment on table \"User\""
@@ -83,7 +85,37 @@ DROP INDEX CONCURRENTLY "K8sClusterConfig_deletedAt_idx";
 -- pgwarden:step atomic=true description="add column \"K8sClusterConfig\".\"delete\" boolean"
 SET lock_timeout = '5s';
 SET statement_timeout = '5min';
-ALTER TABLE "K8sClusterConfig" ADD COLUMN "delete" boolean DEFAULT FALSE NOT NULL;
+ALTER TABLE "K8sClusterConfig" ADD COLUMN "delete" boolean DEFAULT FALSE;
+
+-- pgwarden:step atomic=true description="backfill \"K8sClusterConfig\".\"delete\" = (\"deletedAt\" IS NOT NULL)"
+SET lock_timeout = '5s';
+SET statement_timeout = '5min';
+UPDATE "K8sClusterConfig" SET "delete" = ("deletedAt" IS NOT NULL);
+
+-- pgwarden:preflight table="K8sClusterConfig" returns=count description="NULLs in K8sClusterConfig.delete"
+SELECT count(*) AS violations, (array_agg(ROW("id")::text ORDER BY ROW("id")::text))[1:10] AS samples FROM "K8sClusterConfig" WHERE "delete" IS NULL;
+-- pgwarden:fix
+UPDATE "K8sClusterConfig" SET "delete" = <value> WHERE "delete" IS NULL;
+
+-- pgwarden:step atomic=true description="set \"K8sClusterConfig\".\"delete\" NOT NULL (1/4)"
+SET lock_timeout = '5s';
+SET statement_timeout = '5min';
+ALTER TABLE "K8sClusterConfig" ADD CONSTRAINT "K8sClusterConfig_delete_not_null" CHECK ("delete" IS NOT NULL) NOT VALID;
+
+-- pgwarden:step atomic=false description="set \"K8sClusterConfig\".\"delete\" NOT NULL (2/4)"
+SET lock_timeout = '5s';
+SET statement_timeout = '0';
+ALTER TABLE "K8sClusterConfig" VALIDATE CONSTRAINT "K8sClusterConfig_delete_not_null";
+
+-- pgwarden:step atomic=true description="set \"K8sClusterConfig\".\"delete\" NOT NULL (3/4)"
+SET lock_timeout = '5s';
+SET statement_timeout = '5min';
+ALTER TABLE "K8sClusterConfig" ALTER COLUMN "delete" SET NOT NULL;
+
+-- pgwarden:step atomic=true description="set \"K8sClusterConfig\".\"delete\" NOT NULL (4/4)"
+SET lock_timeout = '5s';
+SET statement_timeout = '5min';
+ALTER TABLE "K8sClusterConfig" DROP CONSTRAINT "K8sClusterConfig_delete_not_null";
 
 -- pgwarden:step atomic=true description="drop column \"K8sClusterConfig\".\"deletedAt\""
 SET lock_timeout = '5s';

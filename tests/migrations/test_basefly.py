@@ -188,6 +188,12 @@ def test_orphans_stop_the_preflight_then_backfill_is_right(database_url: str) ->
         with pytest.raises(psycopg.errors.ForeignKeyViolation):
             conn.execute("""INSERT INTO "Customer" ("authUserId", name) VALUES ('ghost-9', 'x')""")
 
+    # down to saasfly refills the flag from deletedAt (the old spec's backfill): no
+    # cluster comes back undeleted, none is deleted that was not
+    reverted = _cli(database_url, "down", "--to", "1")
+    assert reverted.returncode == 0, reverted.stderr
+    assert dict(fetch(database_url, 'SELECT id, "delete" FROM "K8sClusterConfig"')) == flags
+
 
 def test_baseline_a_pushed_database(database_url: str) -> None:
     from pgwarden.render.sql import render_schema
