@@ -69,8 +69,12 @@ def test_basefly_rules_hold_in_sql(database_url: str) -> None:
     with _apply(database_url, render_schema(basefly())) as conn:
         conn.execute("INSERT INTO \"User\" (id) VALUES ('u1')")
         conn.execute("""INSERT INTO "Customer" ("authUserId") VALUES ('u1')""")
-        with pytest.raises(psycopg.errors.RestrictViolation):
+        # PostgreSQL 18 reports RESTRICT as 23001; older servers as 23503
+        with pytest.raises(
+            (psycopg.errors.RestrictViolation, psycopg.errors.ForeignKeyViolation)
+        ) as refused:
             conn.execute("DELETE FROM \"User\" WHERE id = 'u1'")
+        assert refused.value.diag.constraint_name == "Customer_authUserId_fkey"
         ins = """INSERT INTO "K8sClusterConfig" (name, "authUserId", "deletedAt")
                  VALUES (%s, 'u1', %s)"""
         conn.execute(ins, ("a", None))
