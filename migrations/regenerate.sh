@@ -11,5 +11,7 @@ rm -rf "$dir"/0*_* "$dir/pgwarden.sum"
 $pgwarden --schema tests/fixtures/saasfly_before/saasfly.toml migrate --dir "$dir" new saasfly
 # 0002: the blueprint state (drops the delete flag after the backfill)
 $pgwarden --schema tests/fixtures/basefly_blueprint migrate --dir "$dir" new blueprint --allow-destructive
-# 0003: audit logging on User, Account and Customer (schema/ as it is now)
-$pgwarden --schema schema migrate --dir "$dir" new audit
+# 0003: audit logging on User, Account and Customer
+$pgwarden --schema tests/fixtures/basefly_audit migrate --dir "$dir" new audit
+# 0004: indexes on Account.userId and Session.userId (schema/ as it is now)
+$pgwarden --schema schema migrate --dir "$dir" new fk_indexes

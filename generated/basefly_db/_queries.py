@@ -214,10 +214,22 @@ class AccountSql:
     FIND_0 = _j(
         'SELECT "id", "userId", "type", "provider", "providerAccountId", ',
         '"refresh_token", "access_token", "expires_at", "token_type", "scope", ',
-        '"id_token", "session_state" FROM "public"."Account" WHERE "provider" = %s::text ',
+        '"id_token", "session_state" FROM "public"."Account" WHERE "userId" = %s::text ',
         'ORDER BY "id"',
     )
     FIND_MANY_0 = _j(
+        'SELECT "id", "userId", "type", "provider", "providerAccountId", ',
+        '"refresh_token", "access_token", "expires_at", "token_type", "scope", ',
+        '"id_token", "session_state" FROM "public"."Account" WHERE "userId" = ',
+        'ANY(%s::text[]) ORDER BY "id"',
+    )
+    FIND_1 = _j(
+        'SELECT "id", "userId", "type", "provider", "providerAccountId", ',
+        '"refresh_token", "access_token", "expires_at", "token_type", "scope", ',
+        '"id_token", "session_state" FROM "public"."Account" WHERE "provider" = %s::text ',
+        'ORDER BY "id"',
+    )
+    FIND_MANY_1 = _j(
         'SELECT "id", "userId", "type", "provider", "providerAccountId", ',
         '"refresh_token", "access_token", "expires_at", "token_type", "scope", ',
         '"id_token", "session_state" FROM "public"."Account" WHERE "provider" = ',
@@ -404,29 +416,50 @@ class K8sClusterConfigSql:
     GET = _j(
         'SELECT "id", "name", "location", "authUserId", "plan", "network", "createdAt", ',
         '"updatedAt", "status", "deletedAt" FROM "public"."K8sClusterConfig" WHERE "id" ',
-        '= %s::integer AND (%s OR "deletedAt" IS NULL)',
+        '= %s::integer AND "deletedAt" IS NULL',
+    )
+    GET_ALL_ROWS = _j(
+        'SELECT "id", "name", "location", "authUserId", "plan", "network", "createdAt", ',
+        '"updatedAt", "status", "deletedAt" FROM "public"."K8sClusterConfig" WHERE "id" ',
+        "= %s::integer",
     )
     GET_MANY = _j(
         'SELECT "id", "name", "location", "authUserId", "plan", "network", "createdAt", ',
         '"updatedAt", "status", "deletedAt" FROM "public"."K8sClusterConfig" WHERE "id" ',
-        '= ANY(%s::integer[]) AND (%s OR "deletedAt" IS NULL)',
+        '= ANY(%s::integer[]) AND "deletedAt" IS NULL',
+    )
+    GET_MANY_ALL_ROWS = _j(
+        'SELECT "id", "name", "location", "authUserId", "plan", "network", "createdAt", ',
+        '"updatedAt", "status", "deletedAt" FROM "public"."K8sClusterConfig" WHERE "id" ',
+        "= ANY(%s::integer[])",
     )
     PAGE_FIRST = _j(
         'SELECT "id", "name", "location", "authUserId", "plan", "network", "createdAt", ',
-        '"updatedAt", "status", "deletedAt" FROM "public"."K8sClusterConfig" WHERE (%s ',
-        'OR "deletedAt" IS NULL) ORDER BY "id" LIMIT %s',
+        '"updatedAt", "status", "deletedAt" FROM "public"."K8sClusterConfig" WHERE ',
+        '"deletedAt" IS NULL ORDER BY "id" LIMIT %s',
+    )
+    PAGE_FIRST_ALL_ROWS = _j(
+        'SELECT "id", "name", "location", "authUserId", "plan", "network", "createdAt", ',
+        '"updatedAt", "status", "deletedAt" FROM "public"."K8sClusterConfig" ORDER BY ',
+        '"id" LIMIT %s',
     )
     PAGE_AFTER = _j(
         'SELECT "id", "name", "location", "authUserId", "plan", "network", "createdAt", ',
         '"updatedAt", "status", "deletedAt" FROM "public"."K8sClusterConfig" WHERE ',
-        '("id") > (%s::integer) AND (%s OR "deletedAt" IS NULL) ORDER BY "id" LIMIT %s',
+        '("id") > (%s::integer) AND "deletedAt" IS NULL ORDER BY "id" LIMIT %s',
+    )
+    PAGE_AFTER_ALL_ROWS = _j(
+        'SELECT "id", "name", "location", "authUserId", "plan", "network", "createdAt", ',
+        '"updatedAt", "status", "deletedAt" FROM "public"."K8sClusterConfig" WHERE ',
+        '("id") > (%s::integer) ORDER BY "id" LIMIT %s',
     )
     DELETE = _j(
         'DELETE FROM "public"."K8sClusterConfig" WHERE "id" = %s::integer RETURNING ',
         '"id", "name", "location", "authUserId", "plan", "network", "createdAt", ',
         '"updatedAt", "status", "deletedAt"',
     )
-    COUNT = 'SELECT count(*) FROM "public"."K8sClusterConfig" WHERE (%s OR "deletedAt" IS NULL)'
+    COUNT = 'SELECT count(*) FROM "public"."K8sClusterConfig" WHERE "deletedAt" IS NULL'
+    COUNT_ALL_ROWS = 'SELECT count(*) FROM "public"."K8sClusterConfig"'
     UNIQUE_0 = _j(
         'SELECT "id", "name", "location", "authUserId", "plan", "network", "createdAt", ',
         '"updatedAt", "status", "deletedAt" FROM "public"."K8sClusterConfig" WHERE ',
@@ -443,24 +476,43 @@ class K8sClusterConfigSql:
     FIND_0 = _j(
         'SELECT "id", "name", "location", "authUserId", "plan", "network", "createdAt", ',
         '"updatedAt", "status", "deletedAt" FROM "public"."K8sClusterConfig" WHERE ',
-        '"authUserId" = %s::text AND (%s OR "deletedAt" IS NULL) ORDER BY "id"',
+        '"authUserId" = %s::text AND "deletedAt" IS NULL ORDER BY "id"',
+    )
+    FIND_0_ALL_ROWS = _j(
+        'SELECT "id", "name", "location", "authUserId", "plan", "network", "createdAt", ',
+        '"updatedAt", "status", "deletedAt" FROM "public"."K8sClusterConfig" WHERE ',
+        '"authUserId" = %s::text ORDER BY "id"',
     )
     FIND_MANY_0 = _j(
         'SELECT "id", "name", "location", "authUserId", "plan", "network", "createdAt", ',
         '"updatedAt", "status", "deletedAt" FROM "public"."K8sClusterConfig" WHERE ',
-        '"authUserId" = ANY(%s::text[]) AND (%s OR "deletedAt" IS NULL) ORDER BY "id"',
+        '"authUserId" = ANY(%s::text[]) AND "deletedAt" IS NULL ORDER BY "id"',
+    )
+    FIND_MANY_0_ALL_ROWS = _j(
+        'SELECT "id", "name", "location", "authUserId", "plan", "network", "createdAt", ',
+        '"updatedAt", "status", "deletedAt" FROM "public"."K8sClusterConfig" WHERE ',
+        '"authUserId" = ANY(%s::text[]) ORDER BY "id"',
     )
     FIND_1 = _j(
         'SELECT "id", "name", "location", "authUserId", "plan", "network", "createdAt", ',
         '"updatedAt", "status", "deletedAt" FROM "public"."K8sClusterConfig" WHERE ',
-        '"plan" = %s::"public"."SubscriptionPlan" AND (%s OR "deletedAt" IS NULL) ORDER ',
-        'BY "id"',
+        '"plan" = %s::"public"."SubscriptionPlan" AND "deletedAt" IS NULL ORDER BY "id"',
+    )
+    FIND_1_ALL_ROWS = _j(
+        'SELECT "id", "name", "location", "authUserId", "plan", "network", "createdAt", ',
+        '"updatedAt", "status", "deletedAt" FROM "public"."K8sClusterConfig" WHERE ',
+        '"plan" = %s::"public"."SubscriptionPlan" ORDER BY "id"',
     )
     FIND_MANY_1 = _j(
         'SELECT "id", "name", "location", "authUserId", "plan", "network", "createdAt", ',
         '"updatedAt", "status", "deletedAt" FROM "public"."K8sClusterConfig" WHERE ',
-        '"plan" = ANY(%s::"public"."SubscriptionPlan"[]) AND (%s OR "deletedAt" IS NULL) ',
-        'ORDER BY "id"',
+        '"plan" = ANY(%s::"public"."SubscriptionPlan"[]) AND "deletedAt" IS NULL ORDER ',
+        'BY "id"',
+    )
+    FIND_MANY_1_ALL_ROWS = _j(
+        'SELECT "id", "name", "location", "authUserId", "plan", "network", "createdAt", ',
+        '"updatedAt", "status", "deletedAt" FROM "public"."K8sClusterConfig" WHERE ',
+        '"plan" = ANY(%s::"public"."SubscriptionPlan"[]) ORDER BY "id"',
     )
     ACTIVE_ALL = _j(
         'SELECT "id", "name", "location", "authUserId", "plan", "network", "createdAt", ',
@@ -568,6 +620,14 @@ class SessionSql:
     UNIQUE_MANY_0 = _j(
         'SELECT "id", "sessionToken", "userId", "expires" FROM "public"."Session" WHERE ',
         '"sessionToken" = ANY(%s::text[]) ORDER BY "id"',
+    )
+    FIND_0 = _j(
+        'SELECT "id", "sessionToken", "userId", "expires" FROM "public"."Session" WHERE ',
+        '"userId" = %s::text ORDER BY "id"',
+    )
+    FIND_MANY_0 = _j(
+        'SELECT "id", "sessionToken", "userId", "expires" FROM "public"."Session" WHERE ',
+        '"userId" = ANY(%s::text[]) ORDER BY "id"',
     )
 
     @staticmethod

@@ -126,5 +126,9 @@ class NotNullViolationError(ConstraintViolation):
     """A NOT NULL column would be NULL."""
 
 
-class RestrictViolationError(ConstraintViolation):
-    """The row is still referenced through an ON DELETE / ON UPDATE RESTRICT foreign key."""
+class RestrictViolationError(ForeignKeyViolationError):
+    """The row is still referenced through an ON DELETE / ON UPDATE RESTRICT foreign key.
+
+    PostgreSQL 18 reports these as SQLSTATE 23001; older servers as 23503, which
+    raises the base class: catch ``ForeignKeyViolationError`` to handle both.
+    """

@@ -101,15 +101,28 @@ class AccountTable(_Base):
         _rows = self._all(self._sql.UNIQUE_MANY_0, ([k[0] for k in keys], [k[1] for k in keys]))
         return {(_r[3], _r[4]): self._sql.row(_r) for _r in _rows}
 
+    def find_by_user_id(self, user_id: str) -> list[_m.Account]:
+        """Rows with this value, in primary-key order."""
+        _rows = self._all(self._sql.FIND_0, (user_id,))
+        return [self._sql.row(_r) for _r in _rows]
+
+    def find_many_by_user_id(self, keys: Sequence[str]) -> dict[str, list[_m.Account]]:
+        """Rows for many values in one query, grouped by value (every key present)."""
+        _out: dict[str, list[_m.Account]] = {k: [] for k in keys}
+        _rows = self._all(self._sql.FIND_MANY_0, (list(keys),))
+        for _r in _rows:
+            _out.setdefault(_r[1], []).append(self._sql.row(_r))
+        return _out
+
     def find_by_provider(self, provider: str) -> list[_m.Account]:
         """Rows with this value, in primary-key order."""
-        _rows = self._all(self._sql.FIND_0, (provider,))
+        _rows = self._all(self._sql.FIND_1, (provider,))
         return [self._sql.row(_r) for _r in _rows]
 
     def find_many_by_provider(self, keys: Sequence[str]) -> dict[str, list[_m.Account]]:
         """Rows for many values in one query, grouped by value (every key present)."""
         _out: dict[str, list[_m.Account]] = {k: [] for k in keys}
-        _rows = self._all(self._sql.FIND_MANY_0, (list(keys),))
+        _rows = self._all(self._sql.FIND_MANY_1, (list(keys),))
         for _r in _rows:
             _out.setdefault(_r[3], []).append(self._sql.row(_r))
         return _out
@@ -285,7 +298,7 @@ class K8sClusterConfigTable(_Base):
 
     def get(self, id: int, *, include_deleted: bool = False) -> _m.K8sClusterConfig | None:
         """The row with this primary key, or None."""
-        _r = self._one(self._sql.GET, (id, include_deleted))
+        _r = self._one(self._sql.GET_ALL_ROWS if include_deleted else self._sql.GET, (id,))
         return None if _r is None else self._sql.row(_r)
 
     def get_many(
@@ -295,7 +308,10 @@ class K8sClusterConfigTable(_Base):
         include_deleted: bool = False,
     ) -> dict[int, _m.K8sClusterConfig]:
         """Rows for many primary keys in one query, keyed by primary key (absent keys omitted)."""
-        _rows = self._all(self._sql.GET_MANY, (list(keys), include_deleted))
+        _rows = self._all(
+            self._sql.GET_MANY_ALL_ROWS if include_deleted else self._sql.GET_MANY,
+            (list(keys),),
+        )
         return {_r[0]: self._sql.row(_r) for _r in _rows}
 
     def page(
@@ -307,14 +323,20 @@ class K8sClusterConfigTable(_Base):
     ) -> list[_m.K8sClusterConfig]:
         """Up to ``limit`` rows in primary-key order after ``after`` (keyset pagination)."""
         if after is None:
-            _rows = self._all(self._sql.PAGE_FIRST, (include_deleted, limit))
+            _rows = self._all(
+                self._sql.PAGE_FIRST_ALL_ROWS if include_deleted else self._sql.PAGE_FIRST,
+                (limit,),
+            )
         else:
-            _rows = self._all(self._sql.PAGE_AFTER, (after, include_deleted, limit))
+            _rows = self._all(
+                self._sql.PAGE_AFTER_ALL_ROWS if include_deleted else self._sql.PAGE_AFTER,
+                (after, limit),
+            )
         return [self._sql.row(_r) for _r in _rows]
 
     def count(self, *, include_deleted: bool = False) -> int:
         """Number of rows."""
-        _r = self._one(self._sql.COUNT, (include_deleted,))
+        _r = self._one(self._sql.COUNT_ALL_ROWS if include_deleted else self._sql.COUNT, ())
         return 0 if _r is None else int(_r[0])
 
     def get_by_plan_and_auth_user_id(
@@ -341,7 +363,10 @@ class K8sClusterConfigTable(_Base):
         include_deleted: bool = False,
     ) -> list[_m.K8sClusterConfig]:
         """Rows with this value, in primary-key order."""
-        _rows = self._all(self._sql.FIND_0, (auth_user_id, include_deleted))
+        _rows = self._all(
+            self._sql.FIND_0_ALL_ROWS if include_deleted else self._sql.FIND_0,
+            (auth_user_id,),
+        )
         return [self._sql.row(_r) for _r in _rows]
 
     def find_many_by_auth_user_id(
@@ -352,7 +377,10 @@ class K8sClusterConfigTable(_Base):
     ) -> dict[str, list[_m.K8sClusterConfig]]:
         """Rows for many values in one query, grouped by value (every key present)."""
         _out: dict[str, list[_m.K8sClusterConfig]] = {k: [] for k in keys}
-        _rows = self._all(self._sql.FIND_MANY_0, (list(keys), include_deleted))
+        _rows = self._all(
+            self._sql.FIND_MANY_0_ALL_ROWS if include_deleted else self._sql.FIND_MANY_0,
+            (list(keys),),
+        )
         for _r in _rows:
             _out.setdefault(_r[3], []).append(self._sql.row(_r))
         return _out
@@ -364,7 +392,10 @@ class K8sClusterConfigTable(_Base):
         include_deleted: bool = False,
     ) -> list[_m.K8sClusterConfig]:
         """Rows with this value, in primary-key order."""
-        _rows = self._all(self._sql.FIND_1, (plan, include_deleted))
+        _rows = self._all(
+            self._sql.FIND_1_ALL_ROWS if include_deleted else self._sql.FIND_1,
+            (plan,),
+        )
         return [self._sql.row(_r) for _r in _rows]
 
     def find_many_by_plan(
@@ -375,7 +406,10 @@ class K8sClusterConfigTable(_Base):
     ) -> dict[_enums.SubscriptionPlan, list[_m.K8sClusterConfig]]:
         """Rows for many values in one query, grouped by value (every key present)."""
         _out: dict[_enums.SubscriptionPlan, list[_m.K8sClusterConfig]] = {k: [] for k in keys}
-        _rows = self._all(self._sql.FIND_MANY_1, (list(keys), include_deleted))
+        _rows = self._all(
+            self._sql.FIND_MANY_1_ALL_ROWS if include_deleted else self._sql.FIND_MANY_1,
+            (list(keys),),
+        )
         for _r in _rows:
             _out.setdefault(_enums.SubscriptionPlan(_r[4]), []).append(self._sql.row(_r))
         return _out
@@ -544,6 +578,19 @@ class SessionTable(_Base):
         """Rows for many keys in one query, keyed by the key (absent keys omitted)."""
         _rows = self._all(self._sql.UNIQUE_MANY_0, (list(keys),))
         return {_r[1]: self._sql.row(_r) for _r in _rows}
+
+    def find_by_user_id(self, user_id: str) -> list[_m.Session]:
+        """Rows with this value, in primary-key order."""
+        _rows = self._all(self._sql.FIND_0, (user_id,))
+        return [self._sql.row(_r) for _r in _rows]
+
+    def find_many_by_user_id(self, keys: Sequence[str]) -> dict[str, list[_m.Session]]:
+        """Rows for many values in one query, grouped by value (every key present)."""
+        _out: dict[str, list[_m.Session]] = {k: [] for k in keys}
+        _rows = self._all(self._sql.FIND_MANY_0, (list(keys),))
+        for _r in _rows:
+            _out.setdefault(_r[2], []).append(self._sql.row(_r))
+        return _out
 
     def insert(self, values: _m.SessionInsert) -> _m.Session:
         """Insert one row and return it as stored (defaults filled in).

@@ -42,12 +42,15 @@ def _cli(url: str, *args: str) -> subprocess.CompletedProcess[str]:
 
 def test_history_is_basefly(tmp_path: Path) -> None:
     names = [m.name for m in files.load_migrations(MIGRATIONS)]
-    assert names == ["0001_saasfly", "0002_blueprint", "0003_audit"]
+    assert names == ["0001_saasfly", "0002_blueprint", "0003_audit", "0004_fk_indexes"]
     up = (MIGRATIONS / "0002_blueprint" / "up.sql").read_text()
     assert 'ADD COLUMN "deletedAt"' in up and 'DROP COLUMN "delete"' in up
     assert up.index('SET "deletedAt"') < up.index('DROP COLUMN "delete"')
     assert "NOT VALID" in up and "VALIDATE CONSTRAINT" in up
     assert 'UNIQUE INDEX CONCURRENTLY "K8sClusterConfig_plan_authUserId_key"' in up
+    fk = (MIGRATIONS / "0004_fk_indexes" / "up.sql").read_text()
+    for name, table in (("Account_userId_idx", "Account"), ("Session_userId_idx", "Session")):
+        assert f'CREATE INDEX CONCURRENTLY "{name}" ON "{table}" ("userId")' in fk
     first = (MIGRATIONS / "0001_saasfly" / "up.sql").read_text()
     assert "FOREIGN KEY" in first and "authUserId_fkey" not in first
 
@@ -82,6 +85,7 @@ def test_applies_from_empty_and_verify_reports_no_drift(database_url: str) -> No
         (1, "0001_saasfly", "applied"),
         (2, "0002_blueprint", "applied"),
         (3, "0003_audit", "applied"),
+        (4, "0004_fk_indexes", "applied"),
     ]
     verify = _cli(database_url, "verify")
     assert verify.returncode == 0, verify.stderr
@@ -217,7 +221,7 @@ def test_baseline_a_pushed_database(database_url: str) -> None:
     assert "pending" in status.stdout
 
     assert _cli(database_url, "apply").returncode == 0
-    assert history(database_url)[-1] == (3, "0003_audit", "applied")
+    assert history(database_url)[-1] == (4, "0004_fk_indexes", "applied")
     assert _cli(database_url, "verify").returncode == 0
     again = _cli(database_url, "baseline")
     assert again.returncode == 1 and "already has migration history" in again.stderr
@@ -247,7 +251,7 @@ def test_a_check_on_a_new_column_runs_before_its_step(database_url: str) -> None
     resumed = _cli(database_url, "apply")
     assert resumed.returncode == 0, resumed.stderr
     assert "resuming 0002_blueprint" in resumed.stdout
-    assert history(database_url)[-1] == (3, "0003_audit", "applied")
+    assert history(database_url)[-1] == (4, "0004_fk_indexes", "applied")
     assert _cli(database_url, "verify").returncode == 0
 
 

@@ -40,7 +40,8 @@ def findings(conn: Any, db: Any, x: Any) -> None:
         sql.Identifier("Comment"), sql.Identifier("body"), sql.Placeholder()
     )
     conn.execute(query, (x,))  # expect: query-without-index
-    # a generated accessor: its include_deleted switch does not imply the partial predicate
+    # a generated accessor: its include_deleted=True form reads every row, which the
+    # partial index (active rows only) cannot serve
     db.post.find_by_author_id(x)  # expect: query-without-index
     # the same column pair in two places, no composite index
     conn.execute(  # expect: query-composite-index

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -23,9 +22,8 @@ from pgwarden.checks.queries import (
 from pgwarden.checks.query_rules import lint_queries
 from pgwarden.checks.registry import all_rules
 from pgwarden.render.sql import render_schema
-from pgwarden.spec import names
 from pgwarden.spec.load import load_schema
-from pgwarden.spec.model import Index, IndexElement, Schema
+from pgwarden.spec.model import Schema
 
 ROOT = Path(__file__).resolve().parents[2]
 PACKAGE = ROOT / "generated" / "basefly_db"
@@ -56,18 +54,6 @@ def unserved(analysis: QueryAnalysis) -> set[tuple[str, tuple[str, ...]]]:
     }
 
 
-def with_indexes(schema: Schema, wanted: set[tuple[str, tuple[str, ...]]]) -> Schema:
-    tables = []
-    for t in schema.tables:
-        extra = tuple(
-            Index(names.index(t.name, cols), tuple(IndexElement(column=c) for c in cols))
-            for table, cols in sorted(wanted)
-            if table == t.name
-        )
-        tables.append(replace(t, indexes=t.indexes + extra))
-    return replace(schema, tables=tuple(tables))
-
-
 def test_every_generated_query_is_analysed() -> None:
     analysis = analyse(package_files(), basefly(), SERVICES)
     text = (PACKAGE / "_queries.py").read_text(encoding="utf-8")
@@ -85,19 +71,13 @@ def test_every_generated_query_is_analysed() -> None:
         assert f"db.{attr}.{method}" in shown, (attr, method)
 
 
-def test_every_basefly_query_is_served_by_an_index_once_the_proposed_ones_exist() -> None:
+def test_every_basefly_query_is_served_by_an_index() -> None:
     schema = basefly()
     analysis = analyse(package_files(), schema, SERVICES)
-    # what the analysis finds unserved in today's spec: the user-deletion service's
-    # lookups by the two unindexed foreign keys (lint's fk-missing-index agrees), and
-    # find_by_plan, whose include_deleted switch does not imply the partial index's
-    # "deletedAt" IS NULL
-    gaps = unserved(analysis)
-    assert gaps == {
-        ("Account", ("userId",)),
-        ("Session", ("userId",)),
-        ("K8sClusterConfig", ("plan",)),
-    }
+    # no gaps: the user-deletion service's lookups by Account/Session."userId" have their
+    # indexes (migration 0004), and soft-delete reads state "deletedAt" IS NULL literally
+    # (their include_deleted=True forms are separate texts), so partial indexes serve them
+    assert unserved(analysis) == set()
     served = [
         (q.label, a.table, v.index.name)
         for q in analysis.queries
@@ -105,11 +85,16 @@ def test_every_basefly_query_is_served_by_an_index_once_the_proposed_ones_exist(
         if (v := analysis.verdict(a)).needs and v.index is not None
     ]
     assert len(served) > 50
-    # the spec with the indexes the findings propose: every query is served
-    fixed = analyse(package_files(), with_indexes(schema, gaps), SERVICES)
-    assert unserved(fixed) == set()
-    findings = lint_queries(package_files(), with_indexes(schema, gaps), set(all_rules()), SERVICES)
-    assert [f for f in findings if f.rule != "unused-index"] == []
+    findings = lint_queries(package_files(), schema, set(all_rules()), SERVICES)
+    assert [f for f in findings if f.severity in ("warning", "error")] == []
+    # the every-row forms (include_deleted=True) are deliberate, so the soft-delete rule
+    # skips them; the same text run by hand is reported
+    every = [q for q in analysis.queries if q.all_rows]
+    assert {q.label for q in every} >= {"db.k8s_cluster_config.find_by_plan"}
+    assert all('"deletedAt" IS NULL' not in q.sql for q in every)
+    app = "".join(f"def f{i}(c):\n    c.execute({q.sql!r})\n" for i, q in enumerate(every))
+    by_hand = lint_queries([("app.py", app)], schema, {"query-reads-deleted-rows"}, SERVICES)
+    assert len(by_hand) == len(every)
 
 
 def test_basefly_claims_of_the_seed_blueprint() -> None:
@@ -131,10 +116,29 @@ def test_basefly_claims_of_the_seed_blueprint() -> None:
         index_of("db.k8s_cluster_service.find_all_active", "K8sClusterConfig")
         == "K8sClusterConfig_authUserId_idx"
     )
-    # the partial unique index serves the lookup that states its predicate
+    # the partial unique index serves the lookups that state its predicate, now including
+    # find_by_plan's active form (no more "(%s OR ...)" switch)
     assert (
         index_of("db.k8s_cluster_config.get_by_plan_and_auth_user_id", "K8sClusterConfig")
         == "K8sClusterConfig_plan_authUserId_key"
+    )
+    plan_reads = {
+        q.all_rows: analysis.verdict(q.accesses[0]).index
+        for q in analysis.queries
+        if q.label == "db.k8s_cluster_config.find_by_plan"
+    }
+    assert set(plan_reads) == {False, True}
+    active, every = plan_reads[False], plan_reads[True]
+    assert active is not None and active.name == "K8sClusterConfig_plan_authUserId_key"
+    assert every is not None and every.name == "K8sClusterConfig_plan_idx"
+    # the deletion service's foreign-key lookups
+    assert any(
+        analysis.verdict(a).index is not None
+        and analysis.verdict(a).index.name == f"{t}_userId_idx"  # type: ignore[union-attr]
+        for t in ("Account", "Session")
+        for q in analysis.queries
+        for a in q.accesses
+        if a.table == t and "userId" in a.filtered
     )
 
 
@@ -150,13 +154,26 @@ BASEFLY_CLAIMS: list[tuple[str, str, tuple[Any, ...]]] = [
     ("db.k8s_cluster_config.get_by_plan_and_auth_user_id", "K8sClusterConfig", ("PRO", "u1")),
     ("db.k8s_cluster_service.find_all_active", "K8sClusterConfig", ("u1",)),
     ("db.session.page", "Session", (10,)),
+    # the deletion service's lookups by the foreign keys (migration 0004)
+    ("db.account.find_by_user_id", "Account", ("u1",)),
+    ("db.session.find_by_user_id", "Session", ("u1",)),
+    # active-rows reads: the literal "deletedAt" IS NULL lets the partial unique index
+    # (WHERE "deletedAt" IS NULL) serve them
+    ("db.k8s_cluster_config.find_by_plan", "K8sClusterConfig", ("PRO",)),
+    ("db.k8s_cluster_config.get_by_plan_and_auth_user_id", "K8sClusterConfig", ("PRO", "u1")),
 ]
 
 
+#: other indexes the planner may pick for a claim (both partial-index uses are the point).
+ALSO_USABLE: dict[str, set[str]] = {
+    "db.k8s_cluster_service.find_all_active": {"K8sClusterConfig_plan_authUserId_key"},
+}
+
 FILL = """
 INSERT INTO "User" (id, email) SELECT 'u' || g, 'e' || g FROM generate_series(1, 500) g;
-INSERT INTO "K8sClusterConfig" (name, location, "authUserId", plan)
-  SELECT 'n', 'l', 'u' || (g % 500 + 1), NULL FROM generate_series(1, 5000) g;
+INSERT INTO "K8sClusterConfig" (name, location, "authUserId", plan, "deletedAt")
+  SELECT 'n', 'l', 'u' || (g % 500 + 1), NULL, CASE WHEN g % 10 > 0 THEN now() END
+  FROM generate_series(1, 5000) g;
 INSERT INTO "Customer" ("authUserId", "stripeSubscriptionId")
   SELECT 'u' || (g % 500 + 1), 'sub' || g FROM generate_series(1, 5000) g;
 INSERT INTO "Account" ("userId", type, provider, "providerAccountId")
@@ -196,12 +213,16 @@ def test_planner_uses_the_claimed_index(database_url: str) -> None:
         conn.execute(FILL)
         conn.execute("SET enable_seqscan = off")
         for label, table, params in BASEFLY_CLAIMS:
-            q = next(q for q in analysis.queries if q.label == label)
+            q = next(q for q in analysis.queries if q.label == label and not q.all_rows)
             a = next(a for a in q.accesses if a.table == table)
             verdict = analysis.verdict(a)
             assert verdict.index is not None, label
             used = {n.get("Index Name") for n in explain(conn, q.sql, params)}
-            assert verdict.index.name in used, (label, verdict.index.name, used)
+            # most clusters are deleted, so for the owner's active clusters the planner may
+            # prefer the small partial unique index (usable only because the predicate is
+            # literal) to the analysis's full-table index on "authUserId"
+            accepted = {verdict.index.name} | ALSO_USABLE.get(label, set())
+            assert accepted & used, (label, verdict.index.name, used)
 
     # the sample spec's decoys (partial index implied; leading column + ORDER BY, backwards)
     # and one finding (no index can serve "title")

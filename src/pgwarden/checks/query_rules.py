@@ -140,7 +140,7 @@ def query_reads_deleted_rows(analysis: QueryAnalysis) -> Iterator[Finding]:
     for q in analysis.queries:
         for a in q.accesses:
             table = analysis.schema.table(a.table)
-            if table is None or table.soft_delete is None or not a.top:
+            if table is None or table.soft_delete is None or not a.top or q.all_rows:
                 continue
             col = table.soft_delete
             if a.kind not in ("select", "update") or col in a.mentions or col in a.sets:

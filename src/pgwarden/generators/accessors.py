@@ -139,9 +139,11 @@ class KeyView:
 
     suffix: str  # "stripe_customer_id" / "provider_and_provider_account_id"
     columns: tuple[ColumnView, ...]
-    one: str  # SQL for a single key
+    one: str  # SQL for a single key (active rows of a soft-delete table)
     many: str  # SQL for a batch of keys
-    soft_filter: bool  # the query takes a trailing include_deleted parameter
+    soft_filter: bool  # include_deleted picks between these and the *_all forms
+    one_all: str = ""  # the same reads over every row, deleted ones included
+    many_all: str = ""
 
     @property
     def composite(self) -> bool:
@@ -197,6 +199,13 @@ class TableView:
     page_after: str
     delete: str
     count: str
+    # include_deleted=True forms (soft-delete tables): the active forms above carry a
+    # literal "deletedAt" IS NULL, so a partial index over active rows can serve them
+    get_all: str
+    get_many_all: str
+    page_first_all: str
+    page_after_all: str
+    count_all: str
     soft: ColumnView | None
     uniques: tuple[KeyView, ...]
     finders: tuple[KeyView, ...]
@@ -467,21 +476,31 @@ def _table_view(
             f"table {table.name!r}: soft_delete names column {table.soft_delete!r}, "
             "which does not exist\n  fix: add the column or correct soft_delete"
         )
-    filt = f" AND (%s OR {soft.ident} IS NULL)" if soft else ""
-    where_filt = f" WHERE (%s OR {soft.ident} IS NULL)" if soft else ""
+    # two texts per read instead of one "(%s OR deleted IS NULL)" switch: a generic plan
+    # cannot assume the switch is false, so no partial index over active rows would serve it
+    filt = f" AND {soft.ident} IS NULL" if soft else ""
+    where_filt = f" WHERE {soft.ident} IS NULL" if soft else ""
     order = ", ".join(c.ident for c in pk) if pk else ""
     base = f"SELECT {select_list} FROM {qual}"
-    get = get_many = page_first = page_after = delete = ""
-    if pk:
+
+    def reads(filt: str, where_filt: str) -> tuple[str, str, str, str]:
+        if not pk:
+            return "", "", "", ""
         get = f"{base} WHERE {_eq(pk)}{filt}"
+        get_many = ""
         if not any(c.column.type.array for c in pk):  # ANY() over arrays flattens them
             get_many = f"{base} WHERE {_in_many(pk)}{filt}"
         pk_tuple = ", ".join(c.ident for c in pk)
         pk_casts = ", ".join(c.cast for c in pk)
         page_first = f"{base}{where_filt} ORDER BY {order} LIMIT %s"
         page_after = f"{base} WHERE ({pk_tuple}) > ({pk_casts}){filt} ORDER BY {order} LIMIT %s"
-        delete = f"DELETE FROM {qual} WHERE {_eq(pk)} RETURNING {select_list}"
+        return get, get_many, page_first, page_after
+
+    get, get_many, page_first, page_after = reads(filt, where_filt)
+    all_reads = reads("", "") if soft else ("", "", "", "")
+    delete = f"DELETE FROM {qual} WHERE {_eq(pk)} RETURNING {select_list}" if pk else ""
     count = f"SELECT count(*) FROM {qual}{where_filt}"
+    count_all = f"SELECT count(*) FROM {qual}" if soft else ""
     order_by = f" ORDER BY {order}" if order else ""
 
     methods = _Names(f"table {table.name!r} accessors")
@@ -502,6 +521,8 @@ def _table_view(
                 one=f"{base} WHERE {_eq(kcols)}{active}{kf}",
                 many=f"{base} WHERE {_in_many(kcols)}{active}{kf}{order_by}",
                 soft_filter=bool(kf),
+                one_all=f"{base} WHERE {_eq(kcols)}" if kf else "",
+                many_all=f"{base} WHERE {_in_many(kcols)}{order_by}" if kf else "",
             )
         )
     finders: list[KeyView] = []
@@ -521,6 +542,8 @@ def _table_view(
                 one=f"{base} WHERE {_eq([col])}{filt}{order_by}",
                 many=f"{base} WHERE {_in_many([col])}{filt}{order_by}",
                 soft_filter=bool(soft),
+                one_all=f"{base} WHERE {_eq([col])}{order_by}" if soft else "",
+                many_all=f"{base} WHERE {_in_many([col])}{order_by}" if soft else "",
             )
         )
     view = TableView(
@@ -538,6 +561,11 @@ def _table_view(
         page_after=page_after,
         delete=delete,
         count=count,
+        get_all=all_reads[0],
+        get_many_all=all_reads[1],
+        page_first_all=all_reads[2],
+        page_after_all=all_reads[3],
+        count_all=count_all,
         soft=soft,
         uniques=tuple(uniques),
         finders=tuple(finders),
