@@ -29,12 +29,13 @@ def _opt(fn: Callable[[Any], _T], value: Any) -> _T | None:
     return None if value is None else fn(value)
 
 
-def _each(fn: Callable[[Any], _T], value: Any) -> list[_T]:
-    return [fn(x) for x in value]
+def _each(fn: Callable[[Any], _T], value: Any) -> list[_T | None]:
+    # array elements may be NULL whatever the column's nullability
+    return [None if x is None else fn(x) for x in value]
 
 
-def _opt_each(fn: Callable[[Any], _T], value: Any) -> list[_T] | None:
-    return None if value is None else [fn(x) for x in value]
+def _opt_each(fn: Callable[[Any], _T], value: Any) -> list[_T | None] | None:
+    return None if value is None else _each(fn, value)
 
 
 def _json(value: Any) -> Any:

@@ -52,7 +52,7 @@ def test_every_type_round_trips(database_url: str, tmp_path: Path) -> None:
     enums = __import__(f"{name}.enums", fromlist=["x"])
     hints = typing.get_type_hints(models.Sample, vars(models))
     assert hints["aware"] is dt.datetime and hints["money"] is decimal.Decimal
-    assert hints["big"] == int | None and hints["moods"] == list[enums.Mood] | None
+    assert hints["big"] == int | None and hints["moods"] == list[enums.Mood | None] | None
     assert models.SampleInsert.__required_keys__ >= {"small", "money", "aware", "mood"}
     assert "flag" in models.SampleInsert.__optional_keys__
     assert "big" in models.SampleInsert.__optional_keys__

@@ -354,7 +354,8 @@ def _column_view(schema: Schema, col: Column, attr: str, enums: dict[str, str]) 
         )
     element = base
     if ct.array:
-        base = f"list[{base}]"
+        # no column type forbids NULL elements (only a CHECK can), so say so in the type
+        base = f"list[{base} | None]"
     py_type = f"{base} | None" if col.nullable else base
     # enum arrays come back as text (psycopg knows no adapter for the enum), so cast
     select = ident(col.name)
