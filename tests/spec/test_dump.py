@@ -49,7 +49,11 @@ def test_dump_uses_sugar_and_conventional_names() -> None:
     assert k8s["columns"]["plan"]["default"] == "FREE"
     # the partial unique index is written as the rule soft delete makes partial
     assert k8s["uniques"] == [{"columns": ["plan", "authUserId"]}]
-    assert k8s["indexes"] == [{"columns": ["authUserId"]}, {"columns": ["deletedAt"]}]
+    assert k8s["indexes"] == [
+        {"columns": ["authUserId"]},
+        {"columns": ["deletedAt"]},
+        {"columns": ["plan"]},  # serves find_by_plan(include_deleted=True)
+    ]
     assert doc["tables"]["User"]["columns"]["email"]["unique"] is True
 
 
