@@ -289,6 +289,34 @@ class PackageView:
         return frozenset(m for alias, m in mods.items() if f"{alias}." in text)
 
     @property
+    def _key_annotations(self) -> str:
+        return " ".join(
+            c.py_type
+            for t in self.tables
+            for c in (*t.pk, *(c for k in (*t.uniques, *t.finders) for c in k.columns))
+        )
+
+    @property
+    def access_uses_json(self) -> bool:
+        """Whether a key of sync/aio is a json column (annotated ``JsonValue``)."""
+        return "JsonValue" in self._key_annotations
+
+    @property
+    def access_needs(self) -> tuple[tuple[str, str], ...]:
+        """(module, alias) of the standard modules sync/aio import, sorted: those named
+        in key annotations (uuid, timestamp, numeric keys), ``_dt`` for services and
+        ``_json`` for an audited deletion service."""
+        text = self._key_annotations
+        mods = {"_dt": "datetime", "_decimal": "decimal", "_ip": "ipaddress", "_uuid": "uuid"}
+        used = {a for a in mods if f"{a}." in text}
+        if self.services:
+            used.add("_dt")
+        if self.deletion and self.deletion.audit:
+            mods["_json"] = "json"
+            used.add("_json")
+        return tuple(sorted((mods[a], a) for a in used))
+
+    @property
     def uses_not_required(self) -> bool:
         return any(c.defaulted for t in self.tables for c in t.writable)
 
