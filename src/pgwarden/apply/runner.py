@@ -26,6 +26,7 @@ from pgwarden.apply import history
 from pgwarden.apply.files import FileStep, Migration, Preflight, Script
 from pgwarden.apply.lock import migration_lock
 from pgwarden.apply.preflight import Finding, PreflightError, missing_object, run_check
+from pgwarden.apply.progress import Progress
 from pgwarden.db import connect, mask_secrets
 from pgwarden.errors import PgwardenError, RefusedError
 from pgwarden.spec.model import Schema
@@ -80,6 +81,7 @@ class Runner:
         *,
         schema: str = "public",
         trace: Callable[[str], None] | None = None,
+        progress: Progress | None = None,
     ) -> None:
         self.url = url
         self.schema = schema
@@ -88,6 +90,8 @@ class Runner:
         self.migrations = tuple(migrations)
         self.by_version = {m.version: m for m in self.migrations}
         self.echo = echo or (lambda _msg: None)
+        self.progress = progress or Progress()
+        """Told of each migration, step and statement (pgwarden.apply.progress)."""
         self._boundaries = 0
         self._crash_after = int(os.environ.get(CRASH_ENV, "0") or 0)
 
@@ -353,6 +357,7 @@ class Runner:
                 "  fix: inspect pgwarden.migration_steps; the history was edited by hand"
             )
         steps = script.steps
+        self.progress.migration_started(mig.name, direction, first, len(steps))
         if first:
             self.echo(f"resuming {mig.name} {direction} at step {first + 1}/{len(steps)}")
 
@@ -402,6 +407,7 @@ class Runner:
                         history.start(conn, mig.version, mig.name, mig.checksum, status)
                         for index in group:
                             deferred_checks(index)
+                            self._step(index, steps)
                             began = datetime.now(UTC)
                             for stmt in steps[index].statements:
                                 self._execute(conn, stmt)
@@ -422,6 +428,7 @@ class Runner:
             else:
                 (index,) = group
                 deferred_checks(index)
+                self._step(index, steps)
                 if not started:
                     with conn.transaction():
                         history.start(conn, mig.version, mig.name, mig.checksum, status)
@@ -438,15 +445,23 @@ class Runner:
                         finish(conn, mig.version)
                 self._boundary()
             started = True
+        self.progress.migration_finished(mig.name)
+
+    def _step(self, index: int, steps: Sequence[FileStep]) -> None:
+        step = steps[index]
+        self.progress.step_started(index, len(steps), step.description, atomic=step.atomic)
 
     def _execute(self, conn: psycopg.Connection[Any], stmt: str) -> None:
         if self.trace is not None:
             self.trace(stmt)
+        self.progress.statement_started(stmt, conn.info.backend_pid)
         try:
             conn.execute(_q(stmt))
         except psycopg.Error as exc:
             exc.add_note(stmt)
             raise
+        finally:
+            self.progress.statement_finished()
         self._boundary()
 
     def _execute_outside(self, conn: psycopg.Connection[Any], mig: Migration, stmt: str) -> None:
@@ -460,10 +475,13 @@ class Runner:
             conn.execute(action)
         if self.trace is not None:
             self.trace(stmt)
+        self.progress.statement_started(stmt, conn.info.backend_pid)
         try:
             conn.execute(_q(stmt))
         except psycopg.Error as exc:
             raise self._failed(mig, stmt, exc, changed=True) from None
+        finally:
+            self.progress.statement_finished()
         self._boundary()
 
     def _failed(
