@@ -19,7 +19,7 @@ from dataclasses import replace
 
 from pgwarden.spec import names
 from pgwarden.spec.exprs import column_refs, literal_sql, name_hint, string_constant, strip_cast
-from pgwarden.spec.load import _literal_mismatch, sql_ident
+from pgwarden.spec.load import literal_mismatch, sql_ident
 from pgwarden.spec.model import (
     CheckConstraint,
     Column,
@@ -336,7 +336,7 @@ def _default_literal(column: Column, enums: dict[str, Enum]) -> Value | None:
         except ValueError:
             pass
     for candidate in candidates:
-        if _literal_mismatch(candidate, column.type, enums) is not None:
+        if literal_mismatch(candidate, column.type, enums) is not None:
             continue
         try:
             if literal_sql(candidate) == text:
