@@ -37,9 +37,9 @@ def _active_predicate(table: Table, access: Access) -> str | None:
     if table.soft_delete is None:
         return None
     text = f'"{table.soft_delete}" IS NULL'
-    from pgwarden.checks.queries import _normalize_text
+    from pgwarden.checks.queries import normalize_text
 
-    return text if _normalize_text(text) in access.predicates else None
+    return text if normalize_text(text) in access.predicates else None
 
 
 def _spec_fix(schema: Schema, table: str, columns: Sequence[str], where: str | None) -> str:
@@ -166,7 +166,7 @@ def unused_index(analysis: QueryAnalysis) -> Iterator[Finding]:
         return  # nothing analysed: every index would look unused
     for table in analysis.schema.tables:
         for ix in analysis.table_indexes(table.name):
-            if ix.constraint or covers_foreign_key(ix, table) or index_used(ix, analysis):
+            if ix.constraint or covers_foreign_key(ix, table) or index_used(ix, analysis.queries):
                 continue
             spec_index = next((i for i in table.indexes if i.name == ix.name), None)
             source = spec_index.source if spec_index else None
