@@ -69,43 +69,49 @@ class HistoryRow:
     os_user: str | None
 
 
-def _schema() -> sql.Identifier:
-    return sql.Identifier(HISTORY_SCHEMA)
+def _schema(name: str = HISTORY_SCHEMA) -> sql.Identifier:
+    return sql.Identifier(name)
 
 
-def ensure_tables(conn: psycopg.Connection[Any]) -> None:
+def ensure_tables(conn: psycopg.Connection[Any], *, schema: str = HISTORY_SCHEMA) -> None:
     """Create the history schema and tables when missing (call under the lock)."""
     with conn.transaction():
-        conn.execute(sql.SQL(_DDL).format(schema=_schema()))
+        conn.execute(sql.SQL(_DDL).format(schema=_schema(schema)))
 
 
-def tables_exist(conn: psycopg.Connection[Any]) -> bool:
+def tables_exist(conn: psycopg.Connection[Any], *, schema: str = HISTORY_SCHEMA) -> bool:
     row = conn.execute(
         "SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_tables"
         " WHERE schemaname = %s AND tablename = 'migration_steps')",
-        (HISTORY_SCHEMA,),
+        (schema,),
     ).fetchone()
     return bool(row and row[0])
 
 
-def read(conn: psycopg.Connection[Any]) -> dict[int, HistoryRow]:
-    if not tables_exist(conn):
+def read(conn: psycopg.Connection[Any], *, schema: str = HISTORY_SCHEMA) -> dict[int, HistoryRow]:
+    if not tables_exist(conn, schema=schema):
         return {}
     rows = conn.execute(
         sql.SQL(
             "SELECT version, name, checksum, status, started_at, finished_at, duration_ms,"
             " applied_by, client_host, os_user FROM {}.migrations ORDER BY version"
-        ).format(_schema())
+        ).format(_schema(schema))
     ).fetchall()
     return {r[0]: HistoryRow(*r) for r in rows}
 
 
-def steps_done(conn: psycopg.Connection[Any], version: int, direction: Direction) -> set[int]:
-    if not tables_exist(conn):
+def steps_done(
+    conn: psycopg.Connection[Any],
+    version: int,
+    direction: Direction,
+    *,
+    schema: str = HISTORY_SCHEMA,
+) -> set[int]:
+    if not tables_exist(conn, schema=schema):
         return set()
     rows = conn.execute(
         sql.SQL("SELECT step FROM {}.migration_steps WHERE version = %s AND direction = %s").format(
-            _schema()
+            _schema(schema)
         ),
         (version, direction),
     ).fetchall()
@@ -121,7 +127,13 @@ def _who() -> tuple[str, str]:
 
 
 def start(
-    conn: psycopg.Connection[Any], version: int, name: str, checksum: str, status: Status
+    conn: psycopg.Connection[Any],
+    version: int,
+    name: str,
+    checksum: str,
+    status: Status,
+    *,
+    schema: str = HISTORY_SCHEMA,
 ) -> None:
     """Insert (or keep) the row of a migration about to change the database."""
     host, user = _who()
@@ -130,7 +142,7 @@ def start(
             "INSERT INTO {}.migrations (version, name, checksum, status, client_host, os_user,"
             " pgwarden_version) VALUES (%s, %s, %s, %s, %s, %s, %s)"
             " ON CONFLICT (version) DO UPDATE SET status = EXCLUDED.status"
-        ).format(_schema()),
+        ).format(_schema(schema)),
         (version, name, checksum, status, host, user, __version__),
     )
 
@@ -143,47 +155,78 @@ def record_step(
     description: str,
     atomic: bool,
     started_at: datetime,
+    *,
+    schema: str = HISTORY_SCHEMA,
 ) -> None:
     conn.execute(
         sql.SQL(
             "INSERT INTO {}.migration_steps"
             " (version, direction, step, description, atomic, started_at)"
             " VALUES (%s, %s, %s, %s, %s, %s)"
-        ).format(_schema()),
+        ).format(_schema(schema)),
         (version, direction, step, description, atomic, started_at),
     )
 
 
-def finish_up(conn: psycopg.Connection[Any], version: int) -> None:
+def finish_up(conn: psycopg.Connection[Any], version: int, *, schema: str = HISTORY_SCHEMA) -> None:
     """Mark a migration applied (in the transaction of its last step)."""
     conn.execute(
         sql.SQL(
             "UPDATE {}.migrations SET status = 'applied', finished_at = clock_timestamp(),"
             " duration_ms = (extract(epoch FROM clock_timestamp() - started_at) * 1000)::bigint"
             " WHERE version = %s"
-        ).format(_schema()),
+        ).format(_schema(schema)),
         (version,),
     )
 
 
-def finish_down(conn: psycopg.Connection[Any], version: int) -> None:
+def finish_down(
+    conn: psycopg.Connection[Any], version: int, *, schema: str = HISTORY_SCHEMA
+) -> None:
     """Forget a reverted migration (in the transaction of its last down step)."""
     for table in ("migration_steps", "migrations"):
         conn.execute(
             sql.SQL("DELETE FROM {}.{} WHERE version = %s").format(
-                _schema(), sql.Identifier(table)
+                _schema(schema), sql.Identifier(table)
             ),
             (version,),
         )
 
 
-def baseline(conn: psycopg.Connection[Any], version: int, name: str, checksum: str) -> None:
+def baseline(
+    conn: psycopg.Connection[Any],
+    version: int,
+    name: str,
+    checksum: str,
+    *,
+    schema: str = HISTORY_SCHEMA,
+) -> None:
     host, user = _who()
     conn.execute(
         sql.SQL(
             "INSERT INTO {}.migrations (version, name, checksum, status, finished_at,"
             " duration_ms, client_host, os_user, pgwarden_version)"
             " VALUES (%s, %s, %s, 'baseline', clock_timestamp(), 0, %s, %s, %s)"
-        ).format(_schema()),
+        ).format(_schema(schema)),
         (version, name, checksum, host, user, __version__),
     )
+
+
+def summary(
+    conn: psycopg.Connection[Any], *, schema: str = HISTORY_SCHEMA
+) -> dict[int, tuple[str, str, str]]:
+    """``version -> (name, checksum, status)`` in one round trip (empty: no history yet).
+
+    What a fleet's idle check reads: a database whose every migration is
+    ``applied`` with the expected checksum needs nothing else (no lock).
+    Needs an autocommit connection (a missing table aborts a transaction).
+    """
+    try:
+        rows = conn.execute(
+            sql.SQL("SELECT version, name, checksum, status FROM {}.migrations").format(
+                _schema(schema)
+            )
+        ).fetchall()
+    except (psycopg.errors.UndefinedTable, psycopg.errors.InvalidSchemaName):
+        return {}
+    return {int(r[0]): (str(r[1]), str(r[2]), str(r[3])) for r in rows}

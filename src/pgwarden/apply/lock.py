@@ -20,9 +20,22 @@ import psycopg
 LOCK_KEY = int.from_bytes(hashlib.sha256(b"pgwarden.migrate").digest()[:8], "big", signed=True)
 
 
+def lock_key(history_schema: str) -> int:
+    """The lock of one history: ``LOCK_KEY`` for the database's ``pgwarden`` history, a
+    derived key for another (a tenant schema's), so tenants of one database migrate in
+    parallel while each stays serialised."""
+    if history_schema == "pgwarden":
+        return LOCK_KEY
+    digest = hashlib.sha256(b"pgwarden.migrate:" + history_schema.encode()).digest()
+    return int.from_bytes(digest[:8], "big", signed=True)
+
+
 @contextmanager
 def migration_lock(
-    conn: psycopg.Connection[Any], on_wait: Callable[[], None] | None = None
+    conn: psycopg.Connection[Any],
+    on_wait: Callable[[], None] | None = None,
+    *,
+    key: int = LOCK_KEY,
 ) -> Iterator[None]:
     """Hold the migration lock for the block (waits for another applier to finish).
 
@@ -32,7 +45,7 @@ def migration_lock(
     snapshot to end -- a deadlock Postgres would break by killing one of them.
     """
     delay = 0.05
-    while not _try(conn):
+    while not _try(conn, key):
         if on_wait is not None and delay == 0.05:
             on_wait()
         time.sleep(delay)
@@ -43,9 +56,9 @@ def migration_lock(
         if not conn.closed and not conn.broken:
             # if the session is going away, Postgres releases the lock with it
             with suppress(psycopg.Error):
-                conn.execute("SELECT pg_advisory_unlock(%s)", (LOCK_KEY,))
+                conn.execute("SELECT pg_advisory_unlock(%s)", (key,))
 
 
-def _try(conn: psycopg.Connection[Any]) -> bool:
-    row = conn.execute("SELECT pg_try_advisory_lock(%s)", (LOCK_KEY,)).fetchone()
+def _try(conn: psycopg.Connection[Any], key: int) -> bool:
+    row = conn.execute("SELECT pg_try_advisory_lock(%s)", (key,)).fetchone()
     return bool(row and row[0])

@@ -24,7 +24,7 @@ from psycopg import sql
 
 from pgwarden.apply import history
 from pgwarden.apply.files import FileStep, Migration, Preflight, Script
-from pgwarden.apply.lock import migration_lock
+from pgwarden.apply.lock import lock_key, migration_lock
 from pgwarden.apply.preflight import Finding, PreflightError, missing_object, run_check
 from pgwarden.apply.progress import Progress
 from pgwarden.db import connect, mask_secrets
@@ -82,9 +82,13 @@ class Runner:
         schema: str = "public",
         trace: Callable[[str], None] | None = None,
         progress: Progress | None = None,
+        history_schema: str = history.HISTORY_SCHEMA,
     ) -> None:
         self.url = url
         self.schema = schema
+        self.history_schema = history_schema
+        """Where this target's history lives: ``pgwarden``, or a tenant's own (fleet)."""
+        self._h = {"schema": history_schema}
         self.trace = trace
         """Called with every migration statement just before it runs."""
         self.migrations = tuple(migrations)
@@ -146,7 +150,7 @@ class Runner:
 
     def status(self) -> list[MigrationState]:
         with self._connect() as conn:
-            rows = history.read(conn)
+            rows = history.read(conn, **self._h)
             states: list[MigrationState] = []
             for mig in self.migrations:
                 row = rows.get(mig.version)
@@ -160,7 +164,7 @@ class Runner:
                 done = 0
                 if row.status in ("running", "reverting"):
                     direction: history.Direction = "up" if row.status == "running" else "down"
-                    done = len(history.steps_done(conn, mig.version, direction))
+                    done = len(history.steps_done(conn, mig.version, direction, **self._h))
                     if direction == "down" and mig.down is not None:
                         total = len(mig.down.steps)
                 states.append(
@@ -210,10 +214,13 @@ class Runner:
         """Apply pending migrations (up to ``to``); resumes a half-applied one first."""
         if to is not None and to not in self.by_version:
             raise PgwardenError(f"--to {to}: no migration numbered {to:04d}")
-        with self._connect() as conn, migration_lock(conn, self._waiting):
-            history.ensure_tables(conn)
+        with (
+            self._connect() as conn,
+            migration_lock(conn, self._waiting, key=lock_key(self.history_schema)),
+        ):
+            history.ensure_tables(conn, **self._h)
             self._ensure_namespace(conn)
-            rows = history.read(conn)
+            rows = history.read(conn, **self._h)
             self._check_history(rows)
             applied: list[Migration] = []
             for mig in self._pending(rows, to):
@@ -231,12 +238,14 @@ class Runner:
         if to is not None and to not in self.by_version:
             raise PgwardenError(f"--to {to}: no migration numbered {to:04d}")
         with self._connect() as conn:
-            rows = history.read(conn)
+            rows = history.read(conn, **self._h)
             self._check_history(rows)
             pending = self._pending(rows, to)
             for position, mig in enumerate(pending):
                 first = (
-                    len(history.steps_done(conn, mig.version, "up")) if mig.version in rows else 0
+                    len(history.steps_done(conn, mig.version, "up", **self._h))
+                    if mig.version in rows
+                    else 0
                 )
                 self.echo(f"{mig.name}: {len(mig.up.steps) - first} step(s) to run")
                 for index, step in enumerate(mig.up.steps[first:], start=first):
@@ -265,9 +274,12 @@ class Runner:
 
     def down(self, to: int | None = None) -> list[Migration]:
         """Revert the latest applied migration, or every one above ``to``."""
-        with self._connect() as conn, migration_lock(conn, self._waiting):
-            history.ensure_tables(conn)
-            rows = history.read(conn)
+        with (
+            self._connect() as conn,
+            migration_lock(conn, self._waiting, key=lock_key(self.history_schema)),
+        ):
+            history.ensure_tables(conn, **self._h)
+            rows = history.read(conn, **self._h)
             self._check_history(rows)
             running = [r for r in rows.values() if r.status == "running"]
             if running:
@@ -313,9 +325,12 @@ class Runner:
         from pgwarden.spec.load import load_schema_text
 
         expected = load_schema_text(target.snapshot, str(target.path / "snapshot.toml"))
-        with self._connect() as conn, migration_lock(conn, self._waiting):
-            history.ensure_tables(conn)
-            rows = history.read(conn)
+        with (
+            self._connect() as conn,
+            migration_lock(conn, self._waiting, key=lock_key(self.history_schema)),
+        ):
+            history.ensure_tables(conn, **self._h)
+            rows = history.read(conn, **self._h)
             if rows:
                 raise RefusedError(
                     f"this database already has migration history (latest "
@@ -332,7 +347,7 @@ class Runner:
             marked = [m for m in self.migrations if m.version <= target.version]
             with conn.transaction():
                 for mig in marked:
-                    history.baseline(conn, mig.version, mig.name, mig.checksum)
+                    history.baseline(conn, mig.version, mig.name, mig.checksum, **self._h)
             for mig in marked:
                 self.echo(f"baseline {mig.name}")
             return marked
@@ -349,7 +364,7 @@ class Runner:
         started: bool,
     ) -> None:
         status: history.Status = "running" if direction == "up" else "reverting"
-        done = history.steps_done(conn, mig.version, direction) if started else set()
+        done = history.steps_done(conn, mig.version, direction, **self._h) if started else set()
         first = len(done)
         if done != set(range(first)):
             raise RefusedError(
@@ -383,8 +398,8 @@ class Runner:
         finish = history.finish_up if direction == "up" else history.finish_down
         if not steps:  # an empty script still moves the history
             with conn.transaction():
-                history.start(conn, mig.version, mig.name, mig.checksum, status)
-                finish(conn, mig.version)
+                history.start(conn, mig.version, mig.name, mig.checksum, status, **self._h)
+                finish(conn, mig.version, **self._h)
             self._boundary()
             return
 
@@ -404,7 +419,7 @@ class Runner:
             if steps[group[0]].atomic:
                 try:
                     with conn.transaction():
-                        history.start(conn, mig.version, mig.name, mig.checksum, status)
+                        history.start(conn, mig.version, mig.name, mig.checksum, status, **self._h)
                         for index in group:
                             deferred_checks(index)
                             self._step(index, steps)
@@ -419,9 +434,10 @@ class Runner:
                                 steps[index].description,
                                 True,
                                 began,
+                                **self._h,
                             )
                         if last:
-                            finish(conn, mig.version)
+                            finish(conn, mig.version, **self._h)
                 except psycopg.Error as exc:
                     raise self._failed(mig, _current_stmt(exc), exc, changed=started) from None
                 self._boundary()
@@ -431,7 +447,7 @@ class Runner:
                 self._step(index, steps)
                 if not started:
                     with conn.transaction():
-                        history.start(conn, mig.version, mig.name, mig.checksum, status)
+                        history.start(conn, mig.version, mig.name, mig.checksum, status, **self._h)
                     self._boundary()
                 started = True
                 began = datetime.now(UTC)
@@ -439,10 +455,17 @@ class Runner:
                     self._execute_outside(conn, mig, stmt)
                 with conn.transaction():
                     history.record_step(
-                        conn, mig.version, direction, index, steps[index].description, False, began
+                        conn,
+                        mig.version,
+                        direction,
+                        index,
+                        steps[index].description,
+                        False,
+                        began,
+                        **self._h,
                     )
                     if last:
-                        finish(conn, mig.version)
+                        finish(conn, mig.version, **self._h)
                 self._boundary()
             started = True
         self.progress.migration_finished(mig.name)
