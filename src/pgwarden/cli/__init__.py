@@ -105,6 +105,7 @@ def main() -> None:
 from pgwarden.cli import (  # noqa: E402
     db_cmds,
     docs_cmds,
+    fleet_cmds,
     generate_cmds,
     import_cmds,
     inspect_cmds,
@@ -119,6 +120,7 @@ __all__ = [
     "cli",
     "db_cmds",
     "docs_cmds",
+    "fleet_cmds",
     "generate_cmds",
     "import_cmds",
     "inspect_cmds",

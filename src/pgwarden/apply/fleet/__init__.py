@@ -1,0 +1,1 @@
+"""Fleet: one migration directory and one spec governing many databases or tenant schemas."""
