@@ -153,6 +153,7 @@ class AccountSql:
     """SQL for table "Account"."""
 
     TABLE = '"public"."Account"'
+    WRITES = frozenset({"Account"})
     RETURNING = _j(
         '"id", "userId", "type", "provider", "providerAccountId", "refresh_token", ',
         '"access_token", "expires_at", "token_type", "scope", "id_token", "session_state"',
@@ -259,6 +260,7 @@ class CustomerSql:
     """SQL for table "Customer"."""
 
     TABLE = '"public"."Customer"'
+    WRITES = frozenset({"Customer"})
     RETURNING = _j(
         '"id", "authUserId", "name", "plan", "stripeCustomerId", "stripeSubscriptionId", ',
         '"stripePriceId", "stripeCurrentPeriodEnd", "createdAt", "updatedAt"',
@@ -377,6 +379,7 @@ class K8sClusterConfigSql:
     """SQL for table "K8sClusterConfig"."""
 
     TABLE = '"public"."K8sClusterConfig"'
+    WRITES = frozenset({"K8sClusterConfig"})
     RETURNING = _j(
         '"id", "name", "location", "authUserId", "plan", "network", "createdAt", ',
         '"updatedAt", "status", "deletedAt"',
@@ -580,6 +583,7 @@ class SessionSql:
     """SQL for table "Session"."""
 
     TABLE = '"public"."Session"'
+    WRITES = frozenset({"Session"})
     RETURNING = '"id", "sessionToken", "userId", "expires"'
     KEY = '"id" = %s::text'
     COLUMNS: ClassVar[Mapping[str, Col]] = {
@@ -645,6 +649,7 @@ class UserSql:
     """SQL for table "User"."""
 
     TABLE = '"public"."User"'
+    WRITES = frozenset({"Account", "Customer", "K8sClusterConfig", "Session", "User"})
     RETURNING = '"id", "name", "email", "emailVerified", "image"'
     KEY = '"id" = %s::text'
     COLUMNS: ClassVar[Mapping[str, Col]] = {
@@ -704,6 +709,7 @@ class VerificationTokenSql:
     """SQL for table "VerificationToken"."""
 
     TABLE = '"public"."VerificationToken"'
+    WRITES = frozenset({"VerificationToken"})
     RETURNING = '"identifier", "token", "expires"'
     COLUMNS: ClassVar[Mapping[str, Col]] = {
         "identifier": Col('"identifier"', "%s::text", None, "%s::text[]"),
@@ -753,6 +759,7 @@ class VerificationTokenSql:
 class UserDeletionSql:
     """SQL of the deletion service for "User" (parameter ``%(uid)s``)."""
 
+    WRITES = frozenset({"Account", "Customer", "K8sClusterConfig", "Session", "User"})
     LOCK = 'SELECT "id" FROM "public"."User" WHERE "public"."User"."id" = %(uid)s::text FOR UPDATE'
     BILLING = _j(
         'SELECT (SELECT count(*) FROM (SELECT ("stripeSubscriptionId" IS NOT NULL AND ',

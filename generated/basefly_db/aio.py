@@ -3,21 +3,29 @@
 
 Every call runs one statement (services: a fixed handful in one transaction),
 whatever the number of rows: batch forms take many keys in one ``= ANY(%s)``
-query and return a dict keyed by the key.
+query and return a dict keyed by the key. ``AsyncDatabase`` runs on a
+connection, a pool (a connection borrowed per call), or a primary and its read
+replicas; see ``_Router``.
 """
 
 from __future__ import annotations
 
 import datetime as _dt
 import json as _json
-from collections.abc import Mapping, Sequence
-from typing import Any, TypeAlias
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from contextlib import AbstractAsyncContextManager, asynccontextmanager, suppress
+from contextvars import ContextVar
+from functools import partial
+from time import monotonic as _monotonic
+from typing import Any, TypeAlias, TypeVar, cast
 
 import psycopg
 from psycopg import sql
 from psycopg.rows import tuple_row
+from psycopg_pool import AsyncConnectionPool, PoolTimeout, TooManyRequests
 
 from . import _queries as _q
+from . import _runtime as _rt
 from . import _validate as _v
 from . import enums as _enums
 from . import errors as _errors
@@ -25,35 +33,320 @@ from . import models as _m
 
 _Query: TypeAlias = str | sql.Composed
 _Params: TypeAlias = Sequence[Any] | Mapping[str, Any]
+_Conn: TypeAlias = psycopg.AsyncConnection[Any]
+Source: TypeAlias = psycopg.AsyncConnection[Any] | AsyncConnectionPool[Any]
+"""What a ``AsyncDatabase`` runs on: a connection, or a pool to borrow one from per call."""
+
+_R = TypeVar("_R")
+_IDLE = psycopg.pq.TransactionStatus.IDLE
+_INF = float("inf")
+#: per task/thread: the connection each router has pinned (db.transaction(), services)
+_PINS: ContextVar[dict[int, _Pin] | None] = ContextVar("_PINS", default=None)
+#: replica health: in recovery, and seconds behind the primary (0 when replay has caught
+#: up with what was received: an idle primary sends nothing, so the timestamp alone ages)
+_HEALTH = (
+    "SELECT pg_is_in_recovery(), CASE WHEN NOT pg_is_in_recovery()"
+    " OR pg_last_wal_receive_lsn() = pg_last_wal_replay_lsn() THEN 0"
+    " ELSE coalesce(extract(epoch FROM now() - pg_last_xact_replay_timestamp()),"
+    " 'Infinity') END::float8"
+)
+
+
+async def _one(conn: _Conn, query: _Query, params: _Params) -> tuple[Any, ...] | None:
+    try:
+        cur = conn.cursor(row_factory=tuple_row)
+        await cur.execute(query, params)
+        return await cur.fetchone()
+    except psycopg.errors.QueryCanceled as exc:
+        raise _errors.StatementTimeoutError(str(exc)) from exc
+
+
+async def _all(conn: _Conn, query: _Query, params: _Params) -> list[tuple[Any, ...]]:
+    try:
+        cur = conn.cursor(row_factory=tuple_row)
+        await cur.execute(query, params)
+        return await cur.fetchall()
+    except psycopg.errors.QueryCanceled as exc:
+        raise _errors.StatementTimeoutError(str(exc)) from exc
+
+
+async def _run(conn: _Conn, query: _Query, params: _Params) -> int:
+    try:
+        cur = conn.cursor(row_factory=tuple_row)
+        await cur.execute(query, params)
+        return cur.rowcount
+    except psycopg.errors.QueryCanceled as exc:
+        raise _errors.StatementTimeoutError(str(exc)) from exc
+
+
+async def _rollback(conn: _Conn) -> None:
+    """Leave a borrowed connection idle before it goes back (the pool would log a warning)."""
+    if not conn.closed and conn.pgconn.transaction_status != _IDLE:
+        with suppress(psycopg.Error):  # a broken connection: the pool discards it
+            await conn.rollback()
+
+
+class _Pin:
+    """A connection held for a transaction block, and the tables written in it."""
+
+    __slots__ = ("conn", "written")
+
+    def __init__(self, conn: _Conn) -> None:
+        self.conn = conn
+        self.written: set[str] = set()
+
+
+class _Node:
+    """One server: a connection, or a pool that lends one per call."""
+
+    __slots__ = ("checked", "conn", "healthy", "lag", "pool", "role")
+
+    def __init__(self, source: Source, role: str) -> None:
+        self.conn: _Conn | None = None
+        self.pool: AsyncConnectionPool[Any] | None = None
+        if isinstance(source, psycopg.AsyncConnection):
+            self.conn = source
+        elif isinstance(source, AsyncConnectionPool):
+            self.pool = source
+        else:
+            raise TypeError(
+                f"{role}: expected a psycopg.AsyncConnection or a "
+                f"psycopg_pool.AsyncConnectionPool, got {type(source).__name__}"
+            )
+        self.role = role
+        self.checked = -_INF
+        self.healthy = True
+        self.lag = 0.0
+
+    async def get(self) -> _Conn:
+        if self.conn is not None:
+            return self.conn
+        assert self.pool is not None
+        try:
+            conn: _Conn = await self.pool.getconn()
+        except (PoolTimeout, TooManyRequests) as exc:
+            raise _errors.PoolTimeoutError(self.role, self.pool.timeout, str(exc)) from exc
+        return conn
+
+    async def put(self, conn: _Conn, ok: bool) -> None:
+        """Return a borrowed connection: its transaction committed if ``ok``, else rolled back."""
+        if self.pool is None:
+            return
+        try:
+            if ok and conn.pgconn.transaction_status != _IDLE:
+                await conn.commit()
+        finally:
+            await _rollback(conn)
+            await self.pool.putconn(conn)
+
+    async def call(
+        self,
+        fn: Callable[[_Conn, _Query, _Params], Awaitable[_R]],
+        query: _Query,
+        params: _Params,
+    ) -> _R:
+        """Run one statement on this server's connection, or on one borrowed for it."""
+        conn = self.conn
+        if conn is not None:
+            return await fn(conn, query, params)
+        conn = await self.get()
+        ok = False
+        try:
+            out = await fn(conn, query, params)
+            ok = True
+            return out
+        finally:
+            await self.put(conn, ok)
+
+
+class _Router:
+    """Where each call of one ``AsyncDatabase`` runs.
+
+    A call inside ``transaction()`` (and every service call) runs on the connection
+    pinned for that block; any other call borrows one from the pool for the one
+    statement (a plain connection is simply used). Reads marked replica-safe in the
+    spec go to a healthy replica, round-robin, unless the Database wrote less than
+    ``read_your_writes`` seconds ago or the call is inside a transaction.
+    """
+
+    def __init__(
+        self,
+        primary: Source,
+        replicas: Sequence[Source],
+        read_your_writes: float,
+        max_lag: float,
+        check_every: float,
+        cache: _rt.Cache | None,
+    ) -> None:
+        self.primary = _Node(primary, "primary")
+        self.replicas = tuple(_Node(r, f"replica {i}") for i, r in enumerate(replicas))
+        self.read_your_writes = read_your_writes
+        self.max_lag = max_lag
+        self.check_every = check_every
+        self.cache = cache
+        self.last_write = -_INF
+        self._turn = 0
+        self._key = id(self)
+        # the lean paths: a plain connection needs no pin lookup (it is the pin)
+        conn = self.primary.conn
+        self.one: Callable[[_Query, _Params], Awaitable[tuple[Any, ...] | None]]
+        self.all: Callable[[_Query, _Params], Awaitable[list[tuple[Any, ...]]]]
+        self.run: Callable[[_Query, _Params], Awaitable[int]]
+        if conn is not None:
+            self.one = partial(_one, conn)
+            self.all = partial(_all, conn)
+            self.run = partial(_run, conn)
+        else:
+            self.one = partial(self._pooled, _one)
+            self.all = partial(self._pooled, _all)
+            self.run = partial(self._pooled, _run)
+
+    def pinned(self) -> _Pin | None:
+        pins = _PINS.get()
+        return pins.get(self._key) if pins else None
+
+    async def _pooled(
+        self,
+        fn: Callable[[_Conn, _Query, _Params], Awaitable[_R]],
+        query: _Query,
+        params: _Params,
+    ) -> _R:
+        pins = _PINS.get()
+        pin = pins.get(self._key) if pins else None
+        if pin is not None:
+            return await fn(pin.conn, query, params)
+        return await self.primary.call(fn, query, params)
+
+    async def write(
+        self, query: _Query, params: _Params, tables: frozenset[str]
+    ) -> list[tuple[Any, ...]]:
+        """Run a write on the primary; an integrity error becomes the typed error."""
+        try:
+            rows = await self.all(query, params)
+        except psycopg.errors.IntegrityError as exc:
+            raise _v.db_error(exc) from exc
+        finally:
+            self.wrote(tables)
+        return rows
+
+    def wrote(self, tables: frozenset[str]) -> None:
+        """A write (or an attempt) through this Database: route reads to the primary for
+        ``read_your_writes`` seconds and drop cached reads of the tables it may change."""
+        self.last_write = _monotonic()
+        pin = self.pinned()
+        if pin is not None:
+            pin.written.update(tables)
+        if self.cache is not None:
+            self.cache.invalidate(tables)
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[_Conn]:
+        """Pin one primary connection for the block: one transaction (a savepoint when nested)."""
+        pins = _PINS.get() or {}
+        pin = pins.get(self._key)
+        if pin is not None:
+            async with pin.conn.transaction():
+                yield pin.conn
+            return
+        conn = await self.primary.get()
+        pin = _Pin(conn)
+        token = _PINS.set({**pins, self._key: pin})
+        ok = False
+        try:
+            async with conn.transaction():
+                yield conn
+            ok = True
+        finally:
+            _PINS.reset(token)
+            await self.primary.put(conn, ok)
+            if pin.written and self.cache is not None:
+                # readers outside the block may have cached what it was about to change
+                self.cache.invalidate(frozenset(pin.written))
+
+    async def read(
+        self,
+        fn: Callable[[_Conn, _Query, _Params], Awaitable[_R]],
+        query: _Query,
+        params: _Params,
+        route: _rt.Route,
+    ) -> _R:
+        """A read marked in the spec: from the cache, a replica, or the primary."""
+        pin = self.pinned()
+        if pin is not None:  # inside a transaction: its own snapshot, never cached
+            return await fn(pin.conn, query, params)
+        cache = self.cache if route.ttl else None
+        conn = self.primary.conn
+        if cache is not None and conn is not None and conn.pgconn.transaction_status != _IDLE:
+            cache = None  # a plain connection in a transaction may see its uncommitted writes
+        key: tuple[Any, ...] = ()
+        if cache is not None:
+            key = (query, _rt.freeze(params))
+            hit = cache.get(route, key)
+            if hit is not _rt.MISS:
+                return cast(_R, hit)
+        if (
+            route.replica
+            and self.replicas
+            and _monotonic() - self.last_write >= self.read_your_writes
+        ):
+            out = await self._on_replica(fn, query, params)
+        else:
+            out = await self.primary.call(fn, query, params)
+        if cache is not None:
+            cache.put(route, key, out)
+        return out
+
+    async def _on_replica(
+        self,
+        fn: Callable[[_Conn, _Query, _Params], Awaitable[_R]],
+        query: _Query,
+        params: _Params,
+    ) -> _R:
+        node = await self._replica()
+        if node is not None:
+            try:
+                return await node.call(fn, query, params)
+            except (psycopg.OperationalError, _errors.PoolTimeoutError):
+                # gone, lagging behind a conflict, or out of connections: the primary answers
+                node.healthy = False
+                node.checked = _monotonic()
+        return await self.primary.call(fn, query, params)
+
+    async def _replica(self) -> _Node | None:
+        """The next healthy replica, round-robin; each is re-checked every ``check_every`` s."""
+        count = len(self.replicas)
+        for i in range(count):
+            node = self.replicas[(self._turn + i) % count]
+            if _monotonic() - node.checked >= self.check_every:
+                await self._check(node)
+            if node.healthy:
+                self._turn = (self._turn + i + 1) % count
+                return node
+        return None
+
+    async def _check(self, node: _Node) -> None:
+        node.checked = _monotonic()
+        try:
+            row = await node.call(_one, _HEALTH, ())
+        except (psycopg.Error, _errors.DataAccessError):
+            node.healthy = False
+            return
+        node.lag = _INF if row is None or row[1] is None else float(row[1])
+        node.healthy = node.lag <= self.max_lag
+
+    def replica_status(self) -> list[_rt.ReplicaStatus]:
+        """What the router last saw of each replica (health is checked on use)."""
+        return [_rt.ReplicaStatus(n.role, n.healthy, n.lag, n.checked) for n in self.replicas]
 
 
 class _Base:
-    def __init__(self, conn: psycopg.AsyncConnection[Any]) -> None:
-        self._conn = conn
+    """Shared by accessors and services: the router's statement runners."""
 
-    async def _one(self, query: _Query, params: _Params) -> tuple[Any, ...] | None:
-        async with self._conn.cursor(row_factory=tuple_row) as cur:
-            await cur.execute(query, params)
-            return await cur.fetchone()
-
-    async def _all(self, query: _Query, params: _Params) -> list[tuple[Any, ...]]:
-        async with self._conn.cursor(row_factory=tuple_row) as cur:
-            await cur.execute(query, params)
-            return await cur.fetchall()
-
-    async def _run(self, query: _Query, params: _Params) -> int:
-        async with self._conn.cursor(row_factory=tuple_row) as cur:
-            await cur.execute(query, params)
-            return cur.rowcount
-
-    async def _write(self, query: _Query, params: _Params) -> list[tuple[Any, ...]]:
-        """Run a write; an integrity error becomes the typed error naming the constraint."""
-        try:
-            async with self._conn.cursor(row_factory=tuple_row) as cur:
-                await cur.execute(query, params)
-                return await cur.fetchall()
-        except psycopg.errors.IntegrityError as exc:
-            raise _v.db_error(exc) from exc
+    def __init__(self, rt: _Router) -> None:
+        self._rt = rt
+        self._one = rt.one
+        self._all = rt.all
+        self._run = rt.run
 
 
 class AccountTable(_Base):
@@ -142,7 +435,7 @@ class AccountTable(_Base):
             [values],
             self._sql.RETURNING,
         )
-        _rows = await self._write(_query, _params)
+        _rows = await self._rt.write(_query, _params, self._sql.WRITES)
         return self._sql.row(_rows[0])
 
     async def insert_many(self, rows: Sequence[_m.AccountInsert]) -> list[_m.Account]:
@@ -156,7 +449,7 @@ class AccountTable(_Base):
             rows,
             self._sql.RETURNING,
         )
-        return [self._sql.row(_r) for _r in await self._write(_query, _params)]
+        return [self._sql.row(_r) for _r in await self._rt.write(_query, _params, self._sql.WRITES)]
 
     async def update(self, id: str, patch: _m.AccountPatch) -> _m.Account | None:
         """Apply ``patch`` to the row with this primary key; returns the new row, or None."""
@@ -171,12 +464,12 @@ class AccountTable(_Base):
             (id,),
             self._sql.RETURNING,
         )
-        _rows = await self._write(_query, _params)
+        _rows = await self._rt.write(_query, _params, self._sql.WRITES)
         return self._sql.row(_rows[0]) if _rows else None
 
     async def delete(self, id: str) -> _m.Account | None:
         """Delete the row with this primary key (a hard delete); returns it, or None."""
-        _rows = await self._write(self._sql.DELETE, (id,))
+        _rows = await self._rt.write(self._sql.DELETE, (id,), self._sql.WRITES)
         return self._sql.row(_rows[0]) if _rows else None
 
 
@@ -259,7 +552,7 @@ class CustomerTable(_Base):
             [values],
             self._sql.RETURNING,
         )
-        _rows = await self._write(_query, _params)
+        _rows = await self._rt.write(_query, _params, self._sql.WRITES)
         return self._sql.row(_rows[0])
 
     async def insert_many(self, rows: Sequence[_m.CustomerInsert]) -> list[_m.Customer]:
@@ -273,7 +566,7 @@ class CustomerTable(_Base):
             rows,
             self._sql.RETURNING,
         )
-        return [self._sql.row(_r) for _r in await self._write(_query, _params)]
+        return [self._sql.row(_r) for _r in await self._rt.write(_query, _params, self._sql.WRITES)]
 
     async def update(self, id: int, patch: _m.CustomerPatch) -> _m.Customer | None:
         """Apply ``patch`` to the row with this primary key; returns the new row, or None."""
@@ -288,12 +581,12 @@ class CustomerTable(_Base):
             (id,),
             self._sql.RETURNING,
         )
-        _rows = await self._write(_query, _params)
+        _rows = await self._rt.write(_query, _params, self._sql.WRITES)
         return self._sql.row(_rows[0]) if _rows else None
 
     async def delete(self, id: int) -> _m.Customer | None:
         """Delete the row with this primary key (a hard delete); returns it, or None."""
-        _rows = await self._write(self._sql.DELETE, (id,))
+        _rows = await self._rt.write(self._sql.DELETE, (id,), self._sql.WRITES)
         return self._sql.row(_rows[0]) if _rows else None
 
 
@@ -438,7 +731,7 @@ class K8sClusterConfigTable(_Base):
             [values],
             self._sql.RETURNING,
         )
-        _rows = await self._write(_query, _params)
+        _rows = await self._rt.write(_query, _params, self._sql.WRITES)
         return self._sql.row(_rows[0])
 
     async def insert_many(
@@ -455,7 +748,7 @@ class K8sClusterConfigTable(_Base):
             rows,
             self._sql.RETURNING,
         )
-        return [self._sql.row(_r) for _r in await self._write(_query, _params)]
+        return [self._sql.row(_r) for _r in await self._rt.write(_query, _params, self._sql.WRITES)]
 
     async def update(self, id: int, patch: _m.K8sClusterConfigPatch) -> _m.K8sClusterConfig | None:
         """Apply ``patch`` to the row with this primary key; returns the new row, or None."""
@@ -470,12 +763,12 @@ class K8sClusterConfigTable(_Base):
             (id,),
             self._sql.RETURNING,
         )
-        _rows = await self._write(_query, _params)
+        _rows = await self._rt.write(_query, _params, self._sql.WRITES)
         return self._sql.row(_rows[0]) if _rows else None
 
     async def delete(self, id: int) -> _m.K8sClusterConfig | None:
         """Delete the row with this primary key (a hard delete); returns it, or None."""
-        _rows = await self._write(self._sql.DELETE, (id,))
+        _rows = await self._rt.write(self._sql.DELETE, (id,), self._sql.WRITES)
         return self._sql.row(_rows[0]) if _rows else None
 
 
@@ -509,6 +802,7 @@ class K8sClusterService(_Base):
     async def soft_delete(self, id: int, auth_user_id: str) -> _m.K8sClusterConfig:
         """Mark the active row deleted; ``NotFound`` if there is none for this owner."""
         _r = await self._one(self._sql.SOFT_DELETE, (_enums.Status.DELETED, id, auth_user_id))
+        self._rt.wrote(self._sql.WRITES)
         if _r is None:
             raise _errors.NotFound("K8sClusterConfig", (id,))
         return self._sql.row(_r)
@@ -520,7 +814,7 @@ class K8sClusterService(_Base):
         an active row already holds one of its keys that are unique over active rows.
         """
         try:
-            async with self._conn.transaction():
+            async with self._rt.transaction():
                 _r = await self._one(self._sql.LOCK_DELETED, (id, auth_user_id))
                 if _r is None:
                     raise _errors.NotFound("K8sClusterConfig", (id,))
@@ -538,6 +832,7 @@ class K8sClusterService(_Base):
                             _active if _mine else None,
                         )
                 _r = await self._one(self._sql.RESTORE, (id, auth_user_id))
+                self._rt.wrote(self._sql.WRITES)
         except psycopg.errors.UniqueViolation as _exc:
             # a concurrent restore or insert took the key between the check and the update
             _index = _exc.diag.constraint_name or ""
@@ -552,8 +847,11 @@ class K8sClusterService(_Base):
         A retention job across every owner, not a user action; returns the row count.
         """
         if isinstance(older_than, _dt.timedelta):
-            return await self._run(self._sql.PURGE_AGE, (older_than,))
-        return await self._run(self._sql.PURGE_BEFORE, (older_than,))
+            _n = await self._run(self._sql.PURGE_AGE, (older_than,))
+        else:
+            _n = await self._run(self._sql.PURGE_BEFORE, (older_than,))
+        self._rt.wrote(self._sql.WRITES)
+        return _n
 
 
 class SessionTable(_Base):
@@ -619,7 +917,7 @@ class SessionTable(_Base):
             [values],
             self._sql.RETURNING,
         )
-        _rows = await self._write(_query, _params)
+        _rows = await self._rt.write(_query, _params, self._sql.WRITES)
         return self._sql.row(_rows[0])
 
     async def insert_many(self, rows: Sequence[_m.SessionInsert]) -> list[_m.Session]:
@@ -633,7 +931,7 @@ class SessionTable(_Base):
             rows,
             self._sql.RETURNING,
         )
-        return [self._sql.row(_r) for _r in await self._write(_query, _params)]
+        return [self._sql.row(_r) for _r in await self._rt.write(_query, _params, self._sql.WRITES)]
 
     async def update(self, id: str, patch: _m.SessionPatch) -> _m.Session | None:
         """Apply ``patch`` to the row with this primary key; returns the new row, or None."""
@@ -648,12 +946,12 @@ class SessionTable(_Base):
             (id,),
             self._sql.RETURNING,
         )
-        _rows = await self._write(_query, _params)
+        _rows = await self._rt.write(_query, _params, self._sql.WRITES)
         return self._sql.row(_rows[0]) if _rows else None
 
     async def delete(self, id: str) -> _m.Session | None:
         """Delete the row with this primary key (a hard delete); returns it, or None."""
-        _rows = await self._write(self._sql.DELETE, (id,))
+        _rows = await self._rt.write(self._sql.DELETE, (id,), self._sql.WRITES)
         return self._sql.row(_rows[0]) if _rows else None
 
 
@@ -707,7 +1005,7 @@ class UserTable(_Base):
             [values],
             self._sql.RETURNING,
         )
-        _rows = await self._write(_query, _params)
+        _rows = await self._rt.write(_query, _params, self._sql.WRITES)
         return self._sql.row(_rows[0])
 
     async def insert_many(self, rows: Sequence[_m.UserInsert]) -> list[_m.User]:
@@ -721,7 +1019,7 @@ class UserTable(_Base):
             rows,
             self._sql.RETURNING,
         )
-        return [self._sql.row(_r) for _r in await self._write(_query, _params)]
+        return [self._sql.row(_r) for _r in await self._rt.write(_query, _params, self._sql.WRITES)]
 
     async def update(self, id: str, patch: _m.UserPatch) -> _m.User | None:
         """Apply ``patch`` to the row with this primary key; returns the new row, or None."""
@@ -736,12 +1034,12 @@ class UserTable(_Base):
             (id,),
             self._sql.RETURNING,
         )
-        _rows = await self._write(_query, _params)
+        _rows = await self._rt.write(_query, _params, self._sql.WRITES)
         return self._sql.row(_rows[0]) if _rows else None
 
     async def delete(self, id: str) -> _m.User | None:
         """Delete the row with this primary key (a hard delete); returns it, or None."""
-        _rows = await self._write(self._sql.DELETE, (id,))
+        _rows = await self._rt.write(self._sql.DELETE, (id,), self._sql.WRITES)
         return self._sql.row(_rows[0]) if _rows else None
 
 
@@ -813,7 +1111,7 @@ class VerificationTokenTable(_Base):
             [values],
             self._sql.RETURNING,
         )
-        _rows = await self._write(_query, _params)
+        _rows = await self._rt.write(_query, _params, self._sql.WRITES)
         return self._sql.row(_rows[0])
 
     async def insert_many(
@@ -830,7 +1128,7 @@ class VerificationTokenTable(_Base):
             rows,
             self._sql.RETURNING,
         )
-        return [self._sql.row(_r) for _r in await self._write(_query, _params)]
+        return [self._sql.row(_r) for _r in await self._rt.write(_query, _params, self._sql.WRITES)]
 
 
 class UserDeletionService(_Base):
@@ -885,8 +1183,9 @@ class UserDeletionService(_Base):
         ``NotFound`` if absent; ``OutstandingBilling`` while a billing row is active.
         """
         _p = self._params(user_id)
-        async with self._conn.transaction():
+        async with self._rt.transaction():
             await self._lock(user_id, _p)
+            self._rt.wrote(self._sql.WRITES)
             _soft: dict[str, int] = {
                 "K8sClusterConfig": await self._run(self._sql.STEP_0, _p),
             }
@@ -918,8 +1217,9 @@ class UserDeletionService(_Base):
         ``NotFound`` if absent; ``OutstandingBilling`` while a billing row is active.
         """
         _p = self._params(user_id)
-        async with self._conn.transaction():
+        async with self._rt.transaction():
             await self._lock(user_id, _p)
+            self._rt.wrote(self._sql.WRITES)
             _soft: dict[str, int] = {
                 "K8sClusterConfig": await self._run(self._sql.STEP_0, _p),
             }
@@ -940,14 +1240,90 @@ class UserDeletionService(_Base):
 
 
 class AsyncDatabase:
-    """Every accessor and service of the schema over one connection."""
+    """Every accessor and service of the schema.
 
-    def __init__(self, conn: psycopg.AsyncConnection[Any]) -> None:
-        self.account = AccountTable(conn)
-        self.customer = CustomerTable(conn)
-        self.k8s_cluster_config = K8sClusterConfigTable(conn)
-        self.session = SessionTable(conn)
-        self.user = UserTable(conn)
-        self.verification_token = VerificationTokenTable(conn)
-        self.k8s_cluster_service = K8sClusterService(conn)
-        self.user_deletion_service = UserDeletionService(conn)
+    ``AsyncDatabase(conn)`` runs every call on one connection;
+    ``AsyncDatabase(pool)`` borrows a connection per call (``create_pool``
+    builds one from ``[tool.pgwarden.generate] pool``);
+    ``AsyncDatabase(primary=..., replicas=[...])`` also sends the reads the spec
+    marks replica-safe to a healthy replica. Services, and every call inside
+    ``transaction()``, run in one transaction on one primary connection.
+    """
+
+    def __init__(
+        self,
+        source: Source | None = None,
+        *,
+        primary: Source | None = None,
+        replicas: Sequence[Source] = (),
+        read_your_writes: float = 1.0,
+        max_lag: float = 5.0,
+        check_every: float = 1.0,
+        cache: _rt.Cache | bool = True,
+    ) -> None:
+        """``read_your_writes``: seconds after a write through this object during which
+        replica-safe reads still go to the primary; ``max_lag``: a replica further behind
+        (seconds) is skipped; ``check_every``: seconds between a replica's health checks;
+        ``cache``: the read cache (a shared ``Cache``, or False for none)."""
+        if (source is None) == (primary is None):
+            raise TypeError("pass the connection or pool positionally, or primary=, not both")
+        main = source if source is not None else primary
+        assert main is not None
+        if cache is True:
+            cache = _rt.Cache()
+        self._rt = _Router(
+            main,
+            replicas,
+            read_your_writes,
+            max_lag,
+            check_every,
+            cache or None,
+        )
+        self.cache: _rt.Cache | None = cache or None
+        """The read cache (hit/miss counters: ``cache.stats()``), None when disabled."""
+        self.account = AccountTable(self._rt)
+        self.customer = CustomerTable(self._rt)
+        self.k8s_cluster_config = K8sClusterConfigTable(self._rt)
+        self.session = SessionTable(self._rt)
+        self.user = UserTable(self._rt)
+        self.verification_token = VerificationTokenTable(self._rt)
+        self.k8s_cluster_service = K8sClusterService(self._rt)
+        self.user_deletion_service = UserDeletionService(self._rt)
+
+    def transaction(self) -> AbstractAsyncContextManager[_Conn]:
+        """Pin one primary connection for a block: every call in it (in this task)
+        runs in one transaction (a savepoint when nested); yields the connection."""
+        return self._rt.transaction()
+
+    def replica_status(self) -> list[_rt.ReplicaStatus]:
+        """Each replica's health and lag as last checked."""
+        return self._rt.replica_status()
+
+
+async def create_pool(
+    conninfo: str = "",
+    *,
+    min_size: int | None = None,
+    max_size: int | None = None,
+    timeout: float | None = None,
+    kwargs: Mapping[str, Any] | None = None,
+    **options: Any,
+) -> AsyncConnectionPool[Any]:
+    """An open pool sized by ``[tool.pgwarden.generate] pool`` (``_runtime.POOL``).
+
+    ``min_size``, ``max_size`` and ``timeout`` (seconds a call waits for a connection)
+    override those settings; ``kwargs`` go to each connection, ``options`` to
+    psycopg_pool. Connections are in autocommit mode, so a call is one round trip;
+    services and ``transaction()`` open their own transactions.
+    """
+    pool = AsyncConnectionPool(
+        conninfo,
+        min_size=_rt.POOL.min_size if min_size is None else min_size,
+        max_size=_rt.POOL.max_size if max_size is None else max_size,
+        timeout=_rt.POOL.timeout if timeout is None else timeout,
+        kwargs={"autocommit": True, **(kwargs or {})},
+        open=False,
+        **options,
+    )
+    await pool.open(wait=True)
+    return pool

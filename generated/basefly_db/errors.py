@@ -12,6 +12,20 @@ class DataAccessError(Exception):
     """Base of every error the generated code raises on purpose."""
 
 
+class PoolTimeoutError(DataAccessError):
+    """No connection came from the pool in time: every connection is busy (raise
+    ``max_size`` or shorten transactions) or the server cannot be reached."""
+
+    def __init__(self, server: str, timeout: float, detail: str) -> None:
+        self.server = server
+        self.timeout = timeout
+        super().__init__(f"{server}: no pooled connection within {timeout:g} s ({detail})")
+
+
+class StatementTimeoutError(DataAccessError):
+    """The server canceled the statement: ``statement_timeout`` expired (or a cancel request)."""
+
+
 class NotFound(DataAccessError):
     """No row matched (or it belongs to another owner: the two are indistinguishable)."""
 

@@ -7,6 +7,7 @@ current directory); ``--output`` and ``--package`` override them::
     output = "generated/basefly_db"
     package = "basefly_db"
     services = { K8sClusterConfig = "k8s_cluster" }   # optional service names
+    pool = { min_size = 1, max_size = 10, timeout = 30 }  # create_pool's defaults
 """
 
 from __future__ import annotations
@@ -14,12 +15,15 @@ from __future__ import annotations
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from pgwarden.cli import Context, cli, pass_ctx
 from pgwarden.errors import PgwardenError
+
+if TYPE_CHECKING:
+    from pgwarden.generators.accessors import PoolView
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,6 +31,40 @@ class GenerateConfig:
     output: Path | None = None
     package: str | None = None
     services: dict[str, str] = field(default_factory=dict)
+    pool: PoolView | None = None
+
+
+_POOL_KEYS = ("min_size", "max_size", "timeout")
+
+
+def _pool(pyproject: Path, raw: object) -> PoolView | None:
+    """``pool = { min_size, max_size, timeout }``; missing keys keep their defaults."""
+    from pgwarden.generators.accessors import PoolView
+
+    where = f"{pyproject}: [tool.pgwarden.generate] pool"
+    if raw is None:
+        return None
+    if not isinstance(raw, dict):
+        raise PgwardenError(f"{where} must be a table\n  fix: pool = {{ max_size = 10 }}")
+    unknown = sorted(set(raw) - set(_POOL_KEYS))
+    if unknown:
+        raise PgwardenError(
+            f"{where}: unknown key(s) {', '.join(unknown)}\n  fix: use only {', '.join(_POOL_KEYS)}"
+        )
+    ints = all(
+        isinstance(raw.get(k, 1), int) and not isinstance(raw.get(k), bool)
+        for k in ("min_size", "max_size")
+    )
+    timeout = raw.get("timeout", 1.0)
+    if ints and isinstance(timeout, int | float) and not isinstance(timeout, bool):
+        given: dict[str, Any] = {k: float(v) if k == "timeout" else v for k, v in raw.items()}
+        pool = PoolView(**given)
+        if 0 <= pool.min_size <= pool.max_size and pool.max_size >= 1 and pool.timeout > 0:
+            return pool
+    raise PgwardenError(
+        f"{where}: {raw!r} does not make a pool\n"
+        "  fix: integers 0 <= min_size <= max_size (max_size >= 1) and timeout > 0 seconds"
+    )
 
 
 def read_config(pyproject: Path) -> GenerateConfig:
@@ -63,7 +101,12 @@ def read_config(pyproject: Path) -> GenerateConfig:
             f"{pyproject}: [tool.pgwarden.generate] {', '.join(bad)} has the wrong type\n"
             "  fix: output and package are strings; services maps table name to a name"
         )
-    return GenerateConfig(Path(output) if output else None, package, dict(services))
+    return GenerateConfig(
+        Path(output) if output else None,
+        package,
+        dict(services),
+        _pool(pyproject, table.get("pool")),
+    )
 
 
 @cli.command()
@@ -93,7 +136,7 @@ def generate(ctx: Context, check: bool, output: Path | None, package: str | None
             "[tool.pgwarden.generate] in pyproject.toml"
         )
     schema = load_schema(ctx.schema_dir)
-    generated = render(schema, package, services=config.services)
+    generated = render(schema, package, services=config.services, pool=config.pool)
     if check:
         stale = generated.stale(output)
         if stale:

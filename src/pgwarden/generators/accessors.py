@@ -212,6 +212,7 @@ class TableView:
     service: SoftDeleteView | None
     comment: str | None
     table: Table
+    writes: tuple[str, ...] = ()  # tables a write to this one may change (cache invalidation)
 
     @property
     def key_where(self) -> str:
@@ -260,6 +261,12 @@ class DeletionView:
     audit: str | None = None  # the service's own audit-log entry (audited schemas)
 
     @property
+    def writes(self) -> tuple[str, ...]:
+        """Every table the service's statements may change."""
+        names = {n for d in (self.owner, *(d.table for d in self.dependents)) for n in d.writes}
+        return tuple(sorted(names))
+
+    @property
     def steps(self) -> tuple[tuple[str, DependentView], ...]:
         """Statements in execution order: soft deletes first, then deletes children-first."""
         soft = [d for d in self.dependents if d.kind == "soft"]
@@ -272,6 +279,15 @@ class DeletionView:
 
 
 @dataclass(frozen=True)
+class PoolView:
+    """``[tool.pgwarden.generate] pool``: what ``create_pool`` builds by default."""
+
+    min_size: int = 1
+    max_size: int = 10
+    timeout: float = 30.0
+
+
+@dataclass(frozen=True)
 class PackageView:
     package: str
     header: str
@@ -280,6 +296,7 @@ class PackageView:
     tables: tuple[TableView, ...]
     deletion: DeletionView | None
     services: tuple[SoftDeleteView, ...] = field(default=())
+    pool: PoolView = field(default=PoolView())
 
     @property
     def needs(self) -> frozenset[str]:
@@ -480,6 +497,28 @@ def _leading_columns(table: Table) -> list[str]:
     return out
 
 
+#: foreign-key actions that change the referencing rows when the referenced row changes
+_CHANGING = frozenset({"cascade", "set null", "set default"})
+
+
+def _write_closure(schema: Schema, name: str) -> tuple[str, ...]:
+    """The tables a write to ``name`` may change: itself and, through foreign keys whose
+    action rewrites the referencing rows (CASCADE, SET NULL/DEFAULT), theirs, transitively."""
+    out = {name}
+    frontier = [name]
+    while frontier:
+        parent = frontier.pop()
+        for t in schema.tables:
+            if t.name in out:
+                continue
+            for fk in t.foreign_keys:
+                if fk.ref_table == parent and {fk.on_delete, fk.on_update} & _CHANGING:
+                    out.add(t.name)
+                    frontier.append(t.name)
+                    break
+    return tuple(sorted(out))
+
+
 def _table_view(
     schema: Schema,
     table: Table,
@@ -601,6 +640,7 @@ def _table_view(
         service=None,
         comment=table.comment,
         table=table,
+        writes=_write_closure(schema, table.name),
     )
     if soft is not None and pk:
         service = _soft_delete_view(schema, view, enums, classes, services)
@@ -1031,6 +1071,7 @@ def build(
     package: str,
     sources: Iterable[str] = (),
     services: dict[str, str] | None = None,
+    pool: PoolView | None = None,
 ) -> PackageView:
     """The whole package's view model (deterministic: everything is sorted by name)."""
     schema = schema.normalized()
@@ -1075,4 +1116,5 @@ def build(
         tables=tables,
         deletion=deletion,
         services=tuple(t.service for t in tables if t.service is not None),
+        pool=pool or PoolView(),
     )

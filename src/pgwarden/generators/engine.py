@@ -16,7 +16,7 @@ from pathlib import Path
 
 import jinja2
 
-from pgwarden.generators.accessors import PackageView, build
+from pgwarden.generators.accessors import PackageView, PoolView, build
 from pgwarden.generators.layout import call, const, doc_name, py_str
 from pgwarden.generators.validation import rules_for
 from pgwarden.spec.model import Schema
@@ -28,6 +28,7 @@ _FILES: tuple[tuple[str, str, dict[str, object]], ...] = (
     ("errors.py.j2", "errors.py", {}),
     ("models.py.j2", "models.py", {}),
     ("queries.py.j2", "_queries.py", {}),
+    ("runtime.py.j2", "_runtime.py", {}),
     ("validate.py.j2", "_validate.py", {}),
     ("access.py.j2", "sync.py", {"aio": False}),
     ("access.py.j2", "aio.py", {"aio": True}),
@@ -127,8 +128,9 @@ def render(
     sources: Iterable[str] | None = None,
     services: dict[str, str] | None = None,
     root: Path | None = None,
+    pool: PoolView | None = None,
 ) -> Generated:
     """Render the package for ``schema`` (sources default to ``schema.sources``)."""
     files = schema.sources if sources is None else sources
-    view = build(schema, package, [relative_source(f, root) for f in files], services)
+    view = build(schema, package, [relative_source(f, root) for f in files], services, pool)
     return render_view(view)
