@@ -31,6 +31,7 @@ from typing import Literal, Protocol
 from pglast import parse_sql
 from pglast.parser import ParseError, split
 
+from pgwarden import textfile
 from pgwarden.errors import PgwardenError, RefusedError
 
 SUM_FILE = "pgwarden.sum"
@@ -364,7 +365,7 @@ def _describe(stmt: str) -> str:
 
 
 def sha256_file(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+    return hashlib.sha256(textfile.read_checked_bytes(path)).hexdigest()
 
 
 def migration_files(directory: Path) -> list[Path]:
@@ -401,7 +402,7 @@ def write_sum(directory: Path) -> Path:
 def read_sum(directory: Path) -> dict[str, str]:
     path = directory / SUM_FILE
     entries: dict[str, str] = {}
-    for lineno, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+    for lineno, line in enumerate(textfile.read_text(path).splitlines(), start=1):
         if not line.strip() or line.startswith("#"):
             continue
         parts = line.split(None, 1)
@@ -455,7 +456,7 @@ def migration_checksum(path: Path) -> str:
     digest = hashlib.sha256()
     for f in sorted(p for p in path.rglob("*") if _tracked(p, path)):
         digest.update(f.relative_to(path).as_posix().encode() + b"\0")
-        digest.update(f.read_bytes() + b"\0")
+        digest.update(textfile.read_checked_bytes(f) + b"\0")
     return digest.hexdigest()
 
 
@@ -500,15 +501,15 @@ def load_migrations(directory: Path, *, check_sum: bool = True) -> tuple[Migrati
                     f"{f}: unexpected file in a migration directory\n"
                     f"  fix: a migration holds only {', '.join(KNOWN_FILES)}"
                 )
-        up = parse_script(up_path.read_text(encoding="utf-8"), str(up_path))
+        up = parse_script(textfile.read_text(up_path), str(up_path))
         down_path = path / DOWN
         down = (
-            parse_script(down_path.read_text(encoding="utf-8"), str(down_path))
+            parse_script(textfile.read_text(down_path), str(down_path))
             if down_path.exists()
             else None
         )
         snap_path = path / SNAPSHOT
-        snapshot = snap_path.read_text(encoding="utf-8") if snap_path.exists() else None
+        snapshot = textfile.read_text(snap_path) if snap_path.exists() else None
         migrations.append(
             Migration(version, path.name, path, up, down, snapshot, migration_checksum(path))
         )

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from pgwarden import textfile
 from pgwarden.checks.registry import FAMILIES, SEVERITIES, Finding, Rule, Severity, all_rules
 from pgwarden.errors import PgwardenError
 
@@ -78,8 +79,8 @@ def load_config(pyproject: Path | None) -> LintConfig:
     if pyproject is None:
         return LintConfig()
     try:
-        data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
-    except (OSError, tomllib.TOMLDecodeError) as exc:
+        data = tomllib.loads(textfile.read_text(pyproject))
+    except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{pyproject}: cannot read: {exc}") from None
     raw = data.get("tool", {}).get("pgwarden", {}).get("lint")
     if raw is None:

@@ -11,18 +11,19 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from pgwarden import textfile
 from pgwarden.checks.access_rules import PythonSource, accessor_names, parse_python
 from pgwarden.checks.baseline import filter_baseline, read_baseline
 from pgwarden.checks.config import LintConfig
 from pgwarden.checks.migration_rules import Replay
 from pgwarden.checks.registry import Finding, Location, all_rules, rule
-from pgwarden.checks.sqlfile import split_statements
+from pgwarden.checks.sqlfile import iter_statements
 from pgwarden.checks.suppress import (
+    SqlSuppressions,
     Suppression,
     apply_suppressions,
     python_suppressions,
     spec_suppressions,
-    sql_suppressions,
 )
 from pgwarden.errors import PgwardenError
 from pgwarden.spec.model import Schema
@@ -97,9 +98,9 @@ def lint_sql(
             _replay(state, file, text)
             continue
         state.start_file(file)
-        statements = split_statements(text, file)
-        out.suppressions += sql_suppressions(text, file, statements)
-        for stmt in statements:
+        suppressions = SqlSuppressions(text, file)
+        for stmt in iter_statements(text, file):
+            suppressions.see(stmt)
             if stmt.node is None:
                 if stmt.error is not None and "unparsable-statement" in ids:
                     out.findings.append(
@@ -113,12 +114,13 @@ def lint_sql(
             for r in rules:
                 out.findings += list(r.fn(stmt, state))
             state.apply(stmt)
+        out.suppressions += suppressions.result()
     return out
 
 
 def _replay(state: Replay, file: str, text: str) -> None:
     state.start_file(file)
-    for stmt in split_statements(text, file):
+    for stmt in iter_statements(text, file):
         if stmt.node is not None:
             state.apply(stmt)
 
@@ -235,10 +237,7 @@ def classify(paths: Sequence[Path]) -> Inputs:
 
 
 def _read(path: Path) -> str:
-    try:
-        return path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise PgwardenError(f"{path}: cannot read: {exc}\n  fix: save it as UTF-8") from None
+    return textfile.read_text(path)
 
 
 def _sql_groups(files: list[Path]) -> dict[Path, list[Path]]:

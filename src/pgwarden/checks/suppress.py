@@ -20,10 +20,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from pgwarden.checks.registry import Finding, Location, all_rules, rule
-from pgwarden.checks.sqlfile import Statement
+from pgwarden.checks.sqlfile import LineStarts, Statement
 from pgwarden.spec.model import Schema
 
-_SQL_RE = re.compile(r"--\s*pgwarden:\s*ignore\[([^\]]*)\]\s*(.*?)\s*$")
+_SQL_LINE_RE = re.compile(r"--[ \t]*pgwarden:[ \t]*ignore\[([^\]\n]*)\][ \t]*(.*?)[ \t]*$", re.M)
 _PY_RE = re.compile(r"#\s*pgwarden:\s*ignore\[([^\]]*)\]\s*(.*?)\s*$")
 
 
@@ -60,22 +60,40 @@ def _rules(text: str) -> tuple[str, ...]:
     return tuple(r.strip() for r in text.split(",") if r.strip())
 
 
-def sql_suppressions(text: str, file: str, statements: list[Statement]) -> list[Suppression]:
-    out = []
-    for n, line in enumerate(text.splitlines(), start=1):
-        m = _SQL_RE.search(line)
-        if not m:
-            continue
-        target = next((s for s in statements if s.line <= n <= s.end_line), None)
-        if target is None:
-            target = next((s for s in statements if s.line > n), None)
-        lines = (target.line, target.end_line) if target else (n, n)
-        out.append(
-            Suppression(
-                Location(file, n, m.start() + 1), _rules(m.group(1)), m.group(2), file, lines
-            )
+class SqlSuppressions:
+    """The SQL suppressions of one file, matched to its statements in one pass.
+
+    Statements arrive in file order (``see``), so lint can stream a large file:
+    each pending comment goes to the first statement that contains its line or
+    starts after it. Linear in the file, where a search per comment over every
+    statement was quadratic.
+    """
+
+    def __init__(self, text: str, file: str) -> None:
+        self.file = file
+        lines = LineStarts(text)
+        self._pending: list[tuple[int, int, re.Match[str]]] = []
+        for m in _SQL_LINE_RE.finditer(text):
+            line, col = lines.line_col(m.start())
+            self._pending.append((line, col, m))
+        self._pending.reverse()  # pop() from the end: first comment first
+        self._done: list[Suppression] = []
+
+    def see(self, statement: Statement) -> None:
+        while self._pending and self._pending[-1][0] <= statement.end_line:
+            self._add(self._pending.pop(), (statement.line, statement.end_line))
+
+    def result(self) -> list[Suppression]:
+        while self._pending:
+            line = self._pending[-1][0]
+            self._add(self._pending.pop(), (line, line))
+        return self._done
+
+    def _add(self, found: tuple[int, int, re.Match[str]], lines: tuple[int, int]) -> None:
+        line, col, m = found
+        self._done.append(
+            Suppression(Location(self.file, line, col), _rules(m[1]), m[2], self.file, lines)
         )
-    return out
 
 
 def python_suppressions(text: str, file: str) -> list[Suppression]:

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 import click
 
+from pgwarden import textfile
 from pgwarden.cli import Context, cli, pass_ctx
 from pgwarden.errors import PgwardenError
 from pgwarden.generators.blueprint import render_blueprint
@@ -59,7 +60,8 @@ def docs_cmd(
     else:
         text = render_blueprint(schema, title=title)
     if check:
-        current = output.read_text(encoding="utf-8") if output.exists() else ""
+        # a damaged file (not UTF-8) is stale like any other, never a traceback
+        current = output.read_bytes().decode("utf-8", "replace") if output.exists() else ""
         if current == text:
             click.echo(f"{output} is up to date")
             return
@@ -74,7 +76,7 @@ def docs_cmd(
         click.echo(f"{output} is stale: run `pgwarden docs` and commit the result", err=True)
         raise click.exceptions.Exit(1)
     output.parent.mkdir(parents=True, exist_ok=True)
-    if output.exists() and output.read_text(encoding="utf-8") == text:
+    if output.exists() and output.read_bytes() == text.encode():
         click.echo(f"{output} is up to date")
         return
     output.write_text(text, encoding="utf-8")
@@ -95,8 +97,8 @@ def _configured_sources(pyproject: Path | None) -> list[Path]:
     if pyproject is None:
         return []
     try:
-        data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
-    except (OSError, tomllib.TOMLDecodeError) as exc:
+        data = tomllib.loads(textfile.read_text(pyproject))
+    except tomllib.TOMLDecodeError as exc:
         raise PgwardenError(f"{pyproject}: cannot read: {exc}\n  fix: correct the TOML") from None
     raw = data.get("tool", {}).get("pgwarden", {}).get("docs", {}).get("source", [])
     if isinstance(raw, str):
@@ -124,10 +126,7 @@ def _analyse(
         for f in found:
             if "__pycache__" in f.parts:
                 continue
-            try:
-                text = f.read_text(encoding="utf-8")
-            except (OSError, UnicodeDecodeError) as exc:
-                raise PgwardenError(f"{f}: cannot read: {exc}\n  fix: save it as UTF-8") from None
+            text = textfile.read_text(f)
             files.append((_relative(f, base), text))
     return analyse(files, schema, generate_services(pyproject), root=base), shown
 

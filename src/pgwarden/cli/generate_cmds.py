@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from pgwarden import textfile
 from pgwarden.cli import Context, cli, pass_ctx
 from pgwarden.errors import PgwardenError
 
@@ -72,7 +73,7 @@ def read_config(pyproject: Path) -> GenerateConfig:
     if not pyproject.is_file():
         return GenerateConfig()
     try:
-        data: dict[str, Any] = tomllib.loads(pyproject.read_text(encoding="utf-8"))
+        data: dict[str, Any] = tomllib.loads(textfile.read_text(pyproject))
     except tomllib.TOMLDecodeError as exc:
         raise PgwardenError(f"{pyproject}: {exc}\n  fix: correct the TOML syntax") from None
     table = data.get("tool", {}).get("pgwarden", {}).get("generate", {})

@@ -32,6 +32,7 @@ from typing import Literal
 
 from psycopg import sql
 
+from pgwarden import textfile
 from pgwarden.errors import Problem
 from pgwarden.importers.prisma_ast import (
     Arg,
@@ -166,11 +167,9 @@ class ImportResult:
 def import_prisma(path: Path, m2m: M2MStyle = "unique-index") -> ImportResult:
     """Import a ``schema.prisma`` file (raises :class:`PrismaError` with file:line)."""
     try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise PrismaError(
-            [Problem(str(path), "", f"cannot read the file: {exc.strerror}", None)]
-        ) from exc
+        text = textfile.read_text(path)
+    except textfile.UnreadableFile as exc:
+        raise PrismaError([exc.problem]) from None
     return import_prisma_text(text, str(path), m2m)
 
 

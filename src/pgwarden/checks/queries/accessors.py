@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from pgwarden import textfile
 from pgwarden.checks.queries.statics import SQL_START, StaticText
 from pgwarden.spec.model import Schema
 
@@ -160,8 +161,8 @@ def generate_services(pyproject: Path | None) -> dict[str, str]:
     if pyproject is None or not pyproject.is_file():
         return {}
     try:
-        data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
-    except (OSError, tomllib.TOMLDecodeError):
+        data = tomllib.loads(textfile.read_text(pyproject))
+    except (textfile.UnreadableFile, tomllib.TOMLDecodeError):
         return {}
     services = data.get("tool", {}).get("pgwarden", {}).get("generate", {}).get("services", {})
     if not isinstance(services, dict):
@@ -176,6 +177,6 @@ def is_generated_queries(text: str) -> bool:
 def sibling_access(path: str, root: Path | None = None) -> str | None:
     sync = (root / path if root else Path(path)).with_name("sync.py")
     try:
-        return sync.read_text(encoding="utf-8") if sync.is_file() else None
-    except OSError:
+        return textfile.read_text(sync) if sync.is_file() else None
+    except textfile.UnreadableFile:
         return None

@@ -19,6 +19,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 
+from pgwarden import textfile
 from pgwarden.errors import Problem, SpecError
 from pgwarden.spec.load.columns import IDENTITY_KINDS, SECRET_KINDS, literal_mismatch
 from pgwarden.spec.load.constraints import auto_check_name, resolve_foreign_keys
@@ -56,9 +57,9 @@ def load_schema(path: Path | str) -> Schema:
     problems: list[Problem] = []
     for file in files:
         try:
-            texts.append((str(file), file.read_text(encoding="utf-8")))
-        except (OSError, UnicodeDecodeError) as exc:
-            problems.append(Problem(str(file), "", f"cannot read: {exc}", "save it as UTF-8 text"))
+            texts.append((str(file), textfile.read_text(file)))
+        except textfile.UnreadableFile as exc:
+            problems.append(exc.problem)
     if problems:
         raise SpecError(problems)
     return load_texts(texts)
