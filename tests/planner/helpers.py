@@ -9,6 +9,7 @@ from psycopg import sql
 
 from pgwarden.introspect import inspect_schema
 from pgwarden.planner import Plan, PlanOptions
+from pgwarden.render.preflight import preflight, preflights
 from pgwarden.render.sql import render_plan, render_schema
 from pgwarden.spec.model import Column, Schema, Table
 
@@ -28,7 +29,7 @@ def apply_plan(
     """
     emptied = False
     for op in plan:
-        query = op.preflight()
+        query = preflight(op)
         if make_room and query is not None and not query.upfront:
             row = conn.execute(query.sql).fetchone()  # planner's preflight SQL
             if row is not None and row[0]:
@@ -160,7 +161,7 @@ def _insert(
 def preflight_violations(conn: psycopg.Connection[Any], plan: Plan) -> int:
     """Violations found by the checks that are valid before the first step."""
     total = 0
-    for check in plan.preflights():
+    for check in preflights(plan):
         if not check.upfront:
             continue
         row = conn.execute(check.sql).fetchone()  # planner's preflight SQL

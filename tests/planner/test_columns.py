@@ -14,6 +14,7 @@ from pgwarden.errors import RefusedError
 from pgwarden.introspect import canonicalize, inspect_schema
 from pgwarden.planner import Plan, PlanOptions, plan
 from pgwarden.planner import ops as o
+from pgwarden.render.preflight import preflight
 from pgwarden.render.sql import render_plan
 from pgwarden.spec.load import load_schema_text
 from pgwarden.spec.model import Schema
@@ -166,7 +167,7 @@ def test_narrowing_preflight_finds_values_that_do_not_fit(
     before = _spec(f'v = {{ type = "{old}", nullable = true }}')
     after = _spec(f'v = {{ type = "{new}", nullable = true }}')
     (op,) = plan(before, after, PlanOptions(acknowledged=("T.v",)))
-    check = op.preflight()
+    check = preflight(op)
     assert isinstance(op, o.AlterColumnType) and check is not None and check.upfront
     with psycopg.connect(database_url, autocommit=True) as conn:
         create(conn, before)

@@ -10,6 +10,7 @@ import pytest
 from pgwarden.introspect import canonicalize, inspect_schema
 from pgwarden.planner import PlanOptions, plan
 from pgwarden.planner import ops as o
+from pgwarden.render.preflight import preflights
 from pgwarden.render.sql import render_plan
 from pgwarden.spec.model import (
     CheckConstraint,
@@ -89,7 +90,7 @@ def test_online_false_uses_plain_forms_everywhere() -> None:
     assert not any("CONCURRENTLY" in s.sql for s in steps)
     # the plain forms on a table with rows: flagged, and still checked first
     assert {"long_lock", "may_fail_on_data"} <= plain.hazards
-    assert len(plain.preflights()) == len(plan(BEFORE, AFTER).preflights()) == 5
+    assert len(preflights(plain)) == len(preflights(plan(BEFORE, AFTER))) == 5
 
 
 def test_safe_forms_apply_to_a_table_with_rows(database_url: str) -> None:
@@ -137,7 +138,7 @@ def test_preflight_reports_rows_that_would_break(
         conn.execute("""INSERT INTO "Parent" VALUES (1, 'a')""")
         conn.execute(setup)
         hits = []
-        for check in up.preflights():
+        for check in preflights(up):
             row = conn.execute(check.sql).fetchone()
             assert row is not None
             if row[0]:

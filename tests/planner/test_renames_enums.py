@@ -10,6 +10,7 @@ from pgwarden.errors import RefusedError
 from pgwarden.introspect import canonicalize, inspect_schema
 from pgwarden.planner import PlanOptions, plan
 from pgwarden.planner import ops as o
+from pgwarden.render.preflight import preflight
 from pgwarden.render.sql import render_plan
 from pgwarden.spec.load import load_schema_text
 from pgwarden.spec.model import Schema
@@ -110,7 +111,7 @@ def test_removing_an_enum_value_recreates_the_type_after_a_preflight(database_ur
     assert "enum Plan: value(s) 'GONE' removed (used by Cluster.plan)" in str(err.value)
     up = plan(old, new, PlanOptions(acknowledged=("Plan.GONE",)))
     (recreate,) = [op for op in up if isinstance(op, o.RecreateEnum)]
-    check = recreate.preflight()
+    check = preflight(recreate)
     assert check is not None
     with psycopg.connect(database_url, autocommit=True) as conn:
         create(conn, old)

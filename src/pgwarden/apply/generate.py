@@ -34,12 +34,13 @@ def _file_steps(steps: Sequence[Any]) -> list[_Step]:
 
 def _render(plan: Any, options: Any) -> tuple[list[_Step], list[Preflight]]:
     """Steps and preflights; each check placed before the first step of its op."""
+    from pgwarden.render.preflight import preflight
     from pgwarden.render.sql import render_plan
 
     steps: list[_Step] = []
     checks: list[Preflight] = []
     for op in plan:
-        query = op.preflight()
+        query = preflight(op)
         if query is not None:
             checks.append(
                 Preflight(

@@ -5,7 +5,10 @@ A pure function of two schema models; see ``docs/planner.md``.
 
 from __future__ import annotations
 
-from pgwarden.planner.diff import PASSES, Plan, PlanOptions, plan
-from pgwarden.planner.ops import Op, PreflightQuery
+from pgwarden.planner.context import PHASES
+from pgwarden.planner.diff import plan
+from pgwarden.planner.ops import Op
+from pgwarden.planner.options import PlanOptions
+from pgwarden.planner.plan import Plan
 
-__all__ = ["PASSES", "Op", "Plan", "PlanOptions", "PreflightQuery", "plan"]
+__all__ = ["PHASES", "Op", "Plan", "PlanOptions", "plan"]

@@ -13,9 +13,9 @@ Four ops, each with its reverse:
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 from pgwarden import audit
+from pgwarden.planner.context import PlanContext
 from pgwarden.planner.ops import Hazard, Op, qname
 from pgwarden.spec.model import Table
 
@@ -75,8 +75,8 @@ class DropAuditTrigger(Op):
         return (CreateAuditTrigger(self.table, self.name, self.args),)
 
 
-def plan_audit(planner: Any) -> None:
-    """Emit the audit ops of one plan into ``planner`` (a ``diff._Planner``).
+def plan_audit(planner: PlanContext) -> None:
+    """Emit the audit ops of one plan into ``planner``.
 
     Runs after the table passes. ``planner.now`` is the current schema with the
     renames applied; a renamed table's trigger still carries the old name, so
@@ -105,7 +105,7 @@ def plan_audit(planner: Any) -> None:
         planner.emit("drop", DropAuditLog())
 
 
-def _existing(planner: Any, have: Table) -> tuple[str, tuple[str, ...]] | None:
+def _existing(planner: PlanContext, have: Table) -> tuple[str, tuple[str, ...]] | None:
     """(trigger name, args) of the audit trigger ``have`` carries before the plan."""
     if not have.audit:
         return None

@@ -1,11 +1,14 @@
-"""Ordering helpers: rename dependency sort and the reduce step."""
+"""Ordering helpers: the rename dependency sort, the order inside a phase, reduce."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
+from pgwarden.planner import ops as o
+from pgwarden.planner.audit import DropAuditTrigger
 from pgwarden.planner.ops import Op
 from pgwarden.spec import names
+from pgwarden.spec.model import ForeignKey
 
 
 def sort_renames(pairs: Sequence[tuple[str, str]], taken: set[str]) -> list[tuple[str, str]]:
@@ -53,3 +56,59 @@ def reduce(ops: Sequence[Op]) -> tuple[Op, ...]:
                 changed = True
                 break
     return tuple(result)
+
+
+#: Phases whose ops run kind by kind (all FK drops before any key drop, all keys
+#: before any FK, ...); the others keep their per-table, per-column order.
+_KIND_SORTED = {"rename", "drop_dependents", "enum_add", "create", "constrain", "decorate"}
+_KIND_ORDER: dict[type[Op], int] = {
+    # rename
+    o.RenameEnum: 0,
+    o.RenameEnumValue: 1,
+    o.RenameTable: 2,
+    o.RenameColumn: 3,
+    o.RenameConstraint: 4,
+    o.RenameIndex: 5,
+    o.RenamePolicy: 6,
+    # drop dependents
+    o.DropPolicy: 10,
+    o.DropOnUpdateTrigger: 13,
+    DropAuditTrigger: 13,
+    o.DropConstraint: 14,
+    o.DropPrimaryKey: 16,
+    o.DropIndex: 17,
+    o.DropTable: 18,
+    # create
+    o.CreateEnum: 20,
+    o.AddEnumValue: 21,
+    o.CreateTable: 22,
+    o.AddColumn: 23,
+    # alter
+    o.SetNotNull: 40,
+    o.AlterIdentity: 41,
+    # constrain
+    o.AddPrimaryKey: 60,
+    o.AddUnique: 61,
+    o.AddCheck: 62,
+    o.CreateIndex: 63,
+    o.AddForeignKey: 64,
+    # decorate
+    o.CreateOnUpdateTrigger: 70,
+    o.SetRowLevelSecurity: 71,
+    o.SetForceRowLevelSecurity: 72,
+    o.CreatePolicy: 73,
+    o.SetComment: 74,
+}
+
+
+def _kind(op: Op) -> int:
+    if isinstance(op, o.DropConstraint) and not isinstance(op.constraint, ForeignKey):
+        return 15  # uniques and checks after every FK drop (an FK depends on its key)
+    return _KIND_ORDER.get(type(op), 50)
+
+
+def in_phase_order(phase: str, ops: list[Op]) -> list[Op]:
+    """The ops of one phase in the order they run (a stable sort by kind, or as emitted)."""
+    if phase not in _KIND_SORTED:
+        return ops
+    return sorted(ops, key=_kind)

@@ -21,6 +21,7 @@ from typing import Any, TypeVar
 
 from psycopg import sql
 
+from pgwarden.planner import PlanOptions, plan
 from pgwarden.planner import ops as o
 from pgwarden.spec.model import (
     CheckConstraint,
@@ -325,9 +326,9 @@ def _recreate_enum(op: o.RecreateEnum) -> list[Statement]:
         _stmt("ALTER TYPE {} RENAME TO {}", I(op.enum), I(aside)),
         _stmt("CREATE TYPE {} AS ENUM ({})", I(op.enum), _join(L(v) for v in op.new_values)),
     ]
-    for table, fk in op.foreign_keys:
+    for table, fk in op.context.foreign_keys:
         out.append(_stmt("ALTER TABLE {} DROP CONSTRAINT {}", I(table), I(fk.name)))
-    for table, policy in op.policies:
+    for table, policy in op.context.policies:
         out.append(_stmt("DROP POLICY {} ON {}", I(policy.name), I(table)))
     for u in op.usages:
         target = ColumnType(op.enum, array=u.array)
@@ -344,9 +345,9 @@ def _recreate_enum(op: o.RecreateEnum) -> list[Statement]:
         )
         if u.default is not None:
             out.append(_alter_column(u.table, u.column, S("SET DEFAULT {}").format(S(u.default))))
-    for table, fk in op.foreign_keys:
+    for table, fk in op.context.foreign_keys:
         out.append(_stmt("ALTER TABLE {} ADD {}", I(table), foreign_key_sql(fk)))
-    for table, policy in op.policies:
+    for table, policy in op.context.policies:
         out.append(Statement(policy_sql(table, policy)))
     out.append(_stmt("DROP TYPE {}", I(aside)))
     if op.comment is not None:
@@ -662,7 +663,7 @@ def _drop_policy(op: o.DropPolicy) -> list[Statement]:
 # --------------------------------------------------------------------------- entry points
 
 
-def _settings(options: Any, atomic: bool) -> tuple[str, ...]:
+def _settings(options: PlanOptions, atomic: bool) -> tuple[str, ...]:
     lock = options.lock_timeout
     stmt = options.statement_timeout if atomic else options.background_statement_timeout
     return (
@@ -671,14 +672,9 @@ def _settings(options: Any, atomic: bool) -> tuple[str, ...]:
     )
 
 
-def render_plan(plan: Iterable[o.Op], options: Any = None) -> tuple[Step, ...]:
-    """The plan as steps, each one statement with its timeouts.
-
-    ``options`` is a :class:`pgwarden.planner.PlanOptions` (timeouts); None
-    uses the defaults.
-    """
-    from pgwarden.planner.diff import PlanOptions
-
+def render_plan(plan: Iterable[o.Op], options: PlanOptions | None = None) -> tuple[Step, ...]:
+    """The plan as steps, each one statement with its timeouts (``options``: the
+    timeouts; None uses the defaults)."""
     opts = options if options is not None else PlanOptions()
     steps: list[Step] = []
     for op in plan:
@@ -702,8 +698,6 @@ def render_schema(schema: Schema) -> str:
     Byte-identical for equal input. Every statement is transactional (a new
     table needs no CONCURRENTLY), so the whole text can run in one transaction.
     """
-    from pgwarden.planner.diff import plan
-
     return render_statements(plan(Schema(name=schema.name), schema)).rstrip("\n") + "\n"
 
 

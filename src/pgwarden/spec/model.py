@@ -301,11 +301,17 @@ class Table:
     ignore: tuple[Suppression, ...] = field(default=(), compare=False)
     source: Source | None = field(default=None, compare=False, repr=False)
 
+    _columns_by_name: dict[str, Column] | None = field(
+        default=None, init=False, repr=False, compare=False
+    )
+
     def column(self, name: str) -> Column | None:
-        for col in self.columns:
-            if col.name == name:
-                return col
-        return None
+        """The column called ``name`` (a dict built on first use: the model is frozen)."""
+        index = self._columns_by_name
+        if index is None:
+            index = {c.name: c for c in reversed(self.columns)}  # first wins
+            object.__setattr__(self, "_columns_by_name", index)
+        return index.get(name)
 
     @property
     def column_names(self) -> tuple[str, ...]:
@@ -344,17 +350,28 @@ class Schema:
     ``"Table"`` (drop table), ``"Table.column"`` (drop column, narrowing type),
     ``"Enum.VALUE"`` (remove an enum value). See docs/planner.md."""
 
+    _tables_by_name: dict[str, Table] | None = field(
+        default=None, init=False, repr=False, compare=False
+    )
+    _enums_by_name: dict[str, Enum] | None = field(
+        default=None, init=False, repr=False, compare=False
+    )
+
     def table(self, name: str) -> Table | None:
-        for t in self.tables:
-            if t.name == name:
-                return t
-        return None
+        """The table called ``name`` (a dict built on first use: the model is frozen)."""
+        index = self._tables_by_name
+        if index is None:
+            index = {t.name: t for t in reversed(self.tables)}  # first wins
+            object.__setattr__(self, "_tables_by_name", index)
+        return index.get(name)
 
     def enum(self, name: str) -> Enum | None:
-        for e in self.enums:
-            if e.name == name:
-                return e
-        return None
+        """The enum called ``name`` (a dict built on first use)."""
+        index = self._enums_by_name
+        if index is None:
+            index = {e.name: e for e in reversed(self.enums)}  # first wins
+            object.__setattr__(self, "_enums_by_name", index)
+        return index.get(name)
 
     def normalized(self) -> Schema:
         """The canonical order: tables, enums and per-table objects sorted by name."""

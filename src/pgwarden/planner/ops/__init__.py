@@ -1,0 +1,126 @@
+"""Migration operations: immutable values, each knowing its reverse and its hazards.
+
+An op describes one change to a schema in model terms; it never holds SQL (the
+renderer, :mod:`pgwarden.render.sql`, turns ops into statements through a
+registry, and :mod:`pgwarden.render.preflight` writes their data checks). Like
+alembic's ops, the downgrade is *derived*: ``op.reverse()`` returns the ops
+that undo it, and :meth:`~pgwarden.planner.Plan.reverse` reverses a whole plan.
+Mirror-image pairs share their fields and their reverse (:mod:`.base`).
+
+``online`` on an op means "this table exists before and after the op and may
+hold rows": the renderer then uses the lock-friendly forms (CONCURRENTLY,
+NOT VALID + VALIDATE, ``USING INDEX``). A table created in the same plan is
+empty and gets the plain forms.
+"""
+
+from __future__ import annotations
+
+from pgwarden.planner.ops.base import HAZARDS, Hazard, Op, Paired, Swapped, Toggled, qname
+from pgwarden.planner.ops.constraints import (
+    AddCheck,
+    AddForeignKey,
+    AddPrimaryKey,
+    AddUnique,
+    Constraint,
+    CreateIndex,
+    DropConstraint,
+    DropIndex,
+    DropPrimaryKey,
+    RenameConstraint,
+    RenameIndex,
+    ValidateConstraint,
+)
+from pgwarden.planner.ops.decorations import (
+    CommentTarget,
+    CreateOnUpdateTrigger,
+    CreatePolicy,
+    DropOnUpdateTrigger,
+    DropPolicy,
+    RenamePolicy,
+    SetComment,
+    SetForceRowLevelSecurity,
+    SetRowLevelSecurity,
+)
+from pgwarden.planner.ops.enums import (
+    AddEnumValue,
+    CreateEnum,
+    DropEnum,
+    EnumContext,
+    EnumUsage,
+    RecreateEnum,
+    RenameEnum,
+    RenameEnumValue,
+    insert_value,
+)
+from pgwarden.planner.ops.tables import (
+    AddColumn,
+    AlterColumnType,
+    AlterGenerated,
+    AlterIdentity,
+    Backfill,
+    CreateTable,
+    DropColumn,
+    DropNotNull,
+    DropTable,
+    RenameColumn,
+    RenameTable,
+    SetDefault,
+    SetNotNull,
+    TypeChange,
+    classify_type_change,
+)
+
+__all__ = [
+    "HAZARDS",
+    "AddCheck",
+    "AddColumn",
+    "AddEnumValue",
+    "AddForeignKey",
+    "AddPrimaryKey",
+    "AddUnique",
+    "AlterColumnType",
+    "AlterGenerated",
+    "AlterIdentity",
+    "Backfill",
+    "CommentTarget",
+    "Constraint",
+    "CreateEnum",
+    "CreateIndex",
+    "CreateOnUpdateTrigger",
+    "CreatePolicy",
+    "CreateTable",
+    "DropColumn",
+    "DropConstraint",
+    "DropEnum",
+    "DropIndex",
+    "DropNotNull",
+    "DropOnUpdateTrigger",
+    "DropPolicy",
+    "DropPrimaryKey",
+    "DropTable",
+    "EnumContext",
+    "EnumUsage",
+    "Hazard",
+    "Op",
+    "Paired",
+    "RecreateEnum",
+    "RenameColumn",
+    "RenameConstraint",
+    "RenameEnum",
+    "RenameEnumValue",
+    "RenameIndex",
+    "RenamePolicy",
+    "RenameTable",
+    "SetComment",
+    "SetDefault",
+    "SetForceRowLevelSecurity",
+    "SetNotNull",
+    "SetRowLevelSecurity",
+    "Swapped",
+    "Toggled",
+    "TypeChange",
+    "ValidateConstraint",
+    "classify_type_change",
+    "insert_value",
+    "qname",
+]

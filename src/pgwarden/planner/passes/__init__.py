@@ -1,0 +1,35 @@
+"""The planner's passes, one module per family of objects.
+
+Each module reads a :class:`~pgwarden.planner.context.PlanContext` and emits
+ops into the phases of :data:`~pgwarden.planner.context.PHASES`:
+
+* :mod:`.renames` -- declared renames; sets ``ctx.now``;
+* :mod:`.enums` -- new, changed (ADD VALUE, recreate) and dropped enums;
+* :mod:`.tables` -- tables that come, go or change, through
+  :mod:`.columns`, :mod:`.constraints` and :mod:`.decorate`;
+* :mod:`pgwarden.planner.audit` -- the audit log and triggers.
+
+:func:`run` calls them in that order and returns the ops phase by phase.
+"""
+
+from __future__ import annotations
+
+from pgwarden.planner import ops as o
+from pgwarden.planner.audit import plan_audit
+from pgwarden.planner.context import PHASES, PlanContext
+from pgwarden.planner.order import in_phase_order
+from pgwarden.planner.passes.enums import plan_enums
+from pgwarden.planner.passes.renames import plan_renames
+from pgwarden.planner.passes.tables import plan_tables
+
+
+def run(ctx: PlanContext) -> list[o.Op]:
+    """Every pass, then the ops phase by phase (kind-major inside some phases)."""
+    ctx.now = plan_renames(ctx)
+    plan_enums(ctx)
+    plan_tables(ctx)
+    plan_audit(ctx)
+    return [op for phase in PHASES for op in in_phase_order(phase, ctx.out[phase])]
+
+
+__all__ = ["run"]

@@ -1,0 +1,55 @@
+"""The planner's result: an ordered, immutable tuple of ops."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from pgwarden.planner import ops as o
+from pgwarden.planner.order import reduce
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    """An ordered tuple of ops. Empty means the schemas already agree."""
+
+    ops: tuple[o.Op, ...] = ()
+
+    def __iter__(self) -> Iterator[o.Op]:
+        return iter(self.ops)
+
+    def __len__(self) -> int:
+        return len(self.ops)
+
+    def __bool__(self) -> bool:
+        return bool(self.ops)
+
+    def __getitem__(self, i: int) -> o.Op:
+        return self.ops[i]
+
+    def reverse(self) -> Plan:
+        """The down plan: every op's reverse, last op first, reduced.
+
+        The reverse of an op runs in the state the op left behind in up, so
+        every op that needs schema context to reverse carries it as of right
+        after itself (see :class:`~pgwarden.planner.ops.AddEnumValue`)."""
+        return Plan(reduce([r for op in reversed(self.ops) for r in op.reverse()]))
+
+    @property
+    def hazards(self) -> frozenset[o.Hazard]:
+        return frozenset(h for op in self.ops for h in op.hazards)
+
+    @property
+    def atomic(self) -> bool:
+        return all(op.atomic for op in self.ops)
+
+    def describe(self) -> str:
+        lines = []
+        for op in self.ops:
+            flags = sorted(op.hazards) + ([] if op.atomic else ["non-atomic"])
+            suffix = f"  [{', '.join(flags)}]" if flags else ""
+            lines.append(f"- {op.description}{suffix}")
+        return "\n".join(lines)
+
+
+__all__ = ["Plan"]
