@@ -29,6 +29,8 @@ class Problem:
     def __str__(self) -> str:
         where = f"{self.file}:{self.line}" if self.line else self.file
         head = f"{where}: {self.path}: {self.message}" if self.path else f"{where}: {self.message}"
+        # a name may hold a NUL (refused, but named): never print one raw
+        head = head.replace("\x00", "\\x00")
         return f"{head}\n  fix: {self.hint}" if self.hint else head
 
 

@@ -8,6 +8,7 @@ import subprocess
 from pathlib import Path
 
 import psycopg
+import pytest
 
 from pgwarden.apply import files
 from tests.migrations.helpers import PGWARDEN, run_cli
@@ -80,3 +81,37 @@ def test_quadratic_lint_repro_is_now_linear_and_complete(tmp_path: Path) -> None
     assert proc.returncode == 1, proc.stderr
     assert f"{path}:20001:1: error: dropping table t" in proc.stdout
     assert "[drop-table]" in proc.stdout
+
+
+_NUL_SPECS = {
+    "table name": '[tables."T\\u0000"]\ncolumns = { id = { type = "integer" } }\n',
+    "column name": '[tables.T.columns]\n"a\\u0000b" = { type = "text" }\n',
+    "enum name": '[enums."E\\u0000"]\nvalues = ["a"]\n',
+    "enum value": '[enums.E]\nvalues = ["a\\u0000"]\n',
+    "default": '[tables.T.columns]\na = { type = "text", default = "x\\u0000y" }\n',
+    "default_sql": '[tables.T.columns]\na = { type = "text", default_sql = "\'x\\u0000\'" }\n',
+    "check": '[tables.T.columns]\na = { type = "text" }\n[[tables.T.checks]]\n'
+    "expression = \"a <> 'x\\u0000'\"\n",
+    "index name": '[tables.T.columns]\na = { type = "text" }\n[[tables.T.indexes]]\n'
+    'columns = ["a"]\nname = "i\\u0000"\n',
+    "comment": '[tables.T]\ncomment = "c\\u0000"\ncolumns = { a = { type = "text" } }\n',
+    "tenant setting": '[tables.T]\ntenant = { column = "a", setting = "app.\\u0000" }\n'
+    'columns = { a = { type = "text" } }\n',
+}
+
+
+@pytest.mark.parametrize("where", sorted(_NUL_SPECS))
+def test_nul_in_names_and_literals_is_refused_like_comments(tmp_path: Path, where: str) -> None:
+    spec = tmp_path / "app.toml"
+    spec.write_text(_NUL_SPECS[where])
+    for command in (["validate"], ["sql"], ["migrate", "--dir", str(tmp_path / "m"), "new", "x"]):
+        proc = subprocess.run(
+            [*PGWARDEN, "--schema", str(spec), *command],
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        _clean_error(proc, f"{spec}:")
+        assert "NUL" in proc.stderr and "\x00" not in proc.stderr, (where, proc.stderr)
+        assert "DataError" not in proc.stderr
+    assert not (tmp_path / "m").exists()

@@ -24,7 +24,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
-from decimal import Context, Decimal
+from decimal import Decimal
 from typing import Any
 
 from pglast import ast
@@ -33,12 +33,7 @@ from pglast.enums import A_Expr_Kind
 from pgwarden.generators.layout import call, py_str
 from pgwarden.spec.exprs import ExprSyntaxError, _parse_target, column_refs
 from pgwarden.spec.model import Column, Schema, Table
-
-INT_RANGES: dict[str, tuple[int, int]] = {
-    "smallint": (-(2**15), 2**15 - 1),
-    "integer": (-(2**31), 2**31 - 1),
-    "bigint": (-(2**63), 2**63 - 1),
-}
+from pgwarden.spec.values import INT_RANGES, numeric_limit
 
 #: comparison family of a column type (None: not translatable in a check)
 _FAMILY: dict[str, str] = {
@@ -111,14 +106,6 @@ class TableRules:
 
 
 # --------------------------------------------------------------------------- column rules
-
-
-def numeric_limit(precision: int, scale: int) -> Decimal:
-    """The smallest absolute value numeric(p, s) rejects: Postgres rounds to ``s``
-    digits (half away from zero), then refuses 10**(p-s) or more. Exact, so the
-    generated code needs no rounding before the comparison."""
-    ctx = Context(prec=precision + abs(scale) + 10)
-    return ctx.subtract(Decimal(1).scaleb(precision - scale), Decimal(5).scaleb(-scale - 1))
 
 
 def _kind(col: Column, enums: Mapping[str, tuple[str, ...]]) -> str:

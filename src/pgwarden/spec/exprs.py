@@ -92,6 +92,34 @@ def strip_cast(text: str) -> tuple[str, str] | None:
     return str(RawStream()(val.arg)), type_text
 
 
+def constant(text: str) -> tuple[str, str | bool | None, str | None] | None:
+    """``(kind, value, cast)`` when the expression is one constant, maybe under one
+    cast: kind ``string`` / ``number`` (value: its digits) / ``boolean`` / ``null``;
+    ``cast``: the type as written (``"Plan"``, ``text[]``) or None. Else None."""
+    try:
+        val = _parse_target(text)
+    except ExprSyntaxError:
+        return None
+    cast = None
+    if isinstance(val, ast.TypeCast) and val.typeName is not None:
+        cast = str(RawStream()(val.typeName))
+        val = val.arg
+    if not isinstance(val, ast.A_Const):
+        return None
+    if val.isnull:
+        return "null", None, cast
+    inner = val.val
+    if isinstance(inner, ast.String):
+        return "string", str(inner.sval), cast
+    if isinstance(inner, ast.Integer):
+        return "number", str(inner.ival or 0), cast
+    if isinstance(inner, ast.Float):
+        return "number", str(inner.fval), cast
+    if isinstance(inner, ast.Boolean):
+        return "boolean", bool(inner.boolval), cast
+    return None
+
+
 def name_hint(text: str) -> str:
     """The word Postgres itself uses to name an expression index key: the function
     name for a function call, else ``expr``."""

@@ -14,6 +14,8 @@ import re
 _HEADER = re.compile(r"^\s*(\[\[?)\s*(?P<key>[^\]]+?)\s*\]\]?\s*(?:#.*)?$")
 _KEYLINE = re.compile(r"""^\s*(?P<key>(?:"(?:[^"\\]|\\.)*"|'[^']*'|[A-Za-z0-9_\-.\s])+?)\s*=""")
 _INDEXED = re.compile(r"^(?P<base>.*)\[(?P<n>\d+)\]$")
+_ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "b": "\b", "f": "\f", '"': '"', "\\": "\\"}
+_HEX = frozenset("0123456789abcdefABCDEF")
 
 
 def split_key(key: str) -> list[str]:
@@ -31,7 +33,13 @@ def split_key(key: str) -> list[str]:
             while j < n and key[j] != '"':
                 if key[j] == "\\" and j + 1 < n:
                     nxt = key[j + 1]
-                    buf.append({"n": "\n", "t": "\t", '"': '"', "\\": "\\"}.get(nxt, nxt))
+                    width = {"u": 4, "U": 8}.get(nxt, 0)
+                    code = key[j + 2 : j + 2 + width]
+                    if width and len(code) == width and all(c in _HEX for c in code):
+                        buf.append(chr(min(int(code, 16), 0x10FFFF)))  # \u0000, \U0001F600
+                        j += 2 + width
+                        continue
+                    buf.append(_ESCAPES.get(nxt, nxt))
                     j += 2
                     continue
                 buf.append(key[j])

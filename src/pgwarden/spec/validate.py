@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Callable, Iterable, Mapping
+from dataclasses import replace
+from decimal import Decimal
 
 from pgwarden import audit
 from pgwarden.errors import Problem
 from pgwarden.spec import names
-from pgwarden.spec.exprs import column_refs, string_constant
+from pgwarden.spec.exprs import column_refs, constant
 from pgwarden.spec.model import (
     BUILTIN_TYPES,
     TYPE_MODIFIER_ARITY,
@@ -27,7 +29,14 @@ from pgwarden.spec.model import (
     Source,
     Table,
 )
-from pgwarden.spec.types import ALIASES
+from pgwarden.spec.types import ALIASES, TypeSyntaxError, parse_type
+from pgwarden.spec.values import (
+    NUMBER_TYPES,
+    TEXT_TYPES,
+    MovingValue,
+    input_problem,
+    number_problem,
+)
 
 INTEGER_TYPES = frozenset({"smallint", "integer", "bigint"})
 MAINTAINABLE_TYPES = frozenset({"timestamp", "timestamptz", "date"})
@@ -112,6 +121,12 @@ SYSTEM_COLUMNS = frozenset({"tableoid", "xmin", "cmin", "xmax", "cmax", "ctid"})
 def _long(report: _Report, source: Source | None, what: str, name: str) -> None:
     if not name:
         report.add(source, f"{what} name is empty", "give it a name")
+    elif "\x00" in name:
+        report.add(
+            source,
+            f"{what} name {name!r} contains a NUL character (\\x00)",
+            "remove it: PostgreSQL names cannot contain NUL",
+        )
     elif names.too_long(name):
         report.add(
             source,
@@ -397,18 +412,65 @@ def _column(report: _Report, table: Table, column: Column, enums: Mapping[str, E
         )
     if column.maintained and column.generated is not None:
         report.add(src, "a generated column cannot be maintained by a trigger", "keep one")
-    # enum defaults written as default_sql = "'X'" still have to name a value
-    enum = enums.get(ctype.name) if not ctype.is_builtin and not ctype.array else None
-    if enum is not None and column.default is not None:
-        value = string_constant(column.default)
-        values = enum.values
-        if value is not None and values and value not in values:
+    if column.default is not None and column.identity is None and column.generated is None:
+        _literal_default(report, column, enums)
+
+
+def _literal_default(report: _Report, column: Column, enums: Mapping[str, Enum]) -> None:
+    """A constant default (``default``, or ``default_sql`` that is one literal) must be
+    a value of the column's type: Postgres reads a quoted literal when the table is
+    created, but casts a number only at every insert -- ``99999`` on a smallint
+    creates fine, then every insert that uses the default fails."""
+    found = constant(column.default or "")
+    if found is None:
+        return
+    kind, value, cast = found
+    t = column.type
+    if cast is not None:
+        try:
+            cast_type = parse_type(cast)
+        except TypeSyntaxError:
+            return
+        if (cast_type.name, cast_type.array) != (t.name, t.array):
+            return  # a value of another type, then cast: the server judges it
+        if t.name in ("varchar", "char"):
+            # an explicit cast cuts to length (and a bare ::bpchar has none)
+            t = replace(t, name="text", modifiers=())
+    enum = enums.get(t.name) if not t.is_builtin else None
+    enum_values = enum.values if enum is not None and enum.values else None
+    hint = f"give a value of type {t.spec_text()}, or default_sql for an expression"
+    problem: str | None = None
+    if kind == "string":
+        assert isinstance(value, str)
+        try:
+            problem = input_problem(value, t, enum_values)
+        except MovingValue:
+            call = "CURRENT_DATE" if t.name == "date" else "now()"
             report.add(
-                src,
-                f"default {value!r} is not a value of enum {ctype.name} ({', '.join(values)})",
-                _did_you_mean(value, values) or "use one of the enum's values",
+                column.source,
+                f"default {value!r} is read once, when the table is created: every row "
+                "would get that same moment",
+                f'use default_sql = "{call}" to get the time of each insert',
                 "default",
             )
+            return
+        if enum_values is not None and problem is not None:
+            hint = _did_you_mean(value, enum_values) or "use one of the enum's values"
+        if problem is not None:
+            problem = f"default {problem}"
+    elif kind == "number":
+        assert isinstance(value, str)
+        if t.array or (t.name not in NUMBER_TYPES and t.name not in TEXT_TYPES):
+            problem = f"a number default on a column of type {t.spec_text()}"
+        elif t.name in NUMBER_TYPES:
+            found_problem = number_problem(Decimal(value), t, value)
+            if found_problem is not None:
+                problem = f"default {found_problem}: every insert using the default would fail"
+                hint = "give a value in range, or widen the column type"
+    elif kind == "boolean" and (t.array or t.name not in ("boolean", *TEXT_TYPES)):
+        problem = f"a boolean default on a column of type {t.spec_text()}"
+    if problem is not None:
+        report.add(column.source, problem, hint, "default")
 
 
 def _modifiers(report: _Report, src: Source | None, ctype: ColumnType) -> None:

@@ -35,7 +35,11 @@ def read_enum(r: SpecReader, name: str, value: object) -> Enum | None:
             if label is None:
                 continue
             if not label or "\x00" in label:
-                r.problem(vpath, "an enum value must be a non-empty string")
+                r.problem(
+                    vpath,
+                    "an enum value must be a non-empty string without NUL characters",
+                    "give the value a name (PostgreSQL labels cannot hold NUL)",
+                )
             elif label in values:
                 r.problem(vpath, f"value {label!r} is listed twice", "remove one")
             else:

@@ -106,6 +106,12 @@ def _tenant(
             f"tenant column {column!r} is not a column of {table!r}",
             did_you_mean(column, [c.name for c in columns]) or "name an existing column",
         )
+    if found is not None and found.type.name == "json":
+        r.problem(
+            (*tpath, "column"),
+            f"tenant column {column!r} is json, which has no equality operator",
+            "make the column jsonb (or text) to use it as a tenant key",
+        )
     if not column:
         return None
     expr = tenant_expression(column, setting, found.type if found else None)
@@ -120,13 +126,19 @@ def _tenant(
 def tenant_expression(column: str, setting: str, col_type: ColumnType | None) -> str:
     """The ``tenant`` policy predicate: the column equals the session setting.
 
-    The setting is text; a non-text column compares with the setting cast to the
-    column's type (``uuid`` tenants), so the policy is valid SQL either way.
+    The setting is text. A text column compares with it as it is; any other column
+    -- uuid, integers, enums, arrays -- with the setting cast to the column's type,
+    so the policy is valid SQL for every column type. The cast drops modifiers:
+    ``varchar(3)`` or ``numeric(5,2)`` would cut or round the setting and let it
+    match another tenant's key.
     """
     from pgwarden.spec.types import type_sql
 
     setting_sql = sql.SQL("current_setting({}, true)").format(sql.Literal(setting))
-    if col_type is not None and not is_textual(col_type) and col_type.is_builtin:
-        setting_sql = sql.SQL("CAST({} AS {})").format(setting_sql, type_sql(col_type))
+    if col_type is not None and (col_type.array or not is_textual(col_type)):
+        target = type_sql(ColumnType(col_type.name, (), col_type.array))
+        if col_type.array and col_type.name == "char":
+            target = sql.SQL("bpchar[]")  # a bare "character" would be character(1)
+        setting_sql = sql.SQL("CAST({} AS {})").format(setting_sql, target)
     text = sql.SQL("{} = {}").format(sql.Identifier(column), setting_sql).as_string(None)
     return normalize_expr(text)

@@ -122,7 +122,7 @@ class SpecReader:
         ):
             self.problem(
                 (*path, key),
-                "must be a non-empty list of non-empty strings",
+                "must be a non-empty list of non-empty strings without NUL characters",
                 f'{key} = ["a", "b"]',
             )
             return None
