@@ -40,6 +40,7 @@ PRISMA_DDL = Path(__file__).parent / "fixtures" / "saasfly_prisma.sql"
 #: has not landed yet ends the walk-through with a skip that names it.
 NEEDS: dict[str, tuple[str, ...]] = {
     "inspect": ("pgwarden.spec.dump:dump_schema",),
+    "init": ("pgwarden.spec.dump:dump_schema",),
     "import": ("pgwarden.spec.dump:dump_schema",),
     "migrate": (
         "pgwarden.spec.dump:dump_schema",
@@ -173,7 +174,7 @@ def test_doc_has_the_adoption_path() -> None:
     commands = [" ".join(s.argv[:3]) for s in iter_steps() if isinstance(s, Command)]
     for needed in (
         "npx prisma db",
-        "pgwarden inspect --output",
+        "pgwarden init --from-database",
         "pgwarden migrate baseline",
         "pgwarden lint schema",
         "pgwarden migrate new",
@@ -208,6 +209,7 @@ def test_adopting_walkthrough_runs(database_url: str, tmp_path: Path) -> None:
                 (work / d).mkdir(parents=True, exist_ok=True)
             continue
         assert argv[0] == "pgwarden", f"{where}: no stand-in for {argv[0]!r}; add one here"
+        argv = [a.replace("$DATABASE_URL", database_url) for a in argv]  # as a shell would
         missing = missing_stage(argv)
         if missing is not None:
             pytest.skip(

@@ -1,113 +1,108 @@
 """The ``pgwarden`` command line: a thin click layer over the pipeline stages.
 
 Exit codes: 0 ok / no change; 1 findings, drift or a refused plan; 2 bad input
-or usage. A :class:`~pgwarden.errors.PgwardenError` is printed without a
-traceback (DSN passwords masked).
+or usage; 130 interrupted (Ctrl-C). A :class:`~pgwarden.errors.PgwardenError` is
+printed without a traceback (passwords masked).
+
+Start-up is kept cheap: this package imports only click and the standard library;
+each command imports the stages it runs (psycopg, pglast, sqlglot, jinja2, rich)
+when it runs (``tests/cli/test_startup.py`` checks the import set).
 """
 
 from __future__ import annotations
 
+import signal
 import sys
-from dataclasses import dataclass
-from pathlib import Path
-
-import click
-
-from pgwarden import __version__
-from pgwarden.db import mask_secrets, resolve_url
-from pgwarden.errors import PgwardenError
 
 
-@dataclass
-class Context:
-    """Options shared by every command (set on the group)."""
-
-    schema_dir: Path
-    database_url: str | None
-    pg_schema: str
-    state_dir: Path
-
-    def url(self) -> str:
-        """The database URL, starting the embedded server when none was given."""
-        return resolve_url(self.database_url, self.state_dir)
+def _interrupted_at_startup(signum: int, frame: object) -> None:
+    sys.stderr.write("interrupted while starting: nothing was changed\n")
+    raise SystemExit(130)
 
 
-pass_ctx = click.make_pass_decorator(Context)
+# Before any heavy import: a Ctrl-C while pgwarden starts exits 130 without a traceback.
+signal.signal(signal.SIGINT, _interrupted_at_startup)
+
+import os  # noqa: E402
+
+if os.environ.get("PGWARDEN_TEST_INTERRUPT") == "startup":  # test hook: Ctrl-C mid-import
+    os.kill(os.getpid(), signal.SIGINT)
+
+import click  # noqa: E402
+
+from pgwarden.cli.context import Context, examples, pass_ctx, shared_options  # noqa: E402
+from pgwarden.cli.group import cli, interrupt_note, set_interrupt_note  # noqa: E402
+from pgwarden.errors import PgwardenError  # noqa: E402
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, prog_name="pgwarden")
-@click.option(
-    "--schema",
-    "schema_dir",
-    type=click.Path(path_type=Path),
-    default=Path("schema"),
-    show_default=True,
-    help="Directory of spec TOML files (all *.toml files merge into one schema).",
-)
-@click.option(
-    "--database-url",
-    envvar="DATABASE_URL",
-    default=None,
-    help="PostgreSQL URL (or DATABASE_URL). Absent: the embedded server under .pgwarden/.",
-)
-@click.option(
-    "--pg-schema",
-    default="public",
-    show_default=True,
-    help="The Postgres namespace pgwarden governs.",
-)
-@click.option(
-    "--state-dir",
-    type=click.Path(path_type=Path),
-    default=Path(".pgwarden"),
-    show_default=True,
-    help="Where the embedded server keeps its data.",
-)
-@click.pass_context
-def cli(
-    ctx: click.Context,
-    schema_dir: Path,
-    database_url: str | None,
-    pg_schema: str,
-    state_dir: Path,
-) -> None:
-    """pgwarden: a declarative spec governs your PostgreSQL schema.
+def _mask(text: str) -> str:
+    from pgwarden.db import mask_secrets
 
-    The spec (schema/*.toml) is the single source of truth; pgwarden validates it,
-    renders and inspects DDL, generates versioned migrations, lints spec,
-    migrations and data access, and generates typed Python accessors.
-    """
-    ctx.obj = Context(schema_dir, database_url, pg_schema, state_dir)
+    return mask_secrets(text)
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     """Entry point: run the group, turning user errors into messages and exit codes."""
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    code = 0
     try:
         # standalone_mode=False returns Exit codes instead of raising them
-        result = cli.main(standalone_mode=False)
+        result = cli.main(args=argv, prog_name="pgwarden", standalone_mode=False)
         if isinstance(result, int):
-            sys.exit(result)
+            code = result
+    except KeyboardInterrupt:
+        code = _report_interrupt()
+    except click.exceptions.Abort:  # click turns a Ctrl-C at a prompt into Abort
+        code = _report_interrupt()
     except PgwardenError as exc:
-        click.echo(f"error: {mask_secrets(str(exc))}", err=True)
-        sys.exit(exc.exit_code)
-    except click.exceptions.Abort:
-        click.echo("aborted", err=True)
-        sys.exit(2)
+        click.echo(f"error: {_mask(str(exc))}", err=True)
+        code = exc.exit_code
     except click.ClickException as exc:
-        exc.show()
-        sys.exit(2 if exc.exit_code == 2 else exc.exit_code)
+        _show_usage_error(exc)
+        code = 2 if exc.exit_code == 2 else exc.exit_code
     except click.exceptions.Exit as exc:
-        sys.exit(exc.exit_code)
+        code = exc.exit_code
+    except Exception as exc:  # a bug: say so in one masked line (the traceback on request)
+        if os.environ.get("PGWARDEN_TRACEBACK"):
+            import traceback
+
+            click.echo(_mask(traceback.format_exc()), err=True)
+        click.echo(f"internal error: {type(exc).__name__}: {_mask(str(exc))}", err=True)
+        click.echo(
+            "  this is a bug in pgwarden: please report it with the command you ran "
+            "(PGWARDEN_TRACEBACK=1 shows the traceback)",
+            err=True,
+        )
+        code = 3
+    sys.exit(code)
 
 
-# Command modules register themselves on `cli` when imported.
+def _show_usage_error(exc: click.ClickException) -> None:
+    if isinstance(exc, click.UsageError) and exc.ctx is not None:
+        click.echo(exc.ctx.get_usage(), err=True)
+        hint = f"Try '{exc.ctx.command_path} {exc.ctx.help_option_names[0]}' for help."
+        click.echo(hint, err=True)
+    click.echo(f"Error: {_mask(exc.format_message())}", err=True)
+
+
+def _report_interrupt() -> int:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not cut the line
+    try:
+        note = _mask(interrupt_note())
+    except Exception as exc:  # the note reads state; never let it hide the exit code
+        note = f"the database state is unknown ({type(exc).__name__})"
+    click.echo(f"interrupted: {note}", err=True)
+    return 130
+
+
+# Command modules register themselves on `cli` when imported (each is cheap to import).
 from pgwarden.cli import (  # noqa: E402
     db_cmds,
     docs_cmds,
     fleet_cmds,
     generate_cmds,
     import_cmds,
+    init_cmds,
     inspect_cmds,
     lint_cmds,
     migrate_cmds,
@@ -120,14 +115,18 @@ __all__ = [
     "cli",
     "db_cmds",
     "docs_cmds",
+    "examples",
     "fleet_cmds",
     "generate_cmds",
     "import_cmds",
+    "init_cmds",
     "inspect_cmds",
     "lint_cmds",
     "main",
     "migrate_cmds",
     "pass_ctx",
     "render_cmds",
+    "set_interrupt_note",
+    "shared_options",
     "spec_cmds",
 ]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 import tomllib
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -10,24 +9,30 @@ from typing import TYPE_CHECKING
 import click
 
 from pgwarden import textfile
-from pgwarden.cli import Context, cli, pass_ctx
+from pgwarden.cli.context import Context, examples, pass_ctx, shared_options, shown_path
+from pgwarden.cli.group import cli
 from pgwarden.errors import PgwardenError
-from pgwarden.generators.blueprint import render_blueprint
-from pgwarden.spec.load import load_schema
-from pgwarden.spec.model import Schema
 
 if TYPE_CHECKING:
     from pgwarden.checks.queries import QueryAnalysis
+    from pgwarden.spec.model import Schema
 
 
-@cli.command("docs")
+@cli.command(
+    "docs",
+    epilog=examples(
+        "pgwarden docs",
+        "pgwarden docs --check",
+        'pgwarden docs -o docs/data.md --title "Orders data" --source src/app',
+    ),
+)
 @click.option(
     "--output",
     "-o",
     type=click.Path(path_type=Path, dir_okay=False),
-    default=Path("docs/blueprint.md"),
-    show_default=True,
-    help="Where the blueprint is written (or compared, with --check).",
+    default=None,
+    help="Where the blueprint is written (or compared, with --check); default "
+    "docs/blueprint.md in the project.",
 )
 @click.option(
     "--check",
@@ -43,13 +48,20 @@ if TYPE_CHECKING:
     help="Python file or directory whose queries the query-pattern table analyses "
     "(repeatable; default: [tool.pgwarden.docs] source of the spec's pyproject.toml).",
 )
+@shared_options("schema")
 @pass_ctx
 def docs_cmd(
-    ctx: Context, output: Path, check: bool, title: str, sources: tuple[Path, ...]
+    ctx: Context, output: Path | None, check: bool, title: str, sources: tuple[Path, ...]
 ) -> None:
     """Generate the Data Blueprint from the spec: models, relations and delete rules,
     enums, indexes, the application's query patterns, an ER diagram, and an
     integrity checklist computed by lint."""
+    from pgwarden.generators.blueprint import render_blueprint
+    from pgwarden.spec.load import load_schema
+
+    if output is None:
+        root = ctx.project.root if ctx.project is not None else Path.cwd()
+        output = shown_path(root / "docs" / "blueprint.md")
     schema = load_schema(ctx.schema_dir)
     pyproject = _pyproject(ctx.schema_dir)
     base = pyproject.parent if pyproject else Path.cwd()
@@ -65,6 +77,8 @@ def docs_cmd(
         if current == text:
             click.echo(f"{output} is up to date")
             return
+        import difflib
+
         diff = difflib.unified_diff(
             current.splitlines(keepends=True),
             text.splitlines(keepends=True),

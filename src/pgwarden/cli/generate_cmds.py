@@ -1,7 +1,8 @@
 """``pgwarden generate``: write (or check) the typed data-access package.
 
-Settings come from ``[tool.pgwarden.generate]`` in ``pyproject.toml`` (the
-current directory); ``--output`` and ``--package`` override them::
+Settings come from ``[tool.pgwarden.generate]`` in the project's ``pyproject.toml``
+(``output`` relative to the project root); ``--output`` and ``--package`` override
+them::
 
     [tool.pgwarden.generate]
     output = "generated/basefly_db"
@@ -12,6 +13,7 @@ current directory); ``--output`` and ``--package`` override them::
 
 from __future__ import annotations
 
+import dataclasses
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,7 +22,8 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from pgwarden import textfile
-from pgwarden.cli import Context, cli, pass_ctx
+from pgwarden.cli.context import Context, examples, pass_ctx, shared_options, shown_path
+from pgwarden.cli.group import cli
 from pgwarden.errors import PgwardenError
 
 if TYPE_CHECKING:
@@ -110,7 +113,13 @@ def read_config(pyproject: Path) -> GenerateConfig:
     )
 
 
-@cli.command()
+@cli.command(
+    epilog=examples(
+        "pgwarden generate",
+        "pgwarden generate --check",
+        "pgwarden generate --output src/app/db --package app_db",
+    ),
+)
 @click.option("--check", is_flag=True, help="Exit 1 if the committed package is stale.")
 @click.option(
     "--output",
@@ -121,20 +130,24 @@ def read_config(pyproject: Path) -> GenerateConfig:
 @click.option(
     "--package", default=None, help="Python package name ([tool.pgwarden.generate] package)."
 )
+@shared_options("schema")
 @pass_ctx
 def generate(ctx: Context, check: bool, output: Path | None, package: str | None) -> None:
     """Generate typed Python accessors and services from the spec."""
     from pgwarden.generators.engine import render
     from pgwarden.spec.load import load_schema
 
-    config = read_config(Path("pyproject.toml"))
+    project = ctx.project
+    config = read_config(project.pyproject) if project is not None else GenerateConfig()
+    if config.output is not None and project is not None:
+        config = dataclasses.replace(config, output=shown_path(project.root / config.output))
     output = output or config.output
     package = package or config.package or (output.name if output else None)
     if output is None or package is None:
         raise PgwardenError(
             "no output directory for the generated package\n"
             '  fix: pass --output DIR, or set output = "generated/<package>" under '
-            "[tool.pgwarden.generate] in pyproject.toml"
+            "[tool.pgwarden.generate] in the project's pyproject.toml"
         )
     schema = load_schema(ctx.schema_dir)
     generated = render(schema, package, services=config.services, pool=config.pool)

@@ -6,28 +6,45 @@ import importlib
 import os
 from collections.abc import Callable
 from pathlib import Path
-from typing import cast
+from typing import TYPE_CHECKING, cast
 
 import click
 
-from pgwarden.cli import cli
-from pgwarden.importers.prisma import M2MStyle, import_prisma
-from pgwarden.spec.model import Schema
+from pgwarden.cli.context import examples
+from pgwarden.cli.group import cli
+
+if TYPE_CHECKING:
+    from pgwarden.spec.model import Schema
 
 
 def _dump(schema: Schema) -> str:
     # the spec dumper belongs to the spec stage; looked up late so the importer
     # itself works (and is testable) on its own
-    dump = cast(Callable[[Schema], str], importlib.import_module("pgwarden.spec.dump").dump_schema)
+    dump = cast(
+        "Callable[[Schema], str]", importlib.import_module("pgwarden.spec.dump").dump_schema
+    )
     return dump(schema)
 
 
-@cli.group("import")
+@cli.group(
+    "import",
+    epilog=examples(
+        "pgwarden import prisma prisma/schema.prisma -o schema/",
+        "pgwarden import prisma schema.prisma --implicit-m2m primary-key --strict",
+    ),
+)
 def import_group() -> None:
     """Import a schema written for another tool into a pgwarden spec."""
 
 
-@import_group.command("prisma")
+@import_group.command(
+    "prisma",
+    epilog=examples(
+        "pgwarden import prisma prisma/schema.prisma",
+        "pgwarden import prisma prisma/schema.prisma -o schema/",
+        "pgwarden import prisma schema.prisma --implicit-m2m primary-key --strict",
+    ),
+)
 @click.argument("path", type=click.Path(path_type=Path, dir_okay=False))
 @click.option(
     "--output",
@@ -53,6 +70,8 @@ def import_prisma_cmd(path: Path, output: str | None, implicit_m2m: str, strict:
     `prisma migrate` / `prisma db push` built. Warnings (file:line) go to
     stderr: read them, each one is something the spec does differently.
     """
+    from pgwarden.importers.prisma import M2MStyle, import_prisma
+
     result = import_prisma(path, cast(M2MStyle, implicit_m2m))
     text = _dump(result.schema)
     for warning in result.warnings:

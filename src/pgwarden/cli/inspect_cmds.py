@@ -2,33 +2,36 @@
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
-import psycopg
-from psycopg import sql
 
-from pgwarden.cli import Context, cli, pass_ctx
-from pgwarden.db import connect, mask_dsn, mask_secrets, with_dbname
-from pgwarden.errors import DatabaseError
-from pgwarden.introspect import (
-    Difference,
-    canonicalize,
-    format_diff,
-    inspect_schema,
-    schema_diff,
+from pgwarden.cli.context import DATABASE, Context, examples, pass_ctx, shared_options
+from pgwarden.cli.group import cli
+
+if TYPE_CHECKING:
+    from pgwarden.introspect import Difference
+    from pgwarden.introspect.canonical import Renderer
+    from pgwarden.spec.model import Schema
+
+
+def render_schema(schema: Schema) -> str:
+    """The DDL of ``schema`` (the renderer is imported when a roundtrip runs)."""
+    from pgwarden.render.sql import render_schema as render
+
+    return render(schema)
+
+
+@cli.command(
+    epilog=examples(
+        "pgwarden inspect -u postgresql://app@db.internal/app",
+        "pgwarden inspect --env staging --pg-schema app -o schema/app.toml",
+        "pgwarden inspect > live.toml && diff live.toml schema/app.toml",
+    ),
 )
-from pgwarden.introspect.canonical import SEARCH_PATH_FIRST, Renderer
-from pgwarden.render.sql import render_schema
-from pgwarden.spec.dump import dump_schema
-from pgwarden.spec.load import load_schema
-from pgwarden.spec.model import Schema
-
-
-@cli.command()
 @click.option(
     "--output",
     "-o",
@@ -36,6 +39,7 @@ from pgwarden.spec.model import Schema
     default=None,
     help="Write the spec TOML to this file instead of standard output.",
 )
+@shared_options(*DATABASE)
 @pass_ctx
 def inspect(ctx: Context, output: Path | None) -> None:
     """Print the live schema (--pg-schema) as spec TOML.
@@ -43,17 +47,23 @@ def inspect(ctx: Context, output: Path | None) -> None:
     Reads the catalogs with a fixed number of queries in one REPEATABLE READ
     snapshot; see docs/introspection.md for what is and is not read.
     """
+    from pgwarden.db import connect, mask_dsn
+    from pgwarden.errors import DatabaseError
+    from pgwarden.introspect import inspect_schema
+    from pgwarden.spec.dump import dump_schema
+
+    pg_schema = ctx.pg_schema
     url = ctx.url()
     with connect(url) as conn:
         row = conn.execute(
-            "SELECT 1 FROM pg_catalog.pg_namespace WHERE nspname = %s", (ctx.pg_schema,)
+            "SELECT 1 FROM pg_catalog.pg_namespace WHERE nspname = %s", (pg_schema,)
         ).fetchone()
         if row is None:
             raise DatabaseError(
-                f"schema {ctx.pg_schema!r} does not exist in {mask_dsn(url)}\n"
+                f"schema {pg_schema!r} does not exist in {mask_dsn(url)}\n"
                 "  fix: pass the namespace to read with --pg-schema"
             )
-        schema = inspect_schema(conn, ctx.pg_schema)
+        schema = inspect_schema(conn, pg_schema)
     text = dump_schema(schema, readable=True)
     if output is None:
         click.echo(text, nl=not text.endswith("\n"))
@@ -65,7 +75,14 @@ def inspect(ctx: Context, output: Path | None) -> None:
         )
 
 
-@cli.command()
+@cli.command(
+    epilog=examples(
+        "pgwarden roundtrip",
+        "pgwarden roundtrip -u postgresql://postgres@localhost/postgres",
+        "pgwarden roundtrip --schema imported",
+    ),
+)
+@shared_options("database_url", "schema", "state_dir", "env")
 @pass_ctx
 def roundtrip(ctx: Context) -> None:
     """Create the spec in a scratch database, inspect it back and compare.
@@ -74,8 +91,12 @@ def roundtrip(ctx: Context) -> None:
     server when none is given) and is dropped afterwards. Exit 1 with a
     difference per object when the database does not match the spec.
     """
-    spec = load_schema(ctx.schema_dir)
-    label = f"{ctx.schema_dir}/" if ctx.schema_dir.is_dir() else str(ctx.schema_dir)
+    from pgwarden.introspect import format_diff
+    from pgwarden.spec.load import load_schema
+
+    schema_dir = ctx.schema_dir
+    spec = load_schema(schema_dir)
+    label = f"{schema_dir}/" if schema_dir.is_dir() else str(schema_dir)
     diffs, actual = roundtrip_schema(spec, ctx.url())
     if not diffs:
         click.echo(
@@ -95,6 +116,14 @@ def roundtrip_schema(
     Returns the differences (canonicalized spec vs database) and the inspected
     schema. ``render`` defaults to :func:`pgwarden.render.sql.render_schema`.
     """
+    import psycopg
+    from psycopg import sql
+
+    from pgwarden.db import connect, mask_secrets
+    from pgwarden.errors import DatabaseError
+    from pgwarden.introspect import canonicalize, inspect_schema, schema_diff
+    from pgwarden.introspect.canonical import SEARCH_PATH_FIRST
+
     if render is None:
         render = render_schema
     with _scratch_database(server_url) as url, connect(url) as conn:
@@ -118,6 +147,14 @@ def roundtrip_schema(
 
 @contextmanager
 def _scratch_database(server_url: str) -> Iterator[str]:
+    import uuid
+
+    import psycopg
+    from psycopg import sql
+
+    from pgwarden.db import connect, mask_dsn, mask_secrets, with_dbname
+    from pgwarden.errors import DatabaseError
+
     name = f"pgwarden_roundtrip_{uuid.uuid4().hex[:12]}"
     with connect(server_url) as admin:
         try:

@@ -10,21 +10,36 @@ from pathlib import Path
 
 import click
 
-from pgwarden.checks.baseline import write_baseline as save_baseline
-from pgwarden.checks.config import find_pyproject, load_config
-from pgwarden.checks.engine import lint_paths
-from pgwarden.checks.registry import all_rules
-from pgwarden.checks.report import FORMATS, render
-from pgwarden.cli import Context, cli, pass_ctx
-from pgwarden.errors import PgwardenError
+from pgwarden.cli.context import Context, examples, pass_ctx, shared_options
+from pgwarden.cli.group import cli
+from pgwarden.cli.project import ProjectError
+
+#: The reporters of pgwarden.checks.report (kept literal: importing the rules to
+#: list them would cost every command; tests/cli checks the two agree).
+FORMAT_NAMES = ("gcc", "json", "sarif", "text")
 
 
-@cli.command()
+def _project_path(ctx: Context, attr: str) -> Path | None:
+    """The spec / migrations directory when there is one (outside a project: None)."""
+    try:
+        path: Path = getattr(ctx, attr)
+    except ProjectError:
+        return None
+    return path
+
+
+@cli.command(
+    epilog=examples(
+        "pgwarden lint",
+        "pgwarden lint migrations/0004_orders/up.sql --format gcc",
+        "pgwarden lint --format sarif > pgwarden.sarif",
+    ),
+)
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(sorted(FORMATS)),
+    type=click.Choice(FORMAT_NAMES),
     default="text",
     show_default=True,
     help="Output format.",
@@ -36,7 +51,7 @@ from pgwarden.errors import PgwardenError
     "config_path",
     type=click.Path(path_type=Path, dir_okay=False),
     default=None,
-    help="pyproject.toml with [tool.pgwarden.lint] (default: nearest one upwards).",
+    help="pyproject.toml with [tool.pgwarden.lint] (default: the project's, else the nearest).",
 )
 @click.option(
     "--baseline",
@@ -51,6 +66,7 @@ from pgwarden.errors import PgwardenError
     help="Record the current findings as the baseline and exit 0.",
 )
 @click.option("--list-rules", is_flag=True, help="List the rules and exit.")
+@shared_options("schema", "dir")
 @pass_ctx
 def lint(
     ctx: Context,
@@ -63,7 +79,14 @@ def lint(
     write_baseline: Path | None,
     list_rules: bool,
 ) -> None:
-    """Lint the spec, migrations and Python data access (default: configured paths)."""
+    """Lint the spec, migrations and Python data access (default: the project's paths)."""
+    from pgwarden.checks.baseline import write_baseline as save_baseline
+    from pgwarden.checks.config import find_pyproject, load_config
+    from pgwarden.checks.engine import lint_paths
+    from pgwarden.checks.registry import all_rules
+    from pgwarden.checks.report import render
+    from pgwarden.errors import PgwardenError
+
     if list_rules:
         for r in sorted(all_rules().values(), key=lambda r: (r.family, r.id)):
             opt = "" if r.default_enabled else " (opt-in)"
@@ -71,7 +94,9 @@ def lint(
         return
     if config_path is not None and not config_path.is_file():
         raise PgwardenError(f"{config_path}: no such config file\n  fix: pass a pyproject.toml")
-    config = load_config(config_path or find_pyproject(Path.cwd()))
+    project = ctx.project
+    pyproject = project.pyproject if project is not None else find_pyproject(Path.cwd())
+    config = load_config(config_path or pyproject)
     known = set(all_rules()) | {"schema", "migration", "access", "query", "meta", "ALL"}
     for name in (*select, *ignore):
         if name not in known:
@@ -79,15 +104,16 @@ def lint(
     config = config.merged(select=select or None, ignore=(*config.ignore, *ignore) or None)
     if not paths:
         defaults = [
-            config.schema or ctx.schema_dir,
-            config.migrations or Path("migrations"),
-            *config.source,
+            config.schema or _project_path(ctx, "schema_dir"),
+            config.migrations or _project_path(ctx, "migrations_dir"),
         ]
-        paths = tuple(p for p in defaults if p.exists())
+        paths = tuple(p for p in (*defaults, *config.source) if p is not None and p.exists())
         if not paths:
             raise PgwardenError(
-                "nothing to lint: no schema/ or migrations/ here and no paths given\n"
-                "  fix: pass PATHS or set [tool.pgwarden.lint] paths"
+                "nothing to lint: no spec or migrations found (no project here, or its "
+                "schema/ and migrations/ do not exist) and no paths given\n"
+                "  fix: pass PATHS, run inside a project (`pgwarden init`), or set "
+                "[tool.pgwarden.lint] paths"
             )
     if write_baseline is not None:
         result = lint_paths(paths, config)

@@ -2,50 +2,101 @@
 
 from __future__ import annotations
 
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
-from pgwarden.apply import files
-from pgwarden.apply.runner import Runner, database_drift
-from pgwarden.cli import Context, cli, pass_ctx
-from pgwarden.db import connect
-from pgwarden.errors import RefusedError
+from pgwarden.cli.context import DATABASE, Context, examples, pass_ctx, shared_options
+from pgwarden.cli.group import cli, set_interrupt_note
+
+if TYPE_CHECKING:
+    from pgwarden.apply.progress import Progress
+    from pgwarden.apply.runner import Runner
+
+_RUN = (*DATABASE, "dir", "quiet")
 
 
-def _dir(ctx: click.Context) -> Path:
-    return Path(ctx.meta["pgwarden.migrations_dir"])
+def _runner(obj: Context, verb: str | None) -> Runner:
+    from pgwarden.apply import files
+    from pgwarden.apply.progress import Progress
+    from pgwarden.apply.runner import Runner
+
+    migrations = files.load_migrations(obj.migrations_dir)
+    url = obj.url()
+    progress = Progress()
+    if verb is not None:  # `status` changes nothing: the default note holds
+        set_interrupt_note(lambda: _interrupted(progress, url))
+    return Runner(url, migrations, echo=click.echo, schema=obj.pg_schema, progress=progress)
 
 
-def _runner(obj: Context, directory: Path) -> Runner:
-    migrations = files.load_migrations(directory)
-    return Runner(obj.url(), migrations, echo=click.echo, schema=obj.pg_schema)
+def _interrupted(progress: Progress, url: str) -> str:
+    """The state a Ctrl-C left the database in (read back from the history), and the
+    command that continues."""
+    where = progress.where
+    if where is None:
+        return "no migration was in progress: every one reported above is complete"
+    step = f"{where.migration} stopped in step {where.step + 1}/{where.steps}"
+    resume = "`pgwarden migrate apply`" if where.direction == "up" else "`pgwarden migrate down`"
+    try:
+        from pgwarden.apply import history
+        from pgwarden.db import connect
+
+        with connect(url, connect_timeout=5) as conn:
+            rows = {r.name: r for r in history.read(conn).values()}
+            row = rows.get(where.migration)
+            direction: history.Direction = "up" if where.direction == "up" else "down"
+            done = len(history.steps_done(conn, row.version, direction)) if row else 0
+    except Exception:  # the server may be what was cut off
+        return f"{step}; its state could not be read: `pgwarden migrate status` shows it"
+    if row is None or row.status not in ("running", "reverting"):
+        undone = "none of it is applied" if where.direction == "up" else "it is still applied"
+        state = f"{step}, and its transaction rolled back: {undone}"
+    else:
+        state = (
+            f"{step}: {done} of its {where.steps} steps are committed and recorded, the "
+            "step under way rolled back"
+        )
+    if not where.atomic:
+        state += (
+            " (an interrupted CREATE INDEX CONCURRENTLY leaves an INVALID index, which the "
+            "next run drops and rebuilds)"
+        )
+    return f"{state}; {resume} continues from there"
 
 
-@cli.group()
-@click.option(
-    "--dir",
-    "migrations_dir",
-    type=click.Path(path_type=Path),
-    default=Path("migrations"),
-    show_default=True,
-    help="The migrations directory (NNNN_name/{up,down}.sql + snapshot.toml, pgwarden.sum).",
+@cli.group(
+    epilog=examples(
+        "pgwarden migrate new add_orders",
+        "pgwarden migrate apply -u postgresql://app@db.internal/app",
+        "pgwarden migrate status --env staging",
+    ),
 )
-@click.pass_context
-def migrate(ctx: click.Context, migrations_dir: Path) -> None:
-    """Versioned migrations generated from the spec, and the runner that applies them."""
-    ctx.meta["pgwarden.migrations_dir"] = migrations_dir
+@shared_options()
+def migrate() -> None:
+    """Versioned migrations generated from the spec, and the runner that applies them.
+
+    The directory (--dir, default [tool.pgwarden] migrations) holds NNNN_name/
+    {up,down}.sql + snapshot.toml and pgwarden.sum.
+    """
 
 
-@migrate.command("new")
+@migrate.command(
+    "new",
+    epilog=examples(
+        "pgwarden migrate new add_orders",
+        "pgwarden migrate new drop_legacy --allow-destructive",
+        "pgwarden migrate new init --schema db/spec --dir db/migrations",
+    ),
+)
 @click.argument("name")
 @click.option(
     "--allow-destructive",
     is_flag=True,
     help="Consent to drops and narrowing changes (data loss) in this migration.",
 )
-@click.pass_context
-def new_cmd(ctx: click.Context, name: str, allow_destructive: bool) -> None:
+@shared_options("schema", "dir")
+@pass_ctx
+def new_cmd(obj: Context, name: str, allow_destructive: bool) -> None:
     """Plan from the latest snapshot to the --schema spec and write migration NNNN_NAME.
 
     Needs no database. Prints "no changes" and writes nothing when the spec equals
@@ -54,10 +105,10 @@ def new_cmd(ctx: click.Context, name: str, allow_destructive: bool) -> None:
     from pgwarden.apply.generate import write_migration
     from pgwarden.spec.load import load_schema
 
-    obj: Context = ctx.find_object(Context)  # type: ignore[assignment]
+    directory = obj.migrations_dir
     target = load_schema(obj.schema_dir)
     path = write_migration(
-        _dir(ctx), name, target, allow_destructive=allow_destructive, echo=click.echo
+        directory, name, target, allow_destructive=allow_destructive, echo=click.echo
     )
     if path is None:
         click.echo("no changes")
@@ -65,87 +116,135 @@ def new_cmd(ctx: click.Context, name: str, allow_destructive: bool) -> None:
         click.echo(f"wrote {path}")
 
 
-@migrate.command("apply")
+@migrate.command(
+    "apply",
+    epilog=examples(
+        "pgwarden migrate apply",
+        "pgwarden migrate apply --dry-run -u postgresql://app@db.internal/app",
+        "pgwarden migrate apply --to 3 --env staging",
+    ),
+)
 @click.option("--to", "to", type=int, default=None, help="Stop after migration number N.")
 @click.option(
     "--dry-run",
     is_flag=True,
     help="List the pending steps and run the next migration's preflight; change nothing.",
 )
-@click.pass_context
-def apply_cmd(ctx: click.Context, to: int | None, dry_run: bool) -> None:
+@shared_options(*_RUN)
+@pass_ctx
+def apply_cmd(obj: Context, to: int | None, dry_run: bool) -> None:
     """Apply pending migrations in order (resumes a half-applied one first)."""
-    obj: Context = ctx.find_object(Context)  # type: ignore[assignment]
-    runner = _runner(obj, _dir(ctx))
+    runner = _runner(obj, "apply")
     done = runner.dry_run(to) if dry_run else runner.apply(to)
     if not done:
         click.echo("nothing to apply")
 
 
-@migrate.command("down")
+@migrate.command(
+    "down",
+    epilog=examples(
+        "pgwarden migrate down",
+        "pgwarden migrate down --to 2",
+        "pgwarden migrate down -u postgresql://app@localhost/app_dev",
+    ),
+)
 @click.option("--to", "to", type=int, default=None, help="Revert every migration above N.")
-@click.pass_context
-def down_cmd(ctx: click.Context, to: int | None) -> None:
+@shared_options(*_RUN)
+@pass_ctx
+def down_cmd(obj: Context, to: int | None) -> None:
     """Revert the latest migration (or every one above --to N) with its down.sql."""
-    obj: Context = ctx.find_object(Context)  # type: ignore[assignment]
-    done = _runner(obj, _dir(ctx)).down(to)
+    done = _runner(obj, "down").down(to)
     if not done:
         click.echo("nothing to revert")
 
 
-@migrate.command("status")
-@click.pass_context
-def status_cmd(ctx: click.Context) -> None:
+@migrate.command(
+    "status",
+    epilog=examples(
+        "pgwarden migrate status",
+        "pgwarden migrate status --env production",
+        "pgwarden migrate status -u postgresql://app@db.internal/app --dir db/migrations",
+    ),
+)
+@shared_options(*_RUN)
+@pass_ctx
+def status_cmd(obj: Context) -> None:
     """Each migration and whether this database has it (exit 1 on tamper or a gap)."""
-    obj: Context = ctx.find_object(Context)  # type: ignore[assignment]
-    states = _runner(obj, _dir(ctx)).status()
+    from pgwarden.errors import RefusedError
+
+    states = _runner(obj, None).status()
     if not states:
-        click.echo("no migrations")
+        click.echo(f"no migrations in {obj.migrations_dir}")
     for state in states:
         click.echo(state.line())
     if any(s.state in ("changed", "missing") for s in states):
         raise RefusedError("the history does not match the migrations directory (see above)")
 
 
-@migrate.command("verify")
+@migrate.command(
+    "verify",
+    epilog=examples(
+        "pgwarden migrate verify",
+        "pgwarden migrate verify --env staging",
+        "pgwarden migrate verify -u postgresql://app@db.internal/app --pg-schema app",
+    ),
+)
+@shared_options(*DATABASE, "schema")
 @pass_ctx
 def verify_cmd(obj: Context) -> None:
     """Compare the live database with the spec; exit 1 with the difference on drift."""
+    from dataclasses import replace
+
+    from pgwarden.apply.runner import database_drift
+    from pgwarden.db import connect
+    from pgwarden.errors import RefusedError
     from pgwarden.spec.load import load_schema
 
-    spec = load_schema(obj.schema_dir)
-    if spec.name != obj.pg_schema and obj.pg_schema != "public":
-        from dataclasses import replace
-
-        spec = replace(spec, name=obj.pg_schema)
+    schema_dir = obj.schema_dir
+    spec = load_schema(schema_dir)
+    pg_schema = obj.pg_schema
+    if spec.name != pg_schema and pg_schema != "public":
+        spec = replace(spec, name=pg_schema)
     with connect(obj.url()) as conn:
         drift = database_drift(conn, spec)
     if drift:
         raise RefusedError(
-            f"the database has drifted from {obj.schema_dir} ({len(drift)} difference"
+            f"the database has drifted from {schema_dir} ({len(drift)} difference"
             f"{'s' if len(drift) != 1 else ''}):\n  "
             + "\n  ".join(drift)
             + "\n  fix: write a migration for the spec change (`pgwarden migrate new`), or "
             "undo the manual change in the database"
         )
-    click.echo(f"no drift: the database matches {obj.schema_dir}")
+    click.echo(f"no drift: the database matches {schema_dir}")
 
 
-@migrate.command("baseline")
+@migrate.command(
+    "baseline",
+    epilog=examples(
+        "pgwarden migrate baseline",
+        "pgwarden migrate baseline --to 1 -u postgresql://app@db.internal/app",
+    ),
+)
 @click.option(
     "--to", "to", type=int, default=None, help="The migration the database is at (default latest)."
 )
-@click.pass_context
-def baseline_cmd(ctx: click.Context, to: int | None) -> None:
+@shared_options(*_RUN)
+@pass_ctx
+def baseline_cmd(obj: Context, to: int | None) -> None:
     """Mark an existing database (e.g. made by `prisma db push`) as at migration N."""
-    obj: Context = ctx.find_object(Context)  # type: ignore[assignment]
-    _runner(obj, _dir(ctx)).baseline(to)
+    _runner(obj, "baseline").baseline(to)
 
 
-@migrate.command("hash")
-@click.pass_context
-def hash_cmd(ctx: click.Context) -> None:
+@migrate.command(
+    "hash",
+    epilog=examples("pgwarden migrate hash", "pgwarden migrate hash --dir db/migrations"),
+)
+@shared_options("dir")
+@pass_ctx
+def hash_cmd(obj: Context) -> None:
     """Rewrite pgwarden.sum after a reviewed hand edit of a migration applied nowhere yet."""
-    directory = _dir(ctx)
+    from pgwarden.apply import files
+
+    directory = obj.migrations_dir
     files.load_migrations(directory, check_sum=False)  # still refuses merges and bad files
     click.echo(f"wrote {files.write_sum(directory)}")

@@ -6,12 +6,18 @@ from pathlib import Path
 
 import click
 
-from pgwarden.cli import Context, cli, pass_ctx
-from pgwarden.render.sql import render_schema
-from pgwarden.spec.load import load_schema
+from pgwarden.cli.context import Context, examples, pass_ctx, shared_options
+from pgwarden.cli.group import cli
 
 
-@cli.command("sql")
+@cli.command(
+    "sql",
+    epilog=examples(
+        "pgwarden sql",
+        "pgwarden sql -o schema.sql",
+        'pgwarden sql --schema imported | psql -1 "$DATABASE_URL"',
+    ),
+)
 @click.option(
     "--output",
     "-o",
@@ -19,6 +25,7 @@ from pgwarden.spec.load import load_schema
     default=None,
     help="Write the DDL to this file instead of standard output.",
 )
+@shared_options("schema")
 @pass_ctx
 def sql_command(ctx: Context, output: Path | None) -> None:
     """Print the full DDL for the spec (--schema): enums, tables, indexes,
@@ -28,6 +35,9 @@ def sql_command(ctx: Context, output: Path | None) -> None:
     is byte-identical for the same spec. Every statement is transactional, so
     the text can run in one transaction.
     """
+    from pgwarden.render.sql import render_schema
+    from pgwarden.spec.load import load_schema
+
     ddl = render_schema(load_schema(ctx.schema_dir))
     if output is None:
         click.echo(ddl, nl=False)

