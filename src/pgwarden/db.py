@@ -95,14 +95,25 @@ def mask_dsn(dsn: str) -> str:
     """
     parts = _split_url(dsn)
     if parts is None:
-        if "=" not in dsn and re.search(r"[:@]", dsn):
-            return "(a connection string pgwarden cannot read, not shown)"
+        if dsn.strip() and not _readable_conninfo(dsn):
+            return _UNREADABLE  # no telling which part of it is a password
         return _redact_known(_PASSWORD_IN_KV.sub(r"\1***", dsn))
     userinfo = ""
     if parts.user is not None:
         userinfo = f"{parts.user}:***@" if parts.password is not None else f"{parts.user}@"
     scheme = f"{parts.scheme}://" if parts.scheme else ""
     return _redact_known(f"{scheme}{userinfo}{_mask_query(parts.rest)}")
+
+
+_UNREADABLE = "(a connection string pgwarden cannot read, not shown)"
+
+
+def _readable_conninfo(dsn: str) -> bool:
+    try:
+        _conninfo_to_dict(dsn)
+    except Exception:  # psycopg.ProgrammingError, or psycopg missing a piece
+        return False
+    return True
 
 
 def _redact_known(text: str) -> str:

@@ -50,7 +50,10 @@ def test_the_subcommands_value_wins(project: Path, database_url: str) -> None:
 
 def _commands(group: click.Group, path: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
     out = [path]
-    for name, command in sorted(group.commands.items()):
+    ctx = click.Context(group)
+    for name in group.list_commands(ctx):  # lazy commands too (group.LAZY)
+        command = group.get_command(ctx, name)
+        assert command is not None, name
         if isinstance(command, click.Group):
             out += _commands(command, (*path, name))
         else:

@@ -95,11 +95,11 @@ def _report_interrupt() -> int:
     return 130
 
 
-# Command modules register themselves on `cli` when imported (each is cheap to import).
+# Command modules register themselves on `cli` when imported (each is cheap to import;
+# the heavy ones are imported by `cli` when their command runs: group.LAZY).
 from pgwarden.cli import (  # noqa: E402
     db_cmds,
     docs_cmds,
-    fleet_cmds,
     generate_cmds,
     import_cmds,
     init_cmds,
@@ -116,7 +116,6 @@ __all__ = [
     "db_cmds",
     "docs_cmds",
     "examples",
-    "fleet_cmds",
     "generate_cmds",
     "import_cmds",
     "init_cmds",

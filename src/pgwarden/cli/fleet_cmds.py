@@ -31,23 +31,28 @@ from pgwarden.apply.fleet.targets import (
     tenant_schemas,
 )
 from pgwarden.cli import Context, cli
+from pgwarden.cli.context import DATABASE, examples, shared_options
 from pgwarden.cli.fleet_board import Board
 from pgwarden.db import mask_dsn
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-_EXAMPLES = """
-\b
-Targets come from --targets FILE (one URL or env:VAR per line, # comments),
---schemas PATTERN (schema-per-tenant on --database-url), or
-[tool.pgwarden.fleet] in pyproject.toml (targets = [...], query = "SELECT url
-FROM tenants" on a control database, or schemas = "tenant_%").
-"""
 
-
-@cli.group(epilog=_EXAMPLES)
+@cli.group(
+    epilog=examples(
+        "pgwarden fleet status --targets fleet.txt",
+        "pgwarden fleet apply --schemas 'tenant_%' --canary 2",
+        "pgwarden fleet drift --targets fleet.txt --json",
+    )
+)
+@shared_options(*DATABASE, "schema")
 def fleet() -> None:
     """One spec governing many databases: roll migrations out in waves, report, compare.
+
+    Targets come from --targets FILE (one URL or env:VAR per line, # comments),
+    --schemas PATTERN (schema-per-tenant on --database-url), or
+    [tool.pgwarden.fleet] in pyproject.toml (targets = [...], query = "SELECT url
+    FROM tenants" on a control database, or schemas = "tenant_%").
 
     Every target keeps its own history and advisory lock, so a rerun continues where
     a stopped or crashed rollout left each target. A target already at the latest
@@ -95,9 +100,8 @@ def _migrations_dir(func: F) -> F:
         "--dir",
         "migrations_dir",
         type=click.Path(path_type=Path),
-        default=Path("migrations"),
-        show_default=True,
-        help="The migrations directory.",
+        default=None,
+        help="The migrations directory (default: [tool.pgwarden] migrations).",
     )(func)
 
 
@@ -172,7 +176,15 @@ def _indent(text: str) -> str:
 # --------------------------------------------------------------------------- apply
 
 
-@fleet.command("apply", epilog=_EXAMPLES)
+@fleet.command(
+    "apply",
+    epilog=examples(
+        "pgwarden fleet apply --targets fleet.txt --canary 2 --parallel 16",
+        "pgwarden fleet apply --schemas 'tenant_%' --max-failures 5",
+        "pgwarden fleet apply --json > rollout.json",
+    ),
+)
+@shared_options(*DATABASE, "schema")
 @_selection
 @_migrations_dir
 @click.option(
@@ -196,24 +208,19 @@ def apply_cmd(
     parallel: int | None,
     connect_timeout: int | None,
     as_json: bool,
-    migrations_dir: Path,
+    migrations_dir: Path | None,
     canary: int | None,
     max_failures: int | None,
     to: int | None,
 ) -> None:
     """Apply pending migrations to every target: canary first, then a bounded pool.
 
-    \b
-    Examples:
-      pgwarden fleet apply --targets fleet.txt --canary 2 --parallel 16
-      pgwarden fleet apply --schemas 'tenant_%' --max-failures 5
-      pgwarden fleet apply --json > rollout.json      # [tool.pgwarden.fleet] targets
-
     Exit 1 when any target failed or was left unstarted; rerun to continue.
     """
     from pgwarden.apply import files
 
     obj: Context = ctx.find_object(Context)  # type: ignore[assignment]
+    migrations_dir = migrations_dir or obj.migrations_dir
     config = _config()
     migrations = files.load_migrations(migrations_dir)
     if to is not None and to not in {m.version for m in migrations}:
@@ -295,7 +302,14 @@ def _print_apply(results: Sequence[TargetResult]) -> None:
 # --------------------------------------------------------------------------- status
 
 
-@fleet.command("status", epilog=_EXAMPLES)
+@fleet.command(
+    "status",
+    epilog=examples(
+        "pgwarden fleet status --targets fleet.txt",
+        "pgwarden fleet status --schemas 'tenant_%' --json",
+    ),
+)
+@shared_options(*DATABASE, "schema")
 @_selection
 @_migrations_dir
 @click.pass_context
@@ -306,20 +320,16 @@ def status_cmd(
     parallel: int | None,
     connect_timeout: int | None,
     as_json: bool,
-    migrations_dir: Path,
+    migrations_dir: Path | None,
 ) -> None:
     """Each target's migration version and what is pending (one query per target).
-
-    \b
-    Examples:
-      pgwarden fleet status --targets fleet.txt
-      pgwarden fleet status --schemas 'tenant_%' --json
 
     Exit 1 when a target is unreachable or its history does not match the directory.
     """
     from pgwarden.apply import files
 
     obj: Context = ctx.find_object(Context)  # type: ignore[assignment]
+    migrations_dir = migrations_dir or obj.migrations_dir
     config = _config()
     migrations = files.load_migrations(migrations_dir)
     targets = resolve_targets(obj, targets_file, schemas, config)
@@ -371,7 +381,14 @@ def status_cmd(
 # --------------------------------------------------------------------------- verify
 
 
-@fleet.command("verify", epilog=_EXAMPLES)
+@fleet.command(
+    "verify",
+    epilog=examples(
+        "pgwarden fleet verify --targets fleet.txt",
+        "pgwarden fleet verify --schema schema --schemas 'tenant_%' --json",
+    ),
+)
+@shared_options(*DATABASE, "schema")
 @_selection
 @click.pass_context
 def verify_cmd(
@@ -382,13 +399,7 @@ def verify_cmd(
     connect_timeout: int | None,
     as_json: bool,
 ) -> None:
-    """Compare every target with the --schema spec; exit 1 when any differs or fails.
-
-    \b
-    Examples:
-      pgwarden fleet verify --targets fleet.txt
-      pgwarden --schema schema fleet verify --schemas 'tenant_%' --json
-    """
+    """Compare every target with the --schema spec; exit 1 when any differs or fails."""
     from pgwarden.spec.load import load_schema
 
     obj: Context = ctx.find_object(Context)  # type: ignore[assignment]
@@ -437,7 +448,14 @@ def verify_cmd(
 # --------------------------------------------------------------------------- drift
 
 
-@fleet.command("drift", epilog=_EXAMPLES)
+@fleet.command(
+    "drift",
+    epilog=examples(
+        "pgwarden fleet drift --targets fleet.txt",
+        "pgwarden fleet drift --schemas 'tenant_%' --json",
+    ),
+)
+@shared_options(*DATABASE, "schema")
 @_selection
 @click.pass_context
 def drift_cmd(
@@ -450,11 +468,6 @@ def drift_cmd(
 ) -> None:
     """Group targets by the fingerprint of their inspected schema; show how each group
     differs from the --schema spec (one inspection per target, bounded parallelism).
-
-    \b
-    Examples:
-      pgwarden fleet drift --targets fleet.txt
-      pgwarden fleet drift --schemas 'tenant_%' --json
 
     Exit 1 when any group differs from the spec or a target cannot be inspected.
     """

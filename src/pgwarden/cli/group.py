@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
 
 import click
@@ -24,7 +25,50 @@ def interrupt_note() -> str:
     return note() if callable(note) else note
 
 
+class LazyGroup(click.Group):
+    """A group some of whose commands live in modules imported only when the command
+    runs (or its own --help is asked): ``pgwarden --help`` lists them from the short
+    help given here, so a heavy command module costs nothing to the others."""
+
+    def __init__(self, *args: object, lazy: dict[str, tuple[str, str]], **kwargs: object):
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.lazy = lazy
+        """name -> (module that registers the command on import, short help)."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*self.commands, *self.lazy})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in self.commands and cmd_name in self.lazy:
+            importlib.import_module(self.lazy[cmd_name][0])
+        return self.commands.get(cmd_name)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        limit = formatter.width - 6 - max(len(name) for name in self.list_commands(ctx))
+        rows = []
+        for name in self.list_commands(ctx):
+            command = self.commands.get(name)
+            if command is None:
+                rows.append((name, self.lazy[name][1]))
+            elif not command.hidden:
+                rows.append((name, command.get_short_help_str(limit)))
+        if rows:
+            with formatter.section("Commands"):
+                formatter.write_dl(rows)
+
+
+#: Commands whose modules import heavy stages at import time.
+LAZY = {
+    "fleet": (
+        "pgwarden.cli.fleet_cmds",
+        "One spec over many databases: roll out in waves, report, compare.",
+    ),
+}
+
+
 @click.group(
+    cls=LazyGroup,
+    lazy=LAZY,
     context_settings={"help_option_names": ["-h", "--help"]},
     epilog=examples(
         "pgwarden validate",
