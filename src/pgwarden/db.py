@@ -95,7 +95,9 @@ def mask_dsn(dsn: str) -> str:
     """
     parts = _split_url(dsn)
     if parts is None:
-        if dsn.strip() and not _readable_conninfo(dsn):
+        # a password needs "=" (key=value) or ":"/"@" (user info); without them the
+        # text holds none and helps the reader
+        if re.search(r"[=:@]", dsn) and not _readable_conninfo(dsn):
             return _UNREADABLE  # no telling which part of it is a password
         return _redact_known(_PASSWORD_IN_KV.sub(r"\1***", dsn))
     userinfo = ""

@@ -71,6 +71,8 @@ def write_history(root: Path) -> None:
         write_migration(migrations, name, up)
     (root / "schema").mkdir()
     (root / "schema" / "fleet.toml").write_text(SPEC, encoding="utf-8")
+    # the project marker commands find schema/ and migrations/ by (docs/cli.md)
+    (root / "pyproject.toml").write_text("[tool.pgwarden]\n", encoding="utf-8")
 
 
 def server_key(url: str) -> tuple[str, str]:

@@ -100,8 +100,9 @@ def _migrations_dir(func: F) -> F:
         "--dir",
         "migrations_dir",
         type=click.Path(path_type=Path),
-        default=None,
-        help="The migrations directory (default: [tool.pgwarden] migrations).",
+        default=Path("migrations"),
+        show_default=True,
+        help="The migrations directory.",
     )(func)
 
 
@@ -208,7 +209,7 @@ def apply_cmd(
     parallel: int | None,
     connect_timeout: int | None,
     as_json: bool,
-    migrations_dir: Path | None,
+    migrations_dir: Path,
     canary: int | None,
     max_failures: int | None,
     to: int | None,
@@ -220,7 +221,6 @@ def apply_cmd(
     from pgwarden.apply import files
 
     obj: Context = ctx.find_object(Context)  # type: ignore[assignment]
-    migrations_dir = migrations_dir or obj.migrations_dir
     config = _config()
     migrations = files.load_migrations(migrations_dir)
     if to is not None and to not in {m.version for m in migrations}:
@@ -320,7 +320,7 @@ def status_cmd(
     parallel: int | None,
     connect_timeout: int | None,
     as_json: bool,
-    migrations_dir: Path | None,
+    migrations_dir: Path,
 ) -> None:
     """Each target's migration version and what is pending (one query per target).
 
@@ -329,7 +329,6 @@ def status_cmd(
     from pgwarden.apply import files
 
     obj: Context = ctx.find_object(Context)  # type: ignore[assignment]
-    migrations_dir = migrations_dir or obj.migrations_dir
     config = _config()
     migrations = files.load_migrations(migrations_dir)
     targets = resolve_targets(obj, targets_file, schemas, config)
