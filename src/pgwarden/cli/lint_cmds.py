@@ -16,7 +16,7 @@ from pgwarden.cli.project import ProjectError
 
 #: The reporters of pgwarden.checks.report (kept literal: importing the rules to
 #: list them would cost every command; tests/cli checks the two agree).
-FORMAT_NAMES = ("gcc", "json", "sarif", "text")
+FORMAT_NAMES = ("gcc", "gitlab", "json", "sarif", "text")
 
 
 def _project_path(ctx: Context, attr: str) -> Path | None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -16,17 +16,49 @@ if TYPE_CHECKING:
 _RUN = (*DATABASE, "dir", "quiet")
 
 
-def _runner(obj: Context, verb: str | None) -> Runner:
+def _runner(obj: Context, verb: str | None, *, as_json: bool = False) -> Runner:
+    """The runner for ``obj``'s database; its notes go to stderr under --json, and a
+    terminal gets progress (cli/progress.py) unless --quiet."""
     from pgwarden.apply import files
     from pgwarden.apply.progress import Progress
     from pgwarden.apply.runner import Runner
+    from pgwarden.cli.progress import TerminalProgress, wanted
 
     migrations = files.load_migrations(obj.migrations_dir)
     url = obj.url()
-    progress = Progress()
+    progress = TerminalProgress(url) if verb and wanted(obj.quiet) else Progress()
     if verb is not None:  # `status` changes nothing: the default note holds
         set_interrupt_note(lambda: _interrupted(progress, url))
-    return Runner(url, migrations, echo=click.echo, schema=obj.pg_schema, progress=progress)
+
+    def echo(message: str) -> None:
+        click.echo(message, err=as_json)
+
+    return Runner(url, migrations, echo=echo, schema=obj.pg_schema, progress=progress)
+
+
+def _closing(runner: Runner) -> Any:
+    """Stop the runner's progress display when the command ends, however it ends."""
+    from contextlib import nullcontext
+
+    from pgwarden.cli.progress import TerminalProgress
+
+    progress = runner.progress
+    if isinstance(progress, TerminalProgress):
+        from contextlib import closing
+
+        return closing(progress)
+    return nullcontext()
+
+
+def _json(payload: object) -> None:
+    import json
+
+    click.echo(json.dumps(payload, indent=2, default=str))
+
+
+_JSON = click.option(
+    "--json", "as_json", is_flag=True, help="Print one JSON document on stdout (for CI)."
+)
 
 
 def _interrupted(progress: Progress, url: str) -> str:
@@ -130,13 +162,23 @@ def new_cmd(obj: Context, name: str, allow_destructive: bool) -> None:
     is_flag=True,
     help="List the pending steps and run the next migration's preflight; change nothing.",
 )
+@_JSON
 @shared_options(*_RUN)
 @pass_ctx
-def apply_cmd(obj: Context, to: int | None, dry_run: bool) -> None:
-    """Apply pending migrations in order (resumes a half-applied one first)."""
-    runner = _runner(obj, "apply")
-    done = runner.dry_run(to) if dry_run else runner.apply(to)
-    if not done:
+def apply_cmd(obj: Context, to: int | None, dry_run: bool, as_json: bool) -> None:
+    """Apply pending migrations in order (resumes a half-applied one first).
+
+    On a terminal, a step that runs for more than a second shows step k/n and its
+    elapsed time, and a CREATE INDEX CONCURRENTLY its phase and blocks (--quiet:
+    nothing).
+    """
+    runner = _runner(obj, "apply", as_json=as_json)
+    with _closing(runner):
+        done = runner.dry_run(to) if dry_run else runner.apply(to)
+    if as_json:
+        key = "pending" if dry_run else "applied"
+        _json({key: [{"version": m.version, "name": m.name} for m in done], "dry_run": dry_run})
+    elif not done:
         click.echo("nothing to apply")
 
 
@@ -153,7 +195,9 @@ def apply_cmd(obj: Context, to: int | None, dry_run: bool) -> None:
 @pass_ctx
 def down_cmd(obj: Context, to: int | None) -> None:
     """Revert the latest migration (or every one above --to N) with its down.sql."""
-    done = _runner(obj, "down").down(to)
+    runner = _runner(obj, "down")
+    with _closing(runner):
+        done = runner.down(to)
     if not done:
         click.echo("nothing to revert")
 
@@ -166,16 +210,21 @@ def down_cmd(obj: Context, to: int | None) -> None:
         "pgwarden migrate status -u postgresql://app@db.internal/app --dir db/migrations",
     ),
 )
+@_JSON
 @shared_options(*_RUN)
 @pass_ctx
-def status_cmd(obj: Context) -> None:
+def status_cmd(obj: Context, as_json: bool) -> None:
     """Each migration and whether this database has it (exit 1 on tamper or a gap)."""
+    import dataclasses
+
     from pgwarden.errors import RefusedError
 
-    states = _runner(obj, None).status()
-    if not states:
+    states = _runner(obj, None, as_json=as_json).status()
+    if as_json:
+        _json({"migrations": [dataclasses.asdict(s) for s in states]})
+    elif not states:
         click.echo(f"no migrations in {obj.migrations_dir}")
-    for state in states:
+    for state in [] if as_json else states:
         click.echo(state.line())
     if any(s.state in ("changed", "missing") for s in states):
         raise RefusedError("the history does not match the migrations directory (see above)")
@@ -189,9 +238,10 @@ def status_cmd(obj: Context) -> None:
         "pgwarden migrate verify -u postgresql://app@db.internal/app --pg-schema app",
     ),
 )
+@_JSON
 @shared_options(*DATABASE, "schema")
 @pass_ctx
-def verify_cmd(obj: Context) -> None:
+def verify_cmd(obj: Context, as_json: bool) -> None:
     """Compare the live database with the spec; exit 1 with the difference on drift."""
     from dataclasses import replace
 
@@ -207,6 +257,11 @@ def verify_cmd(obj: Context) -> None:
         spec = replace(spec, name=pg_schema)
     with connect(obj.url()) as conn:
         drift = database_drift(conn, spec)
+    if as_json:
+        _json({"spec": str(schema_dir), "drift": bool(drift), "differences": drift})
+        if drift:
+            raise click.exceptions.Exit(1)
+        return
     if drift:
         raise RefusedError(
             f"the database has drifted from {schema_dir} ({len(drift)} difference"
@@ -232,7 +287,9 @@ def verify_cmd(obj: Context) -> None:
 @pass_ctx
 def baseline_cmd(obj: Context, to: int | None) -> None:
     """Mark an existing database (e.g. made by `prisma db push`) as at migration N."""
-    _runner(obj, "baseline").baseline(to)
+    runner = _runner(obj, "baseline")
+    with _closing(runner):
+        runner.baseline(to)
 
 
 @migrate.command(

@@ -1,17 +1,19 @@
-"""Render lint findings: ``text``, ``json``, ``sarif`` (code scanning), ``gcc`` (editors)."""
+"""Render lint findings: ``text``, ``json``, ``sarif`` (code scanning), ``gcc`` (editors),
+``gitlab`` (GitLab Code Quality)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
 from pgwarden.checks.registry import Finding
-from pgwarden.checks.report import gcc, json_report, sarif, text
+from pgwarden.checks.report import gcc, gitlab, json_report, sarif, text
 
 FORMATS: dict[str, Callable[[list[Finding]], str]] = {
     "text": text.render,
     "json": json_report.render,
     "sarif": sarif.render,
     "gcc": gcc.render,
+    "gitlab": gitlab.render,
 }
 
 
