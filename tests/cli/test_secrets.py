@@ -133,7 +133,7 @@ def test_no_command_prints_or_writes_the_password(project: Path, pg_server: str)
         ("postgresql://u:p@ssS3cret@127.0.0.1/db", "unescaped '@'"),
         ("mysql://u:S3cretPw@127.0.0.1/db", "not a PostgreSQL URL (scheme 'mysql')"),
         ("postgres://u:S3cretPw@[::1/db", "not a valid connection string"),
-        ("garbage S3cretPw", "not a valid connection string"),
+        ("host=h garbage S3cretPw", "not a valid connection string"),
     ],
 )
 def test_malformed_urls_are_clear_errors_that_hide_the_password(dsn: str, message: str) -> None:
