@@ -220,3 +220,16 @@ def test_stall(pg_server: str, tmp_path: Path) -> None:
         assert r[9] == "—" or int(r[8].split()[0]) > 0, r
     sql = " ".join(r[0] for r in steps)
     assert "CONCURRENTLY" in sql and "NOT VALID" in sql and "VALIDATE CONSTRAINT" in sql
+
+
+def test_startup(tmp_path: Path) -> None:
+    from benchmarks import startup
+
+    doc = tmp_path / "bench.md"
+    assert startup.main(["--repeat", "1", "--doc", str(doc)]) == 0
+    ((header, rows),) = tables(section(doc, "startup"))
+    assert header[:4] == ["command", "median wall", "best wall", "ratio to python -c pass"]
+    assert [r[0] for r in rows][:1] == ["python -c pass"] and rows[0][3] == "1.0x"
+    by_command = {r[0]: r for r in rows}
+    for command in startup.TARGETS:
+        assert _TIME.match(by_command[command][1]) and by_command[command][5] in ("met", "missed")
