@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from benchmarks import accessors, introspection, lint, planning, stall, synth
+from benchmarks import accessors, fleet, introspection, lint, planning, stall, synth
 from benchmarks.common import (
     _find_log,
     markdown_table,
@@ -233,3 +233,14 @@ def test_startup(tmp_path: Path) -> None:
     by_command = {r[0]: r for r in rows}
     for command in startup.TARGETS:
         assert _TIME.match(by_command[command][1]) and by_command[command][5] in ("met", "missed")
+
+
+def test_fleet(pg_server: str, tmp_path: Path) -> None:
+    doc = tmp_path / "bench.md"
+    args = ["--databases", "2", "--parallel", "2", "--database-url", pg_server, "--doc", str(doc)]
+    assert fleet.main(args) == 0
+    ((_header, rows),) = tables(section(doc, "fleet"))
+    assert [r[0] for r in rows] == ["one migration", "nothing to apply"]
+    assert all(_TIME.match(r[2]) and _TIME.match(r[3]) for r in rows)
+    assert all(re.fullmatch(r"\d+\.\dx", r[4]) for r in rows)
+    assert "Cost per idle target" in section(doc, "fleet")

@@ -123,11 +123,13 @@ def roundtrip_schema(
     from pgwarden.errors import DatabaseError
     from pgwarden.introspect import canonicalize, inspect_schema, schema_diff
     from pgwarden.introspect.canonical import SEARCH_PATH_FIRST
+    from pgwarden.spec.citus import local_only
 
     if render is None:
         render = render_schema
     with _scratch_database(server_url) as url, connect(url) as conn:
-        ddl = render(spec)
+        # a plain server: Citus placement is neither created nor inspected (scale-out.md)
+        ddl = render(local_only(spec))
         try:
             with conn.transaction():
                 conn.execute(

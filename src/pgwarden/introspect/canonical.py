@@ -27,6 +27,7 @@ from pgwarden.db import mask_secrets
 from pgwarden.errors import DatabaseError
 from pgwarden.introspect.catalog import inspect_schema
 from pgwarden.render.sql import render_schema
+from pgwarden.spec.citus import local_only
 from pgwarden.spec.model import Column, ColumnType, Index, IndexElement, Policy, Schema, Table
 
 Renderer = Callable[[Schema], str]
@@ -50,7 +51,8 @@ def canonicalize(
     if render is None:
         render = render_schema
     scratch = f"pgwarden_canon_{uuid.uuid4().hex[:12]}"
-    ddl = render(replace(schema, name=scratch))
+    # Citus placement calls exist only on a Citus cluster; expressions do not depend on them
+    ddl = render(replace(local_only(schema), name=scratch))
     with conn.transaction(force_rollback=True):
         conn.execute(sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(scratch)))
         # unqualified names in the DDL resolve to the scratch namespace first; the

@@ -36,6 +36,9 @@ PHASES = (
     "enum_recreate",
     # SET NOT NULL, then identity (which requires NOT NULL)
     "not_null",
+    # Citus: reference tables, then distributed ones (planner/citus.py); before
+    # the keys and indexes of "constrain", so foreign keys follow the distribution
+    "distribute",
     # PKs, uniques, checks, indexes, then FKs (they need the keys they reference)
     "constrain",
     # maintained triggers, RLS, policies, comments

@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from pgwarden.errors import RefusedError
 from pgwarden.planner import ops as o
 from pgwarden.planner import passes
+from pgwarden.planner.citus import sequential
 from pgwarden.planner.context import PHASES, PlanContext
 from pgwarden.planner.options import PlanOptions
 from pgwarden.planner.order import reduce
@@ -31,7 +32,7 @@ def plan(current: Schema, target: Schema, options: PlanOptions | None = None) ->
     ctx = PlanContext(current.normalized(), target.normalized(), opts)
     ops = reduce(passes.run(ctx))
     _check_consent(ops, opts, target.acknowledge_loss)
-    return Plan(ops)
+    return Plan(tuple(sequential(target, list(ops))))
 
 
 def _check_consent(ops: Iterable[o.Op], opts: PlanOptions, in_spec: tuple[str, ...]) -> None:

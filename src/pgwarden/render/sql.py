@@ -713,5 +713,6 @@ __all__ = [
     "renders",
 ]
 
-# the audit ops' renderers register themselves on import
+# the audit and Citus ops' renderers register themselves on import
 from pgwarden.render import audit as _audit  # noqa: E402, F401
+from pgwarden.render import citus as _citus  # noqa: E402, F401

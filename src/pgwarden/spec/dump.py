@@ -177,6 +177,13 @@ def _table(schema: Schema, table: Table, enums: dict[str, Enum]) -> list[str]:
         )
     if table.audit:
         head["audit"] = True
+    if table.distribution is not None:
+        dist: dict[str, Value] = {"column": table.distribution.column}
+        if table.distribution.colocate_with is not None:
+            dist["colocate_with"] = table.distribution.colocate_with
+        head["distribution"] = dist
+    if table.reference:
+        head["reference"] = True
     if table.renamed_from is not None:
         head["renamed_from"] = table.renamed_from
     if table.rls_enabled or table.rls_forced:

@@ -270,6 +270,21 @@ class Billing:
     active_when: str | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class Distribution:
+    """Citus: the table is hash-distributed by ``column`` (docs/scale-out.md).
+
+    ``colocate_with`` names the distributed table whose shards this table's shards
+    sit beside (same hash ranges, same nodes), so joins and foreign keys on the
+    distribution column stay on one node. None: Citus's default colocation group
+    for the column's type.
+    """
+
+    column: str
+    colocate_with: str | None = None
+    source: Source | None = field(default=None, compare=False, repr=False)
+
+
 # --------------------------------------------------------------------------- tables
 
 
@@ -294,6 +309,10 @@ class Table:
     owner_table: bool = field(default=False, compare=False)
     """This table is the principal (User) whose deletion service is generated."""
     billing: Billing | None = field(default=None, compare=False)
+    # Citus placement: not compared (introspection does not read Citus's metadata)
+    distribution: Distribution | None = field(default=None, compare=False)
+    reference: bool = field(default=False, compare=False)
+    """Citus: a reference table, replicated to every node (small lookup tables)."""
     # state: an audit trigger records every change (docs/audit.md)
     audit: bool = False
     # intent, not state

@@ -183,7 +183,9 @@ def validate_schema(schema: Schema) -> list[Problem]:
         else:
             seen[name] = source
     _audit(report, schema)
-    return report.problems
+    from pgwarden.spec.citus import citus_problems
+
+    return report.problems + citus_problems(schema)
 
 
 def _audit(report: _Report, schema: Schema) -> None:

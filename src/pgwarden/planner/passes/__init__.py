@@ -7,7 +7,8 @@ ops into the phases of :data:`~pgwarden.planner.context.PHASES`:
 * :mod:`.enums` -- new, changed (ADD VALUE, recreate) and dropped enums;
 * :mod:`.tables` -- tables that come, go or change, through
   :mod:`.columns`, :mod:`.constraints` and :mod:`.decorate`;
-* :mod:`pgwarden.planner.audit` -- the audit log and triggers.
+* :mod:`pgwarden.planner.audit` -- the audit log and triggers;
+* :mod:`pgwarden.planner.citus` -- Citus placement (reference, distributed tables).
 
 :func:`run` calls them in that order and returns the ops phase by phase.
 """
@@ -16,6 +17,7 @@ from __future__ import annotations
 
 from pgwarden.planner import ops as o
 from pgwarden.planner.audit import plan_audit
+from pgwarden.planner.citus import plan_citus
 from pgwarden.planner.context import PHASES, PlanContext
 from pgwarden.planner.order import in_phase_order
 from pgwarden.planner.passes.enums import plan_enums
@@ -29,6 +31,7 @@ def run(ctx: PlanContext) -> list[o.Op]:
     plan_enums(ctx)
     plan_tables(ctx)
     plan_audit(ctx)
+    plan_citus(ctx)
     return [op for phase in PHASES for op in in_phase_order(phase, ctx.out[phase])]
 
 

@@ -16,6 +16,7 @@ from typing import Any
 
 from pgwarden.spec import names
 from pgwarden.spec.exprs import normalize_expr
+from pgwarden.spec.load.citus import read_distribution
 from pgwarden.spec.load.columns import read_column
 from pgwarden.spec.load.constraints import (
     FkSpec,
@@ -59,6 +60,8 @@ TABLE_KEYS = (
     "audit",
     "renamed_from",
     "ignore",
+    "distribution",
+    "reference",
 )
 BILLING_KEYS = ("active_when",)
 
@@ -141,6 +144,8 @@ class TableReader:
             owner_table=r.boolean(raw, "owner_table", path),
             billing=self.billing(raw),
             audit=r.boolean(raw, "audit", path),
+            distribution=read_distribution(r, raw, path),
+            reference=r.boolean(raw, "reference", path),
             renamed_from=r.string(raw, "renamed_from", path),
             ignore=r.suppressions(raw, path),
             source=r.source(path),
