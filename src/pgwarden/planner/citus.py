@@ -107,11 +107,13 @@ class Sequential(o.Op):
     def description(self) -> str:
         return self.inner.description
 
+    @property
+    def check_data(self) -> bool:
+        """The wrapped op's: where its preflight runs (render.preflight reads it)."""
+        return bool(getattr(self.inner, "check_data", True))
+
     def reverse(self) -> tuple[o.Op, ...]:
         return tuple(Sequential(r) if r.atomic else r for r in self.inner.reverse())
-
-    def preflight(self) -> o.PreflightQuery | None:
-        return self.inner.preflight()
 
     def loss(self) -> str | None:
         return self.inner.loss()

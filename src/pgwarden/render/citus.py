@@ -11,6 +11,7 @@ from pgwarden.planner.citus import (
     Sequential,
     UndistributeTable,
 )
+from pgwarden.render.preflight import PreflightQuery, checks, preflight
 from pgwarden.render.sql import Statement, render_op, renders
 
 SEQUENTIAL = "SET LOCAL citus.multi_shard_modify_mode TO 'sequential'"
@@ -49,3 +50,8 @@ def _undistribute(op: UndistributeTable) -> list[Statement]:
 @renders(Sequential)
 def _sequential(op: Sequential) -> list[Statement]:
     return [Statement(sql.SQL(SEQUENTIAL)), *render_op(op.inner)]
+
+
+@checks(Sequential)
+def _sequential_check(op: Sequential) -> PreflightQuery | None:
+    return preflight(op.inner)  # the wrapped op's data check, unchanged
