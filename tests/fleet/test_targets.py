@@ -113,3 +113,14 @@ def test_query_on_a_control_database(database_url: str) -> None:
         from_query(database_url, "SELECT url FROM nope", "cfg: query")
     with pytest.raises(TargetError, match="row 1: the first column is not a URL"):
         from_query(database_url, "SELECT 42", "cfg: query")
+
+
+def test_unreadable_target_files(tmp_path: Path) -> None:
+    from pgwarden.textfile import UnreadableFile
+
+    listed = tmp_path / "fleet.txt"
+    listed.write_bytes(b"postgresql://a@h/db\n\x00\n")
+    with pytest.raises(UnreadableFile, match=r"fleet\.txt:2"):
+        from_file(listed)
+    with pytest.raises(UnreadableFile):
+        from_file(tmp_path / "missing.txt")

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from pgwarden import textfile
 from pgwarden.apply.fleet.targets import TargetError
 
 _SOURCES = ("targets", "query", "schemas")
@@ -49,9 +50,9 @@ def load_fleet_config(pyproject: Path | None) -> FleetConfig | None:
     if pyproject is None or not pyproject.is_file():
         return None
     try:
-        data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        raise TargetError(f"{pyproject}: cannot read: {exc}") from None
+        data = tomllib.loads(textfile.read_text(pyproject))
+    except tomllib.TOMLDecodeError as exc:
+        raise TargetError(f"{pyproject}: not valid TOML: {exc}") from None
     section = data.get("tool", {}).get("pgwarden", {}).get("fleet")
     if section is None:
         return None

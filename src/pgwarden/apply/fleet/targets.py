@@ -24,6 +24,7 @@ from typing import Any
 
 import psycopg
 
+from pgwarden import textfile
 from pgwarden.apply.history import HISTORY_SCHEMA
 from pgwarden.db import connect, mask_dsn, mask_secrets
 from pgwarden.errors import PgwardenError
@@ -111,10 +112,7 @@ _COMMENT = re.compile(r"(^|\s)#.*$")
 
 def from_file(path: Path) -> list[Target]:
     """One URL or ``env:VAR`` per line; blank lines and ``#`` comments are skipped."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise TargetError(f"{path}: cannot read the target list: {exc}") from None
+    text = textfile.read_text(path)  # strict UTF-8, no NUL: errors say file:line
     entries: list[tuple[str, Target]] = []
     for number, line in enumerate(text.splitlines(), start=1):
         entry = _COMMENT.sub("", line).strip()
