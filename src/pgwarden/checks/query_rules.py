@@ -11,21 +11,15 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping, Sequence
 from itertools import combinations
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from pgwarden.checks.queries import (
-    EQ_OPS,
-    Access,
-    Query,
-    QueryAnalysis,
-    analyse,
-    covers_foreign_key,
-    create_index_sql,
-    generate_services,
-    index_used,
-    suggested_columns,
-)
 from pgwarden.checks.registry import Finding, Location, check, rule
 from pgwarden.spec.model import Schema, Table
+
+if TYPE_CHECKING:
+    # checks.queries imports sqlglot and psycopg: registering these rules must not
+    # (a lint of one .sql file would pay for both), so each rule imports it when run
+    from pgwarden.checks.queries import Access, Query, QueryAnalysis
 
 
 def _where(q: Query) -> Location:
@@ -43,6 +37,8 @@ def _active_predicate(table: Table, access: Access) -> str | None:
 
 
 def _spec_fix(schema: Schema, table: str, columns: Sequence[str], where: str | None) -> str:
+    from pgwarden.checks.queries import create_index_sql
+
     cols = ", ".join(f'"{c}"' for c in columns)
     spec = f"[[tables.{table}.indexes]] columns = [{cols}]"
     if where:
@@ -54,6 +50,8 @@ def _spec_fix(schema: Schema, table: str, columns: Sequence[str], where: str | N
 @check(id="query-without-index", family="query", severity="warning")
 def query_without_index(analysis: QueryAnalysis) -> Iterator[Finding]:
     """A query filters, joins or sorts (ORDER BY + LIMIT) on columns no valid index serves."""
+    from pgwarden.checks.queries import suggested_columns
+
     seen: set[tuple[str, int, str, str]] = set()
     for q in analysis.queries:
         for a in q.accesses:
@@ -82,6 +80,8 @@ def query_without_index(analysis: QueryAnalysis) -> Iterator[Finding]:
 @check(id="query-composite-index", family="query", severity="warning")
 def query_composite_index(analysis: QueryAnalysis) -> Iterator[Finding]:
     """Several queries filter on the same column pair that no composite index serves."""
+    from pgwarden.checks.queries import EQ_OPS
+
     sites: dict[tuple[str, str, str], list[tuple[Query, Access]]] = {}
     for q in analysis.queries:
         for a in q.accesses:
@@ -162,6 +162,8 @@ def query_reads_deleted_rows(analysis: QueryAnalysis) -> Iterator[Finding]:
 @check(id="unused-index", family="query", severity="info")
 def unused_index(analysis: QueryAnalysis) -> Iterator[Finding]:
     """An index that no analysed query and no constraint uses."""
+    from pgwarden.checks.queries import covers_foreign_key, index_used
+
     if not analysis.queries:
         return  # nothing analysed: every index would look unused
     for table in analysis.schema.tables:
@@ -192,6 +194,7 @@ def lint_queries(
     """Run the enabled query rules over Python texts ``(file, text)``; ``services``
     default to ``[tool.pgwarden.generate] services`` of the nearest pyproject.toml."""
     from pgwarden.checks.config import find_pyproject
+    from pgwarden.checks.queries import analyse, generate_services
     from pgwarden.checks.registry import all_rules
 
     ids = [i for i, r in all_rules().items() if r.family == "query" and i in enabled]
