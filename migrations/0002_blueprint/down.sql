@@ -92,20 +92,20 @@ SET lock_timeout = '5s';
 SET statement_timeout = '5min';
 UPDATE "K8sClusterConfig" SET "delete" = ("deletedAt" IS NOT NULL);
 
--- pgwarden:preflight table="K8sClusterConfig" returns=count description="NULLs in K8sClusterConfig.delete"
+-- pgwarden:preflight table="K8sClusterConfig" returns=count deferred=true description="NULLs in K8sClusterConfig.delete"
 SELECT count(*) AS violations, (array_agg(ROW("id")::text ORDER BY ROW("id")::text))[1:10] AS samples FROM "K8sClusterConfig" WHERE "delete" IS NULL;
 -- pgwarden:fix
-UPDATE "K8sClusterConfig" SET "delete" = <value> WHERE "delete" IS NULL;
+-- UPDATE "K8sClusterConfig" SET "delete" = <value> WHERE "delete" IS NULL;
 
 -- pgwarden:step atomic=true description="set \"K8sClusterConfig\".\"delete\" NOT NULL (1/4)"
 SET lock_timeout = '5s';
 SET statement_timeout = '5min';
-ALTER TABLE "K8sClusterConfig" ADD CONSTRAINT "K8sClusterConfig_delete_not_null" CHECK ("delete" IS NOT NULL) NOT VALID;
+ALTER TABLE "K8sClusterConfig" ADD CONSTRAINT "K8sClusterConfig_delete_not_null_pgwarden" CHECK ("delete" IS NOT NULL) NOT VALID;
 
 -- pgwarden:step atomic=false description="set \"K8sClusterConfig\".\"delete\" NOT NULL (2/4)"
 SET lock_timeout = '5s';
 SET statement_timeout = '0';
-ALTER TABLE "K8sClusterConfig" VALIDATE CONSTRAINT "K8sClusterConfig_delete_not_null";
+ALTER TABLE "K8sClusterConfig" VALIDATE CONSTRAINT "K8sClusterConfig_delete_not_null_pgwarden";
 
 -- pgwarden:step atomic=true description="set \"K8sClusterConfig\".\"delete\" NOT NULL (3/4)"
 SET lock_timeout = '5s';
@@ -115,7 +115,7 @@ ALTER TABLE "K8sClusterConfig" ALTER COLUMN "delete" SET NOT NULL;
 -- pgwarden:step atomic=true description="set \"K8sClusterConfig\".\"delete\" NOT NULL (4/4)"
 SET lock_timeout = '5s';
 SET statement_timeout = '5min';
-ALTER TABLE "K8sClusterConfig" DROP CONSTRAINT "K8sClusterConfig_delete_not_null";
+ALTER TABLE "K8sClusterConfig" DROP CONSTRAINT "K8sClusterConfig_delete_not_null_pgwarden";
 
 -- pgwarden:step atomic=true description="drop column \"K8sClusterConfig\".\"deletedAt\""
 SET lock_timeout = '5s';

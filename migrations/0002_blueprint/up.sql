@@ -38,11 +38,11 @@ SET lock_timeout = '5s';
 SET statement_timeout = '0';
 CREATE INDEX CONCURRENTLY "K8sClusterConfig_deletedAt_idx" ON "K8sClusterConfig" ("deletedAt");
 
--- pgwarden:preflight table="K8sClusterConfig" returns=count description="duplicate groups for index K8sClusterConfig_plan_authUserId_key on K8sClusterConfig (plan, authUserId)"
+-- pgwarden:preflight table="K8sClusterConfig" returns=count deferred=true description="duplicate groups for index K8sClusterConfig_plan_authUserId_key on K8sClusterConfig (plan, authUserId)"
 SELECT count(*) AS violations, (array_agg(k ORDER BY k))[1:10] AS samples FROM (SELECT ROW("plan", "authUserId")::text AS k FROM "K8sClusterConfig" WHERE "plan" IS NOT NULL AND "authUserId" IS NOT NULL AND ("deletedAt" IS NULL) GROUP BY "plan", "authUserId" HAVING count(*) > 1) d;
 -- pgwarden:fix
--- keeps one row per duplicate group; review first
-DELETE FROM "K8sClusterConfig" a USING "K8sClusterConfig" b WHERE a.ctid > b.ctid AND a."plan" IS NOT DISTINCT FROM b."plan" AND a."authUserId" IS NOT DISTINCT FROM b."authUserId";
+-- -- keeps one row per duplicate group; review first
+-- DELETE FROM "K8sClusterConfig" a USING "K8sClusterConfig" b WHERE a.ctid > b.ctid AND a."plan" IS NOT DISTINCT FROM b."plan" AND a."authUserId" IS NOT DISTINCT FROM b."authUserId";
 
 -- pgwarden:step atomic=false description="create unique index \"K8sClusterConfig_plan_authUserId_key\" on \"K8sClusterConfig\" concurrently"
 SET lock_timeout = '5s';
@@ -52,8 +52,8 @@ CREATE UNIQUE INDEX CONCURRENTLY "K8sClusterConfig_plan_authUserId_key" ON "K8sC
 -- pgwarden:preflight table="Customer" returns=count description="orphan rows in Customer (authUserId) with no match in User"
 SELECT count(*) AS violations, (array_agg(DISTINCT ROW(c."authUserId")::text))[1:10] AS samples FROM "Customer" c WHERE c."authUserId" IS NOT NULL AND NOT EXISTS (SELECT 1 FROM "User" p WHERE p."id" = c."authUserId");
 -- pgwarden:fix
--- delete the orphans, or set their reference to NULL / an existing row
-DELETE FROM "Customer" c WHERE c."authUserId" IS NOT NULL AND NOT EXISTS (SELECT 1 FROM "User" p WHERE p."id" = c."authUserId");
+-- -- delete the orphans, or set their reference to NULL / an existing row
+-- DELETE FROM "Customer" c WHERE c."authUserId" IS NOT NULL AND NOT EXISTS (SELECT 1 FROM "User" p WHERE p."id" = c."authUserId");
 
 -- pgwarden:step atomic=true description="add foreign key \"Customer_authUserId_fkey\" \"Customer\" -> \"User\" NOT VALID"
 SET lock_timeout = '5s';
@@ -63,8 +63,8 @@ ALTER TABLE "Customer" ADD CONSTRAINT "Customer_authUserId_fkey" FOREIGN KEY ("a
 -- pgwarden:preflight table="K8sClusterConfig" returns=count description="orphan rows in K8sClusterConfig (authUserId) with no match in User"
 SELECT count(*) AS violations, (array_agg(DISTINCT ROW(c."authUserId")::text))[1:10] AS samples FROM "K8sClusterConfig" c WHERE c."authUserId" IS NOT NULL AND NOT EXISTS (SELECT 1 FROM "User" p WHERE p."id" = c."authUserId");
 -- pgwarden:fix
--- delete the orphans, or set their reference to NULL / an existing row
-DELETE FROM "K8sClusterConfig" c WHERE c."authUserId" IS NOT NULL AND NOT EXISTS (SELECT 1 FROM "User" p WHERE p."id" = c."authUserId");
+-- -- delete the orphans, or set their reference to NULL / an existing row
+-- DELETE FROM "K8sClusterConfig" c WHERE c."authUserId" IS NOT NULL AND NOT EXISTS (SELECT 1 FROM "User" p WHERE p."id" = c."authUserId");
 
 -- pgwarden:step atomic=true description="add foreign key \"K8sClusterConfig_authUserId_fkey\" \"K8sClusterConfig\" -> \"User\" NOT VALID"
 SET lock_timeout = '5s';

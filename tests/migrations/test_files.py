@@ -123,17 +123,27 @@ _STATEMENTS = st.sampled_from(
 )
 
 
+_FIXES = [
+    "DELETE FROM t;",
+    "-- keeps one row; review first\nDELETE FROM t a USING t b WHERE a.ctid > b.ctid;",
+    'UPDATE "t" SET "c" = <value> WHERE "c" IS NULL;',
+]
+
+
 @given(
     steps=st.lists(
         st.tuples(st.lists(_STATEMENTS, min_size=1, max_size=3), st.booleans(), _TEXT),
         min_size=1,
         max_size=6,
     ),
-    checks=st.lists(st.tuples(st.integers(0, 5), _TEXT, _TEXT), max_size=3),
+    checks=st.lists(
+        st.tuples(st.integers(0, 5), _TEXT, _TEXT, st.booleans(), st.sampled_from(_FIXES)),
+        max_size=3,
+    ),
 )
 @settings(max_examples=60)
 def test_format_then_parse_is_the_identity(
-    steps: list[tuple[list[str], bool, str]], checks: list[tuple[int, str, str]]
+    steps: list[tuple[list[str], bool, str]], checks: list[tuple[int, str, str, bool, str]]
 ) -> None:
     file_steps = []
     for statements, atomic, description in steps:
@@ -142,9 +152,14 @@ def test_format_then_parse_is_the_identity(
         file_steps.append(FileStep(";\n".join(statements) + ";", atomic, description))
     preflights = [
         Preflight(
-            table, description, 'SELECT "id" FROM "t"', "DELETE FROM t;", min(at, len(steps) - 1)
+            table,
+            description,
+            'SELECT "id" FROM "t"',
+            fix,
+            min(at, len(steps) - 1),
+            deferred=deferred,
         )
-        for at, table, description in checks
+        for at, table, description, deferred, fix in checks
     ]
     preflights.sort(key=lambda p: p.before_step)
     text = format_script(file_steps, preflights)
@@ -156,9 +171,11 @@ def test_format_then_parse_is_the_identity(
         " ".join(s.description.split()) or parsed.steps[i].description
         for i, s in enumerate(file_steps)
     ]
-    assert [(p.before_step, p.table, p.description) for p in parsed.preflights] == [
-        (p.before_step, p.table, p.description) for p in preflights
-    ]
+    assert [
+        (p.before_step, p.table, p.description, p.deferred, p.fix) for p in parsed.preflights
+    ] == [(p.before_step, p.table, p.description, p.deferred, p.fix) for p in preflights]
+    # the fix is commented out: the file parses as SQL whatever placeholder it holds
+    assert all(f"\n{line}" not in text for p in preflights for line in p.fix.splitlines())
 
 
 def test_hidden_files_are_not_migration_files(tmp_path: Path) -> None:

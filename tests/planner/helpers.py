@@ -30,9 +30,13 @@ def apply_plan(
     emptied = False
     for op in plan:
         query = preflight(op)
-        if make_room and query is not None and not query.upfront:
-            row = conn.execute(query.sql).fetchone()  # planner's preflight SQL
-            if row is not None and row[0]:
+        if query is not None and not query.upfront:
+            # a deferred check must be valid right before its op, as the runner runs it
+            try:
+                row = conn.execute(query.sql).fetchone()  # planner's preflight SQL
+            except psycopg.Error as exc:
+                raise AssertionError(f"deferred preflight failed: {query.sql}\n{exc}") from exc
+            if make_room and row is not None and row[0]:
                 truncate_all(conn, inspect_schema(conn))
                 emptied = True
         for step in render_plan(Plan((op,)), options):

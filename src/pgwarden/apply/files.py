@@ -89,6 +89,10 @@ class Preflight:
     fix: str
     before_step: int = 0
     returns: Literal["rows", "count"] = "rows"
+    deferred: bool = False
+    """True: the check reads what the migration itself creates or changes (a new
+    column, a column whose type changes), so it runs just before its step, not
+    before the migration starts (``deferred=true`` on the marker)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -184,13 +188,16 @@ def format_script(
     for index, step in enumerate(steps):
         for pf in by_step.pop(index, []):
             returns = " returns=count" if pf.returns == "count" else ""
+            deferred = " deferred=true" if pf.deferred else ""
             out.append(
-                f"-- pgwarden:preflight table={_attr(pf.table)}{returns}"
+                f"-- pgwarden:preflight table={_attr(pf.table)}{returns}{deferred}"
                 f" description={_attr(pf.description)}"
             )
             out.append(_terminated(pf.query))
             out.append("-- pgwarden:fix")
-            out.append(_terminated(pf.fix))
+            # a suggestion for a human, never run: commented out, so the file stays
+            # valid SQL whatever placeholder (<value>) the fix holds
+            out.extend(f"-- {line}".rstrip() for line in _terminated(pf.fix).splitlines())
             out.append("")
         desc = " ".join(step.description.split())
         atomic = "true" if step.atomic else "false"
@@ -309,7 +316,7 @@ def parse_script(text: str, file: str = "<sql>") -> Script:
                 )
             fix = ""
             if index + 1 < len(blocks) and blocks[index + 1][0] == "fix":
-                fix = "\n".join(blocks[index + 1][3]).strip()
+                fix = _uncommented(blocks[index + 1][3])
                 index += 1
             table = attrs.get("table", "")
             returns = attrs.get("returns", "rows")
@@ -325,6 +332,7 @@ def parse_script(text: str, file: str = "<sql>") -> Script:
                     stmts[0],
                     fix,
                     returns="count" if returns == "count" else "rows",
+                    deferred=attrs.get("deferred", "false").lower() == "true",
                 )
             )
         else:
@@ -339,6 +347,18 @@ def parse_script(text: str, file: str = "<sql>") -> Script:
             "  fix: put preflight blocks before the step they guard"
         )
     return Script(tuple(steps), tuple(preflights))
+
+
+def _uncommented(lines: list[str]) -> str:
+    """A fix block's text: written commented out (``-- `` before every line); an
+    older file may hold it as plain SQL."""
+    body = [line for line in lines if line.strip()]
+    if body and all(line.lstrip().startswith("--") for line in body):
+        lines = [
+            line.lstrip()[3:] if line.lstrip().startswith("-- ") else line.lstrip()[2:]
+            for line in lines
+        ]
+    return "\n".join(lines).strip()
 
 
 def _is_set(stmt: str) -> bool:

@@ -44,7 +44,13 @@ def _render(plan: Any, options: Any) -> tuple[list[_Step], list[Preflight]]:
         if query is not None:
             checks.append(
                 Preflight(
-                    query.table, query.description, query.sql, query.fix_sql, len(steps), "count"
+                    query.table,
+                    query.description,
+                    query.sql,
+                    query.fix_sql,
+                    len(steps),
+                    "count",
+                    deferred=not query.upfront,
                 )
             )
         steps.extend(_file_steps(render_plan((op,), options)))

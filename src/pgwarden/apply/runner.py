@@ -257,6 +257,9 @@ class Runner:
                 for check in mig.up.preflights:
                     if check.before_step < first:
                         continue
+                    if check.deferred:
+                        self.echo(f"  preflight deferred to its step: {check.description}")
+                        continue
                     try:
                         finding = run_check(conn, check)
                     except psycopg.Error as exc:
@@ -382,6 +385,9 @@ class Runner:
         findings: list[Finding] = []
         for check in script.preflights:
             if check.before_step < first:
+                continue
+            if check.deferred:
+                deferred.append(check)
                 continue
             try:
                 finding = run_check(conn, check)

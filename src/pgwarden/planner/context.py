@@ -89,6 +89,15 @@ class PlanContext:
         touched = self.renamed_columns.get(table, set())
         return all(cur.column(c) is not None and c not in touched for c in columns)
 
+    def retyped(self, table: str) -> frozenset[str]:
+        """Columns of ``table`` (target names) whose type this plan changes."""
+        have, want = self.now.table(table), self.tgt.table(table)
+        if have is None or want is None:
+            return frozenset()
+        return frozenset(
+            c.name for c in want.columns if (old := have.column(c.name)) and old.type != c.type
+        )
+
     def row_key(self, table: str) -> tuple[str, ...]:
         """The key the preflight of an op on ``table`` samples rows by, before the plan."""
         cur = self.cur.table(table)

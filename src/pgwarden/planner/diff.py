@@ -17,8 +17,9 @@ from pgwarden.planner import passes
 from pgwarden.planner.citus import sequential
 from pgwarden.planner.context import PHASES, PlanContext
 from pgwarden.planner.options import PlanOptions
-from pgwarden.planner.order import reduce
+from pgwarden.planner.order import reduced
 from pgwarden.planner.plan import Plan
+from pgwarden.planner.reverse import Reversal, keyed_forward
 from pgwarden.spec.model import Schema
 
 
@@ -30,9 +31,13 @@ def plan(current: Schema, target: Schema, options: PlanOptions | None = None) ->
     """
     opts = options if options is not None else PlanOptions()
     ctx = PlanContext(current.normalized(), target.normalized(), opts)
-    ops = reduce(passes.run(ctx))
+    emitted = passes.run(ctx)
+    kept = reduced([op for _, op in emitted])
+    ops = tuple(keyed_forward(emitted[i][1], emitted[i][0], ctx) for i in kept)
     _check_consent(ops, opts, target.acknowledge_loss)
-    return Plan(tuple(sequential(target, list(ops))))
+    return Plan(
+        tuple(sequential(target, list(ops))), Reversal(ctx, tuple(emitted[i][0] for i in kept))
+    )
 
 
 def _check_consent(ops: Iterable[o.Op], opts: PlanOptions, in_spec: tuple[str, ...]) -> None:

@@ -46,16 +46,21 @@ def reduce(ops: Sequence[Op]) -> tuple[Op, ...]:
     Reversing a plan can produce such pairs (the temporary check of an online
     SET NOT NULL is added back and dropped again); the output stays minimal.
     """
-    result = list(ops)
+    return tuple(ops[i] for i in reduced(ops))
+
+
+def reduced(ops: Sequence[Op]) -> list[int]:
+    """The indexes of the ops :func:`reduce` keeps."""
+    kept = list(range(len(ops)))
     changed = True
     while changed:
         changed = False
-        for i in range(len(result) - 1):
-            if result[i].reverse() == (result[i + 1],):
-                del result[i : i + 2]
+        for i in range(len(kept) - 1):
+            if ops[kept[i]].reverse() == (ops[kept[i + 1]],):
+                del kept[i : i + 2]
                 changed = True
                 break
-    return tuple(result)
+    return kept
 
 
 #: Phases whose ops run kind by kind (all FK drops before any key drop, all keys

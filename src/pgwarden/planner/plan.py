@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from pgwarden.planner import ops as o
 from pgwarden.planner.order import reduce
+from pgwarden.planner.reverse import Reversal
 
 
 @dataclass(frozen=True, slots=True)
@@ -14,6 +15,10 @@ class Plan:
     """An ordered tuple of ops. Empty means the schemas already agree."""
 
     ops: tuple[o.Op, ...] = ()
+    reversal: Reversal | None = field(default=None, compare=False, repr=False)
+    """How to key the reversed ops (set by :func:`~pgwarden.planner.plan`)."""
+    origin: Plan | None = field(default=None, compare=False, repr=False)
+    """For a reversed plan: the plan it reverses (its own reverse)."""
 
     def __iter__(self) -> Iterator[o.Op]:
         return iter(self.ops)
@@ -32,8 +37,14 @@ class Plan:
 
         The reverse of an op runs in the state the op left behind in up, so
         every op that needs schema context to reverse carries it as of right
-        after itself (see :class:`~pgwarden.planner.ops.AddEnumValue`)."""
-        return Plan(reduce([r for op in reversed(self.ops) for r in op.reverse()]))
+        after itself (see :class:`~pgwarden.planner.ops.AddEnumValue`), and
+        the data checks of the reversed ops are keyed to the target schema
+        (:mod:`pgwarden.planner.reverse`)."""
+        if self.origin is not None:
+            return self.origin
+        if self.reversal is None:  # built by hand: no state to key by
+            return Plan(reduce([r for op in reversed(self.ops) for r in op.reverse()]))
+        return Plan(reduce(self.reversal.reversed_ops(self.ops)), origin=self)
 
     @property
     def hazards(self) -> frozenset[o.Hazard]:

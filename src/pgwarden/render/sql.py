@@ -322,15 +322,24 @@ def _recreate_enum(op: o.RecreateEnum) -> list[Statement]:
 
     aside = names.fit(op.enum, "__pgwarden_old")
     new_type = ColumnType(op.enum)
+    ctx = op.context
     out = [
         _stmt("ALTER TYPE {} RENAME TO {}", I(op.enum), I(aside)),
         _stmt("CREATE TYPE {} AS ENUM ({})", I(op.enum), _join(L(v) for v in op.new_values)),
     ]
-    for table, fk in op.context.foreign_keys:
+    # what cannot cross the type change goes first (its enum literals are typed
+    # with the old type, or Postgres refuses to retype a column under it) ...
+    for table, fk in ctx.foreign_keys:
         out.append(_stmt("ALTER TABLE {} DROP CONSTRAINT {}", I(table), I(fk.name)))
-    for table, policy in op.context.policies:
+    for table, policy in ctx.policies:
         out.append(_stmt("DROP POLICY {} ON {}", I(policy.name), I(table)))
-    for u in op.usages:
+    for _table, index in ctx.indexes:
+        out.append(_stmt("DROP INDEX {}", I(index.name)))
+    for table, check in ctx.checks:
+        out.append(_stmt("ALTER TABLE {} DROP CONSTRAINT {}", I(table), I(check.name)))
+    for table, column in ctx.generated:
+        out.append(_stmt("ALTER TABLE {} DROP COLUMN {}", I(table), I(column.name)))
+    for u in ctx.usages:
         target = ColumnType(op.enum, array=u.array)
         if u.default is not None:
             out.append(_alter_column(u.table, u.column, S("DROP DEFAULT")))
@@ -345,9 +354,20 @@ def _recreate_enum(op: o.RecreateEnum) -> list[Statement]:
         )
         if u.default is not None:
             out.append(_alter_column(u.table, u.column, S("SET DEFAULT {}").format(S(u.default))))
-    for table, fk in op.context.foreign_keys:
+    # ... and comes back on the new type (generated columns are recomputed)
+    for table, column in ctx.generated:
+        out.append(_stmt("ALTER TABLE {} ADD COLUMN {}", I(table), column_sql(column)))
+        if column.comment is not None:
+            out.append(
+                _stmt("COMMENT ON COLUMN {} IS {}", I(table, column.name), L(column.comment))
+            )
+    for table, check in ctx.checks:
+        out.append(_stmt("ALTER TABLE {} ADD {}", I(table), check_sql(check)))
+    for table, index in ctx.indexes:
+        out.append(Statement(index_sql(table, index)))
+    for table, fk in ctx.foreign_keys:
         out.append(_stmt("ALTER TABLE {} ADD {}", I(table), foreign_key_sql(fk)))
-    for table, policy in op.context.policies:
+    for table, policy in ctx.policies:
         out.append(Statement(policy_sql(table, policy)))
     out.append(_stmt("DROP TYPE {}", I(aside)))
     if op.comment is not None:

@@ -56,6 +56,14 @@ def on_update_trigger(table: str, column: str) -> str:
     return _joined(table, [column], "on_update")
 
 
+def not_null_check(table: str, column: str) -> str:
+    """The temporary ``CHECK (col IS NOT NULL) NOT VALID`` of an online SET NOT NULL.
+
+    Not ``<table>_<col>_not_null``: PostgreSQL 18 gives that name to the NOT NULL
+    constraint itself, which would then become ``..._not_null1``."""
+    return _joined(table, [column], "not_null_pgwarden")
+
+
 def tenant_policy(table: str) -> str:
     return fit(table, "_tenant")
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from pgwarden.planner.ops.base import Hazard, Op, Paired, Swapped, pair, qname
 from pgwarden.planner.ops.decorations import SetComment
-from pgwarden.spec.model import Enum, ForeignKey, Policy
+from pgwarden.spec.model import CheckConstraint, Column, Enum, ForeignKey, Index, Policy
 
 
 @dataclass(frozen=True, slots=True)
@@ -21,14 +21,21 @@ class EnumUsage:
 
 @dataclass(frozen=True, slots=True)
 class EnumContext:
-    """What a recreate of an enum must move, found in place at one point of a plan:
-    the columns of the type, the FKs between such columns (dropped and re-added:
-    the two sides cannot have different types in between) and the policies that
-    read them (Postgres refuses to change the type of a column a policy uses)."""
+    """What a recreate of an enum must move, as it stands at the recreate's point
+    of the plan: the columns of the type, and every object Postgres cannot carry
+    across the type change, dropped before the columns move and created again
+    after -- FKs between such columns (the two sides cannot differ in between),
+    policies that read them (ALTER TYPE is refused under a policy), indexes whose
+    predicate or expression reads them and checks that do (their enum literals are
+    typed with the old type), and generated columns computed from them (Postgres
+    refuses to retype a column a generated column uses; they are recomputed)."""
 
     usages: tuple[EnumUsage, ...] = ()
     foreign_keys: tuple[tuple[str, ForeignKey], ...] = ()
     policies: tuple[tuple[str, Policy], ...] = ()
+    indexes: tuple[tuple[str, Index], ...] = ()
+    checks: tuple[tuple[str, CheckConstraint], ...] = ()
+    generated: tuple[tuple[str, Column], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

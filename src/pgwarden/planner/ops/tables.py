@@ -220,6 +220,21 @@ _WIDENING = {
     ("cidr", "inet"),
 }
 _BINARY = {("varchar", "text"), ("cidr", "inet"), ("text", "citext")}
+#: Decimal digits of the largest value of each integer type.
+_INT_DIGITS = {"smallint": 5, "integer": 10, "bigint": 19}
+#: Types whose text output reads back as the same value (floats print shortest-exact).
+_PRINTS_EXACTLY = {
+    *_INT_DIGITS,
+    "numeric",
+    "real",
+    "double precision",
+    "boolean",
+    "uuid",
+    "json",
+    "jsonb",
+    "inet",
+    "cidr",
+}
 
 
 def classify_type_change(old: ColumnType, new: ColumnType) -> tuple[TypeChange, bool]:
@@ -247,6 +262,12 @@ def classify_type_change(old: ColumnType, new: ColumnType) -> tuple[TypeChange, 
                 return "widening", False
             return "narrowing", True
         return "widening", False
+    if o in _INT_DIGITS and n == "numeric" and nm:
+        # an integer fits when the digits left of the point hold its largest value
+        scale = nm[1] if len(nm) > 1 else 0
+        return ("widening" if nm[0] - scale >= _INT_DIGITS[o] else "narrowing"), True
+    if o in _PRINTS_EXACTLY and n in ("text", "citext"):
+        return "widening", True  # every value has an exact text form
     if (o, n) in _WIDENING and (n not in ("numeric", "varchar") or not nm):
         return "widening", (o, n) not in _BINARY
     if not old.is_builtin and n in ("text", "varchar") and not nm:
@@ -321,7 +342,7 @@ class SetNotNull(_NullabilityFields, Paired):
     @property
     def check_name(self) -> str:
         """The temporary check of the online form."""
-        return names.fit(f"{self.table}_{self.column}", "_not_null")
+        return names.not_null_check(self.table, self.column)
 
     @property
     def hazards(self) -> frozenset[Hazard]:

@@ -20,19 +20,20 @@ from pgwarden.planner.audit import plan_audit
 from pgwarden.planner.citus import plan_citus
 from pgwarden.planner.context import PHASES, PlanContext
 from pgwarden.planner.order import in_phase_order
-from pgwarden.planner.passes.enums import plan_enums
+from pgwarden.planner.passes.enums import plan_enums, settle_contexts
 from pgwarden.planner.passes.renames import plan_renames
 from pgwarden.planner.passes.tables import plan_tables
 
 
-def run(ctx: PlanContext) -> list[o.Op]:
-    """Every pass, then the ops phase by phase (kind-major inside some phases)."""
+def run(ctx: PlanContext) -> list[tuple[str, o.Op]]:
+    """Every pass, then (phase, op) phase by phase (kind-major inside some phases)."""
     ctx.now = plan_renames(ctx)
     plan_enums(ctx)
     plan_tables(ctx)
     plan_audit(ctx)
     plan_citus(ctx)
-    return [op for phase in PHASES for op in in_phase_order(phase, ctx.out[phase])]
+    settle_contexts(ctx)
+    return [(phase, op) for phase in PHASES for op in in_phase_order(phase, ctx.out[phase])]
 
 
 __all__ = ["run"]

@@ -87,18 +87,30 @@ def plan_constraints(
         name,
         have.foreign_keys,
         want.foreign_keys,
-        rebuild=lambda f: touches(f.columns) or _key_changes(ctx, f),
+        rebuild=lambda f: touches(f.columns) or _key_changes(ctx, f) or _both_retyped(ctx, name, f),
         drop=lambda f: o.DropConstraint(name, f, online),
         add=lambda f: [
             o.AddForeignKey(
                 name,
                 f,
                 online,
-                ctx.pre_plan(name, f.columns) and ctx.pre_plan(f.ref_table, f.ref_columns),
+                ctx.pre_plan(name, f.columns)
+                and ctx.pre_plan(f.ref_table, f.ref_columns)
+                # before the plan's own type change the two sides may not compare
+                and not (ctx.retyped(name) & set(f.columns))
+                and not (ctx.retyped(f.ref_table) & set(f.ref_columns)),
             ),
             *([o.ValidateConstraint(name, f.name)] if online else []),
         ],
         rename=o.RenameConstraint,
+    )
+
+
+def _both_retyped(ctx: PlanContext, table: str, fk: ForeignKey) -> bool:
+    """Both sides of the FK change type: Postgres re-adds the FK after the first
+    ALTER TYPE and refuses the mismatch, so the FK goes first and comes back after."""
+    return bool(ctx.retyped(table) & set(fk.columns)) and bool(
+        ctx.retyped(fk.ref_table) & set(fk.ref_columns)
     )
 
 

@@ -7,10 +7,23 @@ column has its target type, so the columns to move are the target's.
 
 from __future__ import annotations
 
+from collections.abc import Set as AbstractSet
+from dataclasses import replace
+
 from pgwarden.planner import ops as o
 from pgwarden.planner.context import PlanContext
 from pgwarden.planner.passes.decorate import reads
-from pgwarden.spec.model import Enum, ForeignKey, Policy, Schema
+from pgwarden.spec.exprs import column_refs
+from pgwarden.spec.model import (
+    CheckConstraint,
+    Column,
+    Enum,
+    ForeignKey,
+    Index,
+    Policy,
+    Schema,
+    Table,
+)
 
 
 def plan_enums(ctx: PlanContext) -> None:
@@ -29,18 +42,16 @@ def plan_enums(ctx: PlanContext) -> None:
 
 def _alter_enum(ctx: PlanContext, have: Enum, want: Enum) -> None:
     values = list(have.values)
-    added = o.EnumContext(
-        usages(ctx.now, have.name), enum_fks(ctx, have.name), enum_policies(ctx, have.name)
-    )
     for i, v in enumerate(want.values):
         if v in values:
             continue
         prev = next((p for p in reversed(want.values[:i]) if p in values), None)
         nxt = next((n for n in want.values[i + 1 :] if n in values), None)
         after, before = (prev, None) if prev is not None else (None, nxt)
+        # the context is settled once every pass has run (settle_contexts)
         ctx.emit(
             "enum_add",
-            o.AddEnumValue(want.name, v, before, after, tuple(values), added, have.comment),
+            o.AddEnumValue(want.name, v, before, after, tuple(values), comment=have.comment),
         )
         values[:] = o.insert_value(tuple(values), v, before, after)
     if tuple(values) != want.values:
@@ -57,9 +68,8 @@ def _alter_enum(ctx: PlanContext, have: Enum, want: Enum) -> None:
                 want.name,
                 tuple(values),
                 want.values,
-                o.EnumContext(used, enum_fks(ctx, want.name), enum_policies(ctx, want.name)),
-                have.comment,  # the comment pass (later) sets the new one
-                check,
+                comment=have.comment,  # the comment pass (later) sets the new one
+                check_data=check,
             ),
         )
     if have.comment != want.comment:
@@ -72,50 +82,117 @@ def usages(schema: Schema, enum: str) -> tuple[o.EnumUsage, ...]:
         o.EnumUsage(t.name, c.name, c.type.array, c.default)
         for t in schema.tables
         for c in t.columns
-        if c.type.name == enum and not c.type.is_builtin
+        if _typed(c, enum)
     )
 
 
-def enum_fks(ctx: PlanContext, enum: str) -> tuple[tuple[str, ForeignKey], ...]:
-    """FKs with a column of this enum type on either side that exist before and
-    after the plan (the ones an enum recreate finds in place, both ways)."""
-    before = set(_enum_fks(ctx.now, enum))
-    return tuple(x for x in _enum_fks(ctx.tgt, enum) if x in before)
+def settle_contexts(ctx: PlanContext) -> None:
+    """Give every ADD VALUE and recreate the context of the point it runs at.
+
+    Runs after every pass, since that point depends on what the other passes
+    drop. ``ADD VALUE`` runs after the dependents that go were dropped, before
+    any column changes: its reverse (a recreate, in the down) runs in exactly
+    that state. A recreate runs after the column changes and drops, before the
+    new constraints: it moves the target's columns and what is left in place.
+    """
+    dropped = _dropped(ctx.out["drop_dependents"])
+    kept = [(h, w) for w in ctx.tgt.tables if (h := ctx.now.table(w.name)) is not None]
+    created = [w for w in ctx.tgt.tables if ctx.now.table(w.name) is None]
+    at_add: list[tuple[Table | None, Table]] = [(h, h) for h, _ in kept]
+    at_recreate: list[tuple[Table | None, Table]] = [*kept, *((None, w) for w in created)]
+    for phase, state in (("enum_add", at_add), ("enum_recreate", at_recreate)):
+        out = ctx.out[phase]
+        for i, op in enumerate(out):
+            if isinstance(op, o.AddEnumValue | o.RecreateEnum):
+                out[i] = replace(op, context=_context(state, op.enum, dropped))
 
 
-def _enum_fks(schema: Schema, enum: str) -> tuple[tuple[str, ForeignKey], ...]:
-    typed = {
-        (t.name, c.name)
-        for t in schema.tables
-        for c in t.columns
-        if c.type.name == enum and not c.type.is_builtin
-    }
-    return tuple(
-        (t.name, fk)
-        for t in schema.tables
-        for fk in t.foreign_keys
-        if any((t.name, c) in typed for c in fk.columns)
-        or any((fk.ref_table, c) in typed for c in fk.ref_columns)
-    )
+def _dropped(ops: list[o.Op]) -> set[tuple[str, str]]:
+    """(table, name) of the constraints, indexes and policies the plan drops first."""
+    out: set[tuple[str, str]] = set()
+    for op in ops:
+        if isinstance(op, o.DropConstraint):
+            out.add((op.table, op.constraint.name))
+        elif isinstance(op, o.DropIndex):
+            out.add((op.table, op.index.name))
+        elif isinstance(op, o.DropPolicy):
+            out.add((op.table, op.policy.name))
+    return out
 
 
-def enum_policies(ctx: PlanContext, enum: str) -> tuple[tuple[str, Policy], ...]:
-    """Unchanged policies that read a column of this enum type (before and after)."""
-    out: list[tuple[str, Policy]] = []
-    for t in ctx.tgt.tables:
-        have = ctx.now.table(t.name)
-        if have is None:
+def _context(
+    state: list[tuple[Table | None, Table]], enum: str, dropped: set[tuple[str, str]]
+) -> o.EnumContext:
+    """What uses ``enum`` in ``state``: per table, (the table whose constraints,
+    indexes and policies are in place, the table whose columns are in place).
+    ``None`` for the first is a table the plan created: only its inline checks
+    exist yet."""
+    typed = {(cols.name, c.name) for _, cols in state for c in cols.columns if _typed(c, enum)}
+    ctx_usages: list[o.EnumUsage] = []
+    fks: list[tuple[str, ForeignKey]] = []
+    policies: list[tuple[str, Policy]] = []
+    indexes: list[tuple[str, Index]] = []
+    checks: list[tuple[str, CheckConstraint]] = []
+    generated: list[tuple[str, Column]] = []
+    for objects, cols in state:
+        name = cols.name
+        mine = {c for t, c in typed if t == name}
+        for c in cols.columns:
+            if c.generated is not None and _reads(c.generated, mine):
+                generated.append((name, c))
+        recomputed = {g.name for t, g in generated if t == name}
+        ctx_usages += [
+            o.EnumUsage(name, c.name, c.type.array, c.default)
+            for c in cols.columns
+            if _typed(c, enum) and c.name not in recomputed
+        ]
+        checks += [
+            (name, k)
+            for k in (objects or cols).checks
+            if (name, k.name) not in dropped and _reads(k.expression, mine)
+        ]
+        if objects is None:
             continue
-        typed = {
-            c.name
-            for c in t.columns
-            if c.type.name == enum
-            and not c.type.is_builtin
-            and (hc := have.column(c.name)) is not None
-            and hc.type.name == enum
-        }
-        out += [(t.name, p) for p in t.policies if p in have.policies and reads(p, typed)]
-    return tuple(out)
+        fks += [
+            (name, f)
+            for f in objects.foreign_keys
+            if (name, f.name) not in dropped
+            and (
+                any((name, c) in typed for c in f.columns)
+                or any((f.ref_table, c) in typed for c in f.ref_columns)
+            )
+        ]
+        policies += [
+            (name, p) for p in objects.policies if (name, p.name) not in dropped and reads(p, mine)
+        ]
+        indexes += [
+            (name, i)
+            for i in objects.indexes
+            if (name, i.name) not in dropped
+            and any(_reads(x, mine) for x in (i.where, *(e.expression for e in i.elements)))
+        ]
+    return o.EnumContext(
+        tuple(ctx_usages),
+        tuple(fks),
+        tuple(policies),
+        tuple(indexes),
+        tuple(checks),
+        tuple(generated),
+    )
 
 
-__all__ = ["enum_fks", "enum_policies", "plan_enums", "usages"]
+def _typed(c: Column, enum: str) -> bool:
+    return c.type.name == enum and not c.type.is_builtin
+
+
+def _reads(text: str | None, columns: AbstractSet[str]) -> bool:
+    """The expression names one of ``columns`` (unreadable: assume it does)."""
+    if text is None or not columns:
+        return False
+    try:
+        return bool(columns & set(column_refs(text)))
+    except Exception:
+        return True
+
+
+__all__ = ["plan_enums", "settle_contexts", "usages"]
