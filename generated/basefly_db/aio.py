@@ -118,14 +118,15 @@ class _Node:
         self.healthy = True
         self.lag = 0.0
 
-    async def get(self) -> _Conn:
+    async def get(self, timeout: float | None = None) -> _Conn:
         if self.conn is not None:
             return self.conn
         assert self.pool is not None
         try:
-            conn: _Conn = await self.pool.getconn()
+            conn: _Conn = await self.pool.getconn(timeout)
         except (PoolTimeout, TooManyRequests) as exc:
-            raise _errors.PoolTimeoutError(self.role, self.pool.timeout, str(exc)) from exc
+            waited = self.pool.timeout if timeout is None else timeout
+            raise _errors.PoolTimeoutError(self.role, waited, str(exc)) from exc
         return conn
 
     async def put(self, conn: _Conn, ok: bool) -> None:
@@ -144,12 +145,13 @@ class _Node:
         fn: Callable[[_Conn, _Query, _Params], Awaitable[_R]],
         query: _Query,
         params: _Params,
+        timeout: float | None = None,
     ) -> _R:
         """Run one statement on this server's connection, or on one borrowed for it."""
         conn = self.conn
         if conn is not None:
             return await fn(conn, query, params)
-        conn = await self.get()
+        conn = await self.get(timeout)
         ok = False
         try:
             out = await fn(conn, query, params)
@@ -176,6 +178,7 @@ class _Router:
         read_your_writes: float,
         max_lag: float,
         check_every: float,
+        check_timeout: float,
         cache: _rt.Cache | None,
     ) -> None:
         self.primary = _Node(primary, "primary")
@@ -183,6 +186,7 @@ class _Router:
         self.read_your_writes = read_your_writes
         self.max_lag = max_lag
         self.check_every = check_every
+        self.check_timeout = check_timeout
         self.cache = cache
         self.last_write = -_INF
         self._turn = 0
@@ -327,7 +331,8 @@ class _Router:
     async def _check(self, node: _Node) -> None:
         node.checked = _monotonic()
         try:
-            row = await node.call(_one, _HEALTH, ())
+            # a short wait: while a replica's server is down its pool has no connection
+            row = await node.call(_one, _HEALTH, (), self.check_timeout)
         except (psycopg.Error, _errors.DataAccessError):
             node.healthy = False
             return
@@ -597,6 +602,8 @@ class K8sClusterConfigTable(_Base):
     """
 
     _sql = _q.K8sClusterConfigSql
+    _r_count = _rt.Route("K8sClusterConfig", 0.0, True, False)
+    _r_find_by_auth_user_id = _rt.Route("K8sClusterConfig", 0.0, True, False)
 
     async def get(self, id: int, *, include_deleted: bool = False) -> _m.K8sClusterConfig | None:
         """The row with this primary key, or None."""
@@ -638,7 +645,12 @@ class K8sClusterConfigTable(_Base):
 
     async def count(self, *, include_deleted: bool = False) -> int:
         """Number of rows."""
-        _r = await self._one(self._sql.COUNT_ALL_ROWS if include_deleted else self._sql.COUNT, ())
+        _r = await self._rt.read(
+            _one,
+            self._sql.COUNT_ALL_ROWS if include_deleted else self._sql.COUNT,
+            (),
+            self._r_count,
+        )
         return 0 if _r is None else int(_r[0])
 
     async def get_by_plan_and_auth_user_id(
@@ -668,9 +680,11 @@ class K8sClusterConfigTable(_Base):
         include_deleted: bool = False,
     ) -> list[_m.K8sClusterConfig]:
         """Rows with this value, in primary-key order."""
-        _rows = await self._all(
+        _rows = await self._rt.read(
+            _all,
             self._sql.FIND_0_ALL_ROWS if include_deleted else self._sql.FIND_0,
             (auth_user_id,),
+            self._r_find_by_auth_user_id,
         )
         return [self._sql.row(_r) for _r in _rows]
 
@@ -783,10 +797,17 @@ class K8sClusterService(_Base):
     """
 
     _sql = _q.K8sClusterConfigSql
+    _r_find_all_active = _rt.Route("K8sClusterConfig", 0.0, True, False)
+    _r_find_deleted = _rt.Route("K8sClusterConfig", 0.0, True, False)
 
     async def find_all_active(self, auth_user_id: str) -> list[_m.K8sClusterConfig]:
         """Active rows, in primary-key order."""
-        _rows = await self._all(self._sql.ACTIVE_ALL, (auth_user_id,))
+        _rows = await self._rt.read(
+            _all,
+            self._sql.ACTIVE_ALL,
+            (auth_user_id,),
+            self._r_find_all_active,
+        )
         return [self._sql.row(_r) for _r in _rows]
 
     async def find_active(self, id: int, auth_user_id: str) -> _m.K8sClusterConfig | None:
@@ -796,7 +817,12 @@ class K8sClusterService(_Base):
 
     async def find_deleted(self, auth_user_id: str) -> list[_m.K8sClusterConfig]:
         """Soft-deleted rows, most recently deleted first."""
-        _rows = await self._all(self._sql.DELETED_ALL, (auth_user_id,))
+        _rows = await self._rt.read(
+            _all,
+            self._sql.DELETED_ALL,
+            (auth_user_id,),
+            self._r_find_deleted,
+        )
         return [self._sql.row(_r) for _r in _rows]
 
     async def soft_delete(self, id: int, auth_user_id: str) -> _m.K8sClusterConfig:
@@ -1259,12 +1285,14 @@ class AsyncDatabase:
         read_your_writes: float = 1.0,
         max_lag: float = 5.0,
         check_every: float = 1.0,
+        check_timeout: float = 1.0,
         cache: _rt.Cache | bool = True,
     ) -> None:
         """``read_your_writes``: seconds after a write through this object during which
         replica-safe reads still go to the primary; ``max_lag``: a replica further behind
-        (seconds) is skipped; ``check_every``: seconds between a replica's health checks;
-        ``cache``: the read cache (a shared ``Cache``, or False for none)."""
+        (seconds) is skipped; ``check_every``: seconds between a replica's health checks,
+        which wait at most ``check_timeout`` seconds for a pooled connection; ``cache``:
+        the read cache (a shared ``Cache``, or False for none)."""
         if (source is None) == (primary is None):
             raise TypeError("pass the connection or pool positionally, or primary=, not both")
         main = source if source is not None else primary
@@ -1277,6 +1305,7 @@ class AsyncDatabase:
             read_your_writes,
             max_lag,
             check_every,
+            check_timeout,
             cache or None,
         )
         self.cache: _rt.Cache | None = cache or None

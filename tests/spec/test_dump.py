@@ -20,6 +20,7 @@ def _intent(schema: Schema) -> list[object]:
     out: list[object] = []
     for t in schema.tables:
         out.append((t.name, t.soft_delete, t.owner, t.owner_table, t.billing, t.audit, t.ignore))
+        out.append((t.name, t.replica, t.cache))
         out += [(c.name, c.secret, c.ignore, c.backfill, c.renamed_from) for c in t.columns]
         out += [(i.name, i.soft_delete_partial) for i in t.indexes]
         out += [(f.name, f.on_delete_explicit) for f in t.foreign_keys]
@@ -89,3 +90,26 @@ def test_load_dump_round_trip(schema: Schema) -> None:
     again = load_schema_text(text, "dumped.toml")
     assert again == schema
     assert dump_schema(again) == text
+
+
+def test_read_rules_round_trip() -> None:
+    text = """
+[tables.T]
+replica = ["count"]
+cache = { ttl = "1500ms", methods = ["get"] }
+
+[tables.U]
+replica = true
+cache = { ttl = "1m" }
+
+[tables.T.columns]
+id = { type = "integer", primary_key = true }
+
+[tables.U.columns]
+id = { type = "integer", primary_key = true }
+"""
+    schema = load_schema_text(text)
+    again = load_schema_text(dump_schema(schema))
+    for a, b in zip(schema.tables, again.tables, strict=True):
+        assert (a.replica, a.cache) == (b.replica, b.cache)
+    assert 'cache = { ttl = "60s" }' in dump_schema(schema)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -256,3 +257,50 @@ columns = ["quoted key"]
     assert locate_line(text, "tables.User.indexes[0]") == 9
     assert locate_line(text, "tables.Nope") == 2  # nearest declared ancestor: tables
     assert locate_line(text, "enums.E") is None
+
+
+READS = """
+[tables.T]
+{rules}
+
+[tables.T.columns]
+id = {{ type = "integer", primary_key = true }}
+"""
+
+
+@pytest.mark.parametrize(
+    ("rules", "replica", "cache"),
+    [
+        ("replica = true", (), None),
+        ('replica = ["count", "get"]', ("count", "get"), None),
+        ("replica = false", None, None),
+        ('cache = { ttl = "30s" }', None, ((), 30.0)),
+        ('cache = { ttl = "500ms", methods = ["get"] }', None, (("get",), 0.5)),
+        ('cache = { ttl = "2m" }\nreplica = ["page"]', ("page",), ((), 120.0)),
+        ('cache = { ttl = "1h" }', None, ((), 3600.0)),
+        ("cache = { ttl = 1.5 }", None, ((), 1.5)),
+    ],
+)
+def test_read_rules(rules: str, replica: tuple[str, ...] | None, cache: Any) -> None:
+    t = load_schema_text(READS.format(rules=rules), "r.toml").tables[0]
+    assert (t.replica.methods if t.replica else None) == replica
+    assert ((t.cache.methods, t.cache.ttl) if t.cache else None) == cache
+
+
+@pytest.mark.parametrize(
+    ("rules", "message"),
+    [
+        ("replica = 3", "tables.T.replica: must be true or a list of read method names"),
+        ("replica = []", "tables.T.replica: must be a non-empty list"),
+        ('cache = { ttl = "30x" }', "tables.T.cache.ttl: '30x' is not a positive duration"),
+        ("cache = { ttl = 0 }", "tables.T.cache.ttl: 0 is not a positive duration"),
+        ("cache = { }", "tables.T.cache: missing required key 'ttl'"),
+        ('cache = { ttl = "1s", methods = "get" }', "tables.T.cache.methods: must be a non-empty"),
+        ('cache = { ttl = "1s", method = ["get"] }', "did you mean 'methods'"),
+        ('cache = "30s"', "tables.T.cache: must be a table"),
+    ],
+)
+def test_read_rules_errors(rules: str, message: str) -> None:
+    with pytest.raises(SpecError) as err:
+        load_schema_text(READS.format(rules=rules), "r.toml")
+    assert message in str(err.value) and "r.toml:3" in str(err.value)

@@ -15,6 +15,7 @@ for that principal, derived from the foreign-key graph (see docs/user-deletion.m
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 
@@ -157,6 +158,15 @@ class KeyView:
 
 
 @dataclass(frozen=True)
+class RouteView:
+    """What the spec allows one read method: cache lifetime (0: none), replica service."""
+
+    method: str
+    ttl: float
+    replica: bool
+
+
+@dataclass(frozen=True)
 class RestoreKeyView:
     index: str
     columns: tuple[ColumnView, ...]
@@ -181,6 +191,10 @@ class SoftDeleteView:
     purge_before: str
     purge_age: str
     restore_keys: tuple[RestoreKeyView, ...]
+    routes: tuple[RouteView, ...] = ()
+
+    def route(self, method: str) -> RouteView | None:
+        return next((r for r in self.routes if r.method == method), None)
 
 
 @dataclass(frozen=True)
@@ -213,6 +227,26 @@ class TableView:
     comment: str | None
     table: Table
     writes: tuple[str, ...] = ()  # tables a write to this one may change (cache invalidation)
+    routes: tuple[RouteView, ...] = ()  # read methods the spec sends to the cache or a replica
+
+    def route(self, method: str) -> RouteView | None:
+        return next((r for r in self.routes if r.method == method), None)
+
+    @property
+    def mutable(self) -> bool:
+        """Rows hold lists or JSON values, which a cache must copy."""
+        return any(c.column.type.array or c.column.type.name in _JSON for c in self.columns)
+
+    @property
+    def read_methods(self) -> tuple[str, ...]:
+        """The generated read methods of the table accessor, in order."""
+        out = ["get", *(["get_many"] if self.get_many else []), "page"] if self.pk else []
+        out.append("count")
+        for k in self.uniques:
+            out += [f"get_by_{k.suffix}", f"get_many_by_{k.suffix}"]
+        for k in self.finders:
+            out += [f"find_by_{k.suffix}", f"find_many_by_{k.suffix}"]
+        return tuple(out)
 
     @property
     def key_where(self) -> str:
@@ -497,6 +531,43 @@ def _leading_columns(table: Table) -> list[str]:
     return out
 
 
+_JSON = ("json", "jsonb")
+#: the soft-delete service's reads (the rest of it writes)
+SERVICE_READS = ("find_all_active", "find_active", "find_deleted")
+
+
+def _routes(view: TableView) -> tuple[TableView, tuple[RouteView, ...]]:
+    """Apply the table's ``replica`` / ``cache`` rules to its read methods (and its
+    service's): every method a rule names must exist, else a generation error."""
+    table = view.table
+    methods = view.read_methods
+    service = SERVICE_READS if view.service is not None else ()
+    known = (*methods, *service)
+    chosen: dict[str, tuple[float, bool]] = {}
+    for key, rule in (("replica", table.replica), ("cache", table.cache)):
+        if rule is None:
+            continue
+        for name in rule.methods:
+            if name not in known:
+                where = str(rule.source) if rule.source else f"tables.{table.name}.{key}"
+                close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
+                hint = f"did you mean {close[0]!r}?" if close else "use one of " + ", ".join(known)
+                raise GenerateError(
+                    f"{where}: {name!r} is not a generated read method of {table.name!r}\n"
+                    f"  fix: {hint}"
+                )
+        for name in rule.methods or known:
+            ttl, replica = chosen.get(name, (0.0, False))
+            if key == "replica":
+                replica = True
+            else:
+                ttl = rule.ttl or 0.0
+            chosen[name] = (ttl, replica)
+    table_routes = tuple(RouteView(m, *chosen[m]) for m in methods if m in chosen)
+    service_routes = tuple(RouteView(m, *chosen[m]) for m in service if m in chosen)
+    return replace(view, routes=table_routes), service_routes
+
+
 #: foreign-key actions that change the referencing rows when the referenced row changes
 _CHANGING = frozenset({"cascade", "set null", "set default"})
 
@@ -645,6 +716,9 @@ def _table_view(
     if soft is not None and pk:
         service = _soft_delete_view(schema, view, enums, classes, services)
         view = replace(view, service=service)
+    view, service_routes = _routes(view)
+    if view.service is not None and service_routes:
+        view = replace(view, service=replace(view.service, routes=service_routes))
     return view
 
 

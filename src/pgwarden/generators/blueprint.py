@@ -226,6 +226,11 @@ def _column_row(table: Table, column: Column) -> ColumnRow:
     )
 
 
+def _methods(methods: tuple[str, ...]) -> str:
+    """Generated read methods as the blueprint names them (``()``: all of them)."""
+    return ", ".join(f"`{m}`" for m in methods) if methods else "every generated read"
+
+
 def _table_view(schema: Schema, table: Table) -> TableView:
     facts: list[tuple[str, str]] = []
     if table.comment:
@@ -272,6 +277,12 @@ def _table_view(schema: Schema, table: Table) -> TableView:
         facts.append(("Billing", f"holds billing data; deletion refused{when}"))
     if table.audit:
         facts.append(("Audit", "changes are recorded in the audit log"))
+    if table.replica:
+        reads = _methods(table.replica.methods)
+        facts.append(("Read replicas", f"{reads} may be served by a read replica"))
+    if table.cache and table.cache.ttl:
+        reads = _methods(table.cache.methods)
+        facts.append(("Cached", f"{reads} cached in process for {table.cache.ttl:g} s"))
     if table.rls_enabled:
         policies = ", ".join(f"`{p.name}`" for p in table.policies) or "no policies"
         facts.append(("Row-level security", f"enabled ({policies})"))

@@ -159,6 +159,13 @@ def _plain_columns(index: Index) -> tuple[str, ...] | None:
     return tuple(str(e.column) for e in index.elements)
 
 
+def _duration(seconds: float) -> str:
+    """Seconds as the spec writes them: ``"30s"``, or ``"1500ms"`` below a whole second."""
+    if seconds == int(seconds):
+        return f"{int(seconds)}s"
+    return f"{seconds * 1000:g}ms"
+
+
 def _table(schema: Schema, table: Table, enums: dict[str, Enum]) -> list[str]:
     name = table.name
     sd_where = _soft_delete_where(table)
@@ -175,6 +182,13 @@ def _table(schema: Schema, table: Table, enums: dict[str, Enum]) -> list[str]:
         head["billing"] = (
             {"active_when": table.billing.active_when} if table.billing.active_when else {}
         )
+    if table.replica is not None:
+        head["replica"] = list(table.replica.methods) if table.replica.methods else True
+    if table.cache is not None and table.cache.ttl is not None:
+        cache: dict[str, Value] = {"ttl": _duration(table.cache.ttl)}
+        if table.cache.methods:
+            cache["methods"] = list(table.cache.methods)
+        head["cache"] = cache
     if table.audit:
         head["audit"] = True
     if table.distribution is not None:

@@ -285,6 +285,19 @@ class Distribution:
     source: Source | None = field(default=None, compare=False, repr=False)
 
 
+@dataclass(frozen=True, slots=True)
+class ReadRule:
+    """Which generated read methods of a table a rule covers (``()``: every read).
+
+    ``replica``: reads a read replica may serve; ``cache``: reads kept ``ttl`` seconds
+    in the generated package's in-process cache (docs/generate.md).
+    """
+
+    methods: tuple[str, ...] = ()
+    ttl: float | None = None
+    source: Source | None = field(default=None, compare=False, repr=False)
+
+
 # --------------------------------------------------------------------------- tables
 
 
@@ -313,6 +326,10 @@ class Table:
     distribution: Distribution | None = field(default=None, compare=False)
     reference: bool = field(default=False, compare=False)
     """Citus: a reference table, replicated to every node (small lookup tables)."""
+    replica: ReadRule | None = field(default=None, compare=False)
+    """Generated reads a read replica may serve (dashboard reads)."""
+    cache: ReadRule | None = field(default=None, compare=False)
+    """Generated reads the package caches in process for ``cache.ttl`` seconds."""
     # state: an audit trigger records every change (docs/audit.md)
     audit: bool = False
     # intent, not state

@@ -32,6 +32,7 @@ from pgwarden.spec.load.constraints import (
 from pgwarden.spec.load.indexes import read_index
 from pgwarden.spec.load.policies import read_security
 from pgwarden.spec.load.reader import SpecPath, SpecReader, kind, sql_ident
+from pgwarden.spec.load.reads import read_cache, read_replica
 from pgwarden.spec.model import (
     Billing,
     Column,
@@ -57,6 +58,8 @@ TABLE_KEYS = (
     "owner",
     "owner_table",
     "billing",
+    "replica",
+    "cache",
     "audit",
     "renamed_from",
     "ignore",
@@ -143,6 +146,8 @@ class TableReader:
             owner=r.string(raw, "owner", path),
             owner_table=r.boolean(raw, "owner_table", path),
             billing=self.billing(raw),
+            replica=read_replica(r, raw, path),
+            cache=read_cache(r, raw, path),
             audit=r.boolean(raw, "audit", path),
             distribution=read_distribution(r, raw, path),
             reference=r.boolean(raw, "reference", path),
