@@ -13,5 +13,10 @@ $pgwarden --schema tests/fixtures/saasfly_before/saasfly.toml migrate --dir "$di
 $pgwarden --schema tests/fixtures/basefly_blueprint migrate --dir "$dir" new blueprint --allow-destructive
 # 0003: audit logging on User, Account and Customer
 $pgwarden --schema tests/fixtures/basefly_audit migrate --dir "$dir" new audit
-# 0004: indexes on Account.userId and Session.userId (schema/ as it is now)
-$pgwarden --schema schema migrate --dir "$dir" new fk_indexes
+# 0004: indexes on Account.userId and Session.userId
+$pgwarden --schema tests/fixtures/basefly_fk_indexes migrate --dir "$dir" new fk_indexes
+# schema/ as it is now must need no further migration ("no changes"; a DDL change
+# without a migration would appear here as 0005). Its changes since 0004 are intent
+# only: Account's tokens secret = "encrypted" (the data step is `pgwarden migrate
+# encrypt`) and the dashboard's replica-safe reads.
+$pgwarden --schema schema migrate --dir "$dir" new current

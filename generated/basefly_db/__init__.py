@@ -8,6 +8,13 @@ settings) or ``primary=`` and ``replicas=``. Row types are in ``models``, enums
 in ``enums``.
 """
 
+from ._crypto import (
+    DecryptionError,
+    EnvKeyProvider,
+    KeyConfigError,
+    KeyProvider,
+    StaticKeyProvider,
+)
 from ._runtime import Cache, CacheStats
 from .errors import (
     CheckViolationError,
@@ -36,7 +43,11 @@ __all__ = [
     "ConstraintViolation",
     "DataAccessError",
     "Database",
+    "DecryptionError",
+    "EnvKeyProvider",
     "ForeignKeyViolationError",
+    "KeyConfigError",
+    "KeyProvider",
     "NotFound",
     "NotNullViolationError",
     "OutstandingBilling",
@@ -44,6 +55,7 @@ __all__ = [
     "RestoreConflict",
     "RestrictViolationError",
     "StatementTimeoutError",
+    "StaticKeyProvider",
     "UniqueViolationError",
     "ValidationError",
     "ValidationIssue",

@@ -15,6 +15,7 @@ from typing import Any, ClassVar, NamedTuple, TypeVar
 from psycopg import sql
 from psycopg.types.json import Json, Jsonb
 
+from . import _crypto
 from . import enums as _enums
 from . import models as _m
 
@@ -60,6 +61,26 @@ def _jsonb_opt(value: Any) -> Any:
 
 def _jsonb_array(value: Any) -> Any:
     return None if value is None else [Jsonb(x) for x in value]
+
+
+def _open(s: _crypto.Sealer, column: str, value: Any) -> Any:
+    return s.open(column, value if isinstance(value, str) else bytes(value))
+
+
+def _opt_open(s: _crypto.Sealer, column: str, value: Any) -> Any:
+    return None if value is None else _open(s, column, value)
+
+
+def seal(
+    s: _crypto.Sealer, secrets: Mapping[str, tuple[str, str]], values: Mapping[str, Any]
+) -> dict[str, Any]:
+    """``values`` with each secret column sealed (encrypted) or hashed; None stays NULL."""
+    out = dict(values)
+    for attr, (kind, column) in secrets.items():
+        value = out.get(attr)
+        if value is not None:
+            out[attr] = s.seal(column, value) if kind == "encrypted" else _crypto.hash_secret(value)
+    return out
 
 
 class Col(NamedTuple):
@@ -159,6 +180,11 @@ class AccountSql:
         '"access_token", "expires_at", "token_type", "scope", "id_token", "session_state"',
     )
     KEY = '"id" = %s::text'
+    SECRETS: ClassVar[Mapping[str, tuple[str, str]]] = {
+        "refresh_token": ("encrypted", "Account.refresh_token"),
+        "access_token": ("encrypted", "Account.access_token"),
+        "id_token": ("encrypted", "Account.id_token"),
+    }
     COLUMNS: ClassVar[Mapping[str, Col]] = {
         "id": Col('"id"', "%s::text", None, "%s::text[]"),
         "user_id": Col('"userId"', "%s::text", None, "%s::text[]"),
@@ -239,19 +265,19 @@ class AccountSql:
     )
 
     @staticmethod
-    def row(r: Sequence[Any]) -> _m.Account:
+    def row(r: Sequence[Any], s: _crypto.Sealer) -> _m.Account:
         return _m.Account(
             id=r[0],
             user_id=r[1],
             type=r[2],
             provider=r[3],
             provider_account_id=r[4],
-            refresh_token=r[5],
-            access_token=r[6],
+            refresh_token=_opt_open(s, "Account.refresh_token", r[5]),
+            access_token=_opt_open(s, "Account.access_token", r[6]),
             expires_at=r[7],
             token_type=r[8],
             scope=r[9],
-            id_token=r[10],
+            id_token=_opt_open(s, "Account.id_token", r[10]),
             session_state=r[11],
         )
 

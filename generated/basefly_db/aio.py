@@ -24,6 +24,7 @@ from psycopg import sql
 from psycopg.rows import tuple_row
 from psycopg_pool import AsyncConnectionPool, PoolTimeout, TooManyRequests
 
+from . import _crypto
 from . import _queries as _q
 from . import _runtime as _rt
 from . import _validate as _v
@@ -180,6 +181,7 @@ class _Router:
         check_every: float,
         check_timeout: float,
         cache: _rt.Cache | None,
+        sealer: _crypto.Sealer,
     ) -> None:
         self.primary = _Node(primary, "primary")
         self.replicas = tuple(_Node(r, f"replica {i}") for i, r in enumerate(replicas))
@@ -188,6 +190,7 @@ class _Router:
         self.check_every = check_every
         self.check_timeout = check_timeout
         self.cache = cache
+        self.sealer = sealer
         self.last_write = -_INF
         self._turn = 0
         self._key = id(self)
@@ -359,15 +362,19 @@ class AccountTable(_Base):
 
     _sql = _q.AccountSql
 
+    def __init__(self, rt: _Router) -> None:
+        super().__init__(rt)
+        self._row = partial(self._sql.row, s=rt.sealer)
+
     async def get(self, id: str) -> _m.Account | None:
         """The row with this primary key, or None."""
         _r = await self._one(self._sql.GET, (id,))
-        return None if _r is None else self._sql.row(_r)
+        return None if _r is None else self._row(_r)
 
     async def get_many(self, keys: Sequence[str]) -> dict[str, _m.Account]:
         """Rows for many primary keys in one query, keyed by primary key (absent keys omitted)."""
         _rows = await self._all(self._sql.GET_MANY, (list(keys),))
-        return {_r[0]: self._sql.row(_r) for _r in _rows}
+        return {_r[0]: self._row(_r) for _r in _rows}
 
     async def page(self, after: str | None = None, limit: int = 100) -> list[_m.Account]:
         """Up to ``limit`` rows in primary-key order after ``after`` (keyset pagination)."""
@@ -375,7 +382,7 @@ class AccountTable(_Base):
             _rows = await self._all(self._sql.PAGE_FIRST, (limit,))
         else:
             _rows = await self._all(self._sql.PAGE_AFTER, (after, limit))
-        return [self._sql.row(_r) for _r in _rows]
+        return [self._row(_r) for _r in _rows]
 
     async def count(self) -> int:
         """Number of rows."""
@@ -389,7 +396,7 @@ class AccountTable(_Base):
     ) -> _m.Account | None:
         """The row with this unique key, or None."""
         _r = await self._one(self._sql.UNIQUE_0, (provider, provider_account_id))
-        return None if _r is None else self._sql.row(_r)
+        return None if _r is None else self._row(_r)
 
     async def get_many_by_provider_and_provider_account_id(
         self,
@@ -400,32 +407,32 @@ class AccountTable(_Base):
             self._sql.UNIQUE_MANY_0,
             ([k[0] for k in keys], [k[1] for k in keys]),
         )
-        return {(_r[3], _r[4]): self._sql.row(_r) for _r in _rows}
+        return {(_r[3], _r[4]): self._row(_r) for _r in _rows}
 
     async def find_by_user_id(self, user_id: str) -> list[_m.Account]:
         """Rows with this value, in primary-key order."""
         _rows = await self._all(self._sql.FIND_0, (user_id,))
-        return [self._sql.row(_r) for _r in _rows]
+        return [self._row(_r) for _r in _rows]
 
     async def find_many_by_user_id(self, keys: Sequence[str]) -> dict[str, list[_m.Account]]:
         """Rows for many values in one query, grouped by value (every key present)."""
         _out: dict[str, list[_m.Account]] = {k: [] for k in keys}
         _rows = await self._all(self._sql.FIND_MANY_0, (list(keys),))
         for _r in _rows:
-            _out.setdefault(_r[1], []).append(self._sql.row(_r))
+            _out.setdefault(_r[1], []).append(self._row(_r))
         return _out
 
     async def find_by_provider(self, provider: str) -> list[_m.Account]:
         """Rows with this value, in primary-key order."""
         _rows = await self._all(self._sql.FIND_1, (provider,))
-        return [self._sql.row(_r) for _r in _rows]
+        return [self._row(_r) for _r in _rows]
 
     async def find_many_by_provider(self, keys: Sequence[str]) -> dict[str, list[_m.Account]]:
         """Rows for many values in one query, grouped by value (every key present)."""
         _out: dict[str, list[_m.Account]] = {k: [] for k in keys}
         _rows = await self._all(self._sql.FIND_MANY_1, (list(keys),))
         for _r in _rows:
-            _out.setdefault(_r[3], []).append(self._sql.row(_r))
+            _out.setdefault(_r[3], []).append(self._row(_r))
         return _out
 
     async def insert(self, values: _m.AccountInsert) -> _m.Account:
@@ -434,48 +441,51 @@ class AccountTable(_Base):
         ``ValidationError`` (before any SQL) or a ``ConstraintViolation`` subclass.
         """
         _v.AccountRules.insert([values])
+        _in = [_q.seal(self._rt.sealer, self._sql.SECRETS, values)]
         _query, _params = _q.build_insert(
             self._sql.TABLE,
             self._sql.COLUMNS,
-            [values],
+            _in,
             self._sql.RETURNING,
         )
         _rows = await self._rt.write(_query, _params, self._sql.WRITES)
-        return self._sql.row(_rows[0])
+        return self._row(_rows[0])
 
     async def insert_many(self, rows: Sequence[_m.AccountInsert]) -> list[_m.Account]:
         """Insert many rows in one statement; returns them in the given order."""
         if not rows:
             return []
         _v.AccountRules.insert(rows)
+        _in = [_q.seal(self._rt.sealer, self._sql.SECRETS, _x) for _x in rows]
         _query, _params = _q.build_insert(
             self._sql.TABLE,
             self._sql.COLUMNS,
-            rows,
+            _in,
             self._sql.RETURNING,
         )
-        return [self._sql.row(_r) for _r in await self._rt.write(_query, _params, self._sql.WRITES)]
+        return [self._row(_r) for _r in await self._rt.write(_query, _params, self._sql.WRITES)]
 
     async def update(self, id: str, patch: _m.AccountPatch) -> _m.Account | None:
         """Apply ``patch`` to the row with this primary key; returns the new row, or None."""
         if not patch:
             return await self.get(id)
         _v.AccountRules.patch(patch)
+        _patch = _q.seal(self._rt.sealer, self._sql.SECRETS, patch)
         _query, _params = _q.build_update(
             self._sql.TABLE,
             self._sql.COLUMNS,
-            patch,
+            _patch,
             self._sql.KEY,
             (id,),
             self._sql.RETURNING,
         )
         _rows = await self._rt.write(_query, _params, self._sql.WRITES)
-        return self._sql.row(_rows[0]) if _rows else None
+        return self._row(_rows[0]) if _rows else None
 
     async def delete(self, id: str) -> _m.Account | None:
         """Delete the row with this primary key (a hard delete); returns it, or None."""
         _rows = await self._rt.write(self._sql.DELETE, (id,), self._sql.WRITES)
-        return self._sql.row(_rows[0]) if _rows else None
+        return self._row(_rows[0]) if _rows else None
 
 
 class CustomerTable(_Base):
@@ -483,15 +493,19 @@ class CustomerTable(_Base):
 
     _sql = _q.CustomerSql
 
+    def __init__(self, rt: _Router) -> None:
+        super().__init__(rt)
+        self._row = self._sql.row
+
     async def get(self, id: int) -> _m.Customer | None:
         """The row with this primary key, or None."""
         _r = await self._one(self._sql.GET, (id,))
-        return None if _r is None else self._sql.row(_r)
+        return None if _r is None else self._row(_r)
 
     async def get_many(self, keys: Sequence[int]) -> dict[int, _m.Customer]:
         """Rows for many primary keys in one query, keyed by primary key (absent keys omitted)."""
         _rows = await self._all(self._sql.GET_MANY, (list(keys),))
-        return {_r[0]: self._sql.row(_r) for _r in _rows}
+        return {_r[0]: self._row(_r) for _r in _rows}
 
     async def page(self, after: int | None = None, limit: int = 100) -> list[_m.Customer]:
         """Up to ``limit`` rows in primary-key order after ``after`` (keyset pagination)."""
@@ -499,7 +513,7 @@ class CustomerTable(_Base):
             _rows = await self._all(self._sql.PAGE_FIRST, (limit,))
         else:
             _rows = await self._all(self._sql.PAGE_AFTER, (after, limit))
-        return [self._sql.row(_r) for _r in _rows]
+        return [self._row(_r) for _r in _rows]
 
     async def count(self) -> int:
         """Number of rows."""
@@ -509,12 +523,12 @@ class CustomerTable(_Base):
     async def get_by_stripe_customer_id(self, stripe_customer_id: str) -> _m.Customer | None:
         """The row with this unique key, or None."""
         _r = await self._one(self._sql.UNIQUE_0, (stripe_customer_id,))
-        return None if _r is None else self._sql.row(_r)
+        return None if _r is None else self._row(_r)
 
     async def get_many_by_stripe_customer_id(self, keys: Sequence[str]) -> dict[str, _m.Customer]:
         """Rows for many keys in one query, keyed by the key (absent keys omitted)."""
         _rows = await self._all(self._sql.UNIQUE_MANY_0, (list(keys),))
-        return {_r[4]: self._sql.row(_r) for _r in _rows}
+        return {_r[4]: self._row(_r) for _r in _rows}
 
     async def get_by_stripe_subscription_id(
         self,
@@ -522,7 +536,7 @@ class CustomerTable(_Base):
     ) -> _m.Customer | None:
         """The row with this unique key, or None."""
         _r = await self._one(self._sql.UNIQUE_1, (stripe_subscription_id,))
-        return None if _r is None else self._sql.row(_r)
+        return None if _r is None else self._row(_r)
 
     async def get_many_by_stripe_subscription_id(
         self,
@@ -530,19 +544,19 @@ class CustomerTable(_Base):
     ) -> dict[str, _m.Customer]:
         """Rows for many keys in one query, keyed by the key (absent keys omitted)."""
         _rows = await self._all(self._sql.UNIQUE_MANY_1, (list(keys),))
-        return {_r[5]: self._sql.row(_r) for _r in _rows}
+        return {_r[5]: self._row(_r) for _r in _rows}
 
     async def find_by_auth_user_id(self, auth_user_id: str) -> list[_m.Customer]:
         """Rows with this value, in primary-key order."""
         _rows = await self._all(self._sql.FIND_0, (auth_user_id,))
-        return [self._sql.row(_r) for _r in _rows]
+        return [self._row(_r) for _r in _rows]
 
     async def find_many_by_auth_user_id(self, keys: Sequence[str]) -> dict[str, list[_m.Customer]]:
         """Rows for many values in one query, grouped by value (every key present)."""
         _out: dict[str, list[_m.Customer]] = {k: [] for k in keys}
         _rows = await self._all(self._sql.FIND_MANY_0, (list(keys),))
         for _r in _rows:
-            _out.setdefault(_r[1], []).append(self._sql.row(_r))
+            _out.setdefault(_r[1], []).append(self._row(_r))
         return _out
 
     async def insert(self, values: _m.CustomerInsert) -> _m.Customer:
@@ -558,7 +572,7 @@ class CustomerTable(_Base):
             self._sql.RETURNING,
         )
         _rows = await self._rt.write(_query, _params, self._sql.WRITES)
-        return self._sql.row(_rows[0])
+        return self._row(_rows[0])
 
     async def insert_many(self, rows: Sequence[_m.CustomerInsert]) -> list[_m.Customer]:
         """Insert many rows in one statement; returns them in the given order."""
@@ -571,7 +585,7 @@ class CustomerTable(_Base):
             rows,
             self._sql.RETURNING,
         )
-        return [self._sql.row(_r) for _r in await self._rt.write(_query, _params, self._sql.WRITES)]
+        return [self._row(_r) for _r in await self._rt.write(_query, _params, self._sql.WRITES)]
 
     async def update(self, id: int, patch: _m.CustomerPatch) -> _m.Customer | None:
         """Apply ``patch`` to the row with this primary key; returns the new row, or None."""
@@ -587,12 +601,12 @@ class CustomerTable(_Base):
             self._sql.RETURNING,
         )
         _rows = await self._rt.write(_query, _params, self._sql.WRITES)
-        return self._sql.row(_rows[0]) if _rows else None
+        return self._row(_rows[0]) if _rows else None
 
     async def delete(self, id: int) -> _m.Customer | None:
         """Delete the row with this primary key (a hard delete); returns it, or None."""
         _rows = await self._rt.write(self._sql.DELETE, (id,), self._sql.WRITES)
-        return self._sql.row(_rows[0]) if _rows else None
+        return self._row(_rows[0]) if _rows else None
 
 
 class K8sClusterConfigTable(_Base):
@@ -605,10 +619,14 @@ class K8sClusterConfigTable(_Base):
     _r_count = _rt.Route("K8sClusterConfig", 0.0, True, False)
     _r_find_by_auth_user_id = _rt.Route("K8sClusterConfig", 0.0, True, False)
 
+    def __init__(self, rt: _Router) -> None:
+        super().__init__(rt)
+        self._row = self._sql.row
+
     async def get(self, id: int, *, include_deleted: bool = False) -> _m.K8sClusterConfig | None:
         """The row with this primary key, or None."""
         _r = await self._one(self._sql.GET_ALL_ROWS if include_deleted else self._sql.GET, (id,))
-        return None if _r is None else self._sql.row(_r)
+        return None if _r is None else self._row(_r)
 
     async def get_many(
         self,
@@ -621,7 +639,7 @@ class K8sClusterConfigTable(_Base):
             self._sql.GET_MANY_ALL_ROWS if include_deleted else self._sql.GET_MANY,
             (list(keys),),
         )
-        return {_r[0]: self._sql.row(_r) for _r in _rows}
+        return {_r[0]: self._row(_r) for _r in _rows}
 
     async def page(
         self,
@@ -641,7 +659,7 @@ class K8sClusterConfigTable(_Base):
                 self._sql.PAGE_AFTER_ALL_ROWS if include_deleted else self._sql.PAGE_AFTER,
                 (after, limit),
             )
-        return [self._sql.row(_r) for _r in _rows]
+        return [self._row(_r) for _r in _rows]
 
     async def count(self, *, include_deleted: bool = False) -> int:
         """Number of rows."""
@@ -660,7 +678,7 @@ class K8sClusterConfigTable(_Base):
     ) -> _m.K8sClusterConfig | None:
         """The row with this unique key, or None."""
         _r = await self._one(self._sql.UNIQUE_0, (plan, auth_user_id))
-        return None if _r is None else self._sql.row(_r)
+        return None if _r is None else self._row(_r)
 
     async def get_many_by_plan_and_auth_user_id(
         self,
@@ -671,7 +689,7 @@ class K8sClusterConfigTable(_Base):
             self._sql.UNIQUE_MANY_0,
             ([k[0] for k in keys], [k[1] for k in keys]),
         )
-        return {(_enums.SubscriptionPlan(_r[4]), _r[3]): self._sql.row(_r) for _r in _rows}
+        return {(_enums.SubscriptionPlan(_r[4]), _r[3]): self._row(_r) for _r in _rows}
 
     async def find_by_auth_user_id(
         self,
@@ -686,7 +704,7 @@ class K8sClusterConfigTable(_Base):
             (auth_user_id,),
             self._r_find_by_auth_user_id,
         )
-        return [self._sql.row(_r) for _r in _rows]
+        return [self._row(_r) for _r in _rows]
 
     async def find_many_by_auth_user_id(
         self,
@@ -701,7 +719,7 @@ class K8sClusterConfigTable(_Base):
             (list(keys),),
         )
         for _r in _rows:
-            _out.setdefault(_r[3], []).append(self._sql.row(_r))
+            _out.setdefault(_r[3], []).append(self._row(_r))
         return _out
 
     async def find_by_plan(
@@ -715,7 +733,7 @@ class K8sClusterConfigTable(_Base):
             self._sql.FIND_1_ALL_ROWS if include_deleted else self._sql.FIND_1,
             (plan,),
         )
-        return [self._sql.row(_r) for _r in _rows]
+        return [self._row(_r) for _r in _rows]
 
     async def find_many_by_plan(
         self,
@@ -730,7 +748,7 @@ class K8sClusterConfigTable(_Base):
             (list(keys),),
         )
         for _r in _rows:
-            _out.setdefault(_enums.SubscriptionPlan(_r[4]), []).append(self._sql.row(_r))
+            _out.setdefault(_enums.SubscriptionPlan(_r[4]), []).append(self._row(_r))
         return _out
 
     async def insert(self, values: _m.K8sClusterConfigInsert) -> _m.K8sClusterConfig:
@@ -746,7 +764,7 @@ class K8sClusterConfigTable(_Base):
             self._sql.RETURNING,
         )
         _rows = await self._rt.write(_query, _params, self._sql.WRITES)
-        return self._sql.row(_rows[0])
+        return self._row(_rows[0])
 
     async def insert_many(
         self,
@@ -762,7 +780,7 @@ class K8sClusterConfigTable(_Base):
             rows,
             self._sql.RETURNING,
         )
-        return [self._sql.row(_r) for _r in await self._rt.write(_query, _params, self._sql.WRITES)]
+        return [self._row(_r) for _r in await self._rt.write(_query, _params, self._sql.WRITES)]
 
     async def update(self, id: int, patch: _m.K8sClusterConfigPatch) -> _m.K8sClusterConfig | None:
         """Apply ``patch`` to the row with this primary key; returns the new row, or None."""
@@ -778,12 +796,12 @@ class K8sClusterConfigTable(_Base):
             self._sql.RETURNING,
         )
         _rows = await self._rt.write(_query, _params, self._sql.WRITES)
-        return self._sql.row(_rows[0]) if _rows else None
+        return self._row(_rows[0]) if _rows else None
 
     async def delete(self, id: int) -> _m.K8sClusterConfig | None:
         """Delete the row with this primary key (a hard delete); returns it, or None."""
         _rows = await self._rt.write(self._sql.DELETE, (id,), self._sql.WRITES)
-        return self._sql.row(_rows[0]) if _rows else None
+        return self._row(_rows[0]) if _rows else None
 
 
 class K8sClusterService(_Base):
@@ -800,6 +818,10 @@ class K8sClusterService(_Base):
     _r_find_all_active = _rt.Route("K8sClusterConfig", 0.0, True, False)
     _r_find_deleted = _rt.Route("K8sClusterConfig", 0.0, True, False)
 
+    def __init__(self, rt: _Router) -> None:
+        super().__init__(rt)
+        self._row = self._sql.row
+
     async def find_all_active(self, auth_user_id: str) -> list[_m.K8sClusterConfig]:
         """Active rows, in primary-key order."""
         _rows = await self._rt.read(
@@ -808,12 +830,12 @@ class K8sClusterService(_Base):
             (auth_user_id,),
             self._r_find_all_active,
         )
-        return [self._sql.row(_r) for _r in _rows]
+        return [self._row(_r) for _r in _rows]
 
     async def find_active(self, id: int, auth_user_id: str) -> _m.K8sClusterConfig | None:
         """The active row with this key, or None (also when another owner holds it)."""
         _r = await self._one(self._sql.ACTIVE_ONE, (id, auth_user_id))
-        return None if _r is None else self._sql.row(_r)
+        return None if _r is None else self._row(_r)
 
     async def find_deleted(self, auth_user_id: str) -> list[_m.K8sClusterConfig]:
         """Soft-deleted rows, most recently deleted first."""
@@ -823,7 +845,7 @@ class K8sClusterService(_Base):
             (auth_user_id,),
             self._r_find_deleted,
         )
-        return [self._sql.row(_r) for _r in _rows]
+        return [self._row(_r) for _r in _rows]
 
     async def soft_delete(self, id: int, auth_user_id: str) -> _m.K8sClusterConfig:
         """Mark the active row deleted; ``NotFound`` if there is none for this owner."""
@@ -831,7 +853,7 @@ class K8sClusterService(_Base):
         self._rt.wrote(self._sql.WRITES)
         if _r is None:
             raise _errors.NotFound("K8sClusterConfig", (id,))
-        return self._sql.row(_r)
+        return self._row(_r)
 
     async def restore(self, id: int, auth_user_id: str) -> _m.K8sClusterConfig:
         """Make a soft-deleted row active again.
@@ -844,11 +866,11 @@ class K8sClusterService(_Base):
                 _r = await self._one(self._sql.LOCK_DELETED, (id, auth_user_id))
                 if _r is None:
                     raise _errors.NotFound("K8sClusterConfig", (id,))
-                _row = self._sql.row(_r)
+                _row = self._row(_r)
                 if _row.plan is not None:
                     _c = await self._one(self._sql.CONFLICT_0, (_row.plan, _row.auth_user_id, id))
                     if _c is not None:
-                        _active = self._sql.row(_c)
+                        _active = self._row(_c)
                         _mine = _active.auth_user_id == auth_user_id
                         raise _errors.RestoreConflict(
                             "K8sClusterConfig",
@@ -865,7 +887,7 @@ class K8sClusterService(_Base):
             raise _errors.RestoreConflict("K8sClusterConfig", (id,), _index, {}, None) from _exc
         if _r is None:
             raise _errors.NotFound("K8sClusterConfig", (id,))
-        return self._sql.row(_r)
+        return self._row(_r)
 
     async def purge(self, older_than: _dt.datetime | _dt.timedelta) -> int:
         """Hard-delete rows soft-deleted before a cutoff (or longer ago than an age).
@@ -885,15 +907,19 @@ class SessionTable(_Base):
 
     _sql = _q.SessionSql
 
+    def __init__(self, rt: _Router) -> None:
+        super().__init__(rt)
+        self._row = self._sql.row
+
     async def get(self, id: str) -> _m.Session | None:
         """The row with this primary key, or None."""
         _r = await self._one(self._sql.GET, (id,))
-        return None if _r is None else self._sql.row(_r)
+        return None if _r is None else self._row(_r)
 
     async def get_many(self, keys: Sequence[str]) -> dict[str, _m.Session]:
         """Rows for many primary keys in one query, keyed by primary key (absent keys omitted)."""
         _rows = await self._all(self._sql.GET_MANY, (list(keys),))
-        return {_r[0]: self._sql.row(_r) for _r in _rows}
+        return {_r[0]: self._row(_r) for _r in _rows}
 
     async def page(self, after: str | None = None, limit: int = 100) -> list[_m.Session]:
         """Up to ``limit`` rows in primary-key order after ``after`` (keyset pagination)."""
@@ -901,7 +927,7 @@ class SessionTable(_Base):
             _rows = await self._all(self._sql.PAGE_FIRST, (limit,))
         else:
             _rows = await self._all(self._sql.PAGE_AFTER, (after, limit))
-        return [self._sql.row(_r) for _r in _rows]
+        return [self._row(_r) for _r in _rows]
 
     async def count(self) -> int:
         """Number of rows."""
@@ -911,24 +937,24 @@ class SessionTable(_Base):
     async def get_by_session_token(self, session_token: str) -> _m.Session | None:
         """The row with this unique key, or None."""
         _r = await self._one(self._sql.UNIQUE_0, (session_token,))
-        return None if _r is None else self._sql.row(_r)
+        return None if _r is None else self._row(_r)
 
     async def get_many_by_session_token(self, keys: Sequence[str]) -> dict[str, _m.Session]:
         """Rows for many keys in one query, keyed by the key (absent keys omitted)."""
         _rows = await self._all(self._sql.UNIQUE_MANY_0, (list(keys),))
-        return {_r[1]: self._sql.row(_r) for _r in _rows}
+        return {_r[1]: self._row(_r) for _r in _rows}
 
     async def find_by_user_id(self, user_id: str) -> list[_m.Session]:
         """Rows with this value, in primary-key order."""
         _rows = await self._all(self._sql.FIND_0, (user_id,))
-        return [self._sql.row(_r) for _r in _rows]
+        return [self._row(_r) for _r in _rows]
 
     async def find_many_by_user_id(self, keys: Sequence[str]) -> dict[str, list[_m.Session]]:
         """Rows for many values in one query, grouped by value (every key present)."""
         _out: dict[str, list[_m.Session]] = {k: [] for k in keys}
         _rows = await self._all(self._sql.FIND_MANY_0, (list(keys),))
         for _r in _rows:
-            _out.setdefault(_r[2], []).append(self._sql.row(_r))
+            _out.setdefault(_r[2], []).append(self._row(_r))
         return _out
 
     async def insert(self, values: _m.SessionInsert) -> _m.Session:
@@ -944,7 +970,7 @@ class SessionTable(_Base):
             self._sql.RETURNING,
         )
         _rows = await self._rt.write(_query, _params, self._sql.WRITES)
-        return self._sql.row(_rows[0])
+        return self._row(_rows[0])
 
     async def insert_many(self, rows: Sequence[_m.SessionInsert]) -> list[_m.Session]:
         """Insert many rows in one statement; returns them in the given order."""
@@ -957,7 +983,7 @@ class SessionTable(_Base):
             rows,
             self._sql.RETURNING,
         )
-        return [self._sql.row(_r) for _r in await self._rt.write(_query, _params, self._sql.WRITES)]
+        return [self._row(_r) for _r in await self._rt.write(_query, _params, self._sql.WRITES)]
 
     async def update(self, id: str, patch: _m.SessionPatch) -> _m.Session | None:
         """Apply ``patch`` to the row with this primary key; returns the new row, or None."""
@@ -973,12 +999,12 @@ class SessionTable(_Base):
             self._sql.RETURNING,
         )
         _rows = await self._rt.write(_query, _params, self._sql.WRITES)
-        return self._sql.row(_rows[0]) if _rows else None
+        return self._row(_rows[0]) if _rows else None
 
     async def delete(self, id: str) -> _m.Session | None:
         """Delete the row with this primary key (a hard delete); returns it, or None."""
         _rows = await self._rt.write(self._sql.DELETE, (id,), self._sql.WRITES)
-        return self._sql.row(_rows[0]) if _rows else None
+        return self._row(_rows[0]) if _rows else None
 
 
 class UserTable(_Base):
@@ -986,15 +1012,19 @@ class UserTable(_Base):
 
     _sql = _q.UserSql
 
+    def __init__(self, rt: _Router) -> None:
+        super().__init__(rt)
+        self._row = self._sql.row
+
     async def get(self, id: str) -> _m.User | None:
         """The row with this primary key, or None."""
         _r = await self._one(self._sql.GET, (id,))
-        return None if _r is None else self._sql.row(_r)
+        return None if _r is None else self._row(_r)
 
     async def get_many(self, keys: Sequence[str]) -> dict[str, _m.User]:
         """Rows for many primary keys in one query, keyed by primary key (absent keys omitted)."""
         _rows = await self._all(self._sql.GET_MANY, (list(keys),))
-        return {_r[0]: self._sql.row(_r) for _r in _rows}
+        return {_r[0]: self._row(_r) for _r in _rows}
 
     async def page(self, after: str | None = None, limit: int = 100) -> list[_m.User]:
         """Up to ``limit`` rows in primary-key order after ``after`` (keyset pagination)."""
@@ -1002,7 +1032,7 @@ class UserTable(_Base):
             _rows = await self._all(self._sql.PAGE_FIRST, (limit,))
         else:
             _rows = await self._all(self._sql.PAGE_AFTER, (after, limit))
-        return [self._sql.row(_r) for _r in _rows]
+        return [self._row(_r) for _r in _rows]
 
     async def count(self) -> int:
         """Number of rows."""
@@ -1012,12 +1042,12 @@ class UserTable(_Base):
     async def get_by_email(self, email: str) -> _m.User | None:
         """The row with this unique key, or None."""
         _r = await self._one(self._sql.UNIQUE_0, (email,))
-        return None if _r is None else self._sql.row(_r)
+        return None if _r is None else self._row(_r)
 
     async def get_many_by_email(self, keys: Sequence[str]) -> dict[str, _m.User]:
         """Rows for many keys in one query, keyed by the key (absent keys omitted)."""
         _rows = await self._all(self._sql.UNIQUE_MANY_0, (list(keys),))
-        return {_r[2]: self._sql.row(_r) for _r in _rows}
+        return {_r[2]: self._row(_r) for _r in _rows}
 
     async def insert(self, values: _m.UserInsert) -> _m.User:
         """Insert one row and return it as stored (defaults filled in).
@@ -1032,7 +1062,7 @@ class UserTable(_Base):
             self._sql.RETURNING,
         )
         _rows = await self._rt.write(_query, _params, self._sql.WRITES)
-        return self._sql.row(_rows[0])
+        return self._row(_rows[0])
 
     async def insert_many(self, rows: Sequence[_m.UserInsert]) -> list[_m.User]:
         """Insert many rows in one statement; returns them in the given order."""
@@ -1045,7 +1075,7 @@ class UserTable(_Base):
             rows,
             self._sql.RETURNING,
         )
-        return [self._sql.row(_r) for _r in await self._rt.write(_query, _params, self._sql.WRITES)]
+        return [self._row(_r) for _r in await self._rt.write(_query, _params, self._sql.WRITES)]
 
     async def update(self, id: str, patch: _m.UserPatch) -> _m.User | None:
         """Apply ``patch`` to the row with this primary key; returns the new row, or None."""
@@ -1061,18 +1091,22 @@ class UserTable(_Base):
             self._sql.RETURNING,
         )
         _rows = await self._rt.write(_query, _params, self._sql.WRITES)
-        return self._sql.row(_rows[0]) if _rows else None
+        return self._row(_rows[0]) if _rows else None
 
     async def delete(self, id: str) -> _m.User | None:
         """Delete the row with this primary key (a hard delete); returns it, or None."""
         _rows = await self._rt.write(self._sql.DELETE, (id,), self._sql.WRITES)
-        return self._sql.row(_rows[0]) if _rows else None
+        return self._row(_rows[0]) if _rows else None
 
 
 class VerificationTokenTable(_Base):
     """Accessors for table "VerificationToken"."""
 
     _sql = _q.VerificationTokenSql
+
+    def __init__(self, rt: _Router) -> None:
+        super().__init__(rt)
+        self._row = self._sql.row
 
     async def count(self) -> int:
         """Number of rows."""
@@ -1086,7 +1120,7 @@ class VerificationTokenTable(_Base):
     ) -> _m.VerificationToken | None:
         """The row with this unique key, or None."""
         _r = await self._one(self._sql.UNIQUE_0, (identifier, token))
-        return None if _r is None else self._sql.row(_r)
+        return None if _r is None else self._row(_r)
 
     async def get_many_by_identifier_and_token(
         self,
@@ -1097,22 +1131,22 @@ class VerificationTokenTable(_Base):
             self._sql.UNIQUE_MANY_0,
             ([k[0] for k in keys], [k[1] for k in keys]),
         )
-        return {(_r[0], _r[1]): self._sql.row(_r) for _r in _rows}
+        return {(_r[0], _r[1]): self._row(_r) for _r in _rows}
 
     async def get_by_token(self, token: str) -> _m.VerificationToken | None:
         """The row with this unique key, or None."""
         _r = await self._one(self._sql.UNIQUE_1, (token,))
-        return None if _r is None else self._sql.row(_r)
+        return None if _r is None else self._row(_r)
 
     async def get_many_by_token(self, keys: Sequence[str]) -> dict[str, _m.VerificationToken]:
         """Rows for many keys in one query, keyed by the key (absent keys omitted)."""
         _rows = await self._all(self._sql.UNIQUE_MANY_1, (list(keys),))
-        return {_r[1]: self._sql.row(_r) for _r in _rows}
+        return {_r[1]: self._row(_r) for _r in _rows}
 
     async def find_by_identifier(self, identifier: str) -> list[_m.VerificationToken]:
         """Rows with this value."""
         _rows = await self._all(self._sql.FIND_0, (identifier,))
-        return [self._sql.row(_r) for _r in _rows]
+        return [self._row(_r) for _r in _rows]
 
     async def find_many_by_identifier(
         self,
@@ -1122,7 +1156,7 @@ class VerificationTokenTable(_Base):
         _out: dict[str, list[_m.VerificationToken]] = {k: [] for k in keys}
         _rows = await self._all(self._sql.FIND_MANY_0, (list(keys),))
         for _r in _rows:
-            _out.setdefault(_r[0], []).append(self._sql.row(_r))
+            _out.setdefault(_r[0], []).append(self._row(_r))
         return _out
 
     async def insert(self, values: _m.VerificationTokenInsert) -> _m.VerificationToken:
@@ -1138,7 +1172,7 @@ class VerificationTokenTable(_Base):
             self._sql.RETURNING,
         )
         _rows = await self._rt.write(_query, _params, self._sql.WRITES)
-        return self._sql.row(_rows[0])
+        return self._row(_rows[0])
 
     async def insert_many(
         self,
@@ -1154,7 +1188,7 @@ class VerificationTokenTable(_Base):
             rows,
             self._sql.RETURNING,
         )
-        return [self._sql.row(_r) for _r in await self._rt.write(_query, _params, self._sql.WRITES)]
+        return [self._row(_r) for _r in await self._rt.write(_query, _params, self._sql.WRITES)]
 
 
 class UserDeletionService(_Base):
@@ -1287,12 +1321,14 @@ class AsyncDatabase:
         check_every: float = 1.0,
         check_timeout: float = 1.0,
         cache: _rt.Cache | bool = True,
+        keys: _crypto.KeyProvider | None = None,
     ) -> None:
         """``read_your_writes``: seconds after a write through this object during which
         replica-safe reads still go to the primary; ``max_lag``: a replica further behind
         (seconds) is skipped; ``check_every``: seconds between a replica's health checks,
         which wait at most ``check_timeout`` seconds for a pooled connection; ``cache``:
-        the read cache (a shared ``Cache``, or False for none)."""
+        the read cache (a shared ``Cache``, or False for none). ``keys``: seals and
+        opens the encrypted columns (default: ``PGWARDEN_ENCRYPTION_KEYS``, read on first use)."""
         if (source is None) == (primary is None):
             raise TypeError("pass the connection or pool positionally, or primary=, not both")
         main = source if source is not None else primary
@@ -1307,6 +1343,7 @@ class AsyncDatabase:
             check_every,
             check_timeout,
             cache or None,
+            _crypto.Sealer(keys if keys is not None else _crypto.EnvKeyProvider()),
         )
         self.cache: _rt.Cache | None = cache or None
         """The read cache (hit/miss counters: ``cache.stats()``), None when disabled."""

@@ -24,6 +24,7 @@ from psycopg import sql
 from psycopg.rows import tuple_row
 from psycopg_pool import ConnectionPool, PoolTimeout, TooManyRequests
 
+from . import _crypto
 from . import _queries as _q
 from . import _runtime as _rt
 from . import _validate as _v
@@ -180,6 +181,7 @@ class _Router:
         check_every: float,
         check_timeout: float,
         cache: _rt.Cache | None,
+        sealer: _crypto.Sealer,
     ) -> None:
         self.primary = _Node(primary, "primary")
         self.replicas = tuple(_Node(r, f"replica {i}") for i, r in enumerate(replicas))
@@ -188,6 +190,7 @@ class _Router:
         self.check_every = check_every
         self.check_timeout = check_timeout
         self.cache = cache
+        self.sealer = sealer
         self.last_write = -_INF
         self._turn = 0
         self._key = id(self)
@@ -359,15 +362,19 @@ class AccountTable(_Base):
 
     _sql = _q.AccountSql
 
+    def __init__(self, rt: _Router) -> None:
+        super().__init__(rt)
+        self._row = partial(self._sql.row, s=rt.sealer)
+
     def get(self, id: str) -> _m.Account | None:
         """The row with this primary key, or None."""
         _r = self._one(self._sql.GET, (id,))
-        return None if _r is None else self._sql.row(_r)
+        return None if _r is None else self._row(_r)
 
     def get_many(self, keys: Sequence[str]) -> dict[str, _m.Account]:
         """Rows for many primary keys in one query, keyed by primary key (absent keys omitted)."""
         _rows = self._all(self._sql.GET_MANY, (list(keys),))
-        return {_r[0]: self._sql.row(_r) for _r in _rows}
+        return {_r[0]: self._row(_r) for _r in _rows}
 
     def page(self, after: str | None = None, limit: int = 100) -> list[_m.Account]:
         """Up to ``limit`` rows in primary-key order after ``after`` (keyset pagination)."""
@@ -375,7 +382,7 @@ class AccountTable(_Base):
             _rows = self._all(self._sql.PAGE_FIRST, (limit,))
         else:
             _rows = self._all(self._sql.PAGE_AFTER, (after, limit))
-        return [self._sql.row(_r) for _r in _rows]
+        return [self._row(_r) for _r in _rows]
 
     def count(self) -> int:
         """Number of rows."""
@@ -389,7 +396,7 @@ class AccountTable(_Base):
     ) -> _m.Account | None:
         """The row with this unique key, or None."""
         _r = self._one(self._sql.UNIQUE_0, (provider, provider_account_id))
-        return None if _r is None else self._sql.row(_r)
+        return None if _r is None else self._row(_r)
 
     def get_many_by_provider_and_provider_account_id(
         self,
@@ -397,32 +404,32 @@ class AccountTable(_Base):
     ) -> dict[tuple[str, str], _m.Account]:
         """Rows for many keys in one query, keyed by the key (absent keys omitted)."""
         _rows = self._all(self._sql.UNIQUE_MANY_0, ([k[0] for k in keys], [k[1] for k in keys]))
-        return {(_r[3], _r[4]): self._sql.row(_r) for _r in _rows}
+        return {(_r[3], _r[4]): self._row(_r) for _r in _rows}
 
     def find_by_user_id(self, user_id: str) -> list[_m.Account]:
         """Rows with this value, in primary-key order."""
         _rows = self._all(self._sql.FIND_0, (user_id,))
-        return [self._sql.row(_r) for _r in _rows]
+        return [self._row(_r) for _r in _rows]
 
     def find_many_by_user_id(self, keys: Sequence[str]) -> dict[str, list[_m.Account]]:
         """Rows for many values in one query, grouped by value (every key present)."""
         _out: dict[str, list[_m.Account]] = {k: [] for k in keys}
         _rows = self._all(self._sql.FIND_MANY_0, (list(keys),))
         for _r in _rows:
-            _out.setdefault(_r[1], []).append(self._sql.row(_r))
+            _out.setdefault(_r[1], []).append(self._row(_r))
         return _out
 
     def find_by_provider(self, provider: str) -> list[_m.Account]:
         """Rows with this value, in primary-key order."""
         _rows = self._all(self._sql.FIND_1, (provider,))
-        return [self._sql.row(_r) for _r in _rows]
+        return [self._row(_r) for _r in _rows]
 
     def find_many_by_provider(self, keys: Sequence[str]) -> dict[str, list[_m.Account]]:
         """Rows for many values in one query, grouped by value (every key present)."""
         _out: dict[str, list[_m.Account]] = {k: [] for k in keys}
         _rows = self._all(self._sql.FIND_MANY_1, (list(keys),))
         for _r in _rows:
-            _out.setdefault(_r[3], []).append(self._sql.row(_r))
+            _out.setdefault(_r[3], []).append(self._row(_r))
         return _out
 
     def insert(self, values: _m.AccountInsert) -> _m.Account:
@@ -431,48 +438,51 @@ class AccountTable(_Base):
         ``ValidationError`` (before any SQL) or a ``ConstraintViolation`` subclass.
         """
         _v.AccountRules.insert([values])
+        _in = [_q.seal(self._rt.sealer, self._sql.SECRETS, values)]
         _query, _params = _q.build_insert(
             self._sql.TABLE,
             self._sql.COLUMNS,
-            [values],
+            _in,
             self._sql.RETURNING,
         )
         _rows = self._rt.write(_query, _params, self._sql.WRITES)
-        return self._sql.row(_rows[0])
+        return self._row(_rows[0])
 
     def insert_many(self, rows: Sequence[_m.AccountInsert]) -> list[_m.Account]:
         """Insert many rows in one statement; returns them in the given order."""
         if not rows:
             return []
         _v.AccountRules.insert(rows)
+        _in = [_q.seal(self._rt.sealer, self._sql.SECRETS, _x) for _x in rows]
         _query, _params = _q.build_insert(
             self._sql.TABLE,
             self._sql.COLUMNS,
-            rows,
+            _in,
             self._sql.RETURNING,
         )
-        return [self._sql.row(_r) for _r in self._rt.write(_query, _params, self._sql.WRITES)]
+        return [self._row(_r) for _r in self._rt.write(_query, _params, self._sql.WRITES)]
 
     def update(self, id: str, patch: _m.AccountPatch) -> _m.Account | None:
         """Apply ``patch`` to the row with this primary key; returns the new row, or None."""
         if not patch:
             return self.get(id)
         _v.AccountRules.patch(patch)
+        _patch = _q.seal(self._rt.sealer, self._sql.SECRETS, patch)
         _query, _params = _q.build_update(
             self._sql.TABLE,
             self._sql.COLUMNS,
-            patch,
+            _patch,
             self._sql.KEY,
             (id,),
             self._sql.RETURNING,
         )
         _rows = self._rt.write(_query, _params, self._sql.WRITES)
-        return self._sql.row(_rows[0]) if _rows else None
+        return self._row(_rows[0]) if _rows else None
 
     def delete(self, id: str) -> _m.Account | None:
         """Delete the row with this primary key (a hard delete); returns it, or None."""
         _rows = self._rt.write(self._sql.DELETE, (id,), self._sql.WRITES)
-        return self._sql.row(_rows[0]) if _rows else None
+        return self._row(_rows[0]) if _rows else None
 
 
 class CustomerTable(_Base):
@@ -480,15 +490,19 @@ class CustomerTable(_Base):
 
     _sql = _q.CustomerSql
 
+    def __init__(self, rt: _Router) -> None:
+        super().__init__(rt)
+        self._row = self._sql.row
+
     def get(self, id: int) -> _m.Customer | None:
         """The row with this primary key, or None."""
         _r = self._one(self._sql.GET, (id,))
-        return None if _r is None else self._sql.row(_r)
+        return None if _r is None else self._row(_r)
 
     def get_many(self, keys: Sequence[int]) -> dict[int, _m.Customer]:
         """Rows for many primary keys in one query, keyed by primary key (absent keys omitted)."""
         _rows = self._all(self._sql.GET_MANY, (list(keys),))
-        return {_r[0]: self._sql.row(_r) for _r in _rows}
+        return {_r[0]: self._row(_r) for _r in _rows}
 
     def page(self, after: int | None = None, limit: int = 100) -> list[_m.Customer]:
         """Up to ``limit`` rows in primary-key order after ``after`` (keyset pagination)."""
@@ -496,7 +510,7 @@ class CustomerTable(_Base):
             _rows = self._all(self._sql.PAGE_FIRST, (limit,))
         else:
             _rows = self._all(self._sql.PAGE_AFTER, (after, limit))
-        return [self._sql.row(_r) for _r in _rows]
+        return [self._row(_r) for _r in _rows]
 
     def count(self) -> int:
         """Number of rows."""
@@ -506,34 +520,34 @@ class CustomerTable(_Base):
     def get_by_stripe_customer_id(self, stripe_customer_id: str) -> _m.Customer | None:
         """The row with this unique key, or None."""
         _r = self._one(self._sql.UNIQUE_0, (stripe_customer_id,))
-        return None if _r is None else self._sql.row(_r)
+        return None if _r is None else self._row(_r)
 
     def get_many_by_stripe_customer_id(self, keys: Sequence[str]) -> dict[str, _m.Customer]:
         """Rows for many keys in one query, keyed by the key (absent keys omitted)."""
         _rows = self._all(self._sql.UNIQUE_MANY_0, (list(keys),))
-        return {_r[4]: self._sql.row(_r) for _r in _rows}
+        return {_r[4]: self._row(_r) for _r in _rows}
 
     def get_by_stripe_subscription_id(self, stripe_subscription_id: str) -> _m.Customer | None:
         """The row with this unique key, or None."""
         _r = self._one(self._sql.UNIQUE_1, (stripe_subscription_id,))
-        return None if _r is None else self._sql.row(_r)
+        return None if _r is None else self._row(_r)
 
     def get_many_by_stripe_subscription_id(self, keys: Sequence[str]) -> dict[str, _m.Customer]:
         """Rows for many keys in one query, keyed by the key (absent keys omitted)."""
         _rows = self._all(self._sql.UNIQUE_MANY_1, (list(keys),))
-        return {_r[5]: self._sql.row(_r) for _r in _rows}
+        return {_r[5]: self._row(_r) for _r in _rows}
 
     def find_by_auth_user_id(self, auth_user_id: str) -> list[_m.Customer]:
         """Rows with this value, in primary-key order."""
         _rows = self._all(self._sql.FIND_0, (auth_user_id,))
-        return [self._sql.row(_r) for _r in _rows]
+        return [self._row(_r) for _r in _rows]
 
     def find_many_by_auth_user_id(self, keys: Sequence[str]) -> dict[str, list[_m.Customer]]:
         """Rows for many values in one query, grouped by value (every key present)."""
         _out: dict[str, list[_m.Customer]] = {k: [] for k in keys}
         _rows = self._all(self._sql.FIND_MANY_0, (list(keys),))
         for _r in _rows:
-            _out.setdefault(_r[1], []).append(self._sql.row(_r))
+            _out.setdefault(_r[1], []).append(self._row(_r))
         return _out
 
     def insert(self, values: _m.CustomerInsert) -> _m.Customer:
@@ -549,7 +563,7 @@ class CustomerTable(_Base):
             self._sql.RETURNING,
         )
         _rows = self._rt.write(_query, _params, self._sql.WRITES)
-        return self._sql.row(_rows[0])
+        return self._row(_rows[0])
 
     def insert_many(self, rows: Sequence[_m.CustomerInsert]) -> list[_m.Customer]:
         """Insert many rows in one statement; returns them in the given order."""
@@ -562,7 +576,7 @@ class CustomerTable(_Base):
             rows,
             self._sql.RETURNING,
         )
-        return [self._sql.row(_r) for _r in self._rt.write(_query, _params, self._sql.WRITES)]
+        return [self._row(_r) for _r in self._rt.write(_query, _params, self._sql.WRITES)]
 
     def update(self, id: int, patch: _m.CustomerPatch) -> _m.Customer | None:
         """Apply ``patch`` to the row with this primary key; returns the new row, or None."""
@@ -578,12 +592,12 @@ class CustomerTable(_Base):
             self._sql.RETURNING,
         )
         _rows = self._rt.write(_query, _params, self._sql.WRITES)
-        return self._sql.row(_rows[0]) if _rows else None
+        return self._row(_rows[0]) if _rows else None
 
     def delete(self, id: int) -> _m.Customer | None:
         """Delete the row with this primary key (a hard delete); returns it, or None."""
         _rows = self._rt.write(self._sql.DELETE, (id,), self._sql.WRITES)
-        return self._sql.row(_rows[0]) if _rows else None
+        return self._row(_rows[0]) if _rows else None
 
 
 class K8sClusterConfigTable(_Base):
@@ -596,10 +610,14 @@ class K8sClusterConfigTable(_Base):
     _r_count = _rt.Route("K8sClusterConfig", 0.0, True, False)
     _r_find_by_auth_user_id = _rt.Route("K8sClusterConfig", 0.0, True, False)
 
+    def __init__(self, rt: _Router) -> None:
+        super().__init__(rt)
+        self._row = self._sql.row
+
     def get(self, id: int, *, include_deleted: bool = False) -> _m.K8sClusterConfig | None:
         """The row with this primary key, or None."""
         _r = self._one(self._sql.GET_ALL_ROWS if include_deleted else self._sql.GET, (id,))
-        return None if _r is None else self._sql.row(_r)
+        return None if _r is None else self._row(_r)
 
     def get_many(
         self,
@@ -612,7 +630,7 @@ class K8sClusterConfigTable(_Base):
             self._sql.GET_MANY_ALL_ROWS if include_deleted else self._sql.GET_MANY,
             (list(keys),),
         )
-        return {_r[0]: self._sql.row(_r) for _r in _rows}
+        return {_r[0]: self._row(_r) for _r in _rows}
 
     def page(
         self,
@@ -632,7 +650,7 @@ class K8sClusterConfigTable(_Base):
                 self._sql.PAGE_AFTER_ALL_ROWS if include_deleted else self._sql.PAGE_AFTER,
                 (after, limit),
             )
-        return [self._sql.row(_r) for _r in _rows]
+        return [self._row(_r) for _r in _rows]
 
     def count(self, *, include_deleted: bool = False) -> int:
         """Number of rows."""
@@ -651,7 +669,7 @@ class K8sClusterConfigTable(_Base):
     ) -> _m.K8sClusterConfig | None:
         """The row with this unique key, or None."""
         _r = self._one(self._sql.UNIQUE_0, (plan, auth_user_id))
-        return None if _r is None else self._sql.row(_r)
+        return None if _r is None else self._row(_r)
 
     def get_many_by_plan_and_auth_user_id(
         self,
@@ -659,7 +677,7 @@ class K8sClusterConfigTable(_Base):
     ) -> dict[tuple[_enums.SubscriptionPlan, str], _m.K8sClusterConfig]:
         """Rows for many keys in one query, keyed by the key (absent keys omitted)."""
         _rows = self._all(self._sql.UNIQUE_MANY_0, ([k[0] for k in keys], [k[1] for k in keys]))
-        return {(_enums.SubscriptionPlan(_r[4]), _r[3]): self._sql.row(_r) for _r in _rows}
+        return {(_enums.SubscriptionPlan(_r[4]), _r[3]): self._row(_r) for _r in _rows}
 
     def find_by_auth_user_id(
         self,
@@ -674,7 +692,7 @@ class K8sClusterConfigTable(_Base):
             (auth_user_id,),
             self._r_find_by_auth_user_id,
         )
-        return [self._sql.row(_r) for _r in _rows]
+        return [self._row(_r) for _r in _rows]
 
     def find_many_by_auth_user_id(
         self,
@@ -689,7 +707,7 @@ class K8sClusterConfigTable(_Base):
             (list(keys),),
         )
         for _r in _rows:
-            _out.setdefault(_r[3], []).append(self._sql.row(_r))
+            _out.setdefault(_r[3], []).append(self._row(_r))
         return _out
 
     def find_by_plan(
@@ -703,7 +721,7 @@ class K8sClusterConfigTable(_Base):
             self._sql.FIND_1_ALL_ROWS if include_deleted else self._sql.FIND_1,
             (plan,),
         )
-        return [self._sql.row(_r) for _r in _rows]
+        return [self._row(_r) for _r in _rows]
 
     def find_many_by_plan(
         self,
@@ -718,7 +736,7 @@ class K8sClusterConfigTable(_Base):
             (list(keys),),
         )
         for _r in _rows:
-            _out.setdefault(_enums.SubscriptionPlan(_r[4]), []).append(self._sql.row(_r))
+            _out.setdefault(_enums.SubscriptionPlan(_r[4]), []).append(self._row(_r))
         return _out
 
     def insert(self, values: _m.K8sClusterConfigInsert) -> _m.K8sClusterConfig:
@@ -734,7 +752,7 @@ class K8sClusterConfigTable(_Base):
             self._sql.RETURNING,
         )
         _rows = self._rt.write(_query, _params, self._sql.WRITES)
-        return self._sql.row(_rows[0])
+        return self._row(_rows[0])
 
     def insert_many(self, rows: Sequence[_m.K8sClusterConfigInsert]) -> list[_m.K8sClusterConfig]:
         """Insert many rows in one statement; returns them in the given order."""
@@ -747,7 +765,7 @@ class K8sClusterConfigTable(_Base):
             rows,
             self._sql.RETURNING,
         )
-        return [self._sql.row(_r) for _r in self._rt.write(_query, _params, self._sql.WRITES)]
+        return [self._row(_r) for _r in self._rt.write(_query, _params, self._sql.WRITES)]
 
     def update(self, id: int, patch: _m.K8sClusterConfigPatch) -> _m.K8sClusterConfig | None:
         """Apply ``patch`` to the row with this primary key; returns the new row, or None."""
@@ -763,12 +781,12 @@ class K8sClusterConfigTable(_Base):
             self._sql.RETURNING,
         )
         _rows = self._rt.write(_query, _params, self._sql.WRITES)
-        return self._sql.row(_rows[0]) if _rows else None
+        return self._row(_rows[0]) if _rows else None
 
     def delete(self, id: int) -> _m.K8sClusterConfig | None:
         """Delete the row with this primary key (a hard delete); returns it, or None."""
         _rows = self._rt.write(self._sql.DELETE, (id,), self._sql.WRITES)
-        return self._sql.row(_rows[0]) if _rows else None
+        return self._row(_rows[0]) if _rows else None
 
 
 class K8sClusterService(_Base):
@@ -785,20 +803,24 @@ class K8sClusterService(_Base):
     _r_find_all_active = _rt.Route("K8sClusterConfig", 0.0, True, False)
     _r_find_deleted = _rt.Route("K8sClusterConfig", 0.0, True, False)
 
+    def __init__(self, rt: _Router) -> None:
+        super().__init__(rt)
+        self._row = self._sql.row
+
     def find_all_active(self, auth_user_id: str) -> list[_m.K8sClusterConfig]:
         """Active rows, in primary-key order."""
         _rows = self._rt.read(_all, self._sql.ACTIVE_ALL, (auth_user_id,), self._r_find_all_active)
-        return [self._sql.row(_r) for _r in _rows]
+        return [self._row(_r) for _r in _rows]
 
     def find_active(self, id: int, auth_user_id: str) -> _m.K8sClusterConfig | None:
         """The active row with this key, or None (also when another owner holds it)."""
         _r = self._one(self._sql.ACTIVE_ONE, (id, auth_user_id))
-        return None if _r is None else self._sql.row(_r)
+        return None if _r is None else self._row(_r)
 
     def find_deleted(self, auth_user_id: str) -> list[_m.K8sClusterConfig]:
         """Soft-deleted rows, most recently deleted first."""
         _rows = self._rt.read(_all, self._sql.DELETED_ALL, (auth_user_id,), self._r_find_deleted)
-        return [self._sql.row(_r) for _r in _rows]
+        return [self._row(_r) for _r in _rows]
 
     def soft_delete(self, id: int, auth_user_id: str) -> _m.K8sClusterConfig:
         """Mark the active row deleted; ``NotFound`` if there is none for this owner."""
@@ -806,7 +828,7 @@ class K8sClusterService(_Base):
         self._rt.wrote(self._sql.WRITES)
         if _r is None:
             raise _errors.NotFound("K8sClusterConfig", (id,))
-        return self._sql.row(_r)
+        return self._row(_r)
 
     def restore(self, id: int, auth_user_id: str) -> _m.K8sClusterConfig:
         """Make a soft-deleted row active again.
@@ -819,11 +841,11 @@ class K8sClusterService(_Base):
                 _r = self._one(self._sql.LOCK_DELETED, (id, auth_user_id))
                 if _r is None:
                     raise _errors.NotFound("K8sClusterConfig", (id,))
-                _row = self._sql.row(_r)
+                _row = self._row(_r)
                 if _row.plan is not None:
                     _c = self._one(self._sql.CONFLICT_0, (_row.plan, _row.auth_user_id, id))
                     if _c is not None:
-                        _active = self._sql.row(_c)
+                        _active = self._row(_c)
                         _mine = _active.auth_user_id == auth_user_id
                         raise _errors.RestoreConflict(
                             "K8sClusterConfig",
@@ -840,7 +862,7 @@ class K8sClusterService(_Base):
             raise _errors.RestoreConflict("K8sClusterConfig", (id,), _index, {}, None) from _exc
         if _r is None:
             raise _errors.NotFound("K8sClusterConfig", (id,))
-        return self._sql.row(_r)
+        return self._row(_r)
 
     def purge(self, older_than: _dt.datetime | _dt.timedelta) -> int:
         """Hard-delete rows soft-deleted before a cutoff (or longer ago than an age).
@@ -860,15 +882,19 @@ class SessionTable(_Base):
 
     _sql = _q.SessionSql
 
+    def __init__(self, rt: _Router) -> None:
+        super().__init__(rt)
+        self._row = self._sql.row
+
     def get(self, id: str) -> _m.Session | None:
         """The row with this primary key, or None."""
         _r = self._one(self._sql.GET, (id,))
-        return None if _r is None else self._sql.row(_r)
+        return None if _r is None else self._row(_r)
 
     def get_many(self, keys: Sequence[str]) -> dict[str, _m.Session]:
         """Rows for many primary keys in one query, keyed by primary key (absent keys omitted)."""
         _rows = self._all(self._sql.GET_MANY, (list(keys),))
-        return {_r[0]: self._sql.row(_r) for _r in _rows}
+        return {_r[0]: self._row(_r) for _r in _rows}
 
     def page(self, after: str | None = None, limit: int = 100) -> list[_m.Session]:
         """Up to ``limit`` rows in primary-key order after ``after`` (keyset pagination)."""
@@ -876,7 +902,7 @@ class SessionTable(_Base):
             _rows = self._all(self._sql.PAGE_FIRST, (limit,))
         else:
             _rows = self._all(self._sql.PAGE_AFTER, (after, limit))
-        return [self._sql.row(_r) for _r in _rows]
+        return [self._row(_r) for _r in _rows]
 
     def count(self) -> int:
         """Number of rows."""
@@ -886,24 +912,24 @@ class SessionTable(_Base):
     def get_by_session_token(self, session_token: str) -> _m.Session | None:
         """The row with this unique key, or None."""
         _r = self._one(self._sql.UNIQUE_0, (session_token,))
-        return None if _r is None else self._sql.row(_r)
+        return None if _r is None else self._row(_r)
 
     def get_many_by_session_token(self, keys: Sequence[str]) -> dict[str, _m.Session]:
         """Rows for many keys in one query, keyed by the key (absent keys omitted)."""
         _rows = self._all(self._sql.UNIQUE_MANY_0, (list(keys),))
-        return {_r[1]: self._sql.row(_r) for _r in _rows}
+        return {_r[1]: self._row(_r) for _r in _rows}
 
     def find_by_user_id(self, user_id: str) -> list[_m.Session]:
         """Rows with this value, in primary-key order."""
         _rows = self._all(self._sql.FIND_0, (user_id,))
-        return [self._sql.row(_r) for _r in _rows]
+        return [self._row(_r) for _r in _rows]
 
     def find_many_by_user_id(self, keys: Sequence[str]) -> dict[str, list[_m.Session]]:
         """Rows for many values in one query, grouped by value (every key present)."""
         _out: dict[str, list[_m.Session]] = {k: [] for k in keys}
         _rows = self._all(self._sql.FIND_MANY_0, (list(keys),))
         for _r in _rows:
-            _out.setdefault(_r[2], []).append(self._sql.row(_r))
+            _out.setdefault(_r[2], []).append(self._row(_r))
         return _out
 
     def insert(self, values: _m.SessionInsert) -> _m.Session:
@@ -919,7 +945,7 @@ class SessionTable(_Base):
             self._sql.RETURNING,
         )
         _rows = self._rt.write(_query, _params, self._sql.WRITES)
-        return self._sql.row(_rows[0])
+        return self._row(_rows[0])
 
     def insert_many(self, rows: Sequence[_m.SessionInsert]) -> list[_m.Session]:
         """Insert many rows in one statement; returns them in the given order."""
@@ -932,7 +958,7 @@ class SessionTable(_Base):
             rows,
             self._sql.RETURNING,
         )
-        return [self._sql.row(_r) for _r in self._rt.write(_query, _params, self._sql.WRITES)]
+        return [self._row(_r) for _r in self._rt.write(_query, _params, self._sql.WRITES)]
 
     def update(self, id: str, patch: _m.SessionPatch) -> _m.Session | None:
         """Apply ``patch`` to the row with this primary key; returns the new row, or None."""
@@ -948,12 +974,12 @@ class SessionTable(_Base):
             self._sql.RETURNING,
         )
         _rows = self._rt.write(_query, _params, self._sql.WRITES)
-        return self._sql.row(_rows[0]) if _rows else None
+        return self._row(_rows[0]) if _rows else None
 
     def delete(self, id: str) -> _m.Session | None:
         """Delete the row with this primary key (a hard delete); returns it, or None."""
         _rows = self._rt.write(self._sql.DELETE, (id,), self._sql.WRITES)
-        return self._sql.row(_rows[0]) if _rows else None
+        return self._row(_rows[0]) if _rows else None
 
 
 class UserTable(_Base):
@@ -961,15 +987,19 @@ class UserTable(_Base):
 
     _sql = _q.UserSql
 
+    def __init__(self, rt: _Router) -> None:
+        super().__init__(rt)
+        self._row = self._sql.row
+
     def get(self, id: str) -> _m.User | None:
         """The row with this primary key, or None."""
         _r = self._one(self._sql.GET, (id,))
-        return None if _r is None else self._sql.row(_r)
+        return None if _r is None else self._row(_r)
 
     def get_many(self, keys: Sequence[str]) -> dict[str, _m.User]:
         """Rows for many primary keys in one query, keyed by primary key (absent keys omitted)."""
         _rows = self._all(self._sql.GET_MANY, (list(keys),))
-        return {_r[0]: self._sql.row(_r) for _r in _rows}
+        return {_r[0]: self._row(_r) for _r in _rows}
 
     def page(self, after: str | None = None, limit: int = 100) -> list[_m.User]:
         """Up to ``limit`` rows in primary-key order after ``after`` (keyset pagination)."""
@@ -977,7 +1007,7 @@ class UserTable(_Base):
             _rows = self._all(self._sql.PAGE_FIRST, (limit,))
         else:
             _rows = self._all(self._sql.PAGE_AFTER, (after, limit))
-        return [self._sql.row(_r) for _r in _rows]
+        return [self._row(_r) for _r in _rows]
 
     def count(self) -> int:
         """Number of rows."""
@@ -987,12 +1017,12 @@ class UserTable(_Base):
     def get_by_email(self, email: str) -> _m.User | None:
         """The row with this unique key, or None."""
         _r = self._one(self._sql.UNIQUE_0, (email,))
-        return None if _r is None else self._sql.row(_r)
+        return None if _r is None else self._row(_r)
 
     def get_many_by_email(self, keys: Sequence[str]) -> dict[str, _m.User]:
         """Rows for many keys in one query, keyed by the key (absent keys omitted)."""
         _rows = self._all(self._sql.UNIQUE_MANY_0, (list(keys),))
-        return {_r[2]: self._sql.row(_r) for _r in _rows}
+        return {_r[2]: self._row(_r) for _r in _rows}
 
     def insert(self, values: _m.UserInsert) -> _m.User:
         """Insert one row and return it as stored (defaults filled in).
@@ -1007,7 +1037,7 @@ class UserTable(_Base):
             self._sql.RETURNING,
         )
         _rows = self._rt.write(_query, _params, self._sql.WRITES)
-        return self._sql.row(_rows[0])
+        return self._row(_rows[0])
 
     def insert_many(self, rows: Sequence[_m.UserInsert]) -> list[_m.User]:
         """Insert many rows in one statement; returns them in the given order."""
@@ -1020,7 +1050,7 @@ class UserTable(_Base):
             rows,
             self._sql.RETURNING,
         )
-        return [self._sql.row(_r) for _r in self._rt.write(_query, _params, self._sql.WRITES)]
+        return [self._row(_r) for _r in self._rt.write(_query, _params, self._sql.WRITES)]
 
     def update(self, id: str, patch: _m.UserPatch) -> _m.User | None:
         """Apply ``patch`` to the row with this primary key; returns the new row, or None."""
@@ -1036,18 +1066,22 @@ class UserTable(_Base):
             self._sql.RETURNING,
         )
         _rows = self._rt.write(_query, _params, self._sql.WRITES)
-        return self._sql.row(_rows[0]) if _rows else None
+        return self._row(_rows[0]) if _rows else None
 
     def delete(self, id: str) -> _m.User | None:
         """Delete the row with this primary key (a hard delete); returns it, or None."""
         _rows = self._rt.write(self._sql.DELETE, (id,), self._sql.WRITES)
-        return self._sql.row(_rows[0]) if _rows else None
+        return self._row(_rows[0]) if _rows else None
 
 
 class VerificationTokenTable(_Base):
     """Accessors for table "VerificationToken"."""
 
     _sql = _q.VerificationTokenSql
+
+    def __init__(self, rt: _Router) -> None:
+        super().__init__(rt)
+        self._row = self._sql.row
 
     def count(self) -> int:
         """Number of rows."""
@@ -1061,7 +1095,7 @@ class VerificationTokenTable(_Base):
     ) -> _m.VerificationToken | None:
         """The row with this unique key, or None."""
         _r = self._one(self._sql.UNIQUE_0, (identifier, token))
-        return None if _r is None else self._sql.row(_r)
+        return None if _r is None else self._row(_r)
 
     def get_many_by_identifier_and_token(
         self,
@@ -1069,29 +1103,29 @@ class VerificationTokenTable(_Base):
     ) -> dict[tuple[str, str], _m.VerificationToken]:
         """Rows for many keys in one query, keyed by the key (absent keys omitted)."""
         _rows = self._all(self._sql.UNIQUE_MANY_0, ([k[0] for k in keys], [k[1] for k in keys]))
-        return {(_r[0], _r[1]): self._sql.row(_r) for _r in _rows}
+        return {(_r[0], _r[1]): self._row(_r) for _r in _rows}
 
     def get_by_token(self, token: str) -> _m.VerificationToken | None:
         """The row with this unique key, or None."""
         _r = self._one(self._sql.UNIQUE_1, (token,))
-        return None if _r is None else self._sql.row(_r)
+        return None if _r is None else self._row(_r)
 
     def get_many_by_token(self, keys: Sequence[str]) -> dict[str, _m.VerificationToken]:
         """Rows for many keys in one query, keyed by the key (absent keys omitted)."""
         _rows = self._all(self._sql.UNIQUE_MANY_1, (list(keys),))
-        return {_r[1]: self._sql.row(_r) for _r in _rows}
+        return {_r[1]: self._row(_r) for _r in _rows}
 
     def find_by_identifier(self, identifier: str) -> list[_m.VerificationToken]:
         """Rows with this value."""
         _rows = self._all(self._sql.FIND_0, (identifier,))
-        return [self._sql.row(_r) for _r in _rows]
+        return [self._row(_r) for _r in _rows]
 
     def find_many_by_identifier(self, keys: Sequence[str]) -> dict[str, list[_m.VerificationToken]]:
         """Rows for many values in one query, grouped by value (every key present)."""
         _out: dict[str, list[_m.VerificationToken]] = {k: [] for k in keys}
         _rows = self._all(self._sql.FIND_MANY_0, (list(keys),))
         for _r in _rows:
-            _out.setdefault(_r[0], []).append(self._sql.row(_r))
+            _out.setdefault(_r[0], []).append(self._row(_r))
         return _out
 
     def insert(self, values: _m.VerificationTokenInsert) -> _m.VerificationToken:
@@ -1107,7 +1141,7 @@ class VerificationTokenTable(_Base):
             self._sql.RETURNING,
         )
         _rows = self._rt.write(_query, _params, self._sql.WRITES)
-        return self._sql.row(_rows[0])
+        return self._row(_rows[0])
 
     def insert_many(self, rows: Sequence[_m.VerificationTokenInsert]) -> list[_m.VerificationToken]:
         """Insert many rows in one statement; returns them in the given order."""
@@ -1120,7 +1154,7 @@ class VerificationTokenTable(_Base):
             rows,
             self._sql.RETURNING,
         )
-        return [self._sql.row(_r) for _r in self._rt.write(_query, _params, self._sql.WRITES)]
+        return [self._row(_r) for _r in self._rt.write(_query, _params, self._sql.WRITES)]
 
 
 class UserDeletionService(_Base):
@@ -1253,12 +1287,14 @@ class Database:
         check_every: float = 1.0,
         check_timeout: float = 1.0,
         cache: _rt.Cache | bool = True,
+        keys: _crypto.KeyProvider | None = None,
     ) -> None:
         """``read_your_writes``: seconds after a write through this object during which
         replica-safe reads still go to the primary; ``max_lag``: a replica further behind
         (seconds) is skipped; ``check_every``: seconds between a replica's health checks,
         which wait at most ``check_timeout`` seconds for a pooled connection; ``cache``:
-        the read cache (a shared ``Cache``, or False for none)."""
+        the read cache (a shared ``Cache``, or False for none). ``keys``: seals and
+        opens the encrypted columns (default: ``PGWARDEN_ENCRYPTION_KEYS``, read on first use)."""
         if (source is None) == (primary is None):
             raise TypeError("pass the connection or pool positionally, or primary=, not both")
         main = source if source is not None else primary
@@ -1273,6 +1309,7 @@ class Database:
             check_every,
             check_timeout,
             cache or None,
+            _crypto.Sealer(keys if keys is not None else _crypto.EnvKeyProvider()),
         )
         self.cache: _rt.Cache | None = cache or None
         """The read cache (hit/miss counters: ``cache.stats()``), None when disabled."""

@@ -32,9 +32,9 @@ def _log(conn: psycopg.Connection[Any]) -> list[dict[str, Any]]:
 def test_delete_user_writes_its_entry_with_the_row_changes(
     conn: psycopg.Connection[Any],
 ) -> None:
-    from basefly_db import Database
+    from basefly_db import Database, StaticKeyProvider
 
-    d = Database(conn)
+    d = Database(conn, keys=StaticKeyProvider({"k1": bytes(range(32))}, current="k1"))
     uid = d.user.insert({"email": "gone@example.com"}).id
     d.account.insert(
         {
@@ -64,7 +64,7 @@ def test_delete_user_writes_its_entry_with_the_row_changes(
     deleted = sorted(r["table_name"] for r in rows if r["op"] == "delete")
     assert deleted == ["Account", "Customer", "User"]
     assert len({r["xact"] for r in rows}) == 1
-    assert all("gho_SECRET" not in str(r) for r in rows)
+    assert all("gho_SECRET" not in str(r) and "pgw1:" not in str(r) for r in rows)
 
 
 def test_soft_delete_user_and_a_refused_delete(conn: psycopg.Connection[Any]) -> None:

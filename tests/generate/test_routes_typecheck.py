@@ -1,5 +1,6 @@
-"""Reads routed through the cache or a replica are ``mypy --strict`` and ruff clean for
-every key type, on table accessors and on the soft-delete service's reads."""
+"""Reads routed through the cache or a replica, and secret columns (sealed, opened,
+hashed, verified), are ``mypy --strict`` and ruff clean for every key type, on table
+accessors and on the soft-delete service."""
 
 from __future__ import annotations
 
@@ -24,6 +25,10 @@ id        = { type = "bigint", identity = "always", primary_key = true }
 ownerId   = { type = "uuid", references = { table = "Owner", on_delete = "cascade" } }
 body      = { type = "jsonb", nullable = true }
 tags      = { type = "text[]", nullable = true }
+token     = { type = "text", nullable = true, secret = "encrypted" }
+sealed    = { type = "bytea", secret = "encrypted" }
+pw        = { type = "text", secret = "hashed" }
+pin       = { type = "text", nullable = true, secret = "hashed" }
 deletedAt = { type = "timestamptz", nullable = true }
 
 [[tables.Doc.indexes]]
@@ -60,4 +65,6 @@ def test_routed_reads_are_strictly_typed(tmp_path: Path) -> None:
         text = (tmp_path / "routes" / module).read_text()
         assert text.count("self._rt.read(") >= 200
         assert '_r_find_all_active = _rt.Route("Doc", 0.25, True, True)' in text
+        assert "def verify_pw(" in text and "def verify_pin(" in text
+    assert (tmp_path / "routes" / "_crypto.py").is_file()
     check_clean(tmp_path, ["routes"])

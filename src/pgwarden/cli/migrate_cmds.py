@@ -1,4 +1,4 @@
-"""``pgwarden migrate new|apply|status|down|verify|baseline|hash``."""
+"""``pgwarden migrate new|apply|status|down|verify|baseline|hash|encrypt``."""
 
 from __future__ import annotations
 
@@ -305,3 +305,79 @@ def hash_cmd(obj: Context) -> None:
     directory = obj.migrations_dir
     files.load_migrations(directory, check_sum=False)  # still refuses merges and bad files
     click.echo(f"wrote {files.write_sum(directory)}")
+
+
+@migrate.command(
+    "encrypt",
+    epilog=examples(
+        "PGWARDEN_ENCRYPTION_KEYS=k1:... pgwarden migrate encrypt",
+        "pgwarden migrate encrypt --column Account.access_token --batch-size 500",
+        "PGWARDEN_ENCRYPTION_KEYS=k2:...,k1:... pgwarden migrate encrypt --rotate",
+        "pgwarden migrate encrypt --dry-run --env staging",
+    ),
+)
+@click.option(
+    "--column",
+    "columns",
+    multiple=True,
+    metavar="TABLE.COLUMN",
+    help='Only this encrypted column (repeatable); default: every secret = "encrypted" column.',
+)
+@click.option(
+    "--batch-size", type=int, default=1000, show_default=True, help="Rows per transaction."
+)
+@click.option("--rotate", is_flag=True, help="Also reseal values sealed by an older key.")
+@click.option(
+    "--keys-env",
+    default="PGWARDEN_ENCRYPTION_KEYS",
+    show_default=True,
+    help="Environment variable with the keys: id:base64key[,id:base64key...] (first seals).",
+)
+@click.option("--dry-run", is_flag=True, help="Only count the rows still to seal.")
+@shared_options(*DATABASE, "schema")
+@pass_ctx
+def encrypt_cmd(
+    obj: Context,
+    columns: tuple[str, ...],
+    batch_size: int,
+    rotate: bool,
+    keys_env: str,
+    dry_run: bool,
+) -> None:
+    """Seal the stored values of secret = "encrypted" columns, in batches.
+
+    The data step for columns that became encrypted (or, with --rotate, whose key
+    changed): each batch is read FOR UPDATE, sealed with AES-256-GCM under the first
+    key of --keys-env and written back in one transaction, so the command can be
+    interrupted and run again. Run it after deploying the code that reads envelopes.
+    """
+    from pgwarden.apply.encrypt import EncryptStep, targets
+    from pgwarden.crypto import CryptoError, EnvKeyProvider, Sealer
+    from pgwarden.db import connect
+    from pgwarden.errors import PgwardenError
+    from pgwarden.spec.load import load_schema
+
+    spec = load_schema(obj.schema_dir)
+    chosen = targets(spec, columns)
+    if not chosen:
+        click.echo(f'no column of {obj.schema_dir} is marked secret = "encrypted"')
+        return
+    sealer = Sealer(EnvKeyProvider(keys_env))
+    try:
+        if not dry_run:
+            sealer.keys.current()  # a missing or malformed key fails before any row
+        with connect(obj.url()) as conn:
+            for target in chosen:
+                step = EncryptStep(target, sealer, batch_size=batch_size, rotate=rotate)
+                if dry_run:
+                    click.echo(f"{target.context}: {step.pending(conn)} row(s) to seal")
+                    continue
+                context = target.context
+
+                def report(done: int, total: int | None, context: str = context) -> None:
+                    click.echo(f"{context}: {done}/{total} sealed", err=True)
+
+                sealed = step.run(conn, report)
+                click.echo(f"{context}: {sealed} row(s) sealed")
+    except CryptoError as exc:
+        raise PgwardenError(str(exc)) from None

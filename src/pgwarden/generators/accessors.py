@@ -238,6 +238,27 @@ class TableView:
         return any(c.column.type.array or c.column.type.name in _JSON for c in self.columns)
 
     @property
+    def opens(self) -> bool:
+        """Rows hold encrypted columns: decoding them needs the Database's keys."""
+        return any(c.column.secret == "encrypted" for c in self.columns)
+
+    @property
+    def sealed(self) -> tuple[tuple[str, str, str], ...]:
+        """(attr, "encrypted" | "hashed", context) of the writable secret columns."""
+        return tuple(
+            (c.attr, str(c.column.secret), secret_context(self.name, c.column))
+            for c in self.writable
+            if c.column.secret
+        )
+
+    @property
+    def hashed(self) -> tuple[ColumnView, ...]:
+        """Hashed columns, each with a ``verify_<column>`` method (tables with a key)."""
+        if not self.pk:
+            return ()
+        return tuple(c for c in self.columns if c.column.secret == "hashed")
+
+    @property
     def read_methods(self) -> tuple[str, ...]:
         """The generated read methods of the table accessor, in order."""
         out = ["get", *(["get_many"] if self.get_many else []), "page"] if self.pk else []
@@ -368,6 +389,15 @@ class PackageView:
         return tuple(sorted((mods[a], a) for a in used))
 
     @property
+    def uses_crypto(self) -> bool:
+        """Secret columns: the package ships ``_crypto`` and takes ``keys``."""
+        return any(t.sealed or t.opens for t in self.tables)
+
+    @property
+    def uses_hash_verify(self) -> bool:
+        return any(t.hashed for t in self.tables)
+
+    @property
     def uses_not_required(self) -> bool:
         return any(c.defaulted for t in self.tables for c in t.writable)
 
@@ -418,7 +448,33 @@ def _enum_view(enum_name: str, values: Sequence[str], comment: str | None, cls: 
     return EnumView(enum_name, cls, tuple(out), comment)
 
 
-def _column_view(schema: Schema, col: Column, attr: str, enums: dict[str, str]) -> ColumnView:
+def secret_context(table: str, col: Column) -> str:
+    """What an envelope of this column carries as associated data (pgwarden.crypto)."""
+    return f"{table}.{col.name}"
+
+
+def _check_secret(col: Column) -> None:
+    """Secret columns the generated code can seal: encrypted text/bytea, hashed text,
+    no database default (the server would store it in the clear)."""
+    where = f"{col.source}" if col.source else f"column {col.name!r}"
+    ct = col.type
+    problem = None
+    if col.secret == "encrypted" and (ct.name not in ("text", "bytea") or ct.array):
+        problem = f'secret = "encrypted" needs a text or bytea column, not {ct.spec_text()}'
+    elif col.secret == "hashed" and (ct.name != "text" or ct.array):
+        problem = f'secret = "hashed" needs a text column, not {ct.spec_text()}'
+    elif col.secret and (col.default is not None or col.generated is not None):
+        problem = (
+            f"a secret = {col.secret!r} column cannot have a default or generated value: the "
+            "database would store it unsealed"
+        )
+    if problem:
+        raise GenerateError(f"{where}: {problem}\n  fix: change the column or drop secret")
+
+
+def _column_view(
+    schema: Schema, col: Column, attr: str, enums: dict[str, str], table: str = ""
+) -> ColumnView:
     ct = col.type
     enum_cls = None
     if ct.is_builtin:
@@ -441,6 +497,13 @@ def _column_view(schema: Schema, col: Column, attr: str, enums: dict[str, str]) 
     if enum_cls and ct.array:
         select = f"{select}::text[]"
     decode: tuple[str, tuple[str, ...]] | None = None
+    _check_secret(col)
+    if col.secret == "encrypted":
+        # opened with the Database's keys; the context is the envelope's associated data
+        decode = (
+            "_opt_open" if col.nullable else "_open",
+            ("s", py_str(secret_context(table, col))),
+        )
     if enum_cls:
         fn = f"_enums.{enum_cls}"
         if ct.array:
@@ -602,13 +665,20 @@ def _table_view(
         classes.claim(cls + suffix, f"table {table.name}")
     attrs = _Names(f"table {table.name!r}")
     cols = tuple(
-        _column_view(schema, c, attrs.claim(naming.attr(c.name), c.name), enums)
+        _column_view(schema, c, attrs.claim(naming.attr(c.name), c.name), enums, table.name)
         for c in table.columns
     )
     by_name = {c.name: c for c in cols}
     qual = qualified(schema.name, table.name)
     select_list = ", ".join(c.select for c in cols)
     pk = tuple(by_name[n] for n in table.primary_key.columns) if table.primary_key else ()
+    for c in pk:
+        if c.column.secret:
+            raise GenerateError(
+                f"{c.column.source or table.name}: primary key column {c.name!r} is marked "
+                f"secret = {c.column.secret!r}; a sealed or hashed key cannot be looked up\n"
+                "  fix: key the table by another column"
+            )
     soft = by_name.get(table.soft_delete) if table.soft_delete else None
     if table.soft_delete and soft is None:
         raise GenerateError(
@@ -648,8 +718,8 @@ def _table_view(
         if pk and tuple(c.name for c in pk) == key_cols:
             continue
         kcols = tuple(by_name[n] for n in key_cols)
-        if any(c.column.type.array for c in kcols):
-            continue
+        if any(c.column.type.array or c.column.secret for c in kcols):
+            continue  # ANY() flattens arrays; sealed and hashed values never compare equal
         suffix = methods.claim("_and_".join(c.attr.rstrip("_") for c in kcols), _name)
         active = f" AND {soft.ident} IS NULL" if partial and soft else ""
         kf = "" if partial else filt
@@ -671,6 +741,8 @@ def _table_view(
         col = by_name.get(name)
         if col is None or name in unique_single or name == pk_single or col.column.type.array:
             continue
+        if col.column.secret:
+            continue  # a sealed or hashed value is never equal to what a caller passes
         if soft is not None and col is soft:
             continue  # reads skip deleted rows, so a finder on the marker finds nothing
         suffix = methods.claim(col.attr.rstrip("_"), f"index on {name}")
@@ -783,6 +855,8 @@ def _soft_delete_view(
         if not partial:
             continue
         kcols = tuple(by_name[n] for n in key_cols)
+        if any(c.column.secret for c in kcols):
+            continue  # sealed values never collide; the index itself still guards
         op = "IS NOT DISTINCT FROM" if nnd else "="
         cond = " AND ".join(f"{c.ident} {op} {c.cast}" for c in kcols)
         not_self = " AND ".join(f"{c.ident} = {c.cast}" for c in view.pk)

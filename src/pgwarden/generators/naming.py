@@ -19,7 +19,18 @@ _NON_WORD = re.compile(r"[^0-9a-zA-Z_]+")
 #: Names the generated methods use for their own parameters (and ``self``): a
 #: column with such a name gets a trailing underscore so it cannot shadow them.
 RESERVED = frozenset(
-    {"self", "keys", "after", "limit", "include_deleted", "values", "rows", "patch", "older_than"}
+    {
+        "self",
+        "keys",
+        "after",
+        "limit",
+        "include_deleted",
+        "values",
+        "rows",
+        "patch",
+        "older_than",
+        "candidate",
+    }
 )
 
 

@@ -265,6 +265,8 @@ class _Translator:
             raise Untranslatable(f"column {last.sval!r} is not writable")
         if any_type:
             return f"s[{py_str(self.attrs[col.name])}]", "any", False
+        if col.secret is not None:
+            raise Untranslatable(f"secret column {col.name!r} is stored sealed or hashed")
         if col.type.array:
             raise Untranslatable(f"array column {col.name!r}")
         if col.type.name in self.enums:
