@@ -408,3 +408,14 @@ def test_hostile_names_in_checks(tmp_path: Path, database_url: str) -> None:
             with pytest.raises(err.ValidationError) as info:
                 table.insert({**good, **bad})
             assert constraint in [i.constraint for i in info.value.issues]
+
+
+def test_fractional_default_of_an_integer_column_is_rounded_like_postgres() -> None:
+    """Postgres stores default -2.25 of an integer column as -2 (and 2.5 as 3), so a
+    check is judged on that value (found by the validation property test)."""
+    from pgwarden.generators.validation import _default_value
+    from pgwarden.spec.model import Column, ColumnType
+
+    for default, stored in (("-2.25", -2), ("2.5", 3), ("-2.5", -3), ("7", 7)):
+        col = Column("c", ColumnType("integer"), default=default)
+        assert _default_value(col, {}) == (True, stored)

@@ -24,7 +24,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from pglast import ast
@@ -161,7 +161,10 @@ def _default_value(col: Column, enums: Mapping[str, tuple[str, ...]]) -> tuple[b
         return False, None
     if value is None:
         return True, None
-    if fam == "num" and kind in ("int", "numeric"):
+    if fam == "num" and kind == "int":
+        # the assignment cast rounds a fractional default (ties away from zero): -2.25 -> -2
+        return True, int(Decimal(value).to_integral_value(ROUND_HALF_UP))
+    if fam == "num" and kind == "numeric":
         return True, value
     if fam == "lit" and kind in ("text", "varchar", "char", "enum"):
         return True, value
