@@ -275,6 +275,7 @@ def test_migrate_encrypt_cli(url: str, conn: Any, tmp_path: Path) -> None:
 
     (tmp_path / "schema").mkdir()
     (tmp_path / "schema" / "s.toml").write_text(SPEC)
+    (tmp_path / "pyproject.toml").write_text("[tool.pgwarden]\n")
     conn.execute("""INSERT INTO "Login" (email, token, password) VALUES ('c@x.io', 'cli', 'x')""")
     env = {**os.environ, "DATABASE_URL": url}
     env.pop("PGWARDEN_ENCRYPTION_KEYS", None)
