@@ -310,10 +310,9 @@ def hash_cmd(obj: Context) -> None:
 @migrate.command(
     "encrypt",
     epilog=examples(
-        "PGWARDEN_ENCRYPTION_KEYS=k1:... pgwarden migrate encrypt",
+        "pgwarden migrate encrypt --dry-run --env staging",
         "pgwarden migrate encrypt --column Account.access_token --batch-size 500",
         "PGWARDEN_ENCRYPTION_KEYS=k2:...,k1:... pgwarden migrate encrypt --rotate",
-        "pgwarden migrate encrypt --dry-run --env staging",
     ),
 )
 @click.option(
