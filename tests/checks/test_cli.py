@@ -39,7 +39,10 @@ def test_text_format_and_exit_1_on_errors() -> None:
     code, out = invoke(str(UNSAFE_1))
     assert code == 1
     assert f"{UNSAFE_1}:3:1: create-index-non-concurrently CREATE INDEX" in out
-    assert "\n  fix: use CREATE INDEX CONCURRENTLY" in out
+    assert "\n  fix: build it with CONCURRENTLY" in out
+    assert "\n 3 | CREATE INDEX customer_auth_user_idx" in out  # the code frame
+    assert "\n       CREATE INDEX CONCURRENTLY customer_auth_user_idx" in out  # the rewrite
+    assert "\n  docs: docs/rules/create-index-non-concurrently.md" in out
 
 
 def test_clean_input_exits_0(tmp_path: Path) -> None:
@@ -182,9 +185,8 @@ def test_baseline_adopts_existing_findings_and_fails_only_on_new(tmp_path: Path)
     m.write_text("-- reviewed\n\n" + UNSAFE_1.read_text() + '\nVACUUM FULL "Customer";\n')
     code, out = invoke("--baseline", str(baseline), str(m))
     assert code == 1
-    assert [line.split(": ")[1].split()[0] for line in out.splitlines() if "fix:" not in line] == [
-        "vacuum-full-or-cluster"
-    ]
+    heads = [line for line in out.splitlines() if line.startswith(str(m))]
+    assert [line.split(": ")[1].split()[0] for line in heads] == ["vacuum-full-or-cluster"]
 
 
 def test_list_rules_names_every_rule() -> None:

@@ -94,6 +94,12 @@ CASES: dict[str, tuple[str, str]] = {
         "SET lock_timeout = '5s';\nALTER TABLE users ADD COLUMN bio text;",
     ),
     "unparsable-statement": ("SELEC 1;", "SELECT 1;"),
+    "not-valid-validated-in-transaction": (
+        "BEGIN;\nALTER TABLE orders ADD CONSTRAINT fk FOREIGN KEY (user_id) "
+        "REFERENCES users (id) NOT VALID;\nALTER TABLE orders VALIDATE CONSTRAINT fk;\nCOMMIT;",
+        "ALTER TABLE orders ADD CONSTRAINT fk FOREIGN KEY (user_id) "
+        "REFERENCES users (id) NOT VALID;\nALTER TABLE orders VALIDATE CONSTRAINT fk;",
+    ),
 }
 
 ALL = LintConfig(select=("ALL",))

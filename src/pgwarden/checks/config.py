@@ -7,6 +7,7 @@ ignore = ["prefer-text"]
 severity = { "int-primary-key" = "error", "fk-missing-index" = "info" }
 paths = { schema = "schema", migrations = "migrations", source = ["src"] }
 baseline = "pgwarden-baseline.json"
+layout = "prisma"                      # migration layout (default: detected per directory)
 ```
 
 ``select`` empty (the default) runs every rule that is on by default; opt-in
@@ -21,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from pgwarden import textfile
+from pgwarden.checks.layouts import LAYOUTS
 from pgwarden.checks.registry import FAMILIES, SEVERITIES, Finding, Rule, Severity, all_rules
 from pgwarden.errors import PgwardenError
 
@@ -41,6 +43,8 @@ class LintConfig:
     source: tuple[Path, ...] = ()
     baseline: Path | None = None
     file: str | None = None
+    layout: str | None = None
+    """Migration layout for every SQL input (None: detected per directory)."""
 
     def enabled(self, r: Rule) -> bool:
         """Ignore wins; meta rules always run; opt-in rules need their id or ``ALL``."""
@@ -105,7 +109,7 @@ def _names(raw: dict[str, Any], key: str, pyproject: Path) -> tuple[str, ...]:
 
 def parse_config(raw: dict[str, Any], pyproject: Path) -> LintConfig:
     base = pyproject.parent
-    allowed = {"select", "ignore", "severity", "paths", "baseline"}
+    allowed = {"select", "ignore", "severity", "paths", "baseline", "layout"}
     for key in raw:
         if key not in allowed:
             raise _bad(pyproject, key, "unknown key", f"use one of {', '.join(sorted(allowed))}")
@@ -131,6 +135,14 @@ def parse_config(raw: dict[str, Any], pyproject: Path) -> LintConfig:
     if isinstance(source, str):
         source = [source]
     baseline = raw.get("baseline")
+    layout = raw.get("layout")
+    if layout is not None and layout not in LAYOUTS:
+        raise _bad(
+            pyproject,
+            "layout",
+            f"unknown layout {layout!r}",
+            f"one of {', '.join(LAYOUTS)} (or leave it out: detected per directory)",
+        )
     return LintConfig(
         select=_names(raw, "select", pyproject),
         ignore=_names(raw, "ignore", pyproject),
@@ -140,4 +152,5 @@ def parse_config(raw: dict[str, Any], pyproject: Path) -> LintConfig:
         source=tuple(base / s for s in source),
         baseline=base / baseline if isinstance(baseline, str) else None,
         file=str(pyproject),
+        layout=layout,
     )

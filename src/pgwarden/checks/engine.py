@@ -6,18 +6,20 @@ overrides -> baseline. Only what survives decides the exit code.
 
 from __future__ import annotations
 
+import os
 import re
-from collections.abc import Iterable, Sequence
+from collections import Counter
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from pgwarden import textfile
-from pgwarden.checks.access_rules import PythonSource, accessor_names, parse_python
-from pgwarden.checks.baseline import filter_baseline, read_baseline
+from pgwarden.checks import layouts
+from pgwarden.checks.baseline import fingerprint, read_baseline
 from pgwarden.checks.config import LintConfig
-from pgwarden.checks.migration_rules import Replay
-from pgwarden.checks.registry import Finding, Location, all_rules, rule
-from pgwarden.checks.sqlfile import iter_statements
+from pgwarden.checks.registry import Finding, Location, Rule, all_rules, rule
+from pgwarden.checks.replay import Replay
+from pgwarden.checks.sqlfile import CHUNK, Statement, blank_outside, iter_statements
 from pgwarden.checks.suppress import (
     SqlSuppressions,
     Suppression,
@@ -75,34 +77,70 @@ def lint_schema(schema: Schema, config: LintConfig | None = None) -> Collected:
     return out
 
 
-def lint_sql(
-    files: Sequence[tuple[str, str]],
-    config: LintConfig | None = None,
-    history: Iterable[tuple[str, str]] = (),
-    report: set[str] | None = None,
-) -> Collected:
-    """Lint SQL texts ``(file, text)`` in order, after replaying ``history`` silently.
+@dataclass(frozen=True, slots=True)
+class SqlSource:
+    """One SQL file to lint: its text and how its tool runs it (see ``layouts``)."""
 
-    ``report``: names of the files to report on (default all of ``files``); the
-    others are replayed only, so a later file sees the catalog they leave.
-    """
-    config = config or LintConfig()
-    ids = _enabled(config, "migration")
-    rules = [all_rules()[i] for i in ids if i != "unparsable-statement"]
-    state = Replay()
-    out = Collected()
-    for file, text in history:
-        _replay(state, file, text)
-    for file, text in files:
-        if report is not None and file not in report:
-            _replay(state, file, text)
-            continue
-        state.start_file(file)
-        suppressions = SqlSuppressions(text, file)
-        for stmt in iter_statements(text, file):
+    file: str
+    text: str
+    tx: str = "auto"
+    """``steps``, ``file``, ``implicit``, ``none``; ``auto``: steps when it has markers."""
+    layout: str = "plain"
+
+
+def _source(item: SqlSource | tuple[str, str]) -> SqlSource:
+    return item if isinstance(item, SqlSource) else SqlSource(item[0], item[1])
+
+
+class SqlLinter:
+    """The migration rules by statement kind, and the replayed catalog of one history."""
+
+    def __init__(self, config: LintConfig | None = None) -> None:
+        config = config or LintConfig()
+        ids = _enabled(config, "migration")
+        self.unparsable = "unparsable-statement" in ids
+        self.by_kind: dict[str, list[Rule]] = {}
+        for rid in ids:
+            r = all_rules()[rid]
+            for kind in r.kinds or ():
+                self.by_kind.setdefault(kind, []).append(r)
+        self.state = Replay()
+
+    def _statements(self, source: SqlSource) -> Iterator[Statement]:
+        """The file's statements, streamed, after the file-level transaction is decided
+        (it needs to know whether the file holds more than one statement)."""
+        it = iter_statements(source.text, source.file)
+        head: list[Statement] = []
+        if len(source.text) <= CHUNK:
+            head = list(it)  # a migration-sized file: all at once
+        else:
+            for stmt in it:  # a large file streams: two statements tell "several"
+                head.append(stmt)
+                if sum(1 for s in head if s.origin is None) > 1:
+                    break
+        self.state.start_file(source.file, source.tx, source.layout)
+        self.state.begin_statements(head, "pgwarden:step" in source.text)
+        yield from head
+        yield from it
+
+    def replay(self, source: SqlSource) -> None:
+        """Run a file through the catalog only (history before the linted files)."""
+        state = self.state
+        for stmt in self._statements(source):
+            state.assign_tx(stmt)
+            state.apply(stmt)
+
+    def lint(self, source: SqlSource) -> Collected:
+        state = self.state
+        file = source.file
+        suppressions = SqlSuppressions(source.text, file)
+        out = Collected()
+        by_kind = self.by_kind
+        for stmt in self._statements(source):
             suppressions.see(stmt)
-            if stmt.node is None:
-                if stmt.error is not None and "unparsable-statement" in ids:
+            state.assign_tx(stmt)
+            if stmt.tree is None:
+                if stmt.error is not None and self.unparsable:
                     out.findings.append(
                         rule("unparsable-statement").finding(
                             Location(file, stmt.line, stmt.col),
@@ -111,18 +149,48 @@ def lint_sql(
                         )
                     )
                 continue
-            for r in rules:
-                out.findings += list(r.fn(stmt, state))
+            rules = by_kind.get(stmt.kind)
+            if rules:
+                for r in rules:
+                    out.findings += r.fn(stmt, state)
             state.apply(stmt)
         out.suppressions += suppressions.result()
+        return out
+
+
+def iter_sql(
+    files: Sequence[SqlSource | tuple[str, str]],
+    config: LintConfig | None = None,
+    history: Iterable[SqlSource | tuple[str, str]] = (),
+    report: set[str] | None = None,
+) -> Iterator[tuple[str, Collected]]:
+    """Lint SQL files in order, one result per reported file as it is done (after
+    replaying ``history`` silently). ``report``: names of the files to report on
+    (default all of ``files``); the others are replayed only, so a later file sees
+    the catalog they leave."""
+    linter = SqlLinter(config)
+    for item in history:
+        linter.replay(_source(item))
+    for item in files:
+        source = _source(item)
+        if report is not None and source.file not in report:
+            linter.replay(source)
+            continue
+        yield source.file, linter.lint(source)
+
+
+def lint_sql(
+    files: Sequence[SqlSource | tuple[str, str]],
+    config: LintConfig | None = None,
+    history: Iterable[SqlSource | tuple[str, str]] = (),
+    report: set[str] | None = None,
+) -> Collected:
+    """Lint SQL texts ``(file, text)`` (or :class:`SqlSource`) in order, after replaying
+    ``history`` silently; see :func:`iter_sql`."""
+    out = Collected()
+    for _, part in iter_sql(files, config, history, report):
+        out.extend(part)
     return out
-
-
-def _replay(state: Replay, file: str, text: str) -> None:
-    state.start_file(file)
-    for stmt in iter_statements(text, file):
-        if stmt.node is not None:
-            state.apply(stmt)
 
 
 def lint_python(
@@ -132,6 +200,8 @@ def lint_python(
 ) -> Collected:
     """Lint Python texts; ``tables`` (spec table names) lets the N+1 rule know
     generated accessors (``db.user.get(id)``)."""
+    from pgwarden.checks.access_rules import PythonSource, accessor_names, parse_python
+
     config = config or LintConfig()
     ids = _enabled(config, "access")
     out = Collected()
@@ -155,28 +225,56 @@ def lint_python(
     return out
 
 
+class Finisher:
+    """Suppressions, severity overrides and the baseline, applied part by part (a part:
+    one SQL file, or the spec and Python findings), so results can stream."""
+
+    def __init__(self, config: LintConfig | None = None, baseline: Path | None = None) -> None:
+        self.config = config or LintConfig()
+        self.left: Counter[tuple[str, str, str]] | None = (
+            read_baseline(baseline) if baseline is not None else None
+        )
+        self.suppressed = 0
+        self.baselined = 0
+
+    def part(self, collected: Collected) -> list[Finding]:
+        config = self.config
+        findings, suppressed = apply_suppressions(
+            collected.findings, collected.suppressions, config.enabled_ids()
+        )
+        self.suppressed += suppressed
+        findings = [config.adjust(f) for f in findings if config.enabled(all_rules()[f.rule])]
+        if self.left is not None:
+            kept = []
+            for f in findings:
+                fp = fingerprint(f)
+                if self.left[fp] > 0:
+                    self.left[fp] -= 1
+                    self.baselined += 1
+                else:
+                    kept.append(f)
+            findings = kept
+        findings.sort(key=_place)
+        return findings
+
+
+def _place(f: Finding) -> tuple[str, int, int, str, str]:
+    return (
+        f.location.file,
+        f.location.line or 0,
+        f.location.col or 0,
+        f.location.object or "",
+        f.rule,
+    )
+
+
 def finish(
     collected: Collected, config: LintConfig | None = None, baseline: Path | None = None
 ) -> LintResult:
     """Suppressions, severity overrides, baseline; findings sorted by place."""
-    config = config or LintConfig()
-    findings, suppressed = apply_suppressions(
-        collected.findings, collected.suppressions, config.enabled_ids()
-    )
-    findings = [config.adjust(f) for f in findings if config.enabled(all_rules()[f.rule])]
-    baselined = 0
-    if baseline is not None:
-        findings, baselined = filter_baseline(findings, read_baseline(baseline))
-    findings.sort(
-        key=lambda f: (
-            f.location.file,
-            f.location.line or 0,
-            f.location.col or 0,
-            f.location.object or "",
-            f.rule,
-        )
-    )
-    return LintResult(findings, suppressed, baselined)
+    fin = Finisher(config, baseline)
+    findings = fin.part(collected)
+    return LintResult(findings, fin.suppressed, fin.baselined)
 
 
 # --------------------------------------------------------------------------- paths
@@ -190,14 +288,23 @@ class Inputs:
 
 
 def _walk(root: Path, suffix: str) -> list[Path]:
-    return sorted(
+    """Files under ``root`` ending in ``suffix``, not inside hidden, venv or build dirs."""
+    out: list[Path] = []
+    for top, dirs, files in os.walk(root):
+        dirs[:] = [d for d in dirs if d not in _SKIP_DIRS and not d.startswith(".")]
+        out += [Path(top, f) for f in files if f.endswith(suffix)]
+    return sorted(out)
+
+
+def _spec_tomls(path: Path) -> list[Path]:
+    """Spec files at the top of a directory (not a migration tool's own files)."""
+    if layouts.detect(path) not in (None, "plain"):
+        return []
+    return [
         p
-        for p in root.rglob(f"*{suffix}")
-        if p.is_file()
-        and not any(
-            part in _SKIP_DIRS or part.startswith(".") for part in p.relative_to(root).parts[:-1]
-        )
-    )
+        for p in sorted(path.glob("*.toml"))
+        if p.name != "pyproject.toml" and p.name not in layouts.TOOL_FILES
+    ]
 
 
 def classify(paths: Sequence[Path]) -> Inputs:
@@ -207,6 +314,11 @@ def classify(paths: Sequence[Path]) -> Inputs:
         if not path.exists():
             raise PgwardenError(f"{path}: no such file or directory\n  fix: pass an existing path")
         if path.is_file():
+            if path.name in layouts.TOOL_FILES:
+                raise PgwardenError(
+                    f"{path}: a migration tool's own file, not a pgwarden spec\n"
+                    f"  fix: pass the migrations directory ({path.parent}) to lint its history"
+                )
             if (
                 path.suffix == ".toml" and path.name != "pyproject.toml"
             ) or path.suffix == ".prisma":
@@ -222,11 +334,10 @@ def classify(paths: Sequence[Path]) -> Inputs:
                 )
             continue
         before = (len(inputs.specs), len(inputs.sql), len(inputs.python))
-        tomls = [p for p in sorted(path.glob("*.toml")) if p.name not in ("pyproject.toml",)]
-        if tomls and not _MIGRATION_DIR.match(path.name):
+        if _spec_tomls(path) and not _MIGRATION_DIR.match(path.name):
             inputs.specs.append(path)
         inputs.specs += sorted(path.glob("*.prisma"))
-        inputs.sql += [p for p in _walk(path, ".sql") if p.name != "down.sql"]
+        inputs.sql += [p for p in _walk(path, ".sql") if layouts.is_migration_file(p)]
         inputs.python += _walk(path, ".py")
         if (len(inputs.specs), len(inputs.sql), len(inputs.python)) == before:
             raise PgwardenError(
@@ -240,19 +351,6 @@ def _read(path: Path) -> str:
     return textfile.read_text(path)
 
 
-def _sql_groups(files: list[Path]) -> dict[Path, list[Path]]:
-    """Group SQL files by migration root, each group in apply order (with its history)."""
-    groups: dict[Path, set[Path]] = {}
-    for f in files:
-        if _MIGRATION_DIR.match(f.parent.name):
-            root = f.parent.parent
-            history = {p for p in root.glob("*/up.sql") if _MIGRATION_DIR.match(p.parent.name)}
-            groups.setdefault(root, set()).update(history | {f})
-        else:
-            groups.setdefault(f.parent, set()).add(f)
-    return {root: sorted(fs) for root, fs in groups.items()}
-
-
 def _load_spec(path: Path) -> Schema:
     """A pgwarden spec (file or directory), or a Prisma schema read by the importer."""
     if path.suffix == ".prisma":
@@ -264,11 +362,36 @@ def _load_spec(path: Path) -> Schema:
     return load_schema(path)
 
 
-def lint_paths(
-    paths: Sequence[Path], config: LintConfig | None = None, baseline: Path | None = None
-) -> LintResult:
-    """Lint every input under ``paths``: the CLI's entry point."""
+def _sql_source(f: layouts.MigrationFile) -> SqlSource:
+    text = _read(f.path)
+    tx = f.tx
+    if f.layout == "dbmate":
+        found = layouts.dbmate_section(text)
+        if found is not None:
+            section, transactional = found
+            text = blank_outside(text, section)
+            tx = "file" if transactional else "none"
+    return SqlSource(str(f.path), text, tx, f.layout)
+
+
+def sql_histories(
+    files: Sequence[Path], layout: str | None = None
+) -> Iterator[tuple[list[SqlSource], set[str]]]:
+    """(every file of each history in apply order, the names to report on)."""
+    layouts.detect.cache_clear()
+    for hist, selected in layouts.group(files, layout):
+        # Files after the last selected one cannot change what is reported.
+        last = max(i for i, f in enumerate(hist.files) if f.path in selected)
+        yield [_sql_source(f) for f in hist.files[: last + 1]], {str(p) for p in selected}
+
+
+def iter_lint(
+    paths: Sequence[Path], config: LintConfig | None = None, fin: Finisher | None = None
+) -> Iterator[list[Finding]]:
+    """Lint every input under ``paths``, yielding each part's findings when it is done
+    (every SQL file as soon as it is linted; spec and Python findings last)."""
     config = config or LintConfig()
+    fin = fin or Finisher(config)
     inputs = classify(paths)
     collected = Collected()
     tables: set[str] = set()
@@ -278,6 +401,9 @@ def lint_paths(
         loaded = loaded or schema
         tables |= {t.name for t in schema.tables}
         collected.extend(lint_schema(schema, config))
+    for sources, selected in sql_histories(inputs.sql, config.layout):
+        for _, part in iter_sql(sources, config, report=selected):
+            yield fin.part(part)
     if inputs.python and not tables:
         # Python alone: the configured spec still names the generated accessors.
         default = config.schema or Path("schema")
@@ -286,10 +412,6 @@ def lint_paths(
             tables = {t.name for t in loaded.tables} if loaded else set()
         except PgwardenError:
             tables = set()
-    selected = {str(p) for p in inputs.sql}
-    for files in _sql_groups(inputs.sql).values():
-        texts = [(str(p), _read(p)) for p in files]
-        collected.extend(lint_sql(texts, config, report=selected))
     python = [(str(p), _read(p)) for p in inputs.python]
     collected.extend(lint_python(python, config, tables))
     if loaded is not None and python:
@@ -297,4 +419,14 @@ def lint_paths(
         from pgwarden.checks.query_rules import lint_queries
 
         collected.findings += lint_queries(python, loaded, config.enabled_ids())
-    return finish(collected, config, baseline)
+    yield fin.part(collected)
+
+
+def lint_paths(
+    paths: Sequence[Path], config: LintConfig | None = None, baseline: Path | None = None
+) -> LintResult:
+    """Lint every input under ``paths`` (all findings, sorted by place)."""
+    fin = Finisher(config, baseline)
+    findings = [f for part in iter_lint(paths, config, fin) for f in part]
+    findings.sort(key=_place)
+    return LintResult(findings, fin.suppressed, fin.baselined)

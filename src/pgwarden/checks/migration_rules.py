@@ -1,646 +1,675 @@
-"""Rules on migration SQL: each reads one parsed statement and the replayed catalog.
+"""Rules on migration SQL: each reads one statement (libpg_query's JSON) and the replayed catalog.
 
-Catalog-aware replay: migrations are read in order and every statement updates a
-small catalog (:class:`Replay`): which tables, indexes, enums and volatile
-functions exist. A statement is a lock hazard only on a table that existed
-before the current file: a table created earlier in the same file is empty
-(until something inserts into it), so indexing, constraining or altering it
-locks nothing that matters and is exempt.
+Every rule names the statement kinds it reads (``kinds=``): the engine runs on a
+statement only the rules of its kind, so a history of thousands of ``INSERT``s
+costs a dictionary lookup each. A rule reports at most one finding per statement
+(the offending sub-commands are named together, located at the first of them),
+with a fix written for the tool that runs the file (see ``fixes``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, field
-from typing import Any
 
-from pglast import enums as pg
-
+from pgwarden.checks import fixes
+from pgwarden.checks.casts import rewrite_reason
 from pgwarden.checks.registry import Finding, Location, check, rule
-from pgwarden.checks.sqlfile import Statement
-
-# Volatile built-in functions that make an added column's default rewrite the table.
-# (now()/CURRENT_TIMESTAMP are stable: Postgres evaluates them once, no rewrite.)
-VOLATILE_BUILTINS = frozenset(
-    {
-        "random",
-        "random_normal",
-        "gen_random_uuid",
-        "uuidv4",
-        "uuidv7",
-        "uuid_generate_v1",
-        "uuid_generate_v1mc",
-        "uuid_generate_v4",
-        "gen_random_bytes",
-        "clock_timestamp",
-        "timeofday",
-        "nextval",
-        "txid_current",
-        "pg_current_xact_id",
-        "setseed",
-    }
+from pgwarden.checks.replay import (
+    SERIAL_TYPES,
+    VOLATILE_BUILTINS,
+    Rel,
+    Replay,
+    names,
+    object_names,
+    sval,
+    type_name,
+    walk,
 )
-SERIAL_TYPES = frozenset({"serial", "serial4", "bigserial", "serial8", "smallserial", "serial2"})
+from pgwarden.checks.sqlfile import Statement, Tree
 
-
-@dataclass
-class Replay:
-    """The catalog as the migrations so far leave it (enough for the rules)."""
-
-    tables: set[str] = field(default_factory=set)
-    indexes: dict[str, str] = field(default_factory=dict)
-    enums: dict[str, tuple[str, ...]] = field(default_factory=dict)
-    volatile_functions: set[str] = field(default_factory=set)
-    # per file
-    file: str = ""
-    new_tables: set[str] = field(default_factory=set)
-    retired_enums: dict[str, tuple[str, ...]] = field(default_factory=dict)
-    lock_timeout: bool = False
-    lock_timeout_reported: bool = False
-    in_block: bool = False
-    not_null_checks: dict[str, tuple[str, str]] = field(default_factory=dict)
-    proven_not_null: set[tuple[str, str]] = field(default_factory=set)
-    carried_over: dict[tuple[str, str], str] = field(default_factory=dict)
-    """(table, column) -> the column an UPDATE in this file copied its data into."""
-
-    def start_file(self, file: str) -> None:
-        self.file = file
-        self.new_tables = set()
-        self.retired_enums = {}
-        self.lock_timeout = False
-        self.lock_timeout_reported = False
-        self.in_block = False
-        self.not_null_checks = {}
-        self.proven_not_null = set()
-        self.carried_over = {}
-
-    def existing(self, table: str | None) -> bool:
-        """True when ``table`` may hold rows: not created (and still empty) in this file."""
-        return table is not None and table not in self.new_tables
-
-    def in_transaction(self, stmt: Statement) -> bool:
-        return self.in_block or stmt.step_atomic is True
-
-    # ----------------------------------------------------------------- replay
-
-    def apply(self, stmt: Statement) -> None:
-        node = stmt.node
-        kind = stmt.kind
-        if kind == "CreateStmt":
-            name = node.relation.relname
-            self.tables.add(name)
-            self.new_tables.add(name)
-        elif kind == "IndexStmt":
-            if node.idxname:
-                self.indexes[node.idxname] = node.relation.relname
-        elif kind in ("InsertStmt", "CopyStmt"):
-            if node.relation is not None:
-                self.new_tables.discard(node.relation.relname)
-        elif kind == "UpdateStmt":
-            table = node.relation.relname
-            for target in node.targetList or ():
-                for ref in _walk(target.val):
-                    if type(ref).__name__ == "ColumnRef" and ref.fields:
-                        source = getattr(ref.fields[-1], "sval", None)
-                        if source and source != target.name:
-                            self.carried_over[(table, source)] = target.name
-        elif kind == "DropStmt":
-            self._apply_drop(node)
-        elif kind == "RenameStmt":
-            self._apply_rename(node)
-        elif kind == "CreateEnumStmt":
-            name = _last(node.typeName)
-            self.enums[name] = tuple(v.sval for v in node.vals or ())
-        elif kind == "AlterEnumStmt" and node.newVal:
-            name = _last(node.typeName)
-            values = list(self.enums.get(name, ()))
-            if node.newValNeighbor and node.newValNeighbor in values:
-                at = values.index(node.newValNeighbor) + (1 if node.newValIsAfter else 0)
-                values.insert(at, node.newVal)
-            else:
-                values.append(node.newVal)
-            self.enums[name] = tuple(values)
-        elif kind == "CreateFunctionStmt":
-            volatility = "volatile"
-            for opt in node.options or ():
-                if opt.defname == "volatility":
-                    volatility = opt.arg.sval
-            name = _last(node.funcname)
-            if volatility == "volatile":
-                self.volatile_functions.add(name)
-            else:
-                self.volatile_functions.discard(name)
-        elif kind == "VariableSetStmt":
-            if node.name == "lock_timeout":
-                self.lock_timeout = True
-        elif kind == "SelectStmt":
-            if any(_is_set_config_lock_timeout(c) for c in _walk(node)):
-                self.lock_timeout = True
-        elif kind == "TransactionStmt":
-            k = node.kind
-            if k in (
-                pg.TransactionStmtKind.TRANS_STMT_BEGIN,
-                pg.TransactionStmtKind.TRANS_STMT_START,
-            ):
-                self.in_block = True
-            elif k in (
-                pg.TransactionStmtKind.TRANS_STMT_COMMIT,
-                pg.TransactionStmtKind.TRANS_STMT_ROLLBACK,
-            ):
-                self.in_block = False
-        elif kind == "AlterTableStmt":
-            self._apply_alter(node)
-
-    def _apply_drop(self, node: Any) -> None:
-        kind = node.removeType
-        for obj in node.objects or ():
-            name = _object_name(obj)
-            if kind == pg.ObjectType.OBJECT_TABLE:
-                self.tables.discard(name)
-                self.new_tables.discard(name)
-            elif kind == pg.ObjectType.OBJECT_INDEX:
-                self.indexes.pop(name, None)
-            elif kind == pg.ObjectType.OBJECT_TYPE and name in self.enums:
-                self.retired_enums[name] = self.enums.pop(name)
-
-    def _apply_rename(self, node: Any) -> None:
-        if node.renameType == pg.ObjectType.OBJECT_TABLE and node.relation is not None:
-            old = node.relation.relname
-            self.tables.discard(old)
-            self.tables.add(node.newname)
-            if old in self.new_tables:
-                self.new_tables.discard(old)
-                self.new_tables.add(node.newname)
-        elif node.renameType == pg.ObjectType.OBJECT_TYPE:
-            old = _object_name(node.object)
-            if old in self.enums:
-                values = self.enums.pop(old)
-                self.enums[node.newname] = values
-                self.retired_enums[old] = values
-
-    def _apply_alter(self, node: Any) -> None:
-        table = node.relation.relname
-        for cmd in node.cmds or ():
-            st = cmd.subtype
-            if st == pg.AlterTableType.AT_AddConstraint:
-                con = cmd.def_
-                column = _not_null_check_column(con)
-                if column is not None and con.conname:
-                    if con.skip_validation:
-                        self.not_null_checks[con.conname] = (table, column)
-                    else:
-                        self.proven_not_null.add((table, column))
-            elif st == pg.AlterTableType.AT_ValidateConstraint and cmd.name in self.not_null_checks:
-                self.proven_not_null.add(self.not_null_checks[cmd.name])
-
-
-def _last(names: Any) -> str:
-    return str(names[-1].sval) if names else ""
-
-
-def _object_name(obj: Any) -> str:
-    if isinstance(obj, tuple):
-        return str(obj[-1].sval)
-    if hasattr(obj, "names"):  # TypeName
-        return _last(obj.names)
-    return str(getattr(obj, "sval", obj))
-
-
-def _walk(node: Any) -> Iterator[Any]:
-    """Every pglast node under ``node`` (itself included)."""
-    from pglast.ast import Node
-
-    if isinstance(node, tuple):
-        for item in node:
-            yield from _walk(item)
-        return
-    if not isinstance(node, Node):
-        return
-    yield node
-    for name in node:
-        yield from _walk(getattr(node, name))
-
-
-def _is_set_config_lock_timeout(node: Any) -> bool:
-    if type(node).__name__ != "FuncCall" or _last(node.funcname) != "set_config":
-        return False
-    first = (node.args or (None,))[0]
-    val = getattr(first, "val", None)
-    return getattr(val, "sval", None) == "lock_timeout"
-
-
-def _not_null_check_column(con: Any) -> str | None:
-    """``CHECK (col IS NOT NULL)``: the column it proves, which lets SET NOT NULL skip its scan."""
-    if con is None or con.contype != pg.ConstrType.CONSTR_CHECK:
-        return None
-    expr = con.raw_expr
-    if type(expr).__name__ != "NullTest" or expr.nulltesttype != pg.NullTestType.IS_NOT_NULL:
-        return None
-    fields = getattr(expr.arg, "fields", None)
-    return _last(fields) if fields else None
+# --------------------------------------------------------------------------- helpers
 
 
 def loc(stmt: Statement) -> Location:
     return Location(stmt.file, stmt.line, stmt.col)
 
 
-def _alter_cmds(stmt: Statement, state: Replay) -> Iterator[tuple[str, Any]]:
-    """(table, cmd) of an ALTER TABLE on an existing table."""
-    if stmt.kind != "AlterTableStmt" or stmt.node.relation is None:
-        return
-    table = stmt.node.relation.relname
-    if not state.existing(table):
-        return
-    for cmd in stmt.node.cmds or ():
-        yield table, cmd
+def cmd_loc(stmt: Statement, index: int) -> Location:
+    """Where sub-command ``index`` of an ALTER TABLE starts."""
+    subs = fixes.subcommands(stmt)
+    if index >= len(subs):
+        return loc(stmt)
+    start = subs[index][0]
+    before = stmt.text[:start]
+    nl = before.count("\n")
+    if nl == 0:
+        return Location(stmt.file, stmt.line, stmt.col + start)
+    return Location(stmt.file, stmt.line + nl, start - before.rfind("\n"))
 
 
-def _constraints(cmd: Any) -> tuple[Any, ...]:
-    return tuple(getattr(cmd.def_, "constraints", None) or ())
+def show(rel: Rel | None) -> str:
+    if rel is None:
+        return "?"
+    return rel[1] if rel[0] == "public" else f"{rel[0]}.{rel[1]}"
+
+
+def _alter_cmds(stmt: Statement, state: Replay) -> Iterator[tuple[Rel, int, Tree]]:
+    """(table, index, cmd) of an ALTER TABLE on an existing table."""
+    node = stmt.tree
+    if node is None or node.get("objtype") not in (None, "OBJECT_TABLE"):
+        return
+    table = state.qualify(node.get("relation"))
+    if table is None or not state.existing(table):
+        return
+    for n, cmd in enumerate(node.get("cmds") or ()):
+        yield table, n, cmd.get("AlterTableCmd", {})
+
+
+def _constraints(cmd: Tree) -> list[Tree]:
+    col = (cmd.get("def") or {}).get("ColumnDef", {})
+    return [c.get("Constraint", {}) for c in col.get("constraints") or ()]
+
+
+def _added_constraints(cmd: Tree) -> list[Tree]:
+    if cmd.get("subtype") == "AT_AddConstraint":
+        return [(cmd.get("def") or {}).get("Constraint", {})]
+    if cmd.get("subtype") == "AT_AddColumn":
+        return _constraints(cmd)
+    return []
+
+
+def _column(cmd: Tree) -> Tree:
+    col: Tree = (cmd.get("def") or {}).get("ColumnDef", {})
+    return col
+
+
+def _q(name: str) -> str:
+    """An identifier as SQL text (quoted unless plain lower case)."""
+    if name and name.isidentifier() and name == name.lower() and name.isascii():
+        return name
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _table_sql(rel: Rel) -> str:
+    return _q(rel[1]) if rel[0] == "public" else f"{_q(rel[0])}.{_q(rel[1])}"
+
+
+def _join(items: list[str]) -> str:
+    return ", ".join(dict.fromkeys(items))
 
 
 # --------------------------------------------------------------------------- index locks
 
 
-@check(id="create-index-non-concurrently", family="migration")
+@check(id="create-index-non-concurrently", family="migration", kinds=("IndexStmt",))
 def create_index_non_concurrently(stmt: Statement, state: Replay) -> Iterator[Finding]:
     """CREATE INDEX without CONCURRENTLY on an existing table blocks every write."""
-    if stmt.kind != "IndexStmt" or stmt.node.concurrent:
+    node = stmt.tree or {}
+    if node.get("concurrent"):
         return
-    table = stmt.node.relation.relname
+    table = state.qualify(node.get("relation"))
     if not state.existing(table):
         return
+    rewritten = fixes.insert_after(fixes.statement_sql(stmt), "INDEX", "CONCURRENTLY")
     yield rule("create-index-non-concurrently").finding(
         loc(stmt),
-        f"CREATE INDEX on existing table {table} without CONCURRENTLY holds a SHARE lock: "
+        f"CREATE INDEX on existing table {show(table)} without CONCURRENTLY holds a SHARE lock: "
         "inserts, updates and deletes wait until the index is built",
-        "use CREATE INDEX CONCURRENTLY in a non-atomic step (-- pgwarden:step atomic=false)",
+        fixes.fix(
+            f"build it with CONCURRENTLY, {fixes.outside(state.layout)}",
+            fixes.block(state.layout, [rewritten or "CREATE INDEX CONCURRENTLY ..."], False),
+        ),
     )
 
 
-@check(id="drop-index-non-concurrently", family="migration")
+@check(id="drop-index-non-concurrently", family="migration", kinds=("DropStmt",))
 def drop_index_non_concurrently(stmt: Statement, state: Replay) -> Iterator[Finding]:
     """DROP INDEX without CONCURRENTLY takes an ACCESS EXCLUSIVE lock on the table."""
-    if stmt.kind != "DropStmt" or stmt.node.removeType != pg.ObjectType.OBJECT_INDEX:
+    node = stmt.tree or {}
+    if node.get("removeType") != "OBJECT_INDEX" or node.get("concurrent"):
         return
-    if stmt.node.concurrent:
-        return
-    names = [_object_name(o) for o in stmt.node.objects or ()]
+    parts = [object_names(o) for o in node.get("objects") or ()]
+    tables = [state.index_table(p) for p in parts]
     # Exempt only when every index is known to sit on a table created in this file.
-    if names and all(n in state.indexes and not state.existing(state.indexes[n]) for n in names):
+    if parts and all(t is not None and not state.existing(t) for t in tables):
         return
+    shown = ", ".join(".".join(p) for p in parts)
+    rewritten = fixes.insert_after(fixes.statement_sql(stmt), "INDEX", "CONCURRENTLY")
     yield rule("drop-index-non-concurrently").finding(
         loc(stmt),
-        f"DROP INDEX {', '.join(names)} without CONCURRENTLY takes an ACCESS EXCLUSIVE lock "
+        f"DROP INDEX {shown} without CONCURRENTLY takes an ACCESS EXCLUSIVE lock "
         "on the table: reads and writes wait",
-        "use DROP INDEX CONCURRENTLY in a non-atomic step",
+        fixes.fix(
+            f"drop it with CONCURRENTLY (one index per statement), {fixes.outside(state.layout)}",
+            fixes.block(state.layout, [rewritten or "DROP INDEX CONCURRENTLY ..."], False),
+        ),
     )
 
 
-@check(id="concurrently-in-transaction", family="migration")
+def _concurrent(stmt: Statement) -> bool:
+    node = stmt.tree or {}
+    if stmt.kind in ("IndexStmt", "DropStmt"):
+        return bool(node.get("concurrent"))
+    if stmt.kind == "ReindexStmt":
+        return any(
+            p.get("DefElem", {}).get("defname") == "concurrently" for p in node.get("params") or ()
+        )
+    if stmt.kind == "AlterTableStmt":  # DETACH PARTITION ... CONCURRENTLY
+        return any(
+            (c.get("AlterTableCmd", {}).get("def") or {}).get("PartitionCmd", {}).get("concurrent")
+            for c in node.get("cmds") or ()
+        )
+    return False
+
+
+@check(
+    id="concurrently-in-transaction",
+    family="migration",
+    kinds=("IndexStmt", "DropStmt", "ReindexStmt", "AlterTableStmt"),
+)
 def concurrently_in_transaction(stmt: Statement, state: Replay) -> Iterator[Finding]:
-    """CREATE/DROP INDEX CONCURRENTLY inside a transaction block fails."""
-    node = stmt.node
-    concurrent = (stmt.kind in ("IndexStmt", "DropStmt") and bool(node.concurrent)) or (
-        stmt.kind == "ReindexStmt"
-        and any(getattr(p, "defname", "") == "concurrently" for p in node.params or ())
-    )
-    if not concurrent or not state.in_transaction(stmt):
+    """A CONCURRENTLY statement in a file, step or block that runs as one transaction fails."""
+    if stmt.tx is None or not _concurrent(stmt):
         return
-    where = "a BEGIN ... COMMIT block" if state.in_block else "an atomic=true step"
+    where = state.transaction_kind(stmt)
     yield rule("concurrently-in-transaction").finding(
         loc(stmt),
-        f"a CONCURRENTLY statement inside {where}: Postgres refuses to run it in a transaction",
-        "move it to its own step marked -- pgwarden:step atomic=false (outside BEGIN/COMMIT)",
+        f"a CONCURRENTLY statement inside {where}: Postgres refuses to run it in a "
+        "transaction (SQLSTATE 25001)",
+        fixes.fix(
+            f"run it {fixes.outside(state.layout)}",
+            fixes.block(state.layout, [fixes.statement_sql(stmt)], False),
+        ),
     )
 
 
 # --------------------------------------------------------------------------- constraints
 
 
-@check(id="constraint-without-not-valid", family="migration")
+def _constraint_name(table: Rel, con: Tree) -> str:
+    if con.get("conname"):
+        return str(con["conname"])
+    cols = names(con.get("fk_attrs")) or names(con.get("keys"))
+    suffix = "fkey" if con.get("contype") == "CONSTR_FOREIGN" else "check"
+    return "_".join([table[1], *cols[:1], suffix])
+
+
+@check(id="constraint-without-not-valid", family="migration", kinds=("AlterTableStmt",))
 def constraint_without_not_valid(stmt: Statement, state: Replay) -> Iterator[Finding]:
     """FOREIGN KEY or CHECK added to an existing table without NOT VALID."""
-    r = rule("constraint-without-not-valid")
-    for table, cmd in _alter_cmds(stmt, state):
-        cons: tuple[Any, ...] = ()
-        if cmd.subtype == pg.AlterTableType.AT_AddConstraint:
-            cons = (cmd.def_,)
-        elif cmd.subtype == pg.AlterTableType.AT_AddColumn:
-            cons = _constraints(cmd)
-        for con in cons:
-            if con.contype not in (pg.ConstrType.CONSTR_FOREIGN, pg.ConstrType.CONSTR_CHECK):
+    found: list[tuple[int, Rel, Tree]] = []
+    for table, n, cmd in _alter_cmds(stmt, state):
+        for con in _added_constraints(cmd):
+            if con.get("contype") not in ("CONSTR_FOREIGN", "CONSTR_CHECK"):
                 continue
-            if con.skip_validation:
+            if con.get("skip_validation"):
                 continue
-            if (
-                cmd.subtype == pg.AlterTableType.AT_AddColumn
-                and con.contype == pg.ConstrType.CONSTR_CHECK
-            ):
+            if cmd.get("subtype") == "AT_AddColumn" and con.get("contype") == "CONSTR_CHECK":
                 continue  # a new column's CHECK only sees its default (one value)
-            what = "FOREIGN KEY" if con.contype == pg.ConstrType.CONSTR_FOREIGN else "CHECK"
-            lock = (
-                "SHARE ROW EXCLUSIVE locks on both tables"
-                if what == "FOREIGN KEY"
-                else "an ACCESS EXCLUSIVE lock"
-            )
-            yield r.finding(
-                loc(stmt),
-                f"{what} {con.conname or ''} added to existing table {table} is validated "
-                f"at once: every row is scanned under {lock}".replace("  ", " "),
-                "add it NOT VALID, then ALTER TABLE ... VALIDATE CONSTRAINT in a later step "
-                "(validation takes a weaker lock)",
-            )
+            found.append((n, table, con))
+    if not found:
+        return
+    n, table, con = found[0]
+    kinds = {c.get("contype") for _, _, c in found}
+    what = " and ".join(
+        w for k, w in (("CONSTR_FOREIGN", "FOREIGN KEY"), ("CONSTR_CHECK", "CHECK")) if k in kinds
+    )
+    lock = (
+        "SHARE ROW EXCLUSIVE locks on both tables"
+        if kinds == {"CONSTR_FOREIGN"}
+        else "an ACCESS EXCLUSIVE lock"
+    )
+    shown = _join([str(c.get("conname") or "") for _, _, c in found if c.get("conname")])
+    subs = fixes.subcommands(stmt)
+    prefix = fixes.alter_prefix(stmt)
+    adds, validates = [], []
+    for i, t, c in found:
+        name = _constraint_name(t, c)
+        text = stmt.text[subs[i][0] : subs[i][1]].strip() if i < len(subs) else ""
+        if cmd_is_column(stmt, i):
+            adds.append(f"{prefix} {text}")  # ADD COLUMN ... REFERENCES: split below
+            continue
+        if text and not c.get("conname"):
+            text = text.replace("ADD ", f"ADD CONSTRAINT {_q(name)} ", 1)
+        adds.append(f"{prefix} {text} NOT VALID")
+        validates.append(f"{prefix} VALIDATE CONSTRAINT {_q(name)}")
+    yield rule("constraint-without-not-valid").finding(
+        cmd_loc(stmt, n),
+        f"{what} {shown + ' ' if shown else ''}added to existing table {show(table)} is "
+        f"validated at once: every row is scanned under {lock}",
+        fixes.fix(
+            "add it NOT VALID, then VALIDATE CONSTRAINT "
+            + fixes.later(state.layout)
+            + " (validation takes a weaker lock)",
+            fixes.block(state.layout, adds, True),
+            fixes.block(state.layout, validates, False),
+        ),
+    )
 
 
-@check(id="unique-constraint-under-lock", family="migration")
+def cmd_is_column(stmt: Statement, index: int) -> bool:
+    cmds = (stmt.tree or {}).get("cmds") or ()
+    return (
+        index < len(cmds) and cmds[index].get("AlterTableCmd", {}).get("subtype") == "AT_AddColumn"
+    )
+
+
+@check(id="unique-constraint-under-lock", family="migration", kinds=("AlterTableStmt",))
 def unique_constraint_under_lock(stmt: Statement, state: Replay) -> Iterator[Finding]:
     """UNIQUE / PRIMARY KEY added to an existing table builds its index under lock."""
-    for table, cmd in _alter_cmds(stmt, state):
-        if cmd.subtype == pg.AlterTableType.AT_AddConstraint:
-            cons: tuple[Any, ...] = (cmd.def_,)
-        elif cmd.subtype == pg.AlterTableType.AT_AddColumn:
-            cons = _constraints(cmd)  # ADD COLUMN ... PRIMARY KEY / UNIQUE
-        else:
-            continue
-        for con in cons:
-            if con.contype not in (pg.ConstrType.CONSTR_UNIQUE, pg.ConstrType.CONSTR_PRIMARY):
+    for table, n, cmd in _alter_cmds(stmt, state):
+        for con in _added_constraints(cmd):
+            if con.get("contype") not in ("CONSTR_UNIQUE", "CONSTR_PRIMARY"):
                 continue
-            if con.indexname:
+            if con.get("indexname"):
                 continue  # USING INDEX: the index was built concurrently before
-            yield _unique_finding(stmt, table, con)
+            yield _unique_finding(stmt, state, table, n, cmd, con)
+            return
 
 
-def _unique_finding(stmt: Statement, table: str, con: Any) -> Finding:
-    what = "UNIQUE" if con.contype == pg.ConstrType.CONSTR_UNIQUE else "PRIMARY KEY"
+def _unique_finding(
+    stmt: Statement, state: Replay, table: Rel, n: int, cmd: Tree, con: Tree
+) -> Finding:
+    primary = con.get("contype") == "CONSTR_PRIMARY"
+    what = "PRIMARY KEY" if primary else "UNIQUE"
+    cols = names(con.get("keys")) or [_column(cmd).get("colname", "")]
+    name = con.get("conname") or f"{table[1]}_{'pkey' if primary else '_'.join(cols) + '_key'}"
+    prefix = fixes.alter_prefix(stmt)
+    index_sql = (
+        f"CREATE UNIQUE INDEX CONCURRENTLY {_q(name)} ON {_table_sql(table)} "
+        f"({', '.join(_q(c) for c in cols)})"
+    )
+    attach = f"{prefix} ADD CONSTRAINT {_q(name)} {what} USING INDEX {_q(name)}"
     return rule("unique-constraint-under-lock").finding(
-        loc(stmt),
-        f"{what} on existing table {table} builds its index under an ACCESS EXCLUSIVE lock",
-        "CREATE UNIQUE INDEX CONCURRENTLY first, then ADD CONSTRAINT ... "
-        f"{what} USING INDEX <name>",
+        cmd_loc(stmt, n),
+        f"{what} on existing table {show(table)} builds its index under an ACCESS EXCLUSIVE lock",
+        fixes.fix(
+            f"build the unique index CONCURRENTLY first ({fixes.outside(state.layout)}), "
+            "then attach it",
+            fixes.block(state.layout, [index_sql], False),
+            fixes.block(state.layout, [attach], True),
+        ),
     )
 
 
 # --------------------------------------------------------------------------- columns
 
 
-@check(id="set-not-null", family="migration")
+@check(id="set-not-null", family="migration", kinds=("AlterTableStmt",))
 def set_not_null(stmt: Statement, state: Replay) -> Iterator[Finding]:
     """SET NOT NULL on an existing column scans the table under ACCESS EXCLUSIVE."""
-    for table, cmd in _alter_cmds(stmt, state):
-        if cmd.subtype != pg.AlterTableType.AT_SetNotNull:
-            continue
-        if (table, cmd.name) in state.proven_not_null:
-            continue
-        yield rule("set-not-null").finding(
-            loc(stmt),
-            f"SET NOT NULL on {table}.{cmd.name} scans every row under an ACCESS EXCLUSIVE lock",
-            f'first ADD CONSTRAINT ... CHECK ("{cmd.name}" IS NOT NULL) NOT VALID, VALIDATE it '
-            "in a later step, then SET NOT NULL (no scan) and drop the check",
+    found = [
+        (n, table, cmd.get("name", ""))
+        for table, n, cmd in _alter_cmds(stmt, state)
+        if cmd.get("subtype") == "AT_SetNotNull"
+        and not state.proven_not_null(table, cmd.get("name", ""))
+    ]
+    if not found:
+        return
+    n, table, _ = found[0]
+    cols = [c for _, _, c in found]
+    prefix = fixes.alter_prefix(stmt)
+    steps = []
+    for col in cols:
+        check_name = _q(f"{table[1]}_{col}_not_null")
+        steps.append(
+            (
+                f"{prefix} ADD CONSTRAINT {check_name} CHECK ({_q(col)} IS NOT NULL) NOT VALID",
+                f"{prefix} VALIDATE CONSTRAINT {check_name}",
+                f"{prefix} ALTER COLUMN {_q(col)} SET NOT NULL",
+                f"{prefix} DROP CONSTRAINT {check_name}",
+            )
         )
-
-
-def _column_default(cmd: Any) -> Any:
-    for con in _constraints(cmd):
-        if con.contype == pg.ConstrType.CONSTR_DEFAULT:
-            return con.raw_expr
-    return None
-
-
-def _has(cmd: Any, *types: Any) -> bool:
-    return any(con.contype in types for con in _constraints(cmd)) or (
-        bool(getattr(cmd.def_, "is_not_null", False)) and pg.ConstrType.CONSTR_NOTNULL in types
+    yield rule("set-not-null").finding(
+        cmd_loc(stmt, n),
+        f"SET NOT NULL on {show(table)}.{', '.join(cols)} scans every row under an "
+        "ACCESS EXCLUSIVE lock",
+        fixes.fix(
+            "prove it with a CHECK added NOT VALID, VALIDATE it "
+            + fixes.later(state.layout)
+            + ", then SET NOT NULL (no scan) and drop the check",
+            fixes.block(state.layout, [s[0] for s in steps], True),
+            fixes.block(state.layout, [s[1] for s in steps], True),
+            fixes.block(state.layout, [x for s in steps for x in s[2:]], True),
+        ),
     )
 
 
-@check(id="add-column-not-null-without-default", family="migration")
+def _column_default(cmd: Tree) -> Tree | None:
+    for con in _constraints(cmd):
+        if con.get("contype") == "CONSTR_DEFAULT":
+            expr: Tree | None = con.get("raw_expr")
+            return expr
+    return None
+
+
+def _has(cmd: Tree, *types: str) -> bool:
+    return any(con.get("contype") in types for con in _constraints(cmd)) or (
+        bool(_column(cmd).get("is_not_null")) and "CONSTR_NOTNULL" in types
+    )
+
+
+@check(id="add-column-not-null-without-default", family="migration", kinds=("AlterTableStmt",))
 def add_column_not_null_without_default(stmt: Statement, state: Replay) -> Iterator[Finding]:
     """A NOT NULL column without a default added to an existing table."""
-    for table, cmd in _alter_cmds(stmt, state):
-        if cmd.subtype != pg.AlterTableType.AT_AddColumn:
-            continue
-        if not _has(cmd, pg.ConstrType.CONSTR_NOTNULL, pg.ConstrType.CONSTR_PRIMARY):
-            continue
-        if _has(
-            cmd,
-            pg.ConstrType.CONSTR_DEFAULT,
-            pg.ConstrType.CONSTR_IDENTITY,
-            pg.ConstrType.CONSTR_GENERATED,
-        ):
-            continue
-        if _last(cmd.def_.typeName.names) in SERIAL_TYPES:
-            continue
-        yield rule("add-column-not-null-without-default").finding(
-            loc(stmt),
-            f"NOT NULL column {table}.{cmd.def_.colname} without a default: the ALTER fails "
-            "on any table that has rows",
-            "add it nullable (or with a constant default), backfill, then SET NOT NULL "
-            "through a validated CHECK",
-        )
-
-
-def _volatile_calls(expr: Any, state: Replay) -> list[str]:
     found = []
-    for node in _walk(expr):
-        if type(node).__name__ == "FuncCall":
-            name = _last(node.funcname)
-            if name in VOLATILE_BUILTINS or name in state.volatile_functions:
+    for table, n, cmd in _alter_cmds(stmt, state):
+        if cmd.get("subtype") != "AT_AddColumn":
+            continue
+        if not _has(cmd, "CONSTR_NOTNULL", "CONSTR_PRIMARY"):
+            continue
+        if _has(cmd, "CONSTR_DEFAULT", "CONSTR_IDENTITY", "CONSTR_GENERATED"):
+            continue
+        if type_name(_column(cmd).get("typeName"))[0] in SERIAL_TYPES:
+            continue
+        found.append((n, table, _column(cmd).get("colname", "")))
+    if not found:
+        return
+    n, table, _ = found[0]
+    cols = [c for _, _, c in found]
+    yield rule("add-column-not-null-without-default").finding(
+        cmd_loc(stmt, n),
+        f"NOT NULL column {show(table)}.{', '.join(cols)} without a default: the ALTER fails "
+        "on any table that has rows",
+        fixes.fix(
+            "give it a constant default (no rewrite since Postgres 11), or add it nullable, "
+            "backfill, then SET NOT NULL through a validated CHECK",
+            fixes.block(
+                state.layout,
+                [
+                    f"{fixes.alter_prefix(stmt)} ADD COLUMN {_q(c)} ... NOT NULL DEFAULT <value>"
+                    for c in cols
+                ],
+                True,
+            ),
+        ),
+    )
+
+
+def _volatile_calls(expr: Tree | None, state: Replay) -> list[str]:
+    found = []
+    for kind, node in walk(expr):
+        if kind == "FuncCall":
+            parts = names(node.get("funcname"))
+            name = parts[-1] if parts else ""
+            rel = state.qualify_names(parts, state.volatile_functions) if parts else ("", "")
+            if name in VOLATILE_BUILTINS or rel in state.volatile_functions:
                 found.append(name)
     return found
 
 
-@check(id="volatile-default", family="migration")
+@check(id="volatile-default", family="migration", kinds=("AlterTableStmt",))
 def volatile_default(stmt: Statement, state: Replay) -> Iterator[Finding]:
     """A column added with a volatile default (or serial/identity/stored) rewrites the table."""
-    r = rule("volatile-default")
-    for table, cmd in _alter_cmds(stmt, state):
-        if cmd.subtype != pg.AlterTableType.AT_AddColumn:
+    found = []
+    for table, n, cmd in _alter_cmds(stmt, state):
+        if cmd.get("subtype") != "AT_AddColumn":
             continue
-        col = cmd.def_.colname
+        col = _column(cmd).get("colname", "")
         why = None
-        default = _column_default(cmd)
-        calls = _volatile_calls(default, state) if default is not None else []
+        calls = _volatile_calls(_column_default(cmd), state)
         if calls:
             why = f"its default calls volatile {calls[0]}()"
-        elif _last(cmd.def_.typeName.names) in SERIAL_TYPES:
+        elif type_name(_column(cmd).get("typeName"))[0] in SERIAL_TYPES:
             why = "serial fills every row from a sequence"
-        elif _has(cmd, pg.ConstrType.CONSTR_IDENTITY):
+        elif _has(cmd, "CONSTR_IDENTITY"):
             why = "an identity column fills every row"
-        elif _has(cmd, pg.ConstrType.CONSTR_GENERATED):
+        elif _has(cmd, "CONSTR_GENERATED"):
             why = "a stored generated column computes every row"
-        if why is None:
-            continue
-        yield r.finding(
-            loc(stmt),
-            f"adding {table}.{col}: {why}, so Postgres rewrites the whole table under an "
-            "ACCESS EXCLUSIVE lock",
+        if why is not None:
+            found.append((n, table, col, why))
+    if not found:
+        return
+    n, table, _, _ = found[0]
+    what = "; ".join(f"adding {show(t)}.{c}: {w}" for _, t, c, w in found)
+    yield rule("volatile-default").finding(
+        cmd_loc(stmt, n),
+        f"{what}, so Postgres rewrites the whole table under an ACCESS EXCLUSIVE lock",
+        fixes.fix(
             "add the column without the default, set the default afterwards (new rows only), "
             "and backfill existing rows in batches",
-        )
+            fixes.block(
+                state.layout,
+                [f"{fixes.alter_prefix(stmt)} ADD COLUMN {_q(c)} <type>" for _, _, c, _ in found]
+                + [
+                    f"{fixes.alter_prefix(stmt)} ALTER COLUMN {_q(c)} SET DEFAULT <expression>"
+                    for _, _, c, _ in found
+                ],
+                True,
+            ),
+        ),
+    )
 
 
-@check(id="column-type-change", family="migration")
+@check(id="column-type-change", family="migration", kinds=("AlterTableStmt",))
 def column_type_change(stmt: Statement, state: Replay) -> Iterator[Finding]:
-    """ALTER COLUMN ... TYPE on an existing table (usually a rewrite under lock)."""
-    for table, cmd in _alter_cmds(stmt, state):
-        if cmd.subtype != pg.AlterTableType.AT_AlterColumnType:
+    """ALTER COLUMN ... TYPE on an existing table that rewrites it (not binary-coercible)."""
+    found = []
+    for table, n, cmd in _alter_cmds(stmt, state):
+        if cmd.get("subtype") != "AT_AlterColumnType":
             continue
-        yield rule("column-type-change").finding(
-            loc(stmt),
-            f"changing the type of {table}.{cmd.name} holds an ACCESS EXCLUSIVE lock and, "
-            "unless the cast is binary-coercible, rewrites the table and its indexes",
-            "add a new column, backfill in batches, switch readers, then drop the old column",
+        col = cmd.get("name", "")
+        current = state.column(table, col)
+        new = _column(cmd)
+        why = rewrite_reason(
+            current.type if current else None,
+            type_name(new.get("typeName")),
+            using=new.get("raw_default") is not None,
+            utc=state.timezone_utc,
         )
+        if why is not None:
+            found.append((n, table, col, why))
+    if not found:
+        return
+    n, table, _, _ = found[0]
+    what = "; ".join(f"{show(t)}.{c} ({w})" for _, t, c, w in found)
+    unknown = all(w.startswith("its current type is unknown") for *_, w in found)
+    yield rule("column-type-change").finding(
+        cmd_loc(stmt, n),
+        f"changing the type of {', '.join(f'{show(t)}.{c}' for _, t, c, _ in found)} holds "
+        "an ACCESS EXCLUSIVE lock and, unless the cast is binary-coercible, rewrites the table "
+        "and its indexes: the current type is unknown here (the column was not created in the "
+        "linted history)"
+        if unknown
+        else f"changing the type of {what} rewrites the table and its indexes under an "
+        "ACCESS EXCLUSIVE lock",
+        "add a new column, backfill it in batches, switch readers, then drop the old column",
+    )
 
 
 # --------------------------------------------------------------------------- destructive
 
 
-@check(id="drop-column", family="migration")
+@check(id="drop-column", family="migration", kinds=("AlterTableStmt",))
 def drop_column(stmt: Statement, state: Replay) -> Iterator[Finding]:
     """DROP COLUMN on an existing table: data loss and broken running code."""
+    lost: list[tuple[int, Rel, str, str | None]] = []
+    carried: list[tuple[int, Rel, str, str | None]] = []
+    for table, n, cmd in _alter_cmds(stmt, state):
+        if cmd.get("subtype") != "AT_DropColumn":
+            continue
+        col = cmd.get("name", "")
+        into = state.carried_over.get((table, col))
+        (carried if into is not None else lost).append((n, table, col, into))
     r = rule("drop-column")
-    for table, cmd in _alter_cmds(stmt, state):
-        if cmd.subtype != pg.AlterTableType.AT_DropColumn:
-            continue
-        into = state.carried_over.get((table, cmd.name))
-        if into is not None:
-            # The contract step of expand/contract: the data lives on in `into`.
-            yield r.finding(
-                loc(stmt),
-                f"dropping {table}.{cmd.name} after this migration copied its data into "
-                f"{into}: no data is lost, but code still reading {cmd.name} fails",
-                f"deploy the code that reads {into} before applying this migration",
-                severity="warning",
-            )
-            continue
+    if lost:
+        n, table, _, _ = lost[0]
         yield r.finding(
-            loc(stmt),
-            f"dropping {table}.{cmd.name} loses its data, and application code still "
-            "reading it fails",
+            cmd_loc(stmt, n),
+            f"dropping {show(table)}.{', '.join(c for _, _, c, _ in lost)} loses its data, and "
+            "application code still reading it fails",
             "stop reading/writing the column in a release first; drop it in a later "
             "migration with an ignore comment stating why",
         )
+    elif carried:
+        # The contract step of expand/contract: the data lives on in `into`.
+        n, table, col, into = carried[0]
+        yield r.finding(
+            cmd_loc(stmt, n),
+            f"dropping {show(table)}.{col} after this migration copied its data into "
+            f"{into}: no data is lost, but code still reading {col} fails",
+            f"deploy the code that reads {into} before applying this migration",
+            severity="warning",
+        )
 
 
-@check(id="drop-table", family="migration")
+@check(id="drop-table", family="migration", kinds=("DropStmt",))
 def drop_table(stmt: Statement, state: Replay) -> Iterator[Finding]:
     """DROP TABLE of a table that existed before this migration."""
-    if stmt.kind != "DropStmt" or stmt.node.removeType != pg.ObjectType.OBJECT_TABLE:
+    node = stmt.tree or {}
+    if node.get("removeType") != "OBJECT_TABLE":
         return
-    names = [_object_name(o) for o in stmt.node.objects or ()]
-    existing = [n for n in names if state.existing(n)]
+    rels = [state.qualify_names(object_names(o), state.tables) for o in node.get("objects") or ()]
+    existing = [r for r in rels if state.existing(r)]
     if existing:
         yield rule("drop-table").finding(
             loc(stmt),
-            f"dropping table {', '.join(existing)} loses its data and breaks running code",
+            f"dropping table {', '.join(show(r) for r in existing)} loses its data and breaks "
+            "running code",
             "stop using the table in a release first; then drop it with an ignore comment",
         )
 
 
-@check(id="drop-schema", family="migration")
+@check(id="drop-schema", family="migration", kinds=("DropStmt",))
 def drop_schema(stmt: Statement, state: Replay) -> Iterator[Finding]:
     """DROP SCHEMA (every object in it goes, with CASCADE)."""
-    if stmt.kind == "DropStmt" and stmt.node.removeType == pg.ObjectType.OBJECT_SCHEMA:
-        names = ", ".join(_object_name(o) for o in stmt.node.objects or ())
+    node = stmt.tree or {}
+    if node.get("removeType") == "OBJECT_SCHEMA":
+        shown = ", ".join(".".join(object_names(o)) for o in node.get("objects") or ())
         yield rule("drop-schema").finding(
             loc(stmt),
-            f"dropping schema {names} removes every object in it",
+            f"dropping schema {shown} removes every object in it",
             "drop the objects deliberately, one migration at a time",
         )
 
 
-@check(id="drop-database", family="migration")
+@check(id="drop-database", family="migration", kinds=("DropdbStmt",))
 def drop_database(stmt: Statement, state: Replay) -> Iterator[Finding]:
     """DROP DATABASE in a migration."""
-    if stmt.kind == "DropdbStmt":
-        yield rule("drop-database").finding(
-            loc(stmt),
-            f"a migration drops database {stmt.node.dbname}",
-            "never drop a database from a migration",
-        )
+    yield rule("drop-database").finding(
+        loc(stmt),
+        f"a migration drops database {(stmt.tree or {}).get('dbname', '')}",
+        "never drop a database from a migration",
+    )
 
 
-@check(id="rename-column", family="migration")
+@check(id="rename-column", family="migration", kinds=("RenameStmt",))
 def rename_column(stmt: Statement, state: Replay) -> Iterator[Finding]:
     """RENAME COLUMN on an existing table breaks code using the old name."""
-    node = stmt.node
-    if stmt.kind != "RenameStmt" or node.renameType != pg.ObjectType.OBJECT_COLUMN:
+    node = stmt.tree or {}
+    if node.get("renameType") != "OBJECT_COLUMN":
         return
-    if not state.existing(node.relation.relname if node.relation else None):
+    table = state.qualify(node.get("relation"))
+    if not state.existing(table):
         return
     yield rule("rename-column").finding(
         loc(stmt),
-        f"renaming {node.relation.relname}.{node.subname} to {node.newname} breaks every "
+        f"renaming {show(table)}.{node.get('subname')} to {node.get('newname')} breaks every "
         "running client that uses the old name",
         "add the new column, dual-write, backfill, switch readers, then drop the old one",
     )
 
 
-@check(id="rename-table", family="migration")
+@check(id="rename-table", family="migration", kinds=("RenameStmt",))
 def rename_table(stmt: Statement, state: Replay) -> Iterator[Finding]:
     """RENAME of an existing table breaks code using the old name."""
-    node = stmt.node
-    if stmt.kind != "RenameStmt" or node.renameType != pg.ObjectType.OBJECT_TABLE:
+    node = stmt.tree or {}
+    if node.get("renameType") != "OBJECT_TABLE":
         return
-    if not state.existing(node.relation.relname if node.relation else None):
+    table = state.qualify(node.get("relation"))
+    if table is None or not state.existing(table):
         return
     yield rule("rename-table").finding(
         loc(stmt),
-        f"renaming table {node.relation.relname} to {node.newname} breaks every running "
+        f"renaming table {show(table)} to {node.get('newname')} breaks every running "
         "client that uses the old name",
-        "create the new name as a view over the old table (or the reverse) during the switch",
+        fixes.fix(
+            "rename it, and keep the old name as a view over it while old code runs",
+            fixes.block(
+                state.layout,
+                [
+                    fixes.statement_sql(stmt),
+                    f"CREATE VIEW {_table_sql(table)} AS SELECT * FROM "
+                    f"{_table_sql((table[0], str(node.get('newname'))))}",
+                ],
+                True,
+            ),
+        ),
     )
 
 
-@check(id="enum-value-removed", family="migration")
+def _enum_change(old: tuple[str, ...], new: tuple[str, ...]) -> str | None:
+    removed = [v for v in old if v not in new]
+    if removed:
+        return f"drops value(s) {', '.join(removed)}"
+    if [v for v in new if v in old] != [v for v in old if v in new]:
+        return "reorders its values (comparisons and ORDER BY change meaning)"
+    return None
+
+
+@check(id="enum-value-removed", family="migration", kinds=("CreateEnumStmt", "RenameStmt"))
 def enum_value_removed(stmt: Statement, state: Replay) -> Iterator[Finding]:
-    """An enum recreated without some of its values, or with them reordered."""
-    if stmt.kind != "CreateEnumStmt":
-        return
-    name = _last(stmt.node.typeName)
-    old = state.retired_enums.get(name)
+    """An enum recreated or swapped for one without some of its values, or reordered."""
+    node = stmt.tree or {}
+    if stmt.kind == "CreateEnumStmt":
+        parts = names(node.get("typeName"))
+        rel = state.qualify_names(parts, state.retired_enums)
+        old = state.retired_enums.get(rel)
+        new = tuple(sval(v) for v in node.get("vals") or ())
+        how = "is recreated"
+    else:
+        if node.get("renameType") != "OBJECT_TYPE":
+            return
+        src = state.qualify_names(object_names(node.get("object")), state.enums)
+        if src not in state.enums:
+            return
+        rel = (src[0], str(node.get("newname", "")))
+        old = state.retired_enums.get(rel)
+        new = state.enums[src]
+        how = f"is swapped for {src[1]} (ALTER TYPE ... RENAME)"
     if old is None:
         return
-    new = tuple(v.sval for v in stmt.node.vals or ())
-    removed = [v for v in old if v not in new]
-    kept_new_order = [v for v in new if v in old]
-    kept_old_order = [v for v in old if v in new]
-    if removed:
-        what = f"drops value(s) {', '.join(removed)}"
-    elif kept_new_order != kept_old_order:
-        what = "reorders its values (comparisons and ORDER BY change meaning)"
-    else:
+    what = _enum_change(old, new)
+    if what is None:
         return
     yield rule("enum-value-removed").finding(
         loc(stmt),
-        f"enum {name} is recreated and {what}: rows holding them fail the conversion",
+        f"enum {show(rel)} {how} and {what}: rows holding them fail the conversion",
         "add values with ALTER TYPE ... ADD VALUE; migrate rows off a value before retiring it",
     )
 
 
-@check(id="reindex-non-concurrently", family="migration")
+@check(id="reindex-non-concurrently", family="migration", kinds=("ReindexStmt",))
 def reindex_non_concurrently(stmt: Statement, state: Replay) -> Iterator[Finding]:
     """REINDEX without CONCURRENTLY blocks writes (and reads that use the index)."""
-    node = stmt.node
-    if stmt.kind != "ReindexStmt":
+    node = stmt.tree or {}
+    if _concurrent(stmt):
         return
-    if any(getattr(p, "defname", "") == "concurrently" for p in node.params or ()):
-        return
-    target = node.relation.relname if node.relation is not None else node.name
-    if node.kind == pg.ReindexObjectType.REINDEX_OBJECT_INDEX:
-        table = state.indexes.get(target, target)
-    elif node.kind == pg.ReindexObjectType.REINDEX_OBJECT_TABLE:
-        table = target
+    rel = node.get("relation")
+    target = (rel or {}).get("relname") or node.get("name") or ""
+    kind = node.get("kind")
+    table: Rel | None
+    if kind == "REINDEX_OBJECT_INDEX":
+        parts = [p for p in ((rel or {}).get("schemaname"), target) if p]
+        table = state.index_table(parts) or state.qualify(rel)
+    elif kind == "REINDEX_OBJECT_TABLE":
+        table = state.qualify(rel)
     else:
         table = None  # schema / database / system: many tables at once
     if table is not None and not state.existing(table):
         return
+    keyword = {"REINDEX_OBJECT_INDEX": "INDEX", "REINDEX_OBJECT_TABLE": "TABLE"}.get(str(kind))
+    rewritten = (
+        fixes.insert_after(fixes.statement_sql(stmt), keyword, "CONCURRENTLY") if keyword else None
+    )
     yield rule("reindex-non-concurrently").finding(
         loc(stmt),
         f"REINDEX of {target} without CONCURRENTLY holds a SHARE lock on the table "
         "(writes wait) and an ACCESS EXCLUSIVE lock on each index it rebuilds",
-        "use REINDEX ... CONCURRENTLY in a non-atomic step",
+        fixes.fix(
+            f"use REINDEX ... CONCURRENTLY, {fixes.outside(state.layout)}",
+            fixes.block(state.layout, [rewritten], False) if rewritten else "",
+        ),
     )
 
 
@@ -653,54 +682,60 @@ _LOCK_MODES = {
 }
 
 
-@check(id="lock-table", family="migration")
+@check(id="lock-table", family="migration", kinds=("LockStmt",))
 def lock_table(stmt: Statement, state: Replay) -> Iterator[Finding]:
     """An explicit LOCK TABLE that blocks writes, held until the transaction ends."""
-    if stmt.kind != "LockStmt" or stmt.node.mode not in _LOCK_MODES:
+    node = stmt.tree or {}
+    mode = node.get("mode")
+    if mode not in _LOCK_MODES:
         return
-    tables = [r.relname for r in stmt.node.relations or () if state.existing(r.relname)]
-    if not tables:
+    tables = [state.qualify(r.get("RangeVar")) for r in node.get("relations") or ()]
+    shown = [show(t) for t in tables if state.existing(t)]
+    if not shown:
         return
-    mode = _LOCK_MODES[stmt.node.mode]
     yield rule("lock-table").finding(
         loc(stmt),
-        f"LOCK TABLE {', '.join(tables)} takes a {mode} lock until the transaction ends: "
-        f"{'reads and writes' if stmt.node.mode == 8 else 'writes'} wait",
+        f"LOCK TABLE {', '.join(shown)} takes a {_LOCK_MODES[mode]} lock until the transaction "
+        f"ends: {'reads and writes' if mode == 8 else 'writes'} wait",
         "take no explicit lock in a migration; if one is truly needed, keep the transaction "
         "short, set lock_timeout, and suppress with the reason",
     )
 
 
-@check(id="unbatched-backfill", family="migration", severity="warning")
+@check(
+    id="unbatched-backfill",
+    family="migration",
+    severity="warning",
+    kinds=("UpdateStmt", "DeleteStmt"),
+)
 def unbatched_backfill(stmt: Statement, state: Replay) -> Iterator[Finding]:
     """UPDATE/DELETE of every row of an existing table in one statement."""
-    if stmt.kind not in ("UpdateStmt", "DeleteStmt") or stmt.node.whereClause is not None:
+    node = stmt.tree or {}
+    if node.get("whereClause") is not None:
         return
-    table = stmt.node.relation.relname
+    table = state.qualify(node.get("relation"))
     if not state.existing(table):
         return
     verb = "UPDATE" if stmt.kind == "UpdateStmt" else "DELETE"
     yield rule("unbatched-backfill").finding(
         loc(stmt),
-        f"{verb} of every row of {table} in one statement: it locks each row until the "
+        f"{verb} of every row of {show(table)} in one statement: it locks each row until the "
         "transaction ends, writes the whole table to WAL at once, and leaves a table of dead rows",
         "fine for small tables; for large ones backfill in batches "
-        "(WHERE id BETWEEN ...) in non-atomic steps, or outside the migration",
+        f"(WHERE id BETWEEN ...), each {fixes.later(state.layout)}, or outside the migration",
     )
 
 
-@check(id="vacuum-full-or-cluster", family="migration")
+@check(id="vacuum-full-or-cluster", family="migration", kinds=("VacuumStmt", "ClusterStmt"))
 def vacuum_full_or_cluster(stmt: Statement, state: Replay) -> Iterator[Finding]:
     """VACUUM FULL / CLUSTER rewrite a table under an ACCESS EXCLUSIVE lock."""
-    node = stmt.node
+    node = stmt.tree or {}
     if stmt.kind == "VacuumStmt":
-        if not any(getattr(o, "defname", "") == "full" for o in node.options or ()):
+        if not _vacuum_full(node):
             return
         what = "VACUUM FULL"
-    elif stmt.kind == "ClusterStmt":
-        what = "CLUSTER"
     else:
-        return
+        what = "CLUSTER"
     yield rule("vacuum-full-or-cluster").finding(
         loc(stmt),
         f"{what} rewrites the table under an ACCESS EXCLUSIVE lock: reads and writes wait",
@@ -708,52 +743,92 @@ def vacuum_full_or_cluster(stmt: Statement, state: Replay) -> Iterator[Finding]:
     )
 
 
+def _vacuum_full(node: Tree) -> bool:
+    return any(o.get("DefElem", {}).get("defname") == "full" for o in node.get("options") or ())
+
+
+@check(id="not-valid-validated-in-transaction", family="migration", kinds=("AlterTableStmt",))
+def not_valid_validated_in_transaction(stmt: Statement, state: Replay) -> Iterator[Finding]:
+    """A constraint added NOT VALID is validated in the same transaction: the lock is held."""
+    node = stmt.tree or {}
+    table = state.qualify(node.get("relation"))
+    if table is None or stmt.tx is None:
+        return
+    for n, cmd in enumerate(node.get("cmds") or ()):
+        c = cmd.get("AlterTableCmd", {})
+        if c.get("subtype") != "AT_ValidateConstraint":
+            continue
+        if state.not_valid.get((table, c.get("name", ""))) != stmt.tx:
+            continue
+        yield rule("not-valid-validated-in-transaction").finding(
+            cmd_loc(stmt, n),
+            f"constraint {c.get('name')} on {show(table)} is validated in the transaction that "
+            "added it NOT VALID: the strong lock of the ADD is held while every row is "
+            "scanned, as if NOT VALID were not there",
+            fixes.fix(
+                f"validate it {fixes.later(state.layout)}",
+                fixes.block(state.layout, [fixes.statement_sql(stmt)], False),
+            ),
+        )
+        return
+
+
 # --------------------------------------------------------------------------- lock timeout
 
 
-def lock_target(stmt: Statement, state: Replay) -> str | None:
+def lock_target(stmt: Statement, state: Replay) -> Rel | None:
     """The existing table a statement takes a heavy lock on, if any."""
-    node = stmt.node
+    node = stmt.tree or {}
     kind = stmt.kind
-    if (
-        kind in ("AlterTableStmt", "ClusterStmt", "IndexStmt", "RenameStmt")
-        and node.relation is not None
-    ):
-        name = node.relation.relname
-    elif kind == "DropStmt" and node.removeType in (
-        pg.ObjectType.OBJECT_TABLE,
-        pg.ObjectType.OBJECT_INDEX,
-    ):
-        objs = [_object_name(o) for o in node.objects or ()]
-        if node.removeType == pg.ObjectType.OBJECT_INDEX:
-            objs = [state.indexes.get(o, o) for o in objs]
-        name = next((o for o in objs if state.existing(o)), None)
-    elif kind == "VacuumStmt" and any(
-        getattr(o, "defname", "") == "full" for o in node.options or ()
-    ):
-        rels = node.rels or ()
-        name = rels[0].relation.relname if rels else "(all tables)"
+    name: Rel | None = None
+    if kind in ("AlterTableStmt", "ClusterStmt", "IndexStmt", "RenameStmt", "CreateTrigStmt"):
+        name = state.qualify(node.get("relation"))
+    elif kind == "DropStmt" and node.get("removeType") in ("OBJECT_TABLE", "OBJECT_INDEX"):
+        objs = [object_names(o) for o in node.get("objects") or ()]
+        if node.get("removeType") == "OBJECT_INDEX":
+            rels = [state.index_table(o) for o in objs]
+        else:
+            rels = [state.qualify_names(o, state.tables) for o in objs]
+        name = next((r for r in rels if r is not None and state.existing(r)), None)
+    elif kind == "VacuumStmt" and _vacuum_full(node):
+        vrels: list[Tree] = node.get("rels") or []
+        vrel = vrels[0].get("VacuumRelation", {}).get("relation") if vrels else None
+        name = state.qualify(vrel) if vrel else ("", "(all tables)")
     elif kind in ("TruncateStmt", "LockStmt"):
-        name = next((r.relname for r in node.relations if state.existing(r.relname)), None)
+        rels = [state.qualify(r.get("RangeVar")) for r in node.get("relations") or ()]
+        name = next((r for r in rels if state.existing(r)), None)
     elif kind == "ReindexStmt":
-        target = node.relation.relname if node.relation is not None else None
-        name = state.indexes.get(target, target) if target is not None else None
-    elif kind == "CreateTrigStmt":
-        name = node.relation.relname
+        rel = node.get("relation")
+        if rel is not None:
+            parts = [p for p in (rel.get("schemaname"), rel.get("relname")) if p]
+            name = state.index_table(parts) or state.qualify(rel)
     elif kind == "CreateStmt":
         # A new table's REFERENCES lock the referenced (existing) table.
         refs = [
-            c.pktable.relname
-            for c in _walk(node)
-            if type(c).__name__ == "Constraint" and c.contype == pg.ConstrType.CONSTR_FOREIGN
+            state.qualify(c.get("pktable"))
+            for k, c in walk(node)
+            if k == "Constraint" and c.get("contype") == "CONSTR_FOREIGN"
         ]
         name = next((r for r in refs if state.existing(r)), None)
-    else:
-        return None
     return name if state.existing(name) else None
 
 
-@check(id="missing-lock-timeout", family="migration")
+_LOCKING = (
+    "AlterTableStmt",
+    "ClusterStmt",
+    "IndexStmt",
+    "RenameStmt",
+    "CreateTrigStmt",
+    "DropStmt",
+    "VacuumStmt",
+    "TruncateStmt",
+    "LockStmt",
+    "ReindexStmt",
+    "CreateStmt",
+)
+
+
+@check(id="missing-lock-timeout", family="migration", kinds=_LOCKING)
 def missing_lock_timeout(stmt: Statement, state: Replay) -> Iterator[Finding]:
     """A lock-taking statement runs before any ``SET lock_timeout`` in the file."""
     if state.lock_timeout or state.lock_timeout_reported:
@@ -762,9 +837,10 @@ def missing_lock_timeout(stmt: Statement, state: Replay) -> Iterator[Finding]:
     if table is None:
         return
     state.lock_timeout_reported = True  # once per file: one SET fixes all
+    where = "at the top of each step" if state.layout == "pgwarden" else "at the top of the file"
     yield rule("missing-lock-timeout").finding(
         loc(stmt),
-        f"this statement locks {table} with no lock_timeout set: while it waits behind a "
+        f"this statement locks {show(table)} with no lock_timeout set: while it waits behind a "
         "long transaction, every other query on the table queues behind it",
-        "start the migration with SET lock_timeout = '5s' (and retry on timeout)",
+        fixes.fix(f"set one {where} (and retry on timeout)", "SET lock_timeout = '5s';"),
     )

@@ -5,7 +5,8 @@ A rule is one small function registered with :func:`check`. Its id is stable
 says what it reads:
 
 * ``schema``    -- ``fn(schema: Schema) -> Iterable[Finding]``
-* ``migration`` -- ``fn(stmt: Statement, state: Replay) -> Iterable[Finding]``
+* ``migration`` -- ``fn(stmt: Statement, state: Replay) -> Iterable[Finding]``, run on
+  the statement kinds it names (``kinds=("IndexStmt",)``)
 * ``access``    -- ``fn(source: PythonSource) -> Iterable[Finding]``
 * ``query``     -- ``fn(analysis: QueryAnalysis) -> Iterable[Finding]`` (every query of
   the linted Python files, parsed, with the spec; see ``checks.queries``)
@@ -73,6 +74,14 @@ class Rule:
     fn: Callable[..., Iterable[Finding]]
     default_enabled: bool = True
     """Opt-in rules (``tenant-table-without-rls``) run only when selected."""
+    kinds: tuple[str, ...] | None = None
+    """Migration rules: the statement kinds (``IndexStmt`` ...) the rule reads; the
+    engine runs it on those only."""
+
+    @property
+    def doc(self) -> str:
+        """The rule's documentation page."""
+        return f"docs/rules/{self.id}.md"
 
     def finding(
         self,
@@ -103,6 +112,7 @@ def check(
     summary: str = "",
     default_enabled: bool = True,
     registry: dict[str, Rule] | None = None,
+    kinds: tuple[str, ...] | None = None,
 ) -> Callable[[F], F]:
     """Register ``fn`` as rule ``id``. The function is returned unchanged."""
     target = RULES if registry is None else registry
@@ -112,12 +122,14 @@ def check(
         raise ValueError(f"rule {id!r}: unknown family {family!r}")
     if severity not in SEVERITIES:
         raise ValueError(f"rule {id!r}: unknown severity {severity!r}")
+    if family == "migration" and id != "unparsable-statement" and not kinds:
+        raise ValueError(f"migration rule {id!r} must name the statement kinds it reads")
 
     def register(fn: F) -> F:
         if id in target:
             raise DuplicateRuleError(f"rule {id!r} is already registered by {target[id].fn!r}")
         doc = summary or (fn.__doc__ or "").strip().split("\n")[0]
-        target[id] = Rule(id, family, severity, doc, fn, default_enabled)
+        target[id] = Rule(id, family, severity, doc, fn, default_enabled, kinds)
         return fn
 
     return register

@@ -82,9 +82,10 @@ def lint(
     """Lint the spec, migrations and Python data access (default: the project's paths)."""
     from pgwarden.checks.baseline import write_baseline as save_baseline
     from pgwarden.checks.config import find_pyproject, load_config
-    from pgwarden.checks.engine import lint_paths
+    from pgwarden.checks.engine import Finisher, iter_lint, lint_paths
     from pgwarden.checks.registry import all_rules
     from pgwarden.checks.report import render
+    from pgwarden.checks.report import text as text_report
     from pgwarden.errors import PgwardenError
 
     if list_rules:
@@ -120,20 +121,30 @@ def lint(
         save_baseline(write_baseline, result.findings)
         click.echo(f"wrote {len(result.findings)} finding(s) to {write_baseline}", err=True)
         return
-    result = lint_paths(paths, config, baseline or config.baseline)
-    out = render(result.findings, fmt)
-    if out:
-        click.echo(out, nl=False)
+    fin = Finisher(config, baseline or config.baseline)
+    total = errors = 0
+    if fmt in ("text", "gcc"):
+        # streamed: each SQL file's findings as soon as it is linted
+        source = text_report.file_lines()
+        for part in iter_lint(paths, config, fin):
+            if part:
+                out = text_report.render(part, source) if fmt == "text" else render(part, fmt)
+                click.echo(out, nl=False)
+            total += len(part)
+            errors += sum(1 for f in part if f.severity == "error")
+    else:
+        findings = [f for part in iter_lint(paths, config, fin) for f in part]
+        findings.sort(key=lambda f: (f.location.file, f.location.line or 0, f.location.col or 0))
+        total = len(findings)
+        errors = sum(1 for f in findings if f.severity == "error")
+        click.echo(render(findings, fmt), nl=False)
     if fmt == "text":
         extra = []
-        if result.suppressed:
-            extra.append(f"{result.suppressed} suppressed")
-        if result.baselined:
-            extra.append(f"{result.baselined} in baseline")
+        if fin.suppressed:
+            extra.append(f"{fin.suppressed} suppressed")
+        if fin.baselined:
+            extra.append(f"{fin.baselined} in baseline")
         tail = f" ({', '.join(extra)})" if extra else ""
-        click.echo(
-            f"{len(result.findings)} finding(s), {result.errors} at error severity{tail}",
-            err=True,
-        )
-    if result.exit_code:
-        raise click.exceptions.Exit(result.exit_code)
+        click.echo(f"{total} finding(s), {errors} at error severity{tail}", err=True)
+    if errors:
+        raise click.exceptions.Exit(1)

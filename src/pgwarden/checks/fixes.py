@@ -1,0 +1,135 @@
+"""Fix texts in the user's own tool: concrete rewritten statements, placed the way
+the tool runs them (pgwarden steps for pgwarden's layout, plain SQL in a migration
+of its own for Prisma, Diesel, Flyway, golang-migrate, dbmate, Sqitch, psql).
+
+The rewrites edit the user's statement text at token positions (pglast's scanner),
+so their formatting and quoting survive: ``CREATE INDEX i ON t (c)`` becomes
+``CREATE INDEX CONCURRENTLY i ON t (c)``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from pglast.parser import ParseError, scan
+
+from pgwarden.checks.sqlfile import Statement
+
+#: How to run one statement outside a transaction, per layout.
+_OUTSIDE = {
+    "pgwarden": "in a step of its own marked `-- pgwarden:step atomic=false`",
+    "prisma": "in a migration of its own (a migration.sql holding only this statement "
+    "runs outside a transaction)",
+    "golang-migrate": "in a migration file of its own (one statement runs outside a transaction)",
+    "diesel": "in a migration of its own whose metadata.toml says `run_in_transaction = false`",
+    "flyway": "in a migration of its own (Flyway runs a migration of non-transactional "
+    "statements outside a transaction), or set `executeInTransaction=false` in its .conf",
+    "dbmate": "in a migration of its own marked `-- migrate:up transaction:false`",
+    "sqitch": "outside BEGIN ... COMMIT in the deploy script",
+    "plain": "outside any BEGIN ... COMMIT block",
+}
+#: How to run a statement in a later transaction than the one before it.
+_LATER = {
+    "pgwarden": "in a later step",
+    "prisma": "in a later migration",
+    "golang-migrate": "in a later migration file",
+    "diesel": "in a later migration",
+    "flyway": "in a later migration",
+    "dbmate": "in a later migration",
+    "sqitch": "after COMMIT (or in a later change)",
+    "plain": "after COMMIT (or in a later file)",
+}
+
+
+def outside(layout: str) -> str:
+    return _OUTSIDE.get(layout, _OUTSIDE["plain"])
+
+
+def later(layout: str) -> str:
+    return _LATER.get(layout, _LATER["plain"])
+
+
+def block(layout: str, statements: Sequence[str], atomic: bool | None = None) -> str:
+    """SQL lines of a fix, as steps for pgwarden (``atomic``: the marker to write)."""
+    lines = []
+    for sql in statements:
+        text = sql.strip()
+        if not text.endswith(";"):
+            text += ";"
+        if layout == "pgwarden" and atomic is not None:
+            lines.append(f"-- pgwarden:step atomic={'true' if atomic else 'false'}")
+        lines.append(text)
+    return "\n".join(lines)
+
+
+def fix(advice: str, *sql_blocks: str) -> str:
+    """An advice line, then the SQL (indented by the text reporter)."""
+    body = "\n".join(b for b in sql_blocks if b)
+    return f"{advice}:\n{body}" if body else advice
+
+
+def _tokens(text: str) -> list[object]:
+    try:
+        return list(scan(text))
+    except ParseError:
+        return []
+
+
+def insert_after(text: str, keyword: str, insertion: str, skip: Sequence[str] = ()) -> str | None:
+    """``text`` with ``insertion`` after the first ``keyword`` token (then after any
+    ``skip`` keywords that follow it)."""
+    toks = _tokens(text)
+    for n, tok in enumerate(toks):
+        if getattr(tok, "name", "") == keyword:
+            at = tok.end + 1  # type: ignore[attr-defined]
+            for nxt in toks[n + 1 :]:
+                if getattr(nxt, "name", "") in skip:
+                    at = nxt.end + 1  # type: ignore[attr-defined]
+                else:
+                    break
+            return text[:at] + " " + insertion + text[at:]
+    return None
+
+
+def statement_sql(stmt: Statement) -> str:
+    return stmt.text.strip().rstrip(";").strip()
+
+
+def subcommands(stmt: Statement) -> list[tuple[int, int]]:
+    """(start, end) character ranges of an ALTER TABLE's sub-commands in ``stmt.text``."""
+    toks = _tokens(stmt.text)
+    out: list[tuple[int, int]] = []
+    i = 0
+    names = [getattr(t, "name", "") for t in toks]
+    # ALTER TABLE [IF EXISTS] [ONLY] name[.name][*]
+    while i < len(toks) and names[i] in ("ALTER", "TABLE", "IF_P", "EXISTS", "ONLY", "FOREIGN"):
+        i += 1
+    i += 1  # the name
+    while i + 1 < len(toks) and names[i] == "ASCII_46":
+        i += 2
+    if i < len(toks) and names[i] == "ASCII_42":
+        i += 1
+    if i >= len(toks):
+        return [(0, len(stmt.text))]
+    start = toks[i].start  # type: ignore[attr-defined]
+    depth = 0
+    for tok, name in zip(toks[i:], names[i:], strict=True):
+        if name == "ASCII_40":
+            depth += 1
+        elif name == "ASCII_41":
+            depth -= 1
+        elif depth == 0 and name in ("ASCII_44", "ASCII_59"):
+            out.append((start, tok.start))  # type: ignore[attr-defined]
+            start = tok.end + 1  # type: ignore[attr-defined]
+            while start < len(stmt.text) and stmt.text[start].isspace():
+                start += 1
+    end = len(stmt.text.rstrip().rstrip(";").rstrip())
+    if start < end:
+        out.append((start, end))
+    return out
+
+
+def alter_prefix(stmt: Statement) -> str:
+    """``ALTER TABLE [ONLY] name`` as the statement writes it."""
+    subs = subcommands(stmt)
+    return stmt.text[: subs[0][0]].strip() if subs else "ALTER TABLE"
