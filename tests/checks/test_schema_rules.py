@@ -265,6 +265,35 @@ legacy_user_id = { type = "integer" }
     assert found == {"Account.user_id", "Account.orgId"}
 
 
+def test_implied_fk_is_never_the_own_key_and_only_the_longest_name() -> None:
+    spec = """
+[tables.person.columns]
+person_id = { type = "bigint", primary_key = true }
+[tables.team.columns]
+team_id = { type = "bigint", primary_key = true }
+[tables.team_person.columns]
+team_person_id = { type = "bigint", primary_key = true }
+team_id = { type = "bigint" }
+parent_team_person_id = { type = "bigint" }
+[tables.team_member.columns]
+team_id = { type = "bigint" }
+person_id = { type = "bigint" }
+team_person_id = { type = "bigint" }
+[tables.team_member.primary_key]
+columns = ["team_id", "person_id"]
+"""
+    found = {f.location.object for f in findings(spec, "implied-foreign-key")}
+    # team_person.team_person_id is its own key (not user.person_id); parent_team_person_id names
+    # team_person itself (the longest match), so "person" is not tried; a composite key's
+    # columns in a join table are references.
+    assert found == {
+        "team_person.team_id",
+        "team_member.team_id",
+        "team_member.person_id",
+        "team_member.team_person_id",
+    }
+
+
 def test_tenant_rule_is_opt_in() -> None:
     bad = load_schema_text(USER + CASES["tenant-table-without-rls"][0], "spec.toml")
     assert not [f for f in lint_schema(bad).findings if f.rule == "tenant-table-without-rls"]

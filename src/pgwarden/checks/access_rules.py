@@ -81,12 +81,17 @@ def _constant_iterable(node: ast.expr) -> bool:
 
 
 def _own_nodes(body: list[ast.stmt]) -> Iterator[ast.AST]:
-    """Nodes of a loop body, not descending into nested functions, classes or lambdas."""
+    """Nodes of a loop body, not descending into nested functions, classes or lambdas
+    (their code runs when called, not here) -- except a lambda called on the spot,
+    ``(lambda: conn.execute(...))()``, which runs in the loop."""
     stack: list[ast.AST] = list(reversed(body))
     while stack:
         node = stack.pop()
         yield node
         for child in reversed(list(ast.iter_child_nodes(node))):
+            if isinstance(child, ast.Lambda) and isinstance(node, ast.Call) and node.func is child:
+                stack.append(child.body)
+                continue
             if isinstance(
                 child, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef | ast.Lambda
             ):
@@ -211,6 +216,20 @@ def n_plus_one_loop(src: PythonSource) -> Iterator[Finding]:
             tainted = _taint(body, _target_names(node.target))
             candidates = [n for n in _own_nodes(body) if isinstance(n, ast.Call)]
             what = "loop"
+        elif (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Name)
+            and node.func.id in ("map", "filter")
+            and len(node.args) >= 2
+            and isinstance(node.args[0], ast.Lambda)
+        ):
+            # map(lambda key: conn.execute(q, (key,)), keys): one call per item
+            if all(_constant_iterable(a) for a in node.args[1:]):
+                continue
+            fn = node.args[0]
+            tainted = {a.arg for a in fn.args.args}
+            candidates = [n for n in ast.walk(fn.body) if isinstance(n, ast.Call)]
+            what = f"{node.func.id}()"
         elif isinstance(node, ast.ListComp | ast.SetComp | ast.GeneratorExp | ast.DictComp):
             gens = [g for g in node.generators if not _constant_iterable(g.iter)]
             if not gens:

@@ -804,13 +804,22 @@ def lock_target(stmt: Statement, state: Replay) -> Rel | None:
             name = state.index_table(parts) or state.qualify(rel)
     elif kind == "CreateStmt":
         # A new table's REFERENCES lock the referenced (existing) table.
-        refs = [
-            state.qualify(c.get("pktable"))
-            for k, c in walk(node)
-            if k == "Constraint" and c.get("contype") == "CONSTR_FOREIGN"
-        ]
+        refs = [state.qualify(c.get("pktable")) for c in _table_constraints(node)]
         name = next((r for r in refs if state.existing(r)), None)
     return name if state.existing(name) else None
+
+
+def _table_constraints(node: Tree) -> Iterator[Tree]:
+    """The FOREIGN KEY constraints of a CREATE TABLE (table-level and on columns)."""
+    for elt in node.get("tableElts") or ():
+        con = elt.get("Constraint")
+        cons = [con] if con else []
+        col = elt.get("ColumnDef")
+        if col:
+            cons = [c.get("Constraint", {}) for c in col.get("constraints") or ()]
+        for c in cons:
+            if c.get("contype") == "CONSTR_FOREIGN":
+                yield c
 
 
 _LOCKING = (

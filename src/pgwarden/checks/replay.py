@@ -304,17 +304,21 @@ class Replay:
             if rel is not None:
                 self.tables[rel] = TableInfo(known=False)
                 self.new_tables.add(rel)
-        for kind, sub in walk(node):
-            if kind == "FuncCall" and _is_set_config(sub, "lock_timeout"):
-                self.lock_timeout = True
+        if "set_config" in stmt.text:
+            for kind, sub in walk(node):
+                if kind == "FuncCall" and _is_set_config(sub, "lock_timeout"):
+                    self.lock_timeout = True
         self._writes(node)
 
     def _writes(self, node: Tree) -> None:
-        """Tables a statement writes rows to (INSERT, COPY FROM, data-modifying CTEs)."""
-        for kind, sub in walk(node):
-            if kind in ("InsertStmt", "UpdateStmt", "DeleteStmt", "MergeStmt"):
+        """Tables a data-modifying CTE of the statement writes rows to."""
+        with_clause = node.get("withClause")
+        if not with_clause:
+            return
+        for kind, sub in walk(with_clause):
+            if kind in ("InsertStmt", "MergeStmt"):
                 rel = self.qualify(sub.get("relation"))
-                if rel is not None and kind in ("InsertStmt", "MergeStmt"):
+                if rel is not None:
                     self.new_tables.discard(rel)
 
     def _insert(self, node: Tree, stmt: Statement) -> None:

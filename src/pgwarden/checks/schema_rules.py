@@ -83,22 +83,26 @@ def implied_target(schema: Schema, table: Table, column: Column) -> Table | None
             by_name.setdefault(flat[:-3] + "y", t)
         elif flat.endswith("s"):
             by_name.setdefault(flat[:-1], t)
-    # Longest suffix first: authUserId tries "authuser", then "user".
+    own = table.primary_key
+    if own is not None and own.columns == (column.name,):
+        return None  # the table's own key (team_user.team_user_id), never a reference
+    # The longest suffix that names a table decides (authUserId: "authuser", else
+    # "user"); a shorter one is never tried, so team_user.team_user_ref cannot fall
+    # through to "user" once "teamuser" named this very table.
     for start in range(len(stem)):
         candidate = "".join(stem[start:])
-        for name in (candidate, _ABBREVIATIONS.get(candidate, "")):
-            target = by_name.get(name)
-            if target is None:
-                continue
-            pk = target.primary_key
-            if pk is None or len(pk.columns) != 1:
-                continue
-            key = target.column(pk.columns[0])
-            if key is None or not _types_match(key.type, column.type):
-                continue
-            if target is table:
-                continue  # a suffix of the table's own name (providerAccountId on Account)
-            return target
+        target = by_name.get(candidate) or by_name.get(_ABBREVIATIONS.get(candidate, ""))
+        if target is None:
+            continue
+        if target is table:
+            return None  # a suffix of the table's own name (providerAccountId on Account)
+        pk = target.primary_key
+        if pk is None or len(pk.columns) != 1:
+            return None
+        key = target.column(pk.columns[0])
+        if key is None or not _types_match(key.type, column.type):
+            return None
+        return target
     return None
 
 

@@ -2,7 +2,11 @@
 
 Queries are string literals passed to psycopg's ``execute`` / ``executemany`` /
 ``copy`` / ``stream`` (a module or function constant holding the text counts
-too, and static ``psycopg.sql`` compositions), and calls of generated accessors.
+too, and static ``psycopg.sql`` compositions), SQLAlchemy Core's
+``session.execute(text("..."))`` (and ``scalar``, ``scalars``, ``exec_driver_sql``),
+and calls of generated accessors -- in any call form: chained
+(``conn.execute(q).fetchone()[0]``), returned, awaited, in comprehensions and
+lambdas, inside ``with``/``async with conn.cursor() as cur``.
 """
 
 from __future__ import annotations
@@ -25,7 +29,9 @@ from pgwarden.checks.queries.model import ALL_ROWS, Query
 from pgwarden.checks.queries.statics import SQL_START, StaticText, assignments
 from pgwarden.spec.model import Schema
 
-QUERY_METHODS = frozenset({"execute", "executemany", "copy", "stream"})
+QUERY_METHODS = frozenset(
+    {"execute", "executemany", "copy", "stream", "exec_driver_sql", "scalar", "scalars"}
+)
 
 
 def extract_queries(
@@ -42,7 +48,7 @@ def extract_queries(
             return []  # sync.py/aio.py run the constants of _queries.py: counted there
         access = sibling_access(file, root)
         users = accessor_map(text, access).users if access else {}
-        out = []
+        out: list[Query] = []
         for label, (sql_text, line) in query_constants(text).items():
             accesses = analyse_sql(sql_text, schema)
             if accesses:
@@ -71,30 +77,34 @@ def extract_queries(
             for k, v in assignments(cls.body).items():
                 module_names.setdefault(k, v)
     out = []
-    scopes: list[tuple[ast.AST, dict[str, ast.expr]]] = [(tree, module_names)]
-    for node in ast.walk(tree):
-        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
-            scopes.append((node, {**module_names, **assignments(node.body)}))
-    seen: set[tuple[int, int]] = set()
-    for owner, names in reversed(scopes):
+    # Each call belongs to exactly one scope (the innermost function around it; lambdas
+    # and comprehensions are part of it), and a nested function sees its enclosing
+    # functions' names.
+    stack: list[tuple[ast.AST, dict[str, ast.expr]]] = [(tree, module_names)]
+    while stack:
+        owner, names = stack.pop()
         static = StaticText(names)
-        for call in _own_calls(owner):
-            key = (call.lineno, call.col_offset)
-            if key in seen:
-                continue
-            seen.add(key)
-            out += _call_queries(call, static, file, schema, accessors)
+        for call, nested in _own_calls(owner):
+            if call is not None:
+                out += _call_queries(call, static, file, schema, accessors)
+            if nested is not None:
+                stack.append((nested, {**names, **assignments(nested.body)}))
     return sorted(out, key=lambda q: (q.line, q.col, q.label))
 
 
-def _own_calls(root: ast.AST) -> Iterator[ast.Call]:
+def _own_calls(
+    root: ast.AST,
+) -> Iterator[tuple[ast.Call | None, ast.FunctionDef | ast.AsyncFunctionDef | None]]:
+    """The calls of ``root`` outside nested functions (``(call, None)``), and the nested
+    functions themselves (``(None, function)``)."""
     stack = list(ast.iter_child_nodes(root))
     while stack:
         node = stack.pop()
         if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            yield None, node
             continue
         if isinstance(node, ast.Call):
-            yield node
+            yield node, None
         stack.extend(ast.iter_child_nodes(node))
 
 

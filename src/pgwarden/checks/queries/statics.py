@@ -55,7 +55,8 @@ class StaticText:
         if fname == "_j":  # the generated modules' line-wrapped constants
             parts = [self.text(a, depth + 1) for a in args]
             return None if any(p is None for p in parts) else "".join(p or "" for p in parts)
-        if fname == "SQL" and len(args) == 1:
+        if fname in ("SQL", "text") and len(args) == 1 and not node.keywords:
+            # psycopg.sql.SQL, SQLAlchemy's text()
             return self.text(args[0], depth + 1)
         if fname == "Identifier" and args:
             parts = [self.text(a, depth + 1) for a in args]
