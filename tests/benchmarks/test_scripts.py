@@ -169,12 +169,19 @@ def test_planning(tmp_path: Path) -> None:
 
 def test_lint(tmp_path: Path) -> None:
     doc = tmp_path / "bench.md"
-    assert lint.main(["--statements", "300", "--repeat", "1", "--doc", str(doc)]) == 0
+    args = ["--statements", "300", "--history-files", "40", "--repeat", "1", "--doc", str(doc)]
+    assert lint.main(args) == 0
     text = section(doc, "lint")
-    speed, _, hazards = (rows for _, rows in tables(text))
-    assert speed[0][0] == "pgwarden lint_sql (in-process)"
-    assert all(r[2].replace(",", "").isdigit() for r in speed)
-    assert "corpus: " in text and " 300 statements" in text
+    speed, ratios, hazards = (rows for _, rows in tables(text))
+    assert [r[:2] for r in speed][:3] == [
+        ["synthetic", "pgwarden lint_sql (in-process)"],
+        ["synthetic", "`pgwarden lint` (new process)"],
+        ["synthetic", "squawk (one process)"],
+    ]
+    assert {r[0] for r in speed} == {"synthetic", "real-shaped history"}
+    assert all(r[3].replace(",", "").isdigit() for r in speed)
+    assert len(ratios) == 4 and all(r[2] != "n/a" for r in ratios)
+    assert "synthetic: " in text and " 300 statements" in text
     assert len(hazards) == len(lint.HAZARDS) + 1
     by_hazard = {r[0]: r for r in hazards}
     # the unambiguous hazards are flagged by both tools

@@ -105,6 +105,20 @@ class SqlLinter:
             for kind in r.kinds or ():
                 self.by_kind.setdefault(kind, []).append(r)
         self.state = Replay()
+        self._by_subtypes: dict[frozenset[str], list[Rule]] = {}
+
+    def _alter_rules(self, stmt: Statement, rules: list[Rule]) -> list[Rule]:
+        """The ALTER TABLE rules that read one of the statement's sub-command types."""
+        subs = frozenset(
+            c.get("AlterTableCmd", {}).get("subtype", "")
+            for c in (stmt.tree or {}).get("cmds") or ()
+        )
+        got = self._by_subtypes.get(subs)
+        if got is None:
+            got = self._by_subtypes[subs] = [
+                r for r in rules if r.subtypes is None or r.subtypes & subs
+            ]
+        return got
 
     def _statements(self, source: SqlSource) -> Iterator[Statement]:
         """The file's statements, streamed, after the file-level transaction is decided
@@ -150,6 +164,8 @@ class SqlLinter:
                     )
                 continue
             rules = by_kind.get(stmt.kind)
+            if rules and stmt.kind == "AlterTableStmt":
+                rules = self._alter_rules(stmt, rules)
             if rules:
                 for r in rules:
                     out.findings += r.fn(stmt, state)

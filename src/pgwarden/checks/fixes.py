@@ -9,6 +9,7 @@ so their formatting and quoting survive: ``CREATE INDEX i ON t (c)`` becomes
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 from pglast.parser import ParseError, scan
@@ -95,35 +96,50 @@ def statement_sql(stmt: Statement) -> str:
     return stmt.text.strip().rstrip(";").strip()
 
 
+_NAME = r'(?:"(?:[^"]|"")*"|[\w$]+)'
+_ALTER_HEAD = re.compile(
+    rf"\s*ALTER\s+(?:FOREIGN\s+)?TABLE\s+(?:IF\s+EXISTS\s+)?(?:ONLY\s+)?{_NAME}"
+    rf"(?:\s*\.\s*{_NAME})*\s*\*?\s*",
+    re.IGNORECASE,
+)
+#: What can hide a comma or a parenthesis: strings, quoted names, comments, dollar quotes.
+_OPAQUE = re.compile(
+    r"'(?:[^']|'')*'|\"(?:[^\"]|\"\")*\"|--[^\n]*|/\*.*?\*/|(\$\w*\$).*?\1|[(),;]",
+    re.DOTALL,
+)
+
+
 def subcommands(stmt: Statement) -> list[tuple[int, int]]:
-    """(start, end) character ranges of an ALTER TABLE's sub-commands in ``stmt.text``."""
-    toks = _tokens(stmt.text)
+    """(start, end) character ranges of an ALTER TABLE's sub-commands in ``stmt.text``
+    (computed once per statement)."""
+    memo = stmt.memo
+    if memo is None:
+        memo = stmt.memo = {}
+    got = memo.get("subcommands")
+    if got is None:
+        got = memo["subcommands"] = _subcommands(stmt.text)
+    return got
+
+
+def _subcommands(text: str) -> list[tuple[int, int]]:
+    head = _ALTER_HEAD.match(text)
+    if head is None:
+        return [(0, len(text))]
     out: list[tuple[int, int]] = []
-    i = 0
-    names = [getattr(t, "name", "") for t in toks]
-    # ALTER TABLE [IF EXISTS] [ONLY] name[.name][*]
-    while i < len(toks) and names[i] in ("ALTER", "TABLE", "IF_P", "EXISTS", "ONLY", "FOREIGN"):
-        i += 1
-    i += 1  # the name
-    while i + 1 < len(toks) and names[i] == "ASCII_46":
-        i += 2
-    if i < len(toks) and names[i] == "ASCII_42":
-        i += 1
-    if i >= len(toks):
-        return [(0, len(stmt.text))]
-    start = toks[i].start  # type: ignore[attr-defined]
+    start = head.end()
     depth = 0
-    for tok, name in zip(toks[i:], names[i:], strict=True):
-        if name == "ASCII_40":
+    for m in _OPAQUE.finditer(text, start):
+        ch = m.group()
+        if ch == "(":
             depth += 1
-        elif name == "ASCII_41":
+        elif ch == ")":
             depth -= 1
-        elif depth == 0 and name in ("ASCII_44", "ASCII_59"):
-            out.append((start, tok.start))  # type: ignore[attr-defined]
-            start = tok.end + 1  # type: ignore[attr-defined]
-            while start < len(stmt.text) and stmt.text[start].isspace():
+        elif depth == 0 and ch in (",", ";"):
+            out.append((start, m.start()))
+            start = m.end()
+            while start < len(text) and text[start].isspace():
                 start += 1
-    end = len(stmt.text.rstrip().rstrip(";").rstrip())
+    end = len(text.rstrip().rstrip(";").rstrip())
     if start < end:
         out.append((start, end))
     return out

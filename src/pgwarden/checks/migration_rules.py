@@ -53,16 +53,26 @@ def show(rel: Rel | None) -> str:
     return rel[1] if rel[0] == "public" else f"{rel[0]}.{rel[1]}"
 
 
-def _alter_cmds(stmt: Statement, state: Replay) -> Iterator[tuple[Rel, int, Tree]]:
-    """(table, index, cmd) of an ALTER TABLE on an existing table."""
+def _alter_cmds(stmt: Statement, state: Replay) -> list[tuple[Rel, int, Tree]]:
+    """(table, index, cmd) of an ALTER TABLE on an existing table (once per statement:
+    seven rules read them)."""
+    memo = stmt.memo
+    if memo is None:
+        memo = stmt.memo = {}
+    got: list[tuple[Rel, int, Tree]] | None = memo.get("alter")
+    if got is not None:
+        return got
+    got = []
     node = stmt.tree
-    if node is None or node.get("objtype") not in (None, "OBJECT_TABLE"):
-        return
-    table = state.qualify(node.get("relation"))
-    if table is None or not state.existing(table):
-        return
-    for n, cmd in enumerate(node.get("cmds") or ()):
-        yield table, n, cmd.get("AlterTableCmd", {})
+    if node is not None and node.get("objtype") in (None, "OBJECT_TABLE"):
+        table = state.qualify(node.get("relation"))
+        if table is not None and state.existing(table):
+            got = [
+                (table, n, cmd.get("AlterTableCmd", {}))
+                for n, cmd in enumerate(node.get("cmds") or ())
+            ]
+    memo["alter"] = got
+    return got
 
 
 def _constraints(cmd: Tree) -> list[Tree]:
@@ -194,7 +204,12 @@ def _constraint_name(table: Rel, con: Tree) -> str:
     return "_".join([table[1], *cols[:1], suffix])
 
 
-@check(id="constraint-without-not-valid", family="migration", kinds=("AlterTableStmt",))
+@check(
+    id="constraint-without-not-valid",
+    family="migration",
+    kinds=("AlterTableStmt",),
+    subtypes=("AT_AddConstraint", "AT_AddColumn"),
+)
 def constraint_without_not_valid(stmt: Statement, state: Replay) -> Iterator[Finding]:
     """FOREIGN KEY or CHECK added to an existing table without NOT VALID."""
     found: list[tuple[int, Rel, Tree]] = []
@@ -254,7 +269,12 @@ def cmd_is_column(stmt: Statement, index: int) -> bool:
     )
 
 
-@check(id="unique-constraint-under-lock", family="migration", kinds=("AlterTableStmt",))
+@check(
+    id="unique-constraint-under-lock",
+    family="migration",
+    kinds=("AlterTableStmt",),
+    subtypes=("AT_AddConstraint", "AT_AddColumn"),
+)
 def unique_constraint_under_lock(stmt: Statement, state: Replay) -> Iterator[Finding]:
     """UNIQUE / PRIMARY KEY added to an existing table builds its index under lock."""
     for table, n, cmd in _alter_cmds(stmt, state):
@@ -295,7 +315,12 @@ def _unique_finding(
 # --------------------------------------------------------------------------- columns
 
 
-@check(id="set-not-null", family="migration", kinds=("AlterTableStmt",))
+@check(
+    id="set-not-null",
+    family="migration",
+    kinds=("AlterTableStmt",),
+    subtypes=("AT_SetNotNull",),
+)
 def set_not_null(stmt: Statement, state: Replay) -> Iterator[Finding]:
     """SET NOT NULL on an existing column scans the table under ACCESS EXCLUSIVE."""
     found = [
@@ -349,7 +374,12 @@ def _has(cmd: Tree, *types: str) -> bool:
     )
 
 
-@check(id="add-column-not-null-without-default", family="migration", kinds=("AlterTableStmt",))
+@check(
+    id="add-column-not-null-without-default",
+    family="migration",
+    kinds=("AlterTableStmt",),
+    subtypes=("AT_AddColumn",),
+)
 def add_column_not_null_without_default(stmt: Statement, state: Replay) -> Iterator[Finding]:
     """A NOT NULL column without a default added to an existing table."""
     found = []
@@ -398,7 +428,12 @@ def _volatile_calls(expr: Tree | None, state: Replay) -> list[str]:
     return found
 
 
-@check(id="volatile-default", family="migration", kinds=("AlterTableStmt",))
+@check(
+    id="volatile-default",
+    family="migration",
+    kinds=("AlterTableStmt",),
+    subtypes=("AT_AddColumn",),
+)
 def volatile_default(stmt: Statement, state: Replay) -> Iterator[Finding]:
     """A column added with a volatile default (or serial/identity/stored) rewrites the table."""
     found = []
@@ -441,7 +476,12 @@ def volatile_default(stmt: Statement, state: Replay) -> Iterator[Finding]:
     )
 
 
-@check(id="column-type-change", family="migration", kinds=("AlterTableStmt",))
+@check(
+    id="column-type-change",
+    family="migration",
+    kinds=("AlterTableStmt",),
+    subtypes=("AT_AlterColumnType",),
+)
 def column_type_change(stmt: Statement, state: Replay) -> Iterator[Finding]:
     """ALTER COLUMN ... TYPE on an existing table that rewrites it (not binary-coercible)."""
     found = []
@@ -480,7 +520,12 @@ def column_type_change(stmt: Statement, state: Replay) -> Iterator[Finding]:
 # --------------------------------------------------------------------------- destructive
 
 
-@check(id="drop-column", family="migration", kinds=("AlterTableStmt",))
+@check(
+    id="drop-column",
+    family="migration",
+    kinds=("AlterTableStmt",),
+    subtypes=("AT_DropColumn",),
+)
 def drop_column(stmt: Statement, state: Replay) -> Iterator[Finding]:
     """DROP COLUMN on an existing table: data loss and broken running code."""
     lost: list[tuple[int, Rel, str, str | None]] = []
@@ -747,7 +792,12 @@ def _vacuum_full(node: Tree) -> bool:
     return any(o.get("DefElem", {}).get("defname") == "full" for o in node.get("options") or ())
 
 
-@check(id="not-valid-validated-in-transaction", family="migration", kinds=("AlterTableStmt",))
+@check(
+    id="not-valid-validated-in-transaction",
+    family="migration",
+    kinds=("AlterTableStmt",),
+    subtypes=("AT_ValidateConstraint",),
+)
 def not_valid_validated_in_transaction(stmt: Statement, state: Replay) -> Iterator[Finding]:
     """A constraint added NOT VALID is validated in the same transaction: the lock is held."""
     node = stmt.tree or {}

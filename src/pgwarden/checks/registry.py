@@ -77,6 +77,9 @@ class Rule:
     kinds: tuple[str, ...] | None = None
     """Migration rules: the statement kinds (``IndexStmt`` ...) the rule reads; the
     engine runs it on those only."""
+    subtypes: frozenset[str] | None = None
+    """For ``AlterTableStmt``: the sub-command types (``AT_AddColumn`` ...) it reads;
+    None: every ALTER TABLE."""
 
     @property
     def doc(self) -> str:
@@ -113,6 +116,7 @@ def check(
     default_enabled: bool = True,
     registry: dict[str, Rule] | None = None,
     kinds: tuple[str, ...] | None = None,
+    subtypes: tuple[str, ...] | None = None,
 ) -> Callable[[F], F]:
     """Register ``fn`` as rule ``id``. The function is returned unchanged."""
     target = RULES if registry is None else registry
@@ -129,7 +133,16 @@ def check(
         if id in target:
             raise DuplicateRuleError(f"rule {id!r} is already registered by {target[id].fn!r}")
         doc = summary or (fn.__doc__ or "").strip().split("\n")[0]
-        target[id] = Rule(id, family, severity, doc, fn, default_enabled, kinds)
+        target[id] = Rule(
+            id,
+            family,
+            severity,
+            doc,
+            fn,
+            default_enabled,
+            kinds,
+            frozenset(subtypes) if subtypes else None,
+        )
         return fn
 
     return register

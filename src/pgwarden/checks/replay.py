@@ -232,7 +232,10 @@ class Replay:
         return self.resolve(name, self.tables)
 
     def resolve(self, name: str, known: Any) -> Rel:
-        for schema in self.search_path:
+        path = self.search_path
+        if len(path) == 1:
+            return (path[0], name)
+        for schema in path:
             if (schema, name) in known:
                 return (schema, name)
         return (self.search_path[0] if self.search_path else "public", name)

@@ -59,6 +59,7 @@ class Statement:
         "index",
         "kind",
         "line",
+        "memo",
         "offset",
         "origin",
         "step",
@@ -104,6 +105,8 @@ class Statement:
         """``"do"`` for a statement inside a DO block."""
         self.tx: int | None = None
         """The transaction it runs in (set by the replay; None: autocommit)."""
+        self.memo: dict[str, Any] | None = None
+        """What rules computed about the statement once for all (sub-command spans ...)."""
 
     @property
     def node(self) -> Any:

@@ -23,78 +23,93 @@ predicates (only a query whose WHERE contains every conjunct of the predicate).
 Modules: ``model`` (what is found), ``statics`` (static SQL text in Python),
 ``accessors`` (generated accessor methods -> their SQL), ``extract`` (Python ->
 queries), ``analysis`` (SQL -> accesses, sqlglot), ``indexes`` (access -> the index
-serving it). This module ties them together in :func:`analyse`.
+serving it); ``run`` ties them together in :func:`analyse`.
+
+The package's names load on first use (PEP 562): lint of SQL alone never pays for
+sqlglot and psycopg, which the analysis and the index matcher import.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
-from pathlib import Path
+import importlib
+from typing import TYPE_CHECKING, Any
 
-from pgwarden.checks.queries.accessors import (
-    AccessorMap,
-    accessor_map,
-    generate_services,
-    generated_accessors,
-    is_generated_queries,
-    query_constants,
-)
-from pgwarden.checks.queries.analysis import (
-    analyse_sql,
-    analyse_statement,
-    conjuncts,
-    normalize_text,
-    parse_sql,
-)
-from pgwarden.checks.queries.extract import QUERY_METHODS, extract_queries
-from pgwarden.checks.queries.indexes import (
-    IndexInfo,
-    Verdict,
-    covers_foreign_key,
-    create_index_sql,
-    filter_score,
-    index_used,
-    serves_order,
-    serving_index,
-    suggested_columns,
-    table_indexes,
-    usable,
-)
-from pgwarden.checks.queries.model import ALL_ROWS, EQ_OPS, RANGE_OPS, Access, Cond, Query
-from pgwarden.spec.model import Schema
+if TYPE_CHECKING:
+    from pgwarden.checks.queries.accessors import (
+        AccessorMap,
+        accessor_map,
+        generate_services,
+        generated_accessors,
+        is_generated_queries,
+        query_constants,
+    )
+    from pgwarden.checks.queries.analysis import (
+        analyse_sql,
+        analyse_statement,
+        conjuncts,
+        normalize_text,
+        parse_sql,
+    )
+    from pgwarden.checks.queries.extract import QUERY_METHODS, extract_queries
+    from pgwarden.checks.queries.indexes import (
+        IndexInfo,
+        Verdict,
+        covers_foreign_key,
+        create_index_sql,
+        filter_score,
+        index_used,
+        serves_order,
+        serving_index,
+        suggested_columns,
+        table_indexes,
+        usable,
+    )
+    from pgwarden.checks.queries.model import ALL_ROWS, EQ_OPS, RANGE_OPS, Access, Cond, Query
+    from pgwarden.checks.queries.run import QueryAnalysis, analyse
+
+_WHERE = {
+    "ALL_ROWS": "model",
+    "EQ_OPS": "model",
+    "QUERY_METHODS": "extract",
+    "RANGE_OPS": "model",
+    "Access": "model",
+    "AccessorMap": "accessors",
+    "Cond": "model",
+    "IndexInfo": "indexes",
+    "Query": "model",
+    "QueryAnalysis": "run",
+    "Verdict": "indexes",
+    "accessor_map": "accessors",
+    "analyse": "run",
+    "analyse_sql": "analysis",
+    "analyse_statement": "analysis",
+    "conjuncts": "analysis",
+    "covers_foreign_key": "indexes",
+    "create_index_sql": "indexes",
+    "extract_queries": "extract",
+    "filter_score": "indexes",
+    "generate_services": "accessors",
+    "generated_accessors": "accessors",
+    "index_used": "indexes",
+    "is_generated_queries": "accessors",
+    "normalize_text": "analysis",
+    "parse_sql": "analysis",
+    "query_constants": "accessors",
+    "serves_order": "indexes",
+    "serving_index": "indexes",
+    "suggested_columns": "indexes",
+    "table_indexes": "indexes",
+    "usable": "indexes",
+}
 
 
-@dataclass(frozen=True)
-class QueryAnalysis:
-    """Every query found in the analysed files, with the spec's indexes."""
-
-    schema: Schema
-    queries: tuple[Query, ...]
-    indexes: dict[str, tuple[IndexInfo, ...]] = field(default_factory=dict)
-
-    def table_indexes(self, table: str) -> tuple[IndexInfo, ...]:
-        return self.indexes.get(table, ())
-
-    def verdict(self, access: Access) -> Verdict:
-        return serving_index(access, self.table_indexes(access.table))
-
-
-def analyse(
-    files: Iterable[tuple[str, str]],
-    schema: Schema,
-    services: Mapping[str, str] | None = None,
-    root: Path | None = None,
-) -> QueryAnalysis:
-    """Extract and analyse the queries of Python texts ``(file, text)`` against ``schema``
-    (``services``: the generate config's service names, for accessor calls)."""
-    schema = schema.normalized()
-    accessors = generated_accessors(schema, services)
-    queries: list[Query] = []
-    for file, text in files:
-        queries += extract_queries(text, file, schema, accessors, root)
-    indexes = {t.name: tuple(table_indexes(t)) for t in schema.tables}
-    return QueryAnalysis(schema, tuple(queries), indexes)
+def __getattr__(name: str) -> Any:
+    module = _WHERE.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    globals()[name] = value
+    return value
 
 
 __all__ = [
