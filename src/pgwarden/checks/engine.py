@@ -252,14 +252,17 @@ class Finisher:
         )
         self.suppressed = 0
         self.baselined = 0
+        self.enabled = self.config.enabled_ids()
 
     def part(self, collected: Collected) -> list[Finding]:
         config = self.config
+        if not collected.findings and not collected.suppressions:
+            return []
         findings, suppressed = apply_suppressions(
-            collected.findings, collected.suppressions, config.enabled_ids()
+            collected.findings, collected.suppressions, self.enabled
         )
         self.suppressed += suppressed
-        findings = [config.adjust(f) for f in findings if config.enabled(all_rules()[f.rule])]
+        findings = [config.adjust(f) for f in findings if f.rule in self.enabled]
         if self.left is not None:
             kept = []
             for f in findings:
@@ -309,7 +312,7 @@ def _walk(root: Path, suffix: str) -> list[Path]:
     for top, dirs, files in os.walk(root):
         dirs[:] = [d for d in dirs if d not in _SKIP_DIRS and not d.startswith(".")]
         out += [Path(top, f) for f in files if f.endswith(suffix)]
-    return sorted(out)
+    return sorted(out, key=str)
 
 
 def _spec_tomls(path: Path) -> list[Path]:
@@ -394,7 +397,6 @@ def sql_histories(
     files: Sequence[Path], layout: str | None = None
 ) -> Iterator[tuple[list[SqlSource], set[str]]]:
     """(every file of each history in apply order, the names to report on)."""
-    layouts.detect.cache_clear()
     for hist, selected in layouts.group(files, layout):
         # Files after the last selected one cannot change what is reported.
         last = max(i for i, f in enumerate(hist.files) if f.path in selected)
@@ -408,6 +410,7 @@ def iter_lint(
     (every SQL file as soon as it is linted; spec and Python findings last)."""
     config = config or LintConfig()
     fin = fin or Finisher(config)
+    layouts.detect.cache_clear()  # directories may have changed since the last run
     inputs = classify(paths)
     collected = Collected()
     tables: set[str] = set()

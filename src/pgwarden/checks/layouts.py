@@ -27,6 +27,7 @@ read as a pgwarden spec.
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -80,18 +81,22 @@ def natural_key(name: str) -> tuple[object, ...]:
     return tuple(int(p) if p.isdigit() else p for p in _NUMBERS.split(name))
 
 
-def _dirs(root: Path) -> list[Path]:
+def _entries(root: Path, dirs: bool) -> list[Path]:
+    """Sub-directories or files of ``root``, sorted by name (one scandir, no stat each)."""
     try:
-        return sorted(p for p in root.iterdir() if p.is_dir())
+        with os.scandir(root) as it:
+            names = sorted(e.name for e in it if (e.is_dir() if dirs else e.is_file()))
     except OSError:
         return []
+    return [root / n for n in names]
+
+
+def _dirs(root: Path) -> list[Path]:
+    return _entries(root, dirs=True)
 
 
 def _files(root: Path) -> list[Path]:
-    try:
-        return sorted(p for p in root.iterdir() if p.is_file())
-    except OSError:
-        return []
+    return _entries(root, dirs=False)
 
 
 def _head(path: Path) -> str:
