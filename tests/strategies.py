@@ -78,11 +78,15 @@ def _ok_name(name: str) -> bool:
 
 
 @st.composite
-def _distinct_names(draw: st.DrawFn, count: int, avoid: frozenset[str] = frozenset()) -> list[str]:
+def _distinct_names(
+    draw: st.DrawFn, count: int, avoid: frozenset[str] = frozenset(), *, top_level: bool = False
+) -> list[str]:
+    """``top_level``: names of tables and types, where a dot would read as
+    ``namespace.name`` (docs/spec.md); column and constraint names may hold one."""
     out: list[str] = []
     while len(out) < count:
         name = draw(_RAW_NAMES)
-        if not _ok_name(name) or name in out or name in avoid:
+        if not _ok_name(name) or name in out or name in avoid or (top_level and "." in name):
             name = f"n{len(out)}_{draw(st.integers(0, 10**6))}"
             if name in out or name in avoid:
                 continue
@@ -541,7 +545,11 @@ def _policies(draw: st.DrawFn, table: Table) -> Table:
 @st.composite
 def _enums(draw: st.DrawFn) -> list[Enum]:
     count = draw(st.integers(0, 3))
-    enum_names = [n for n in draw(_distinct_names(count)) if n.lower() not in RESERVED_TYPE_NAMES]
+    enum_names = [
+        n
+        for n in draw(_distinct_names(count, top_level=True))
+        if n.lower() not in RESERVED_TYPE_NAMES
+    ]
     out = []
     for name in enum_names:
         values = draw(
@@ -561,7 +569,9 @@ def schemas(draw: st.DrawFn, max_tables: int = 8) -> Schema:
     """A random valid, normalized schema (1..max_tables tables)."""
     enums = draw(_enums())
     count = draw(st.integers(1, max_tables))
-    table_names = draw(_distinct_names(count, avoid=frozenset(e.name for e in enums)))
+    table_names = draw(
+        _distinct_names(count, avoid=frozenset(e.name for e in enums), top_level=True)
+    )
     tables = [draw(_table_body(n, enums)) for n in table_names]
     tables = draw(_with_foreign_keys(tables))
     tables = [draw(_policies(t)) for t in tables]
@@ -601,7 +611,7 @@ def _edit(draw: st.DrawFn, schema: Schema) -> Schema:
     )
     if kind == "add_table":
         taken = frozenset(t.name for t in tables) | frozenset(e.name for e in schema.enums)
-        name = draw(_distinct_names(1, avoid=taken))[0]
+        name = draw(_distinct_names(1, avoid=taken, top_level=True))[0]
         tables.append(draw(_table_body(name, list(schema.enums))))
         return replace(schema, tables=tuple(tables))
     if kind == "enum_value" and schema.enums:

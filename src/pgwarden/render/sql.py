@@ -35,6 +35,7 @@ from pgwarden.spec.model import (
     Schema,
     UniqueConstraint,
 )
+from pgwarden.spec.names import split_name
 from pgwarden.spec.types import type_sql
 
 
@@ -128,6 +129,8 @@ def column_sql(c: Column) -> sql.Composable:
         # serial is integer NOT NULL DEFAULT nextval(<owned sequence>)
         return S("{} {}").format(I(c.name), S(_SERIAL[c.type.name]))
     parts: list[sql.Composable] = [I(c.name), type_sql(c.type)]
+    if c.collation is not None:
+        parts.append(S("COLLATE {}").format(_qualified(c.collation)))
     if c.generated is not None:
         parts.append(S("GENERATED ALWAYS AS ({}) STORED").format(S(c.generated)))
     if c.identity in ("always", "by default"):
@@ -197,6 +200,8 @@ def _element_sql(e: IndexElement) -> sql.Composable:
     parts: list[sql.Composable] = [
         I(e.column) if e.column is not None else S("({})").format(S(e.expression or ""))
     ]
+    if e.collation is not None:
+        parts.append(S("COLLATE {}").format(_qualified(e.collation)))
     if e.opclass is not None:
         parts.append(_qualified(e.opclass))
     if e.descending:
@@ -207,8 +212,8 @@ def _element_sql(e: IndexElement) -> sql.Composable:
 
 
 def _qualified(name: str) -> sql.Composable:
-    """An operator class name, possibly schema-qualified (``public.gin_trgm_ops``)."""
-    return S(".").join([I(p) for p in name.split(".")])
+    """An operator class or collation name, maybe qualified (``public.gin_trgm_ops``)."""
+    return I(*split_name(name))
 
 
 def index_sql(table: str, i: Index, *, concurrently: bool = False) -> sql.Composable:

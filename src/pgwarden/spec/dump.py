@@ -152,7 +152,7 @@ def _soft_delete_where(table: Table) -> str | None:
 def _plain_columns(index: Index) -> tuple[str, ...] | None:
     """The columns of an index whose keys are plain ascending columns, else None."""
     if any(
-        e.column is None or e.descending or e.nulls_first is not None or e.opclass
+        e.column is None or e.descending or e.nulls_first is not None or e.opclass or e.collation
         for e in index.elements
     ):
         return None
@@ -295,6 +295,8 @@ def _column(column: Column, extra: dict[str, Value], enums: dict[str, Enum]) -> 
         body["maintained"] = column.maintained
     if column.comment is not None:
         body["comment"] = column.comment
+    if column.collation is not None:
+        body["collation"] = column.collation
     if column.secret is not None:
         body["secret"] = column.secret
     if column.renamed_from is not None:
@@ -311,13 +313,19 @@ def _type_text(column: Column) -> str:
     if t.is_builtin:
         return t.spec_text()
     # a user type that reads as a built-in or has odd characters: quote it
-    plain = re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", t.name) is not None
     from pgwarden.spec.types import ALIASES
 
-    if plain and t.name.lower() not in ALIASES:
-        return t.spec_text()
-    quoted = '"' + t.name.replace('"', '""') + '"'
-    return quoted + ("[]" if t.array else "")
+    parts = names.split_name(t.name)
+    written = []
+    for n, part in enumerate(parts):
+        plain = re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", part) is not None
+        last = n == len(parts) - 1
+        if plain and not (last and len(parts) == 1 and part.lower() in ALIASES):
+            written.append(part)
+        else:
+            written.append('"' + part.replace('"', '""') + '"')
+    mods = f"({','.join(str(m) for m in t.modifiers)})" if t.modifiers else ""
+    return ".".join(written) + mods + ("[]" if t.array else "")
 
 
 def _uncast_default(column: Column) -> Column:
@@ -456,7 +464,9 @@ def _check_entry(check: CheckConstraint, table: str) -> dict[str, Value]:
 
 
 def _element(e: IndexElement) -> Value:
-    if e.column is not None and not (e.descending or e.nulls_first is not None or e.opclass):
+    if e.column is not None and not (
+        e.descending or e.nulls_first is not None or e.opclass or e.collation
+    ):
         return e.column
     body: dict[str, Value] = {}
     if e.column is not None:
@@ -469,6 +479,8 @@ def _element(e: IndexElement) -> Value:
         body["nulls"] = "first" if e.nulls_first else "last"
     if e.opclass:
         body["opclass"] = e.opclass
+    if e.collation:
+        body["collation"] = e.collation
     return body
 
 

@@ -30,7 +30,8 @@ from typing import Literal
 
 FkAction = Literal["no action", "restrict", "cascade", "set null", "set default"]
 IdentityKind = Literal["always", "by default", "serial"]
-IndexMethod = Literal["btree", "hash", "gist", "gin", "brin", "spgist"]
+#: An index access method: a built-in (``INDEX_METHODS``) or an extension's (hnsw, ivfflat).
+IndexMethod = str
 PolicyCommand = Literal["all", "select", "insert", "update", "delete"]
 
 FK_ACTIONS: tuple[FkAction, ...] = ("no action", "restrict", "cascade", "set null", "set default")
@@ -147,6 +148,8 @@ class Column:
     identity: IdentityKind | None = None
     generated: str | None = None
     comment: str | None = None
+    collation: str | None = None
+    """A collation other than the type's default (``"C"``, ``"de-x-icu"``)."""
     maintained: Literal["on_update"] | None = None
     # intent, not state
     renamed_from: str | None = field(default=None, compare=False)
@@ -212,6 +215,9 @@ class IndexElement:
     nulls_first: bool | None = None
     """None: Postgres's default for the direction (NULLS LAST asc, FIRST desc)."""
     opclass: str | None = None
+    """A non-default operator class (``text_pattern_ops``, ``public.gin_trgm_ops``)."""
+    collation: str | None = None
+    """A collation other than the key's own (the column's, or the default for an expression)."""
 
     def __post_init__(self) -> None:
         if (self.column is None) == (self.expression is None):

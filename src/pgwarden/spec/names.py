@@ -70,3 +70,25 @@ def tenant_policy(table: str) -> str:
 
 def too_long(name: str) -> bool:
     return len(name.encode()) > MAX_IDENTIFIER_BYTES
+
+
+def split_name(name: str) -> tuple[str, ...]:
+    """A spec name as identifier parts: ``billing.Invoice`` -> ``("billing", "Invoice")``.
+
+    Objects outside the default namespace are named ``namespace.name`` in a spec;
+    the first dot separates the two (namespaces never contain one; validation
+    refuses a default-namespace name with a dot unless its prefix is declared).
+    """
+    namespace, dot, local = name.partition(".")
+    return (namespace, local) if dot and namespace and local else (name,)
+
+
+def local_name(name: str) -> str:
+    """The name inside its namespace: ``billing.Invoice`` -> ``Invoice``."""
+    return split_name(name)[-1]
+
+
+def namespace_of(name: str) -> str | None:
+    """The namespace of a qualified name, None for the default namespace."""
+    parts = split_name(name)
+    return parts[0] if len(parts) == 2 else None

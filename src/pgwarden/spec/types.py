@@ -12,6 +12,7 @@ import re
 from psycopg import sql
 
 from pgwarden.spec.model import BUILTIN_TYPES, TYPE_MODIFIER_ARITY, ColumnType
+from pgwarden.spec.names import split_name
 
 #: Every accepted spelling (lower case, single spaces) -> canonical short name.
 ALIASES: dict[str, str] = {
@@ -56,9 +57,12 @@ ALIASES: dict[str, str] = {
     "citext": "citext",
 }
 
-# "timestamp(3) with time zone", "numeric(10, 2)", "varchar(20)[]", "\"My Enum\"[]"
+# "timestamp(3) with time zone", "numeric(10, 2)", "varchar(20)[]", "\"My Enum\"[]",
+# "vector(3)", "extensions.vector(3)", "billing.\"Currency\""
+_PART = r'"(?:[^"]|"")+"|[A-Za-z_][\w$]*'
 _TYPE = re.compile(
-    r"""^\s*
+    rf"""^\s*
+    (?:(?P<schema>{_PART})\s*\.\s*)?
     (?P<name>"(?:[^"]|"")+"|[A-Za-z_][\w ]*?)\s*
     (?:\(\s*(?P<mods>\d+(?:\s*,\s*\d+)*)\s*\))?\s*
     (?P<tz>with\ time\ zone|without\ time\ zone)?\s*
@@ -68,21 +72,27 @@ _TYPE = re.compile(
 )
 
 
+def _unquote(part: str) -> str:
+    return part[1:-1].replace('""', '"') if part.startswith('"') else part
+
+
 class TypeSyntaxError(ValueError):
     """A type spelling that cannot be read; the message says what is accepted."""
 
 
 def parse_type(text: str) -> ColumnType:
-    """Parse a type spelling. Unknown bare names are user types (enums), kept verbatim.
+    """Parse a type spelling. Unknown names are catalog, extension or user types
+    (``tsvector``, ``vector(3)``, an enum), kept verbatim; ``schema.name`` names a
+    type outside the default namespace.
 
-    Built-in names are case-insensitive; user type names keep their case
+    Built-in names are case-insensitive; other names keep their case
     (``SubscriptionPlan``), and a double-quoted name is unquoted.
     """
     match = _TYPE.match(text)
     if not match:
         raise TypeSyntaxError(
             f"cannot read type {text!r}; write e.g. text, varchar(20), numeric(10,2), "
-            "timestamptz, uuid[] or an enum name"
+            "timestamptz, uuid[], vector(3) or an enum name"
         )
     raw_name = match.group("name").strip()
     mods = (
@@ -92,18 +102,20 @@ def parse_type(text: str) -> ColumnType:
     )
     tz = match.group("tz")
     array = bool(match.group("array"))
-    if raw_name.startswith('"'):
-        if tz or mods:
-            raise TypeSyntaxError(f"type {text!r}: a user type takes no modifiers")
-        return ColumnType(raw_name[1:-1].replace('""', '"'), (), array)
+    schema = match.group("schema")
+    if schema is not None or raw_name.startswith('"'):
+        if tz or (" " in raw_name and not raw_name.startswith('"')):
+            raise TypeSyntaxError(f"cannot read type {text!r}")
+        name = _unquote(raw_name)
+        return ColumnType(f"{_unquote(schema)}.{name}" if schema else name, mods, array)
     key = " ".join(raw_name.lower().split())
     if tz:
         key = f"{key} {' '.join(tz.lower().split())}"
     canonical = ALIASES.get(key)
     if canonical is None:
-        if tz or mods or " " in raw_name:
+        if tz or " " in raw_name:
             raise TypeSyntaxError(f"unknown type {text!r}; see docs/spec.md for the type list")
-        return ColumnType(raw_name, (), array)
+        return ColumnType(raw_name, mods, array)
     if mods:
         arity = TYPE_MODIFIER_ARITY.get(canonical)
         if arity is None:
@@ -123,7 +135,10 @@ def type_sql(column_type: ColumnType) -> sql.Composable:
         # a fixed spelling from BUILTIN_TYPES plus validated integers: no user text
         base: sql.Composable = sql.SQL(BUILTIN_TYPES[column_type.name].format(mods))
     else:
-        base = sql.Identifier(column_type.name)
+        base = sql.Identifier(*split_name(column_type.name))
+        if column_type.modifiers:
+            mods = ",".join(str(m) for m in column_type.modifiers)
+            base = sql.Composed([base, sql.SQL(f"({mods})")])  # validated integers only
     return sql.Composed([base, sql.SQL("[]")]) if column_type.array else base
 
 

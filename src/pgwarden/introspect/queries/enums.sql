@@ -1,10 +1,11 @@
--- Every enum of the namespace with its labels in declaration (sort) order.
-SELECT t.typname AS name,
-       array_agg(e.enumlabel ORDER BY e.enumsortorder) AS labels,
-       obj_description(t.oid, 'pg_type') AS comment
+-- Every enum of the namespaces with its labels in declaration (sort) order.
+SELECT n.nspname,
+       t.typname,
+       array_agg(e.enumlabel ORDER BY e.enumsortorder),
+       obj_description(t.oid, 'pg_type')
 FROM pg_catalog.pg_type t
 JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace
 JOIN pg_catalog.pg_enum e ON e.enumtypid = t.oid
-WHERE n.nspname = %(schema)s AND t.typtype = 'e'
-GROUP BY t.oid, t.typname
-ORDER BY t.typname
+WHERE n.nspname = ANY(%(schemas)s) AND t.typtype = 'e'
+GROUP BY n.nspname, t.oid, t.typname
+ORDER BY n.nspname, t.typname

@@ -1,23 +1,29 @@
 -- Tables and their columns, one row per column (a table without columns gives one
 -- row with NULL column fields). Comments, defaults, identity, generated
--- expressions and serial detection come along, so no per-table query is needed.
-SELECT c.relname AS table_name,
-       c.relrowsecurity AS rls_enabled,
-       c.relforcerowsecurity AS rls_forced,
-       obj_description(c.oid, 'pg_class') AS table_comment,
-       a.attnum AS attnum,
-       a.attname AS column_name,
-       format_type(a.atttypid, a.atttypmod) AS formatted_type,
-       -- enums of this namespace are read by bare name; others print qualified
-       CASE WHEN t.typnamespace = c.relnamespace THEN t.typtype END AS typtype,
-       t.typname AS typname,
-       CASE WHEN et.typnamespace = c.relnamespace THEN et.typtype END AS elem_typtype,
-       et.typname AS elem_typname,
-       a.attnotnull AS not_null,
-       a.attidentity AS identity,
-       a.attgenerated AS generated,
-       pg_get_expr(ad.adbin, ad.adrelid, true) AS default_expr,
-       col_description(c.oid, a.attnum) AS column_comment,
+-- expressions, collations and serial detection come along, so no per-table query
+-- is needed. Types come as their namespace, name and typtype (of the element for
+-- an array) plus format_type's text, which carries the modifiers.
+SELECT n.nspname,
+       c.relname,
+       c.relrowsecurity,
+       c.relforcerowsecurity,
+       obj_description(c.oid, 'pg_class'),
+       a.attname,
+       format_type(a.atttypid, a.atttypmod),
+       tn.nspname,
+       bt.typname,
+       bt.typtype,
+       t.typcategory = 'A' AND t.typelem <> 0,
+       a.attnotnull,
+       a.attidentity,
+       a.attgenerated,
+       pg_get_expr(ad.adbin, ad.adrelid, true),
+       col_description(c.oid, a.attnum),
+       -- a collation other than the type's own
+       CASE WHEN a.attcollation <> bt.typcollation AND a.attcollation <> 0 THEN
+           CASE WHEN cn.nspname = 'pg_catalog' THEN co.collname
+                ELSE cn.nspname || '.' || co.collname END
+       END,
        -- serial: the default calls nextval on a sequence OWNED BY this column
        -- (auto dependency 'a'; identity sequences use 'i' instead)
        EXISTS (
@@ -33,13 +39,18 @@ SELECT c.relname AS table_name,
              AND own.refobjid = c.oid
              AND own.refobjsubid = a.attnum
              AND own.deptype = 'a'
-       ) AND pg_get_expr(ad.adbin, ad.adrelid) LIKE 'nextval(%%' AS is_serial
+       ) AND pg_get_expr(ad.adbin, ad.adrelid) LIKE 'nextval(%%'
 FROM pg_catalog.pg_class c
 JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
 LEFT JOIN pg_catalog.pg_attribute a
        ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
 LEFT JOIN pg_catalog.pg_type t ON t.oid = a.atttypid
-LEFT JOIN pg_catalog.pg_type et ON et.oid = t.typelem AND t.typcategory = 'A'
+-- the element type of an array, else the type itself
+LEFT JOIN pg_catalog.pg_type bt
+       ON bt.oid = CASE WHEN t.typcategory = 'A' AND t.typelem <> 0 THEN t.typelem ELSE t.oid END
+LEFT JOIN pg_catalog.pg_namespace tn ON tn.oid = bt.typnamespace
+LEFT JOIN pg_catalog.pg_collation co ON co.oid = a.attcollation
+LEFT JOIN pg_catalog.pg_namespace cn ON cn.oid = co.collnamespace
 LEFT JOIN pg_catalog.pg_attrdef ad ON ad.adrelid = c.oid AND ad.adnum = a.attnum
-WHERE n.nspname = %(schema)s AND c.relkind IN ('r', 'p') AND NOT c.relispartition
-ORDER BY c.relname, a.attnum
+WHERE n.nspname = ANY(%(schemas)s) AND c.relkind IN ('r', 'p') AND NOT c.relispartition
+ORDER BY n.nspname, c.relname, a.attnum

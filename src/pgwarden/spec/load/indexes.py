@@ -17,7 +17,7 @@ INDEX_KEYS = (
     "nulls_not_distinct",
     "all_rows",
 )
-INDEX_ELEMENT_KEYS = ("column", "expression", "order", "nulls", "opclass")
+INDEX_ELEMENT_KEYS = ("column", "expression", "order", "nulls", "opclass", "collation")
 
 
 def read_index(
@@ -90,4 +90,5 @@ def _element(r: SpecReader, path: SpecPath, value: object) -> IndexElement | Non
         descending=descending,
         nulls_first=nulls_first,
         opclass=r.string(e, "opclass", path),
+        collation=r.string(e, "collation", path),
     )

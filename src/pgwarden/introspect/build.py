@@ -1,0 +1,411 @@
+"""Catalog rows -> the schema model.
+
+Each query of ``introspect/queries`` returns tuple rows in the column order its
+file documents; the functions here unpack them positionally (no per-row dicts)
+and group them by table. Names outside the default namespace are qualified
+(``billing.Invoice``), as a spec writes them.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from pgwarden import audit
+from pgwarden.errors import DatabaseError
+from pgwarden.spec import names
+from pgwarden.spec.model import (
+    CheckConstraint,
+    Column,
+    ColumnType,
+    Enum,
+    FkAction,
+    ForeignKey,
+    IdentityKind,
+    Index,
+    IndexElement,
+    Policy,
+    PolicyCommand,
+    PrimaryKey,
+    Schema,
+    Suppression,
+    Table,
+    UniqueConstraint,
+)
+from pgwarden.spec.types import TypeSyntaxError, parse_type
+
+Rows = list[tuple[Any, ...]]
+
+_FK_ACTIONS: dict[str, FkAction] = {
+    "a": "no action",
+    "r": "restrict",
+    "c": "cascade",
+    "n": "set null",
+    "d": "set default",
+}
+_POLICY_COMMANDS: dict[str, PolicyCommand] = {
+    "*": "all",
+    "r": "select",
+    "a": "insert",
+    "w": "update",
+    "d": "delete",
+}
+_IDENTITY: dict[str, IdentityKind] = {"a": "always", "d": "by default"}
+
+# pg_index.indoption bits
+_INDOPTION_DESC = 1
+_INDOPTION_NULLS_FIRST = 2
+# pg_trigger.tgtype bits
+_TRIGGER_ROW = 1
+_TRIGGER_BEFORE = 2
+_TRIGGER_INSERT = 4
+_TRIGGER_DELETE = 8
+_TRIGGER_UPDATE = 16
+_TRIGGER_TRUNCATE = 32
+
+# the numeric modifiers format_type prints after a type name: vector(3), bit(8)
+_MODIFIERS = re.compile(r"\((?P<mods>[^()]*)\)(?:\[\])*$")
+
+
+@dataclass
+class _TableParts:
+    """Mutable accumulator for one table while rows are grouped."""
+
+    name: str
+    rls_enabled: bool
+    rls_forced: bool
+    comment: str | None
+    columns: list[Column] = field(default_factory=list)
+    primary_key: PrimaryKey | None = None
+    uniques: list[UniqueConstraint] = field(default_factory=list)
+    foreign_keys: list[ForeignKey] = field(default_factory=list)
+    checks: list[CheckConstraint] = field(default_factory=list)
+    indexes: list[Index] = field(default_factory=list)
+    policies: list[Policy] = field(default_factory=list)
+    on_update_triggers: set[str] = field(default_factory=set)
+    audited: bool = False
+    redacted: set[str] = field(default_factory=set)
+    audit_log: bool = False
+
+
+class _Builder:
+    """Groups the rows of one inspection; ``unsupported`` collects what the model
+    cannot say, reported together at the end."""
+
+    def __init__(self, default: str) -> None:
+        self.default = default
+        self.unsupported: list[str] = []
+        self.tables: dict[str, _TableParts] = {}
+
+    def qualify(self, namespace: str, name: str) -> str:
+        """``name`` as a spec writes it: bare in the default namespace (and for
+        pg_catalog, always on the path), else ``namespace.name``."""
+        if namespace in (self.default, "pg_catalog"):
+            return name
+        return f"{namespace}.{name}"
+
+    # ------------------------------------------------------------------ tables
+
+    def table_rows(self, rows: Rows) -> None:
+        for (
+            nsp,
+            rel,
+            rls_enabled,
+            rls_forced,
+            comment,
+            attname,
+            formatted,
+            type_nsp,
+            typname,
+            typtype,
+            is_array,
+            not_null,
+            identity,
+            generated,
+            default,
+            col_comment,
+            collation,
+            is_serial,
+        ) in rows:
+            table = self.qualify(nsp, rel)
+            parts = self.tables.get(table)
+            if parts is None:
+                parts = self.tables[table] = _TableParts(table, rls_enabled, rls_forced, comment)
+            if attname is None:
+                continue
+            column_type = self.column_type(
+                f"{table}.{attname}", formatted, type_nsp, typname, typtype, is_array
+            )
+            if column_type is None:
+                continue
+            kind: IdentityKind | None = _IDENTITY.get(identity)
+            expression: str | None = None
+            if generated:  # 's' stored (and 'v' virtual on PostgreSQL 18+)
+                expression, default = default, None
+            elif is_serial:
+                kind, default = "serial", None
+            parts.columns.append(
+                Column(
+                    name=attname,
+                    type=column_type,
+                    nullable=not not_null,
+                    default=default,
+                    identity=kind,
+                    generated=expression,
+                    comment=col_comment,
+                    collation=collation,
+                )
+            )
+
+    def column_type(
+        self,
+        where: str,
+        formatted: str,
+        type_nsp: str,
+        typname: str,
+        typtype: str,
+        is_array: bool,
+    ) -> ColumnType | None:
+        """A catalog type as the model spells it.
+
+        Types of ``pg_catalog`` go through the spec's own parser (``character
+        varying(20)[]`` is ``varchar(20)[]``); any other type (an enum, an
+        extension's ``vector(3)``) is its name, qualified outside the default
+        namespace, with the numeric modifiers ``format_type`` prints.
+        """
+        if type_nsp == "pg_catalog":
+            try:
+                return parse_type(formatted)
+            except TypeSyntaxError:
+                pass  # "bit varying(5)": by its catalog name, varbit(5)
+        mods: tuple[int, ...] = ()
+        match = _MODIFIERS.search(formatted) if typtype != "e" else None
+        if match:
+            try:
+                mods = tuple(int(m) for m in match.group("mods").split(","))
+            except ValueError:
+                self.unsupported.append(
+                    f"{where}: type {formatted} (modifiers that are not numbers)"
+                )
+                return None
+        return ColumnType(self.qualify(type_nsp, typname), mods, is_array)
+
+    # ------------------------------------------------------------------ constraints
+
+    def constraint_rows(self, rows: Rows) -> None:
+        for (
+            nsp,
+            rel,
+            name,
+            kind,
+            columns,
+            ref_nsp,
+            ref_rel,
+            ref_columns,
+            on_delete,
+            on_update,
+            deferrable,
+            deferred,
+            nulls_not_distinct,
+            check_expr,
+        ) in rows:
+            parts = self.tables[self.qualify(nsp, rel)]
+            if kind == "p":
+                parts.primary_key = PrimaryKey(name, tuple(columns))
+            elif kind == "u":
+                parts.uniques.append(
+                    UniqueConstraint(
+                        name,
+                        tuple(columns),
+                        nulls_not_distinct=bool(nulls_not_distinct),
+                        deferrable=deferrable,
+                        initially_deferred=deferred,
+                    )
+                )
+            elif kind == "f":
+                parts.foreign_keys.append(
+                    ForeignKey(
+                        name,
+                        tuple(columns),
+                        ref_table=self.qualify(ref_nsp, ref_rel),
+                        ref_columns=tuple(ref_columns),
+                        on_delete=_FK_ACTIONS[on_delete],
+                        on_update=_FK_ACTIONS[on_update],
+                        deferrable=deferrable,
+                        initially_deferred=deferred,
+                    )
+                )
+            else:
+                parts.checks.append(CheckConstraint(name, check_expr))
+
+    # ------------------------------------------------------------------ indexes
+
+    def index_rows(self, rows: Rows) -> None:
+        for (
+            nsp,
+            rel,
+            name,
+            method,
+            unique,
+            nulls_not_distinct,
+            key_count,
+            key_columns,
+            expressions,
+            opclasses,
+            collations,
+            options,
+            predicate,
+        ) in rows:
+            elements = []
+            for k in range(key_count):
+                option = options[k]
+                descending = bool(option & _INDOPTION_DESC)
+                nulls_first = bool(option & _INDOPTION_NULLS_FIRST)
+                column = key_columns[k]
+                elements.append(
+                    IndexElement(
+                        column=column,
+                        expression=None if column is not None else expressions[k],
+                        descending=descending,
+                        # None when it is the direction's default (NULLS FIRST only for DESC)
+                        nulls_first=None if nulls_first == descending else nulls_first,
+                        opclass=opclasses[k],
+                        collation=collations[k],
+                    )
+                )
+            self.tables[self.qualify(nsp, rel)].indexes.append(
+                Index(
+                    name=name,
+                    elements=tuple(elements),
+                    unique=unique,
+                    method=method,
+                    where=predicate,
+                    include=tuple(key_columns[key_count:]),
+                    nulls_not_distinct=bool(nulls_not_distinct),
+                )
+            )
+
+    # ------------------------------------------------------------------ triggers
+
+    def trigger_rows(self, rows: Rows) -> None:
+        for nsp, rel, name, function, _function_nsp, tgtype, enabled, nargs, args in rows:
+            parts = self.tables[self.qualify(nsp, rel)]
+            wanted = _TRIGGER_ROW | _TRIGGER_BEFORE | _TRIGGER_UPDATE
+            # pgwarden's maintained-column trigger: named after table and column,
+            # calling a function of the same name, BEFORE UPDATE FOR EACH ROW.
+            # Other triggers are not part of the model and are ignored.
+            if name == function and tgtype & wanted == wanted and enabled != "D":
+                parts.on_update_triggers.add(name)
+            if enabled != "D":
+                _audit_trigger(parts, name, function, tgtype, nargs, args)
+
+    # ------------------------------------------------------------------ policies
+
+    def policy_rows(self, rows: Rows) -> None:
+        for nsp, rel, name, command, permissive, roles, using, with_check in rows:
+            self.tables[self.qualify(nsp, rel)].policies.append(
+                Policy(
+                    name=name,
+                    command=_POLICY_COMMANDS[command],
+                    permissive=permissive,
+                    roles=tuple(roles),
+                    using=using,
+                    with_check=with_check,
+                )
+            )
+
+
+def _audit_trigger(
+    parts: _TableParts, name: str, function: str, tgtype: int, nargs: int, args: bytes | None
+) -> None:
+    """pgwarden's audit triggers (docs/audit.md); the caller skips disabled ones."""
+    events = _TRIGGER_INSERT | _TRIGGER_DELETE | _TRIGGER_UPDATE
+    # an audited table: AFTER INSERT OR UPDATE OR DELETE FOR EACH ROW, named after the table
+    if (
+        name == audit.trigger_name(parts.name)
+        and function == audit.ROW_FUNCTION
+        and tgtype & (_TRIGGER_ROW | _TRIGGER_BEFORE | events) == _TRIGGER_ROW | events
+    ):
+        parts.audited = True
+        raw = bytes(args or b"").split(b"\0")[:nargs]
+        parts.redacted = {
+            a[len(audit.REDACT_PREFIX) :]
+            for a in (x.decode() for x in raw)
+            if a.startswith(audit.REDACT_PREFIX)
+        }
+    # the log itself: its append-only guard, BEFORE UPDATE OR DELETE OR TRUNCATE
+    guard = _TRIGGER_BEFORE | _TRIGGER_UPDATE | _TRIGGER_DELETE | _TRIGGER_TRUNCATE
+    if (
+        parts.name == audit.LOG_TABLE
+        and name == audit.GUARD_TRIGGER
+        and function == audit.GUARD_FUNCTION
+        and tgtype & guard == guard
+    ):
+        parts.audit_log = True
+
+
+_REDACTED = Suppression(
+    audit.REDACTED_RULE, "the audit trigger redacts this column (read from the database)"
+)
+
+
+def _table(parts: _TableParts) -> Table:
+    columns = tuple(
+        Column(
+            name=c.name,
+            type=c.type,
+            nullable=c.nullable,
+            default=c.default,
+            identity=c.identity,
+            generated=c.generated,
+            comment=c.comment,
+            collation=c.collation,
+            maintained="on_update"
+            if names.on_update_trigger(parts.name, c.name) in parts.on_update_triggers
+            else None,
+            # intent the database records: the audit trigger never copies this column
+            ignore=(_REDACTED,) if c.name in parts.redacted else (),
+        )
+        for c in parts.columns
+    )
+    return Table(
+        name=parts.name,
+        columns=columns,
+        primary_key=parts.primary_key,
+        uniques=tuple(parts.uniques),
+        foreign_keys=tuple(parts.foreign_keys),
+        checks=tuple(parts.checks),
+        indexes=tuple(parts.indexes),
+        comment=parts.comment,
+        rls_enabled=parts.rls_enabled,
+        rls_forced=parts.rls_forced,
+        policies=tuple(parts.policies),
+        audit=parts.audited,
+    )
+
+
+def build_schema(default: str, also: tuple[str, ...], rows: dict[str, Rows]) -> Schema:
+    """The model of the inspected namespaces (``default`` first, then ``also``)."""
+    b = _Builder(default)
+    enums = [
+        Enum(name=b.qualify(nsp, name), values=tuple(labels), comment=comment)
+        for nsp, name, labels, comment in rows["enums"]
+    ]
+    b.table_rows(rows["tables"])
+    b.constraint_rows(rows["constraints"])
+    b.index_rows(rows["indexes"])
+    b.trigger_rows(rows["triggers"])
+    b.policy_rows(rows["policies"])
+    if b.unsupported:
+        raise DatabaseError(
+            f"schema {default!r} uses objects pgwarden cannot model:\n"
+            + "\n".join(f"  {u}" for u in b.unsupported)
+            + "\n  fix: change or drop them, or govern another --pg-schema"
+        )
+    return Schema(
+        # pgwarden's own audit log is not part of the model (see pgwarden.audit)
+        tables=tuple(_table(p) for p in b.tables.values() if not p.audit_log),
+        enums=tuple(enums),
+        name=default,
+    ).normalized()
