@@ -9,7 +9,7 @@ import pytest
 from psycopg import sql
 
 from pgwarden.errors import DatabaseError
-from pgwarden.introspect import canonicalize, inspect_schema, schema_diff
+from pgwarden.introspect import QUERIES, canonicalize, inspect_schema, schema_diff
 from pgwarden.spec import names
 from pgwarden.spec.model import (
     CheckConstraint,
@@ -366,7 +366,8 @@ def test_concurrent_ddl_does_not_tear_the_read(database_url: str) -> None:
                 nonlocal executed
                 result = super().execute(query, params, **kw)
                 executed += 1
-                if executed == 4:  # right after the tables query, before constraints
+                # right after the tables query (after reading and setting search_path)
+                if executed == 2 + QUERIES.index("tables") + 1:
                     other.execute(
                         "CREATE TABLE b (id integer PRIMARY KEY REFERENCES a (id));"
                         "CREATE INDEX b_idx ON b (id);"
@@ -378,7 +379,7 @@ def test_concurrent_ddl_does_not_tear_the_read(database_url: str) -> None:
         conn.cursor_factory = Interleaving  # type: ignore[assignment]
         db = inspect_schema(conn)
         conn.cursor_factory = psycopg.Cursor
-        assert executed == 9
+        assert executed == len(QUERIES) + 3
         assert [t.name for t in db.tables] == ["a"]
         a = db.tables[0]
         assert a.column_names == ("id",) and a.checks == () and a.policies == ()

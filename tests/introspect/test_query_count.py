@@ -20,7 +20,9 @@ from tests.pg import temp_database
 
 
 def _make_tables(conn: psycopg.Connection[Any], count: int) -> None:
+    """``count`` tables with one of each object kind the model reads, per table."""
     conn.execute("CREATE TYPE state AS ENUM ('on', 'off')")
+    conn.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
     statements: list[sql.Composable] = []
     for n in range(count):
         table = sql.Identifier(f"T{n}")
@@ -32,8 +34,14 @@ def _make_tables(conn: psycopg.Connection[Any], count: int) -> None:
                 "CREATE INDEX ON {t} (lower(name)) WHERE s = 'on';"
                 "COMMENT ON TABLE {t} IS 'table';"
                 "ALTER TABLE {t} ENABLE ROW LEVEL SECURITY;"
-                "CREATE POLICY p ON {t} USING (s = 'on')"
-            ).format(t=table)
+                "CREATE POLICY p ON {t} USING (s = 'on');"
+                "ALTER TABLE {t} ADD EXCLUDE USING gist (name gist_trgm_ops WITH =);"
+                "CREATE INDEX ON {t} USING gin (name gin_trgm_ops);"
+                "CREATE VIEW {v} AS SELECT id, name FROM {t} WHERE s = 'on';"
+                "CREATE MATERIALIZED VIEW {m} AS SELECT s, count(*) FROM {t} GROUP BY s;"
+                "CREATE UNIQUE INDEX ON {m} (s);"
+                "COMMENT ON VIEW {v} IS 'view'"
+            ).format(t=table, v=sql.Identifier(f"V{n}"), m=sql.Identifier(f"M{n}"))
         )
     conn.execute(sql.SQL(";").join(statements))
 
@@ -60,6 +68,8 @@ def _count(url: str, tmp: Path) -> tuple[int, int, int]:
     trace = trace_file.read_text()
     # frontend messages that start a statement: simple Query or extended-protocol Parse
     wire = len(re.findall(r"^F\t\d+\t(?:Query|Parse)\t", trace, re.MULTILINE))
+    assert len(schema.views) == 2 * len(schema.tables)  # every kind was read
+    assert all(t.exclusions for t in schema.tables)
     return _Counting.calls, wire, len(schema.tables)
 
 

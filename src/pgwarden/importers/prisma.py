@@ -50,10 +50,12 @@ from pgwarden.importers.prisma_ast import (
     parse,
 )
 from pgwarden.spec import names
+from pgwarden.spec.extensions import provider_of_type
 from pgwarden.spec.model import (
     Column,
     ColumnType,
     Enum,
+    Extension,
     FkAction,
     ForeignKey,
     Index,
@@ -250,7 +252,21 @@ class _Mapper:
             names_seen[t.name] = t.source.line if t.source and t.source.line else 0
         if self.errors:
             raise PrismaError(sorted(self.errors, key=lambda p: p.line or 0))
-        schema = Schema(tables=tuple(tables), enums=tuple(enums), sources=(self.file,)).normalized()
+        # a native type of an extension (@db.Citext) needs the extension
+        needed = sorted(
+            {
+                provider
+                for t in tables
+                for c in t.columns
+                if (provider := provider_of_type(c.type.name)) is not None
+            }
+        )
+        schema = Schema(
+            tables=tuple(tables),
+            enums=tuple(enums),
+            extensions=tuple(Extension(x) for x in needed),
+            sources=(self.file,),
+        ).normalized()
         return ImportResult(schema, tuple(sorted(self.warnings, key=lambda p: p.line or 0)))
 
     def collect(self) -> None:

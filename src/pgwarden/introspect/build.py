@@ -20,11 +20,15 @@ from pgwarden.spec.model import (
     Column,
     ColumnType,
     Enum,
+    ExclusionConstraint,
+    ExclusionElement,
+    Extension,
     FkAction,
     ForeignKey,
     IdentityKind,
     Index,
     IndexElement,
+    Namespace,
     Policy,
     PolicyCommand,
     PrimaryKey,
@@ -32,6 +36,8 @@ from pgwarden.spec.model import (
     Suppression,
     Table,
     UniqueConstraint,
+    View,
+    ViewColumn,
 )
 from pgwarden.spec.types import TypeSyntaxError, parse_type
 
@@ -82,6 +88,7 @@ class _TableParts:
     foreign_keys: list[ForeignKey] = field(default_factory=list)
     checks: list[CheckConstraint] = field(default_factory=list)
     indexes: list[Index] = field(default_factory=list)
+    exclusions: list[ExclusionConstraint] = field(default_factory=list)
     policies: list[Policy] = field(default_factory=list)
     on_update_triggers: set[str] = field(default_factory=set)
     audited: bool = False
@@ -97,6 +104,8 @@ class _Builder:
         self.default = default
         self.unsupported: list[str] = []
         self.tables: dict[str, _TableParts] = {}
+        # views and materialized views: their columns and indexes, until views_rows
+        self.view_parts: dict[str, _TableParts] = {}
 
     def qualify(self, namespace: str, name: str) -> str:
         """``name`` as a spec writes it: bare in the default namespace (and for
@@ -111,6 +120,7 @@ class _Builder:
         for (
             nsp,
             rel,
+            relkind,
             rls_enabled,
             rls_forced,
             comment,
@@ -129,9 +139,10 @@ class _Builder:
             is_serial,
         ) in rows:
             table = self.qualify(nsp, rel)
-            parts = self.tables.get(table)
+            group = self.view_parts if relkind in ("v", "m") else self.tables
+            parts = group.get(table)
             if parts is None:
-                parts = self.tables[table] = _TableParts(table, rls_enabled, rls_forced, comment)
+                parts = group[table] = _TableParts(table, rls_enabled, rls_forced, comment)
             if attname is None:
                 continue
             column_type = self.column_type(
@@ -256,7 +267,12 @@ class _Builder:
             collations,
             options,
             predicate,
+            operators,
+            deferrable,
+            deferred,
         ) in rows:
+            key = self.qualify(nsp, rel)
+            parts = self.tables[key] if key in self.tables else self.view_parts[key]
             elements = []
             for k in range(key_count):
                 option = options[k]
@@ -274,7 +290,31 @@ class _Builder:
                         collation=collations[k],
                     )
                 )
-            self.tables[self.qualify(nsp, rel)].indexes.append(
+            if operators:  # the index behind an exclusion constraint
+                parts.exclusions.append(
+                    ExclusionConstraint(
+                        name=name,
+                        elements=tuple(
+                            ExclusionElement(
+                                operator=op,
+                                column=e.column,
+                                expression=e.expression,
+                                opclass=e.opclass,
+                                collation=e.collation,
+                                descending=e.descending,
+                                nulls_first=e.nulls_first,
+                            )
+                            for e, op in zip(elements, operators, strict=True)
+                        ),
+                        method=method,
+                        where=predicate,
+                        include=tuple(key_columns[key_count:]),
+                        deferrable=deferrable,
+                        initially_deferred=deferred,
+                    )
+                )
+                continue
+            parts.indexes.append(
                 Index(
                     name=name,
                     elements=tuple(elements),
@@ -285,6 +325,31 @@ class _Builder:
                     nulls_not_distinct=bool(nulls_not_distinct),
                 )
             )
+
+    # ------------------------------------------------------------------ views
+
+    def views(self, rows: Rows) -> list[View]:
+        out = []
+        for nsp, rel, materialized, definition, comment, options, populated in rows:
+            name = self.qualify(nsp, rel)
+            parts = self.view_parts.get(name) or _TableParts(name, False, False, None)
+            settings = dict(o.partition("=")[::2] for o in options)
+            check = settings.get("check_option")
+            out.append(
+                View(
+                    name=name,
+                    definition=_viewdef(definition),
+                    materialized=materialized,
+                    columns=tuple(ViewColumn(c.name, c.type, c.comment) for c in parts.columns),
+                    comment=comment,
+                    security_barrier=settings.get("security_barrier", "false") == "true",
+                    security_invoker=settings.get("security_invoker", "false") == "true",
+                    check_option="local" if check == "local" else "cascaded" if check else None,
+                    indexes=tuple(parts.indexes),
+                    with_data=populated,
+                )
+            )
+        return out
 
     # ------------------------------------------------------------------ triggers
 
@@ -314,6 +379,12 @@ class _Builder:
                     with_check=with_check,
                 )
             )
+
+
+def _viewdef(text: str) -> str:
+    """``pg_get_viewdef``'s text without its leading space and closing semicolon."""
+    text = text.strip()
+    return text[:-1].rstrip() if text.endswith(";") else text
 
 
 def _audit_trigger(
@@ -377,6 +448,7 @@ def _table(parts: _TableParts) -> Table:
         foreign_keys=tuple(parts.foreign_keys),
         checks=tuple(parts.checks),
         indexes=tuple(parts.indexes),
+        exclusions=tuple(parts.exclusions),
         comment=parts.comment,
         rls_enabled=parts.rls_enabled,
         rls_forced=parts.rls_forced,
@@ -388,6 +460,10 @@ def _table(parts: _TableParts) -> Table:
 def build_schema(default: str, also: tuple[str, ...], rows: dict[str, Rows]) -> Schema:
     """The model of the inspected namespaces (``default`` first, then ``also``)."""
     b = _Builder(default)
+    extensions = [
+        Extension(name, None if nsp == default else nsp, version)
+        for name, nsp, version in rows["extensions"]
+    ]
     enums = [
         Enum(name=b.qualify(nsp, name), values=tuple(labels), comment=comment)
         for nsp, name, labels, comment in rows["enums"]
@@ -397,6 +473,7 @@ def build_schema(default: str, also: tuple[str, ...], rows: dict[str, Rows]) -> 
     b.index_rows(rows["indexes"])
     b.trigger_rows(rows["triggers"])
     b.policy_rows(rows["policies"])
+    views = b.views(rows["views"])
     if b.unsupported:
         raise DatabaseError(
             f"schema {default!r} uses objects pgwarden cannot model:\n"
@@ -408,4 +485,9 @@ def build_schema(default: str, also: tuple[str, ...], rows: dict[str, Rows]) -> 
         tables=tuple(_table(p) for p in b.tables.values() if not p.audit_log),
         enums=tuple(enums),
         name=default,
+        extensions=tuple(extensions),
+        views=tuple(views),
+        schemas=tuple(
+            Namespace(name, comment) for name, comment in rows["namespaces"] if name != default
+        ),
     ).normalized()

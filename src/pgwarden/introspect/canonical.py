@@ -28,7 +28,17 @@ from pgwarden.errors import DatabaseError
 from pgwarden.introspect.catalog import inspect_schema
 from pgwarden.render.sql import render_schema
 from pgwarden.spec.citus import local_only
-from pgwarden.spec.model import Column, ColumnType, Index, IndexElement, Policy, Schema, Table
+from pgwarden.spec.model import (
+    Column,
+    ColumnType,
+    ExclusionConstraint,
+    Index,
+    IndexElement,
+    Policy,
+    Schema,
+    Table,
+    View,
+)
 
 Renderer = Callable[[Schema], str]
 
@@ -78,13 +88,54 @@ def merge_expressions(spec: Schema, server: Schema) -> Schema:
         other = server.table(table.name)
         tables.append(_table(table, other if other is not None else table))
     enums = tuple(replace(e, comment=e.comment or None) for e in spec.enums)
-    return replace(spec, tables=tuple(tables), enums=enums).normalized()
+    installed = {x.name: x for x in server.extensions}
+    extensions = tuple(
+        # an unpinned version is whatever the server installs
+        replace(x, version=installed[x.name].version)
+        if x.version is None and x.name in installed
+        else x
+        for x in spec.extensions
+    )
+    schemas = tuple(replace(n, comment=n.comment or None) for n in spec.schemas)
+    server_views = {v.name: v for v in server.views}
+    views = tuple(_view(v, server_views.get(v.name)) for v in spec.views)
+    return replace(
+        spec,
+        tables=tuple(tables),
+        enums=enums,
+        extensions=extensions,
+        schemas=schemas,
+        views=views,
+    ).normalized()
+
+
+def _view(v: View, db: View | None) -> View:
+    """The server's query text; its columns when the spec leaves them out."""
+    v = replace(
+        v,
+        comment=v.comment or None,
+        columns=tuple(
+            replace(c, type=implied_type(c.type), comment=c.comment or None) for c in v.columns
+        )
+        if v.columns is not None
+        else None,
+    )
+    if db is None:
+        return v
+    indexes = {i.name: i for i in db.indexes}
+    return replace(
+        v,
+        definition=db.definition,
+        columns=v.columns if v.columns is not None else db.columns,
+        indexes=tuple(_index(i, indexes.get(i.name)) for i in v.indexes),
+    )
 
 
 def _table(t: Table, db: Table) -> Table:
     checks = {c.name: c for c in db.checks}
     indexes = {i.name: i for i in db.indexes}
     policies = {p.name: p for p in db.policies}
+    exclusions = {x.name: x for x in db.exclusions}
     return replace(
         t,
         comment=t.comment or None,
@@ -96,6 +147,7 @@ def _table(t: Table, db: Table) -> Table:
             for c in t.checks
         ),
         indexes=tuple(_index(i, indexes.get(i.name)) for i in t.indexes),
+        exclusions=tuple(_exclusion(x, exclusions.get(x.name)) for x in t.exclusions),
         policies=tuple(_policy(p, policies.get(p.name)) for p in t.policies),
     )
 
@@ -156,6 +208,23 @@ def _element(e: IndexElement, db: IndexElement) -> IndexElement:
     if e.nulls_first is not None and e.nulls_first == e.descending:
         e = replace(e, nulls_first=None)  # the direction's default, spelled out
     return e
+
+
+def _exclusion(x: ExclusionConstraint, db: ExclusionConstraint | None) -> ExclusionConstraint:
+    if db is None:
+        return x
+    elements = x.elements
+    if len(db.elements) == len(x.elements):
+        elements = tuple(
+            replace(e, expression=d.expression, column=d.column)
+            if e.expression is not None and (d.expression is not None or d.column is not None)
+            else e
+            for e, d in zip(x.elements, db.elements, strict=True)
+        )
+        elements = tuple(
+            replace(e, nulls_first=None) if e.nulls_first == e.descending else e for e in elements
+        )
+    return replace(x, elements=elements, where=_expr(x.where, db.where))
 
 
 def _policy(p: Policy, db: Policy | None) -> Policy:

@@ -27,7 +27,17 @@ from pgwarden.introspect.build import Rows, build_schema
 from pgwarden.spec.model import Schema
 
 #: The catalog queries, in the order they run (files in ``introspect/queries``).
-QUERIES: tuple[str, ...] = ("enums", "tables", "constraints", "indexes", "triggers", "policies")
+QUERIES: tuple[str, ...] = (
+    "namespaces",
+    "extensions",
+    "enums",
+    "tables",
+    "constraints",
+    "indexes",
+    "triggers",
+    "policies",
+    "views",
+)
 
 
 @cache

@@ -53,13 +53,17 @@ def _show(value: object) -> str:
 
 # Singular labels for the named collections, used in paths ("table X.column y").
 _LABELS = {
+    "schemas": "schema",
+    "extensions": "extension",
     "tables": "table",
+    "views": "view",
     "enums": "enum",
     "columns": "column",
     "uniques": "unique",
     "foreign_keys": "foreign key",
     "checks": "check",
     "indexes": "index",
+    "exclusions": "exclusion",
     "policies": "policy",
     "elements": "key",
 }
@@ -70,8 +74,11 @@ def schema_diff(expected: Schema, actual: Schema) -> list[Difference]:
     out: list[Difference] = []
     if expected.name != actual.name:
         out.append(Difference("schema", "name", expected.name, actual.name))
+    _named(out, "", "schemas", expected.schemas, actual.schemas)
+    _named(out, "", "extensions", expected.extensions, actual.extensions)
     _named(out, "", "enums", expected.enums, actual.enums)
     _named(out, "", "tables", expected.tables, actual.tables)
+    _named(out, "", "views", expected.views, actual.views)
     return out
 
 
@@ -118,7 +125,7 @@ def _object(
             continue
         if _is_named_tuple(lv) and _is_named_tuple(rv):
             _named(out, f"{path}.", f.name, lv, rv)
-        elif f.name == "elements" and len(lv) == len(rv):
+        elif f.name in ("elements",) and len(lv) == len(rv):
             for i, (le, re_) in enumerate(zip(lv, rv, strict=True)):
                 _object(out, f"{path}.key {i + 1}", le, re_)
         elif (

@@ -76,14 +76,18 @@ _KIND_ORDER: dict[type[Op], int] = {
     o.RenameIndex: 5,
     o.RenamePolicy: 6,
     # drop dependents
+    o.DropView: 9,
     o.DropPolicy: 10,
     o.DropOnUpdateTrigger: 13,
     DropAuditTrigger: 13,
     o.DropConstraint: 14,
+    o.DropExclusion: 14,
     o.DropPrimaryKey: 16,
     o.DropIndex: 17,
     o.DropTable: 18,
     # create
+    o.CreateExtension: 19,
+    o.AlterExtension: 19,
     o.CreateEnum: 20,
     o.AddEnumValue: 21,
     o.CreateTable: 22,
@@ -96,13 +100,16 @@ _KIND_ORDER: dict[type[Op], int] = {
     o.AddUnique: 61,
     o.AddCheck: 62,
     o.CreateIndex: 63,
+    o.AddExclusion: 63,
     o.AddForeignKey: 64,
     # decorate
+    o.CreateView: 69,
     o.CreateOnUpdateTrigger: 70,
     o.SetRowLevelSecurity: 71,
     o.SetForceRowLevelSecurity: 72,
     o.CreatePolicy: 73,
     o.SetComment: 74,
+    o.CommentOnView: 74,
 }
 
 

@@ -27,6 +27,7 @@ from pgwarden.spec.model import (
     CheckConstraint,
     Column,
     ColumnType,
+    ExclusionConstraint,
     ForeignKey,
     Index,
     IndexElement,
@@ -106,6 +107,12 @@ L = sql.Literal
 
 def _join(parts: Iterable[sql.Composable], sep: str = ", ") -> sql.Composable:
     return S(sep).join(list(parts))
+
+
+def relation(name: str) -> sql.Composable:
+    """A table, type or other schema object by its spec name (``billing.Invoice``
+    is qualified; a default-namespace name resolves through ``search_path``)."""
+    return I(*split_name(name))
 
 
 def _idents(names: Iterable[str]) -> sql.Composable:
@@ -196,6 +203,48 @@ def foreign_key_sql(fk: ForeignKey) -> sql.Composable:
     )
 
 
+def exclusion_sql(x: ExclusionConstraint) -> sql.Composable:
+    """``CONSTRAINT name EXCLUDE USING method (key WITH op, ...) ...``."""
+    keys = []
+    for e in x.elements:
+        key = _element_sql(
+            IndexElement(
+                e.column, e.expression, e.descending, e.nulls_first, e.opclass, e.collation
+            )
+        )
+        op = e.operator.rpartition(".")
+        operator = (
+            S("OPERATOR({}.{})").format(I(op[0]), S(_operator(op[2])))
+            if op[0]
+            else S(_operator(e.operator))
+        )
+        keys.append(S("{} WITH {}").format(key, operator))
+    parts: list[sql.Composable] = [
+        S("CONSTRAINT {} EXCLUDE USING {} ({})").format(I(x.name), _method(x.method), _join(keys))
+    ]
+    if x.include:
+        parts.append(S("INCLUDE ({})").format(_idents(x.include)))
+    if x.where is not None:
+        parts.append(S("WHERE ({})").format(S(x.where)))
+    return S("{}{}").format(S(" ").join(parts), _deferrable(x.deferrable, x.initially_deferred))
+
+
+_OPERATOR_CHARS = frozenset("+-*/<>=~!@#%^&|`?")
+_PLAIN_NAME = re.compile(r"^[a-z_][a-z0-9_]*$")
+
+
+def _method(name: str) -> sql.Composable:
+    """An access method: a plain lower-case name as is (``gin``), anything else quoted."""
+    return S(name) if _PLAIN_NAME.match(name) else I(name)
+
+
+def _operator(text: str) -> str:
+    """An operator name: only operator characters (validated: it is pasted as SQL)."""
+    if not text or not set(text) <= _OPERATOR_CHARS:
+        raise ValueError(f"not an operator: {text!r}")
+    return text
+
+
 def _element_sql(e: IndexElement) -> sql.Composable:
     parts: list[sql.Composable] = [
         I(e.column) if e.column is not None else S("({})").format(S(e.expression or ""))
@@ -224,7 +273,7 @@ def index_sql(table: str, i: Index, *, concurrently: bool = False) -> sql.Compos
         parts.append(S("CONCURRENTLY"))
     parts.append(S("{} ON {}").format(I(i.name), I(table)))
     if i.method != "btree":
-        parts.append(S("USING " + i.method))
+        parts.append(S("USING {}").format(_method(i.method)))
     parts.append(S("({})").format(_join(_element_sql(e) for e in i.elements)))
     if i.include:
         parts.append(S("INCLUDE ({})").format(_idents(i.include)))
@@ -391,6 +440,7 @@ def _create_table(op: o.CreateTable) -> list[Statement]:
         items.append(primary_key_sql(t.primary_key))
     items.extend(check_sql(c) for c in sorted(t.checks, key=lambda c: c.name))
     items.extend(unique_sql(u) for u in sorted(t.uniques, key=lambda u: u.name))
+    items.extend(exclusion_sql(x) for x in sorted(t.exclusions, key=lambda x: x.name))
     body = S(",\n").join([S("  {}").format(i) for i in items])
     if not items:
         return [_stmt("CREATE TABLE {} ()", I(t.name))]
@@ -730,7 +780,9 @@ __all__ = [
     "Statement",
     "Step",
     "column_sql",
+    "exclusion_sql",
     "index_sql",
+    "relation",
     "render_op",
     "render_plan",
     "render_schema",
@@ -738,6 +790,8 @@ __all__ = [
     "renders",
 ]
 
-# the audit and Citus ops' renderers register themselves on import
+# the audit, Citus, extension and view ops' renderers register themselves on import
 from pgwarden.render import audit as _audit  # noqa: E402, F401
 from pgwarden.render import citus as _citus  # noqa: E402, F401
+from pgwarden.render import extensions as _extensions  # noqa: E402, F401
+from pgwarden.render import views as _views  # noqa: E402, F401

@@ -23,7 +23,10 @@ from pgwarden.spec.load import literal_mismatch, sql_ident
 from pgwarden.spec.model import (
     CheckConstraint,
     Column,
+    ColumnType,
     Enum,
+    ExclusionConstraint,
+    Extension,
     ForeignKey,
     Index,
     IndexElement,
@@ -32,6 +35,7 @@ from pgwarden.spec.model import (
     Suppression,
     Table,
     UniqueConstraint,
+    View,
 )
 from pgwarden.spec.types import TypeSyntaxError, parse_type
 
@@ -60,6 +64,13 @@ def dump_schema(schema: Schema, *, readable: bool = False) -> str:
     out: list[str] = []
     if schema.name != "public":
         out += ["[schema]", f"name = {_value(schema.name)}", ""]
+    for namespace in schema.schemas:
+        body: dict[str, Value] = {}
+        if namespace.comment is not None:
+            body["comment"] = namespace.comment
+        out += [_header("schemas", namespace.name), *_lines(body), ""]
+    if schema.extensions:
+        out += ["[extensions]", *(_extension(x) for x in schema.extensions), ""]
     enums = {e.name: e for e in schema.enums}
     for enum in schema.enums:
         out += _enum(enum)
@@ -67,6 +78,8 @@ def dump_schema(schema: Schema, *, readable: bool = False) -> str:
         if readable:
             table = replace(table, columns=tuple(_uncast_default(c) for c in table.columns))
         out += _table(schema, table, enums)
+    for view in schema.views:
+        out += _view(view)
     return "\n".join(out).rstrip("\n") + "\n"
 
 
@@ -89,6 +102,26 @@ def _string(text: str) -> str:
     return '"' + "".join(out) + '"'
 
 
+class Text(str):
+    """A string written as a TOML multi-line string (view queries, function bodies):
+    every character kept, escaped where TOML needs it."""
+
+
+def _multiline(text: str) -> str:
+    out = []
+    for ch in text:
+        if ch == "\n":
+            out.append(ch)
+        elif ch in _ESCAPES:
+            out.append(_ESCAPES[ch])
+        elif ord(ch) < 0x20 or ord(ch) == 0x7F:
+            out.append(f"\\u{ord(ch):04X}")
+        else:
+            out.append(ch)
+    # the newline right after the opening quotes is not part of the string
+    return '"""\n' + "".join(out) + '"""'
+
+
 def _value(value: Value) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
@@ -96,6 +129,8 @@ def _value(value: Value) -> str:
         return str(value)
     if isinstance(value, float):
         return repr(value)
+    if isinstance(value, Text) and "\n" in value:
+        return _multiline(value)
     if isinstance(value, str):
         return _string(value)
     if isinstance(value, list):
@@ -120,6 +155,54 @@ def _lines(items: dict[str, Value]) -> list[str]:
 
 def _ignore(suppressions: tuple[Suppression, ...]) -> list[Value]:
     return [{"rule": s.rule, "reason": s.reason} for s in suppressions]
+
+
+# ---------------------------------------------------------------------- views
+
+
+def _view(view: View) -> list[str]:
+    section = "materialized_views" if view.materialized else "views"
+    body: dict[str, Value] = {"definition": Text(view.definition)}
+    if view.columns is not None:
+        body["columns"] = {
+            c.name: (
+                {"type": _spelled(c.type), "comment": c.comment}
+                if c.comment is not None
+                else _spelled(c.type)
+            )
+            for c in view.columns
+        }
+    if view.comment is not None:
+        body["comment"] = view.comment
+    if view.security_barrier:
+        body["security_barrier"] = True
+    if view.security_invoker:
+        body["security_invoker"] = True
+    if view.check_option is not None:
+        body["check_option"] = view.check_option
+    if not view.with_data:
+        body["with_data"] = False
+    if view.refresh is not None:
+        body["refresh"] = view.refresh
+    if view.renamed_from is not None:
+        body["renamed_from"] = view.renamed_from
+    out = [_header(section, view.name), *_lines(body), ""]
+    for index in view.indexes:
+        entry = _index_entry(index, view.name, None, False)
+        out += [_header(section, view.name, "indexes", array=True), *_lines(entry), ""]
+    return out
+
+
+# ---------------------------------------------------------------------- extensions
+
+
+def _extension(x: Extension) -> str:
+    body: dict[str, Value] = {}
+    if x.schema is not None:
+        body["schema"] = x.schema
+    if x.version is not None:
+        body["version"] = x.version
+    return f"{_key(x.name)} = {_inline(body)}"
 
 
 # ---------------------------------------------------------------------- enums
@@ -269,6 +352,7 @@ def _table(schema: Schema, table: Table, enums: dict[str, Enum]) -> list[str]:
         ("foreign_keys", foreign_keys),
         ("checks", [_check_entry(c, name) for c in table.checks]),
         ("indexes", indexes),
+        ("exclusions", [_exclusion_entry(x, name) for x in table.exclusions]),
         ("policies", [_policy_entry(p) for p in table.policies]),
     ):
         for entry in entries:
@@ -309,7 +393,10 @@ def _column(column: Column, extra: dict[str, Value], enums: dict[str, Enum]) -> 
 
 
 def _type_text(column: Column) -> str:
-    t = column.type
+    return _spelled(column.type)
+
+
+def _spelled(t: ColumnType) -> str:
     if t.is_builtin:
         return t.spec_text()
     # a user type that reads as a built-in or has odd characters: quote it
@@ -482,6 +569,35 @@ def _element(e: IndexElement) -> Value:
     if e.collation:
         body["collation"] = e.collation
     return body
+
+
+def _exclusion_entry(x: ExclusionConstraint, table: str) -> dict[str, Value]:
+    columns: list[Value] = []
+    for e in x.elements:
+        key = _element(
+            IndexElement(
+                e.column, e.expression, e.descending, e.nulls_first, e.opclass, e.collation
+            )
+        )
+        body: dict[str, Value] = {"column": key} if isinstance(key, str) else {}
+        if isinstance(key, dict):
+            body.update(key)
+        body["with"] = e.operator
+        columns.append(body)
+    out: dict[str, Value] = {"columns": columns}
+    if x.name != names.exclusion(table, [e.column or "expr" for e in x.elements]):
+        out["name"] = x.name
+    if x.method != "gist":
+        out["method"] = x.method
+    if x.where is not None:
+        out["where"] = x.where
+    if x.include:
+        out["include"] = list(x.include)
+    if x.deferrable:
+        out["deferrable"] = True
+    if x.initially_deferred:
+        out["initially_deferred"] = True
+    return out
 
 
 def _index_words(index: Index) -> Iterable[str]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from pglast import ast, parse_sql
@@ -62,6 +63,77 @@ def _walk(node: Any) -> Iterator[Any]:
     elif isinstance(node, list | tuple):
         for item in node:
             yield from _walk(item)
+
+
+def _parse_query(text: str) -> Any:
+    if not text.strip():
+        raise ExprSyntaxError("empty query")
+    try:
+        stmts = parse_sql(text)
+    except Exception as exc:  # pglast raises ParseError, sometimes others on odd input
+        message = str(exc).split("\n")[0]
+        raise ExprSyntaxError(f"not a valid SQL query: {message}") from None
+    if len(stmts) != 1:
+        raise ExprSyntaxError("must be one query, not several statements")
+    stmt = stmts[0].stmt
+    if not isinstance(stmt, ast.SelectStmt) or stmt.intoClause is not None:
+        raise ExprSyntaxError("must be a SELECT (or VALUES, or WITH ... SELECT) query")
+    return stmt
+
+
+def normalize_query(text: str) -> str:
+    """A view's query in pglast's canonical spelling (one SELECT, no trailing ``;``)."""
+    try:
+        return str(RawStream()(_parse_query(text)))
+    except ExprSyntaxError:
+        raise
+    except Exception as exc:
+        raise ExprSyntaxError(f"cannot print query: {exc}") from None
+
+
+@dataclass(frozen=True, slots=True)
+class QueryReads:
+    """What a query reads: relations (``schema.name`` when qualified, CTE names
+    excluded), the column names it mentions, and whether it selects ``*``."""
+
+    relations: frozenset[str]
+    columns: frozenset[str]
+    star: bool
+    aliases: frozenset[str] = frozenset()
+    """Names the query defines itself (output, table, subquery and CTE aliases)."""
+
+
+def query_reads(text: str) -> QueryReads:
+    """The relations and columns a view's query names (for dependency order)."""
+    stmt = _parse_query(text)
+    ctes: set[str] = set()
+    relations: set[str] = set()
+    columns: set[str] = set()
+    aliases: set[str] = set()
+    star = False
+    for node in _walk(stmt):
+        if isinstance(node, ast.ResTarget) and node.name:
+            aliases.add(node.name)
+        elif isinstance(node, ast.Alias):
+            aliases.add(str(node.aliasname))
+            aliases.update(str(c.sval) for c in node.colnames or () if isinstance(c, ast.String))
+        if isinstance(node, ast.CommonTableExpr) and node.ctename:
+            ctes.add(node.ctename)
+            aliases.update(
+                str(c.sval) for c in node.aliascolnames or () if isinstance(c, ast.String)
+            )
+        elif isinstance(node, ast.RangeVar) and node.relname:
+            name = f"{node.schemaname}.{node.relname}" if node.schemaname else node.relname
+            relations.add(name)
+        elif isinstance(node, ast.ColumnRef) and node.fields:
+            last = node.fields[-1]
+            if isinstance(last, ast.A_Star):
+                star = True
+            elif isinstance(last, ast.String) and last.sval:
+                columns.add(last.sval)
+    return QueryReads(
+        frozenset(relations - ctes), frozenset(columns), star, frozenset(aliases | ctes)
+    )
 
 
 def column_refs(text: str) -> list[str]:

@@ -244,6 +244,38 @@ class Index:
 
 
 @dataclass(frozen=True, slots=True)
+class ExclusionElement:
+    """One key of an exclusion constraint: a column or an expression, and the
+    operator no two rows may both satisfy (``room WITH =``, ``during WITH &&``)."""
+
+    operator: str
+    column: str | None = None
+    expression: str | None = None
+    opclass: str | None = None
+    collation: str | None = None
+    descending: bool = False
+    nulls_first: bool | None = None
+
+    def __post_init__(self) -> None:
+        if (self.column is None) == (self.expression is None):
+            raise ValueError("an exclusion element has exactly one of column / expression")
+
+
+@dataclass(frozen=True, slots=True)
+class ExclusionConstraint:
+    """``EXCLUDE USING method (key WITH op, ...) [INCLUDE (...)] [WHERE (...)]``."""
+
+    name: str
+    elements: tuple[ExclusionElement, ...]
+    method: IndexMethod = "gist"
+    where: str | None = None
+    include: tuple[str, ...] = ()
+    deferrable: bool = False
+    initially_deferred: bool = False
+    source: Source | None = field(default=None, compare=False, repr=False)
+
+
+@dataclass(frozen=True, slots=True)
 class Policy:
     """A row-level-security policy."""
 
@@ -316,6 +348,7 @@ class Table:
     foreign_keys: tuple[ForeignKey, ...] = ()
     checks: tuple[CheckConstraint, ...] = ()
     indexes: tuple[Index, ...] = ()
+    exclusions: tuple[ExclusionConstraint, ...] = ()
     comment: str | None = None
     rls_enabled: bool = False
     rls_forced: bool = False
@@ -365,6 +398,7 @@ class Table:
         yield from (u.name for u in self.uniques)
         yield from (f.name for f in self.foreign_keys)
         yield from (c.name for c in self.checks)
+        yield from (x.name for x in self.exclusions)
 
 
 @dataclass(frozen=True, slots=True)
@@ -378,6 +412,78 @@ class Enum:
     source: Source | None = field(default=None, compare=False, repr=False)
 
 
+CheckOption = Literal["local", "cascaded"]
+
+
+@dataclass(frozen=True, slots=True)
+class ViewColumn:
+    """A column a view yields: its name, type and comment."""
+
+    name: str
+    type: ColumnType
+    comment: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class View:
+    """A view or (``materialized``) a materialized view.
+
+    ``definition`` is the query: normalized by pglast when loaded, Postgres's own
+    ``pg_get_viewdef`` text once canonicalized or inspected (as expressions are).
+    ``columns`` None means "whatever the definition yields" (a spec may leave them
+    out; canonicalizing fills them from the server). Indexes exist only on
+    materialized views; ``refresh = "concurrently"`` is intent (the generated
+    ``refresh()`` uses REFRESH ... CONCURRENTLY, which needs a unique index).
+    """
+
+    name: str
+    definition: str
+    materialized: bool = False
+    columns: tuple[ViewColumn, ...] | None = None
+    comment: str | None = None
+    security_barrier: bool = False
+    security_invoker: bool = False
+    check_option: CheckOption | None = None
+    indexes: tuple[Index, ...] = ()
+    # intent, not state: a populated matview stays "WITH NO DATA" in the spec
+    with_data: bool = field(default=True, compare=False)
+    refresh: Literal["concurrently"] | None = field(default=None, compare=False)
+    renamed_from: str | None = field(default=None, compare=False)
+    source: Source | None = field(default=None, compare=False, repr=False)
+
+    @property
+    def kind(self) -> str:
+        return "materialized view" if self.materialized else "view"
+
+
+@dataclass(frozen=True, slots=True)
+class Namespace:
+    """A Postgres schema the spec governs besides its default one (``CREATE SCHEMA``).
+
+    Objects in it are named ``namespace.name`` everywhere in the model (tables,
+    types, FK targets); objects of the default namespace keep bare names.
+    """
+
+    name: str
+    comment: str | None = None
+    source: Source | None = field(default=None, compare=False, repr=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Extension:
+    """``CREATE EXTENSION name [SCHEMA schema] [VERSION version]``.
+
+    ``schema`` None: the default namespace. ``version`` None: not pinned (the
+    server's default version; comparing with a database takes the installed one).
+    Extensions belong to the database, not to one namespace.
+    """
+
+    name: str
+    schema: str | None = None
+    version: str | None = None
+    source: Source | None = field(default=None, compare=False, repr=False)
+
+
 @dataclass(frozen=True, slots=True)
 class Schema:
     """A whole Postgres schema (namespace). ``name`` is the namespace, default ``public``."""
@@ -385,6 +491,11 @@ class Schema:
     tables: tuple[Table, ...] = ()
     enums: tuple[Enum, ...] = ()
     name: str = "public"
+    extensions: tuple[Extension, ...] = ()
+    schemas: tuple[Namespace, ...] = ()
+    """The namespaces governed besides ``name`` (sorted by name)."""
+    views: tuple[View, ...] = ()
+    """Views and materialized views (sorted by name)."""
     sources: tuple[str, ...] = field(default=(), compare=False)
     """The spec files this schema was loaded from (for generated-file headers)."""
     acknowledge_loss: tuple[str, ...] = field(default=(), compare=False)
@@ -419,6 +530,17 @@ class Schema:
         """The canonical order: tables, enums and per-table objects sorted by name."""
         return replace(
             self,
+            extensions=tuple(sorted(self.extensions, key=lambda e: e.name)),
+            schemas=tuple(sorted(self.schemas, key=lambda n: n.name)),
+            views=tuple(
+                sorted(
+                    (
+                        replace(v, indexes=tuple(sorted(v.indexes, key=lambda i: i.name)))
+                        for v in self.views
+                    ),
+                    key=lambda v: v.name,
+                )
+            ),
             enums=tuple(sorted(self.enums, key=lambda e: e.name)),
             tables=tuple(sorted((_normalize_table(t) for t in self.tables), key=lambda t: t.name)),
         )
@@ -431,5 +553,6 @@ def _normalize_table(t: Table) -> Table:
         foreign_keys=tuple(sorted(t.foreign_keys, key=lambda f: f.name)),
         checks=tuple(sorted(t.checks, key=lambda c: c.name)),
         indexes=tuple(sorted(t.indexes, key=lambda i: i.name)),
+        exclusions=tuple(sorted(t.exclusions, key=lambda x: x.name)),
         policies=tuple(sorted(t.policies, key=lambda p: p.name)),
     )

@@ -27,12 +27,16 @@ def fit(name: str, suffix: str = "") -> str:
     return f"{prefix}_{digest}{suffix}"
 
 
+# Names derived from a table use its name inside its namespace: the constraints
+# and indexes of billing.Invoice are Invoice_pkey, Invoice_customer_idx, ...
+
+
 def _joined(table: str, columns: Iterable[str], suffix: str) -> str:
-    return fit("_".join([table, *columns]), f"_{suffix}")
+    return fit("_".join([local_name(table), *columns]), f"_{suffix}")
 
 
 def primary_key(table: str) -> str:
-    return fit(table, "_pkey")
+    return fit(local_name(table), "_pkey")
 
 
 def unique(table: str, columns: Iterable[str]) -> str:
@@ -51,6 +55,11 @@ def check(table: str, columns: Iterable[str]) -> str:
     return _joined(table, columns, "check")
 
 
+def exclusion(table: str, columns: Iterable[str]) -> str:
+    """Postgres's name for an EXCLUDE constraint: ``<table>_<keys>_excl``."""
+    return _joined(table, columns, "excl")
+
+
 def on_update_trigger(table: str, column: str) -> str:
     """Name of the trigger (and its function) that maintains ``column`` on UPDATE."""
     return _joined(table, [column], "on_update")
@@ -65,7 +74,7 @@ def not_null_check(table: str, column: str) -> str:
 
 
 def tenant_policy(table: str) -> str:
-    return fit(table, "_tenant")
+    return fit(local_name(table), "_tenant")
 
 
 def too_long(name: str) -> bool:

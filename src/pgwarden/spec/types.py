@@ -57,6 +57,52 @@ ALIASES: dict[str, str] = {
     "citext": "citext",
 }
 
+#: Types of pg_catalog a spec names as they are (no alias, no special syntax):
+#: rendered as a quoted name, which resolves to pg_catalog on any search_path.
+CATALOG_TYPES = frozenset(
+    {
+        "tsvector",
+        "tsquery",
+        "int4range",
+        "int8range",
+        "numrange",
+        "tsrange",
+        "tstzrange",
+        "daterange",
+        "int4multirange",
+        "int8multirange",
+        "nummultirange",
+        "tsmultirange",
+        "tstzmultirange",
+        "datemultirange",
+        "point",
+        "line",
+        "lseg",
+        "box",
+        "path",
+        "polygon",
+        "circle",
+        "money",
+        "xml",
+        "macaddr",
+        "macaddr8",
+        "bit",
+        "varbit",
+        "oid",
+        "name",
+        "regclass",
+        "regtype",
+        "regproc",
+        "regprocedure",
+        "regnamespace",
+        "pg_lsn",
+        "jsonpath",
+        "txid_snapshot",
+        "pg_snapshot",
+        "",
+    }
+)
+
 # "timestamp(3) with time zone", "numeric(10, 2)", "varchar(20)[]", "\"My Enum\"[]",
 # "vector(3)", "extensions.vector(3)", "billing.\"Currency\""
 _PART = r'"(?:[^"]|"")+"|[A-Za-z_][\w$]*'

@@ -16,20 +16,27 @@ from decimal import Decimal
 from pgwarden import audit
 from pgwarden.errors import Problem
 from pgwarden.spec import names
-from pgwarden.spec.exprs import column_refs, constant
+from pgwarden.spec.exprs import ExprSyntaxError, column_refs, constant, query_reads
+from pgwarden.spec.extensions import (
+    KNOWN_EXTENSIONS,
+    provider_of_method,
+    provider_of_opclass,
+    provider_of_type,
+)
 from pgwarden.spec.model import (
     BUILTIN_TYPES,
     TYPE_MODIFIER_ARITY,
     Column,
     ColumnType,
     Enum,
+    ExclusionConstraint,
     ForeignKey,
     Index,
     Schema,
     Source,
     Table,
 )
-from pgwarden.spec.types import ALIASES, TypeSyntaxError, parse_type
+from pgwarden.spec.types import ALIASES, CATALOG_TYPES, TypeSyntaxError, parse_type
 from pgwarden.spec.values import (
     NUMBER_TYPES,
     TEXT_TYPES,
@@ -47,6 +54,7 @@ RESERVED_TYPE_NAMES = frozenset(
     {
         *ALIASES,
         *BUILTIN_TYPES,
+        *CATALOG_TYPES,
         "bit",
         "varbit",
         "money",
@@ -82,6 +90,8 @@ RESERVED_TYPE_NAMES = frozenset(
 )
 
 # Index access methods: which support unique, INCLUDE, ordering, several keys.
+_BUILTIN_METHODS = frozenset({"btree", "hash", "gist", "gin", "brin", "spgist"})
+_EXCLUSION_METHODS = frozenset({"btree", "hash", "gist", "spgist"})
 _UNIQUE_METHODS = frozenset({"btree"})
 _INCLUDE_METHODS = frozenset({"btree", "gist", "spgist"})
 _MULTICOLUMN_METHODS = frozenset({"btree", "gist", "gin", "brin"})
@@ -135,11 +145,91 @@ def _long(report: _Report, source: Source | None, what: str, name: str) -> None:
         )
 
 
+class _Providers:
+    """What the schema's extensions (and its own objects) make available, and the
+    error for a name nothing provides."""
+
+    def __init__(self, schema: Schema) -> None:
+        self.default = schema.name
+        self.extensions = {e.name: e for e in schema.extensions}
+        # an extension this module does not know may provide anything: the server decides
+        self.open = any(e not in KNOWN_EXTENSIONS for e in self.extensions)
+        self.types: set[str] = {e.name for e in schema.enums}
+
+    def _declared(self, provider: str, what: str, name: str, local: str) -> tuple[str, str] | None:
+        ext = self.extensions.get(provider)
+        if ext is None:
+            return (
+                f"{what} {name!r} comes from extension {provider!r}, which the spec does not "
+                "declare",
+                f"add {_toml_key(provider)} = {{}} under [extensions]",
+            )
+        namespace = names.namespace_of(name)
+        if ext.schema != namespace:
+            where = ext.schema or self.default
+            written = f"{ext.schema}.{local}" if ext.schema else local
+            return (
+                f"{what} {name!r}: extension {provider!r} is in schema {where!r}",
+                f"write {written!r}",
+            )
+        return None
+
+    def type_problem(self, ctype: ColumnType) -> tuple[str, str] | None:
+        if ctype.is_builtin or ctype.name in self.types:
+            return None
+        local = names.local_name(ctype.name)
+        provider = provider_of_type(local)
+        if provider is not None:
+            return self._declared(provider, "type", ctype.name, local)
+        if ctype.name in CATALOG_TYPES or self.open:
+            return None
+        hint = _did_you_mean(ctype.name, [*self.types, *BUILTIN_TYPES, *CATALOG_TYPES])
+        return (
+            f"unknown type {ctype.spec_text()!r}",
+            hint
+            or f"declare [enums.{ctype.name}], add the extension that defines it under "
+            "[extensions], or use a built-in type (docs/spec.md)",
+        )
+
+    def method_problem(self, method: str) -> tuple[str, str] | None:
+        if method in _BUILTIN_METHODS:
+            return None
+        provider = provider_of_method(method)
+        if provider is not None:
+            if provider in self.extensions:
+                return None
+            return (
+                f"index method {method!r} comes from extension {provider!r}, which the spec "
+                "does not declare",
+                f"add {_toml_key(provider)} = {{}} under [extensions]",
+            )
+        if self.open:
+            return None
+        return (
+            f"unknown index method {method!r}",
+            _did_you_mean(method, _BUILTIN_METHODS)
+            or "use btree, hash, gist, gin, brin or spgist, or declare the extension "
+            "that provides it",
+        )
+
+    def opclass_problem(self, method: str, opclass: str) -> tuple[str, str] | None:
+        local = names.local_name(opclass)
+        provider = provider_of_opclass(method, local)
+        if provider is None:
+            return None
+        return self._declared(provider, "operator class", opclass, local)
+
+
+def _toml_key(name: str) -> str:
+    return name if all(c.isalnum() or c in "_-" for c in name) else f'"{name}"'
+
+
 def validate_schema(schema: Schema) -> list[Problem]:
     """Every semantic problem in ``schema`` (empty when it is valid)."""
     report = _Report()
     enums = {e.name: e for e in schema.enums}
     tables = {t.name: t for t in schema.tables}
+    providers = _Providers(schema)
 
     for enum in schema.enums:
         _long(report, enum.source, "enum", enum.name)
@@ -159,20 +249,34 @@ def validate_schema(schema: Schema) -> list[Problem]:
             if len(value.encode()) > 63:
                 report.add(enum.source, f"enum value {value!r} is over 63 bytes", "shorten it")
 
-    relations: list[tuple[str, Source | None, str]] = []
+    _namespaces(report, schema)
+    # relation names are unique per namespace: key them by the qualified name
+    relations: list[tuple[str, str, Source | None, str]] = []
 
-    def relation(name: str, source: Source | None, what: str) -> None:
-        relations.append((name, source, what))
+    def in_namespace(namespace: str | None) -> _Relation:
+        def relation(name: str, source: Source | None, what: str) -> None:
+            key = f"{namespace}.{name}" if namespace else name
+            relations.append((key, name, source, what))
+
+        return relation
 
     for table in schema.tables:
-        relation(table.name, table.source, "table")
+        relations.append((table.name, table.name, table.source, "table"))
+    for view in schema.views:
+        relations.append((view.name, view.name, view.source, view.kind))
+        relation = in_namespace(names.namespace_of(view.name))
+        for index in view.indexes:
+            _long(report, index.source, "index", index.name)
+            relation(index.name, index.source, "index")
+    _views(report, schema, providers)
     for table in schema.tables:
-        _table(report, table, tables, enums, relation)
+        relation = in_namespace(names.namespace_of(table.name))
+        _table(report, table, tables, enums, relation, providers)
     # report a clash at the later declaration, pointing back at the first
     seen: dict[str, Source | None] = {}
-    for name, source, what in sorted(relations, key=lambda r: _position(r[1])):
-        if name in seen:
-            first = seen[name]
+    for key, name, source, what in sorted(relations, key=lambda r: _position(r[2])):
+        if key in seen:
+            first = seen[key]
             where = f" (first at {first})" if first else ""
             report.add(
                 source,
@@ -181,11 +285,111 @@ def validate_schema(schema: Schema) -> list[Problem]:
                 "set a different name",
             )
         else:
-            seen[name] = source
+            seen[key] = source
     _audit(report, schema)
     from pgwarden.spec.citus import citus_problems
 
     return report.problems + citus_problems(schema)
+
+
+def _namespaces(report: _Report, schema: Schema) -> None:
+    """Every qualified name lives in a declared namespace; the default one is bare."""
+    declared = {n.name for n in schema.schemas}
+    objects: list[tuple[str, Source | None, str]] = [
+        *((t.name, t.source, "table") for t in schema.tables),
+        *((e.name, e.source, "enum") for e in schema.enums),
+        *((v.name, v.source, v.kind) for v in schema.views),
+    ]
+    for name, source, what in objects:
+        namespace = names.namespace_of(name)
+        if namespace is None or namespace in declared:
+            continue
+        local = names.local_name(name)
+        if namespace == schema.name:
+            report.add(
+                source,
+                f"{what} {name!r}: {namespace!r} is the default schema, where names are bare",
+                f"name it {local!r}",
+            )
+        else:
+            report.add(
+                source,
+                f"{what} {name!r} is in schema {namespace!r}, which the spec does not declare "
+                "(a dot in a name separates schema and name)",
+                f"add [schemas.{namespace}] to govern it, or choose a name without a dot",
+            )
+
+
+def _views(report: _Report, schema: Schema, providers: _Providers) -> None:
+    """A view reads relations and columns that exist; a concurrent refresh has its
+    unique index. (The server has the last word when the spec is created.)"""
+    columns_of: dict[str, set[str]] = {t.name: set(t.column_names) for t in schema.tables}
+    governed = {None, *(n.name for n in schema.schemas)}
+    for view in schema.views:
+        _long(report, view.source, view.kind, view.name)
+        if view.columns is not None:
+            columns_of[view.name] = {c.name for c in view.columns}
+            for vc in view.columns:
+                unknown = providers.type_problem(vc.type)
+                if unknown is not None:
+                    report.add(view.source, *unknown, f"columns.{vc.name}")
+    views = {v.name: v for v in schema.views}
+    for view in schema.views:
+        try:
+            reads = query_reads(view.definition)
+        except ExprSyntaxError:
+            continue  # the loader reported it
+        known = True
+        for rel in sorted(reads.relations):
+            if rel in columns_of or rel in views:
+                if rel not in columns_of:
+                    known = False  # a view without declared columns: the server checks
+                continue
+            known = False
+            if names.namespace_of(rel) in governed:
+                choices = [*columns_of, *views]
+                report.add(
+                    view.source,
+                    f"{view.kind} {view.name!r} reads {rel!r}, which is not a table or view "
+                    "of the spec",
+                    _did_you_mean(rel, choices) or "declare it, or fix the name in definition",
+                    "definition",
+                )
+        if known:
+            available = set().union(*(columns_of[r] for r in reads.relations))
+            for col in sorted(reads.columns - available - reads.aliases):
+                report.add(
+                    view.source,
+                    f"{view.kind} {view.name!r} selects column {col!r}, which none of "
+                    f"{', '.join(sorted(reads.relations)) or 'its relations'} has",
+                    _did_you_mean(col, available) or "fix the column name in definition",
+                    "definition",
+                )
+        if view.refresh == "concurrently" and not any(
+            i.unique and i.where is None and all(e.column is not None for e in i.elements)
+            for i in view.indexes
+        ):
+            report.add(
+                view.source,
+                f'refresh = "concurrently" on {view.name!r} needs a unique index on '
+                "columns of the view, without where (REFRESH MATERIALIZED VIEW CONCURRENTLY "
+                "refuses otherwise)",
+                "add [[materialized_views." + view.name + ".indexes]] with unique = true, "
+                "or remove refresh",
+                "refresh",
+            )
+        if view.materialized:
+            own = columns_of.get(view.name)
+            for index in view.indexes:
+                if own is not None:
+                    cols = [e.column for e in index.elements if e.column]
+                    for col in cols:
+                        if col not in own:
+                            report.add(
+                                index.source,
+                                f"index names column {col!r}, which {view.name!r} does not have",
+                                _did_you_mean(col, own) or "fix the column name",
+                            )
 
 
 def _audit(report: _Report, schema: Schema) -> None:
@@ -218,6 +422,7 @@ def _table(
     tables: dict[str, Table],
     enums: Mapping[str, Enum],
     relation: _Relation,
+    providers: _Providers,
 ) -> None:
     _long(report, table.source, "table", table.name)
     columns = {c.name: c for c in table.columns}
@@ -242,7 +447,7 @@ def _table(
             report.add(source, f"{what} lists a column twice: {', '.join(cols)}", "list it once")
 
     for column in table.columns:
-        _column(report, table, column, enums)
+        _column(report, table, column, enums, providers)
 
     constraint_names: dict[str, Source | None] = {}
 
@@ -326,7 +531,11 @@ def _table(
     for index in table.indexes:
         _long(report, index.source, "index", index.name)
         relation(index.name, index.source, "index")
-        _index(report, table, index, need)
+        _index(report, table, index, need, providers)
+    for exclusion in table.exclusions:
+        constraint(exclusion.name, exclusion.source)
+        relation(exclusion.name, exclusion.source, "exclusion constraint")
+        _exclusion(report, exclusion, need, providers)
     policy_names: set[str] = set()
     for policy in table.policies:
         _long(report, policy.source, "policy", policy.name)
@@ -356,7 +565,13 @@ def _table(
         need([table.owner], table.source, "owner", "owner")
 
 
-def _column(report: _Report, table: Table, column: Column, enums: Mapping[str, Enum]) -> None:
+def _column(
+    report: _Report,
+    table: Table,
+    column: Column,
+    enums: Mapping[str, Enum],
+    providers: _Providers,
+) -> None:
     src = column.source
     _long(report, src, "column", column.name)
     if column.name in SYSTEM_COLUMNS:
@@ -366,14 +581,9 @@ def _column(report: _Report, table: Table, column: Column, enums: Mapping[str, E
             "rename the column",
         )
     ctype = column.type
-    if not ctype.is_builtin and ctype.name not in enums:
-        report.add(
-            src,
-            f"unknown type {ctype.spec_text()!r}",
-            _did_you_mean(ctype.name, [*enums, *BUILTIN_TYPES])
-            or f"declare [enums.{ctype.name}] or use a built-in type (docs/spec.md)",
-            "type",
-        )
+    unknown = providers.type_problem(ctype)
+    if unknown is not None:
+        report.add(src, *unknown, "type")
     _modifiers(report, src, ctype)
     if column.identity:
         if ctype.name not in INTEGER_TYPES or ctype.array:
@@ -584,8 +794,15 @@ def _is_unique_target(table: Table, cols: set[str]) -> bool:
     )
 
 
-def _index(report: _Report, table: Table, index: Index, need: _Need) -> None:
+def _index(report: _Report, table: Table, index: Index, need: _Need, providers: _Providers) -> None:
     src = index.source
+    unknown = providers.method_problem(index.method)
+    if unknown is not None:
+        report.add(src, *unknown, "method")
+    for e in index.elements:
+        bad_class = providers.opclass_problem(index.method, e.opclass) if e.opclass else None
+        if bad_class is not None:
+            report.add(src, *bad_class)
     need([e.column for e in index.elements if e.column], src, "index", "")
     need(index.include, src, "index include", "")
     for text in [index.where, *(e.expression for e in index.elements)]:
@@ -611,3 +828,28 @@ def _index(report: _Report, table: Table, index: Index, need: _Need) -> None:
         report.add(src, f"a {index.method} index has no ordering", "remove order/nulls")
     if index.nulls_not_distinct and not index.unique:
         report.add(src, "nulls_not_distinct needs unique = true", "add unique = true")
+
+
+def _exclusion(report: _Report, x: ExclusionConstraint, need: _Need, providers: _Providers) -> None:
+    src = x.source
+    need([e.column for e in x.elements if e.column], src, "exclusion constraint", "")
+    need(x.include, src, "exclusion include", "")
+    for text in [x.where, *(e.expression for e in x.elements)]:
+        if text:
+            need(column_refs(text), src, "exclusion expression", "")
+    unknown = providers.method_problem(x.method)
+    if unknown is not None:
+        report.add(src, *unknown, "method")
+    elif x.method in _BUILTIN_METHODS and x.method not in _EXCLUSION_METHODS:
+        report.add(
+            src,
+            f"a {x.method} index cannot back an exclusion constraint",
+            'use method = "gist" (with btree_gist for plain columns) or spgist',
+            "method",
+        )
+    for e in x.elements:
+        bad_class = providers.opclass_problem(x.method, e.opclass) if e.opclass else None
+        if bad_class is not None:
+            report.add(src, *bad_class)
+    if x.initially_deferred and not x.deferrable:
+        report.add(src, "initially_deferred needs deferrable", "add deferrable = true")

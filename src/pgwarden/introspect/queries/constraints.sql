@@ -35,4 +35,8 @@ WHERE n.nspname = ANY(%(schemas)s)
   AND con.contype IN ('p', 'u', 'f', 'c')
   -- a constraint a partitioned parent passes down is read on the parent only
   AND con.conparentid = 0
+  AND NOT EXISTS (  -- an extension's own objects belong to the extension
+      SELECT 1 FROM pg_catalog.pg_depend d
+      WHERE d.classid = 'pg_catalog.pg_class'::regclass AND d.objid = c.oid AND d.deptype = 'e'
+  )
 ORDER BY n.nspname, c.relname, con.conname

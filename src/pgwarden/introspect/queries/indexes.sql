@@ -1,5 +1,6 @@
--- Indexes that do not back a primary key, unique or exclusion constraint (those
--- are read as constraints), one row per index with one array element per key.
+-- Indexes that do not back a primary key or unique constraint (those are read as
+-- constraints), one row per index with one array element per key; an index
+-- behind an exclusion constraint comes with the constraint's operators.
 -- Keys are a column name or, for an expression (attnum 0), Postgres's text
 -- for it (pg_get_indexdef with a column number: only those keys are deparsed).
 -- Operator classes and collations come from indclass / indcollation and are
@@ -73,17 +74,33 @@ SELECT n.nspname,
            ORDER BY k.ord
        ),
        ix.indoption::int2[],
-       pg_get_expr(ix.indpred, ix.indrelid, true)
+       pg_get_expr(ix.indpred, ix.indrelid, true),
+       ARRAY(
+           SELECT CASE WHEN opn.nspname IN ('pg_catalog', %(default)s) THEN op.oprname
+                       ELSE opn.nspname || '.' || op.oprname END
+           FROM unnest(x.conexclop) WITH ORDINALITY AS k(opr, ord)
+           JOIN pg_catalog.pg_operator op ON op.oid = k.opr
+           JOIN pg_catalog.pg_namespace opn ON opn.oid = op.oprnamespace
+           ORDER BY k.ord
+       ),
+       x.condeferrable,
+       x.condeferred
 FROM pg_catalog.pg_index ix
 JOIN pg_catalog.pg_class i ON i.oid = ix.indexrelid
 JOIN pg_catalog.pg_class c ON c.oid = ix.indrelid
 JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
 JOIN pg_catalog.pg_am am ON am.oid = i.relam
+LEFT JOIN pg_catalog.pg_constraint x
+       ON x.conindid = ix.indexrelid AND x.conrelid = ix.indrelid AND x.contype = 'x'
 WHERE n.nspname = ANY(%(schemas)s)
-  AND c.relkind IN ('r', 'p') AND NOT c.relispartition
+  AND c.relkind IN ('r', 'p', 'm') AND NOT c.relispartition
   AND NOT EXISTS (
       SELECT 1 FROM pg_catalog.pg_constraint con
       WHERE con.conindid = ix.indexrelid AND con.conrelid = ix.indrelid
-        AND con.contype IN ('p', 'u', 'x')
+        AND con.contype IN ('p', 'u')
+  )
+  AND NOT EXISTS (
+      SELECT 1 FROM pg_catalog.pg_depend d
+      WHERE d.classid = 'pg_catalog.pg_class'::regclass AND d.objid = c.oid AND d.deptype = 'e'
   )
 ORDER BY n.nspname, c.relname, i.relname

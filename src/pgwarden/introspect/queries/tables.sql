@@ -1,10 +1,11 @@
--- Tables and their columns, one row per column (a table without columns gives one
--- row with NULL column fields). Comments, defaults, identity, generated
+-- Tables, views and materialized views with their columns, one row per column (a
+-- table without columns gives one row with NULL column fields). Comments, defaults, identity, generated
 -- expressions, collations and serial detection come along, so no per-table query
 -- is needed. Types come as their namespace, name and typtype (of the element for
 -- an array) plus format_type's text, which carries the modifiers.
 SELECT n.nspname,
        c.relname,
+       c.relkind,
        c.relrowsecurity,
        c.relforcerowsecurity,
        obj_description(c.oid, 'pg_class'),
@@ -52,5 +53,9 @@ LEFT JOIN pg_catalog.pg_namespace tn ON tn.oid = bt.typnamespace
 LEFT JOIN pg_catalog.pg_collation co ON co.oid = a.attcollation
 LEFT JOIN pg_catalog.pg_namespace cn ON cn.oid = co.collnamespace
 LEFT JOIN pg_catalog.pg_attrdef ad ON ad.adrelid = c.oid AND ad.adnum = a.attnum
-WHERE n.nspname = ANY(%(schemas)s) AND c.relkind IN ('r', 'p') AND NOT c.relispartition
+WHERE n.nspname = ANY(%(schemas)s) AND c.relkind IN ('r', 'p', 'v', 'm') AND NOT c.relispartition
+  AND NOT EXISTS (  -- an extension's own objects belong to the extension
+      SELECT 1 FROM pg_catalog.pg_depend d
+      WHERE d.classid = 'pg_catalog.pg_class'::regclass AND d.objid = c.oid AND d.deptype = 'e'
+  )
 ORDER BY n.nspname, c.relname, a.attnum

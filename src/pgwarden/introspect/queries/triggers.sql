@@ -17,4 +17,8 @@ JOIN pg_catalog.pg_proc p ON p.oid = tg.tgfoid
 JOIN pg_catalog.pg_namespace pn ON pn.oid = p.pronamespace
 WHERE n.nspname = ANY(%(schemas)s) AND NOT tg.tgisinternal
   AND c.relkind IN ('r', 'p') AND NOT c.relispartition
+  AND NOT EXISTS (  -- an extension's own objects belong to the extension
+      SELECT 1 FROM pg_catalog.pg_depend d
+      WHERE d.classid = 'pg_catalog.pg_class'::regclass AND d.objid = c.oid AND d.deptype = 'e'
+  )
 ORDER BY n.nspname, c.relname, tg.tgname

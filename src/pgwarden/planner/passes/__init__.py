@@ -8,7 +8,10 @@ ops into the phases of :data:`~pgwarden.planner.context.PHASES`:
 * :mod:`.tables` -- tables that come, go or change, through
   :mod:`.columns`, :mod:`.constraints` and :mod:`.decorate`;
 * :mod:`pgwarden.planner.audit` -- the audit log and triggers;
-* :mod:`pgwarden.planner.citus` -- Citus placement (reference, distributed tables).
+* :mod:`pgwarden.planner.citus` -- Citus placement (reference, distributed tables);
+* :mod:`.extensions` -- extensions, and exclusion constraints of kept tables;
+* :mod:`.views` -- views and materialized views, recreated around the table
+  changes under them.
 
 :func:`run` calls them in that order and returns the ops phase by phase.
 """
@@ -21,8 +24,10 @@ from pgwarden.planner.citus import plan_citus
 from pgwarden.planner.context import PHASES, PlanContext
 from pgwarden.planner.order import in_phase_order
 from pgwarden.planner.passes.enums import plan_enums, settle_contexts
+from pgwarden.planner.passes.extensions import plan_extensions
 from pgwarden.planner.passes.renames import plan_renames
 from pgwarden.planner.passes.tables import plan_tables
+from pgwarden.planner.passes.views import plan_views
 
 
 def run(ctx: PlanContext) -> list[tuple[str, o.Op]]:
@@ -32,6 +37,8 @@ def run(ctx: PlanContext) -> list[tuple[str, o.Op]]:
     plan_tables(ctx)
     plan_audit(ctx)
     plan_citus(ctx)
+    plan_extensions(ctx)
+    plan_views(ctx)
     settle_contexts(ctx)
     return [(phase, op) for phase in PHASES for op in in_phase_order(phase, ctx.out[phase])]
 

@@ -9,7 +9,7 @@ Then :func:`pgwarden.spec.validate.validate_schema` checks the assembled model
 one :class:`~pgwarden.errors.SpecError`.
 
 The package is laid out by section: ``document`` (files and sections),
-``reader`` (typed getters that report problems), ``enums``, ``tables`` (with
+``reader`` (typed getters that report problems), ``extensions``, ``enums``, ``tables`` (with
 ``columns``, ``constraints``, ``indexes`` and ``policies``).
 """
 
@@ -25,9 +25,12 @@ from pgwarden.spec.load.columns import IDENTITY_KINDS, SECRET_KINDS, literal_mis
 from pgwarden.spec.load.constraints import auto_check_name, resolve_foreign_keys
 from pgwarden.spec.load.document import Document
 from pgwarden.spec.load.enums import read_enum
+from pgwarden.spec.load.extensions import read_extension
+from pgwarden.spec.load.namespaces import read_namespace
 from pgwarden.spec.load.policies import tenant_expression
 from pgwarden.spec.load.reader import dotted, sql_ident
 from pgwarden.spec.load.tables import TableReader
+from pgwarden.spec.load.views import read_view
 from pgwarden.spec.model import Enum, Schema
 
 
@@ -95,6 +98,17 @@ def load_texts(files: Sequence[tuple[str, str]]) -> Schema:
 def _assemble(doc: Document, files: Sequence[tuple[str, str]]) -> Schema:
     """The model from the sections: enums first (column defaults are checked against
     their values), then tables, then the foreign keys (which need every primary key)."""
+    default = doc.schema_name[1] if doc.schema_name else "public"
+    namespaces = [
+        n
+        for name, (r, raw) in doc.named["schemas"].items()
+        if (n := read_namespace(r, name, raw, default=default)) is not None
+    ]
+    extensions = [
+        x
+        for name, (r, raw) in doc.named["extensions"].items()
+        if (x := read_extension(r, name, raw, default_schema=default)) is not None
+    ]
     enums: dict[str, Enum] = {}
     for name, (r, raw) in doc.named["enums"].items():
         enum = read_enum(r, name, raw)
@@ -110,10 +124,19 @@ def _assemble(doc: Document, files: Sequence[tuple[str, str]]) -> Schema:
         replace(d.table, foreign_keys=resolve_foreign_keys(d.reader, d.table.name, d.fk_specs, pks))
         for d in drafts
     ]
+    views = [
+        v
+        for section in ("views", "materialized_views")
+        for name, (r, raw) in doc.named[section].items()
+        if (v := read_view(r, section, name, raw)) is not None
+    ]
     return Schema(
         tables=tuple(tables),
+        views=tuple(views),
         enums=tuple(enums.values()),
-        name=doc.schema_name[1] if doc.schema_name else "public",
+        name=default,
+        extensions=tuple(extensions),
+        schemas=tuple(namespaces),
         sources=tuple(name for name, _ in files),
         acknowledge_loss=tuple(doc.acknowledged),
     ).normalized()

@@ -20,7 +20,7 @@ from pgwarden.spec.load.reader import SpecFile, SpecReader, kind
 from pgwarden.spec.locate import LineIndex
 
 #: Sections that map object names to their definitions, in reading order.
-NAMED_SECTIONS = ("enums", "tables")
+NAMED_SECTIONS = ("schemas", "extensions", "enums", "tables", "views", "materialized_views")
 TOP_KEYS = ("schema", *NAMED_SECTIONS)
 SCHEMA_KEYS = ("name", "acknowledge_loss")
 
@@ -100,7 +100,8 @@ class Document:
                 first = store[obj_name][0].file.name
                 r.problem(
                     (section, obj_name),
-                    f"{section[:-1]} {obj_name!r} is defined in both {first} and {r.file.name}",
+                    f"{section[:-1].replace('_', ' ')} {obj_name!r} is defined in both {first} "
+                    f"and {r.file.name}",
                     "keep one definition",
                 )
                 continue

@@ -1,11 +1,14 @@
-"""Indexes: keys (columns or expressions, with order, nulls and operator class)."""
+"""Indexes and exclusion constraints: keys (columns or expressions, with order,
+nulls, collation and operator class; an exclusion key adds its operator)."""
 
 from __future__ import annotations
+
+import re
 
 from pgwarden.spec import names
 from pgwarden.spec.exprs import name_hint
 from pgwarden.spec.load.reader import SpecPath, SpecReader
-from pgwarden.spec.model import INDEX_METHODS, Index, IndexElement, IndexMethod
+from pgwarden.spec.model import ExclusionConstraint, ExclusionElement, Index, IndexElement
 
 INDEX_KEYS = (
     "columns",
@@ -18,6 +21,19 @@ INDEX_KEYS = (
     "all_rows",
 )
 INDEX_ELEMENT_KEYS = ("column", "expression", "order", "nulls", "opclass", "collation")
+EXCLUSION_KEYS = (
+    "columns",
+    "name",
+    "method",
+    "where",
+    "include",
+    "deferrable",
+    "initially_deferred",
+)
+EXCLUSION_ELEMENT_KEYS = (*INDEX_ELEMENT_KEYS, "with")
+
+# an access method is an identifier (the built-ins, an extension's hnsw or ivfflat)
+_METHOD = re.compile(r"^[a-z_][a-z0-9_]*$")
 
 
 def read_index(
@@ -48,7 +64,7 @@ def read_index(
     partial = False
     if unique and where is None and active_rows and not r.boolean(raw, "all_rows", path):
         where, partial = active_rows, True
-    method: IndexMethod = r.choice(raw, "method", path, choices=INDEX_METHODS, default="btree")
+    method = _method(r, raw, path, "btree")
     key_words = [e.column or name_hint(e.expression or "") for e in elements]
     return Index(
         name=r.string(raw, "name", path) or names.index(table, key_words),
@@ -91,4 +107,72 @@ def _element(r: SpecReader, path: SpecPath, value: object) -> IndexElement | Non
         nulls_first=nulls_first,
         opclass=r.string(e, "opclass", path),
         collation=r.string(e, "collation", path),
+    )
+
+
+def _method(r: SpecReader, raw: dict[str, object], path: SpecPath, default: str) -> str:
+    """An index access method; whether it exists is validation's question."""
+    value = raw.get("method")
+    if value is None:
+        return default
+    if not isinstance(value, str) or not _METHOD.match(value.lower()):
+        r.problem(
+            (*path, "method"),
+            f"{value!r} is not an index method name",
+            'use btree, hash, gist, gin, brin, spgist or an extension\'s ("hnsw")',
+        )
+        return default
+    return value.lower()
+
+
+def read_exclusion(
+    r: SpecReader, path: SpecPath, item: object, *, table: str
+) -> ExclusionConstraint | None:
+    """One ``[[tables.X.exclusions]]`` entry: ``columns = [{ column, with }, ...]``."""
+    raw = r.mapping(item, path, EXCLUSION_KEYS)
+    if raw is None:
+        return None
+    value = raw.get("columns")
+    if not isinstance(value, list) or not value:
+        r.problem(
+            path,
+            "needs a non-empty list `columns`",
+            'columns = [{ column = "room", with = "=" }, '
+            '{ expression = "tsrange(starts, ends)", with = "&&" }]',
+        )
+        return None
+    elements: list[ExclusionElement] = []
+    for i, el in enumerate(value):
+        epath = (*path, f"columns[{i}]")
+        e = r.mapping(el, epath, EXCLUSION_ELEMENT_KEYS)
+        if e is None:
+            continue
+        operator = r.string(e, "with", epath, required=True)
+        key = _element(r, epath, {k: v for k, v in e.items() if k != "with"})
+        if key is None or operator is None:
+            continue
+        elements.append(
+            ExclusionElement(
+                operator=operator,
+                column=key.column,
+                expression=key.expression,
+                opclass=key.opclass,
+                collation=key.collation,
+                descending=key.descending,
+                nulls_first=key.nulls_first,
+            )
+        )
+    if len(elements) != len(value):
+        return None
+    deferrable = r.boolean(raw, "deferrable", path)
+    key_words = [e.column or "expr" for e in elements]
+    return ExclusionConstraint(
+        name=r.string(raw, "name", path) or names.exclusion(table, key_words),
+        elements=tuple(elements),
+        method=_method(r, raw, path, "gist"),
+        where=r.expr(raw, "where", path),
+        include=r.strings(raw, "include", path) or (),
+        deferrable=deferrable,
+        initially_deferred=r.boolean(raw, "initially_deferred", path),
+        source=r.source(path),
     )

@@ -29,7 +29,7 @@ from pgwarden.spec.load.constraints import (
     read_unique,
     unique_form,
 )
-from pgwarden.spec.load.indexes import read_index
+from pgwarden.spec.load.indexes import read_exclusion, read_index
 from pgwarden.spec.load.policies import read_security
 from pgwarden.spec.load.reader import SpecPath, SpecReader, kind, sql_ident
 from pgwarden.spec.load.reads import read_cache, read_replica
@@ -51,6 +51,7 @@ TABLE_KEYS = (
     "foreign_keys",
     "checks",
     "indexes",
+    "exclusions",
     "policies",
     "rls",
     "tenant",
@@ -130,6 +131,11 @@ class TableReader:
             index = read_index(r, ipath, item, table=self.name, active_rows=active_rows)
             if index is not None:
                 indexes.append(index)
+        exclusions = [
+            x
+            for xpath, item in r.entries(raw, "exclusions", path)
+            if (x := read_exclusion(r, xpath, item, table=self.name)) is not None
+        ]
         security = read_security(r, raw, path, table=self.name, columns=cols.columns)
         table = Table(
             name=self.name,
@@ -138,6 +144,7 @@ class TableReader:
             uniques=tuple(uniques),
             checks=tuple(checks),
             indexes=tuple(indexes),
+            exclusions=tuple(exclusions),
             comment=r.string(raw, "comment", path),
             rls_enabled=security.enabled,
             rls_forced=security.forced,

@@ -1,0 +1,118 @@
+"""Views and materialized views end to end on a real server: render, apply,
+inspect back equal; the planner recreates the views a column change touches (in
+dependency order, saying why), rebuilds a changed materialized view with its
+indexes, converges, and its reverse goes back."""
+
+from __future__ import annotations
+
+import psycopg
+
+from pgwarden.introspect import canonicalize, format_diff, inspect_schema, schema_diff
+from pgwarden.planner import PlanOptions, plan
+from pgwarden.spec.dump import dump_schema
+from pgwarden.spec.load import load_schema_text
+from pgwarden.spec.model import Schema
+from tests.introspect.ddl import apply_ddl, pipeline_render
+from tests.planner.helpers import apply_plan
+from tests.spec.test_views import SPEC
+
+
+def _equal(conn: psycopg.Connection[object], spec: Schema) -> Schema:
+    db = inspect_schema(conn)
+    expected = canonicalize(spec, conn)
+    assert format_diff(schema_diff(expected, db)) == ""
+    assert db == expected
+    return db
+
+
+def test_views_round_trip(database_url: str) -> None:
+    spec = load_schema_text(SPEC)
+    with psycopg.connect(database_url, autocommit=True) as conn:
+        apply_ddl(conn, spec, pipeline_render)
+        db = _equal(conn, spec)
+        back = canonicalize(load_schema_text(dump_schema(db, readable=True)), conn)
+        assert format_diff(schema_diff(db, back), "database", "dump") == ""
+        row = conn.execute(
+            "SELECT relispopulated FROM pg_class WHERE relname = 'PlanCount'"
+        ).fetchone()
+        assert row == (False,)  # WITH NO DATA
+    views = {v.name: v for v in db.views}
+    assert views["ActiveUser"].definition.startswith("SELECT id,")
+    assert views["ActiveUser"].security_barrier
+    assert [c.name for c in views["ActiveEmail"].columns or ()] == ["email"]
+    assert [i.name for i in views["PlanCount"].indexes] == ["PlanCount_plan_idx"]
+
+
+def test_a_column_change_under_views_recreates_them_in_order(database_url: str) -> None:
+    before = load_schema_text(SPEC)
+    after = load_schema_text(
+        SPEC.replace('email = { type = "text" }', 'email = { type = "varchar(320)" }').replace(
+            'email = { type = "text", comment = "login" }',
+            'email = { type = "varchar(320)", comment = "login" }',
+        )
+    )
+    with psycopg.connect(database_url, autocommit=True) as conn:
+        apply_ddl(conn, before, pipeline_render)
+        up = plan(
+            inspect_schema(conn), canonicalize(after, conn), PlanOptions(allow_destructive=True)
+        )
+        text = up.describe()
+        assert 'drop view "ActiveEmail" (to recreate it: it reads ActiveUser' in text
+        assert 'drop view "ActiveUser" (to recreate it: it reads User.email, which changes)' in text
+
+        # dependents go first and come back last
+        def at(words: str) -> int:
+            return next(n for n, line in enumerate(text.splitlines()) if words in line)
+
+        assert at('drop view "ActiveEmail"') < at('drop view "ActiveUser"')
+        assert at('recreate view "ActiveUser"') < at('recreate view "ActiveEmail"')
+        assert "PlanCount" not in text  # it does not read email
+        apply_plan(conn, up)
+        db = _equal(conn, after)
+        assert not plan(db, canonicalize(after, conn))
+        apply_plan(conn, up.reverse())
+        _equal(conn, before)
+
+
+def test_dropping_a_column_a_view_reads_and_the_view(database_url: str) -> None:
+    before = load_schema_text(SPEC)
+    text = SPEC.replace('plan = { type = "text" }\n', "")
+    text = text[: text.index("[materialized_views.PlanCount]")]
+    after = load_schema_text(text + '[schema]\nacknowledge_loss = ["User.plan"]\n')
+    with psycopg.connect(database_url, autocommit=True) as conn:
+        apply_ddl(conn, before, pipeline_render)
+        up = plan(inspect_schema(conn), canonicalize(after, conn))
+        assert 'drop materialized view "PlanCount"' in up.describe()
+        apply_plan(conn, up)
+        _equal(conn, after)
+
+
+def test_materialized_view_change_rebuilds_with_indexes(database_url: str) -> None:
+    before = load_schema_text(SPEC)
+    after = load_schema_text(SPEC.replace("count(*) AS users", "count(*) AS members"))
+    with psycopg.connect(database_url, autocommit=True) as conn:
+        apply_ddl(conn, before, pipeline_render)
+        up = plan(inspect_schema(conn), canonicalize(after, conn))
+        assert 'recreate materialized view "PlanCount" (its definition changes)' in up.describe()
+        apply_plan(conn, up)
+        db = _equal(conn, after)
+        pc = next(v for v in db.views if v.name == "PlanCount")
+        assert [c.name for c in pc.columns or ()] == ["plan", "members"]
+        assert [i.name for i in pc.indexes] == ["PlanCount_plan_idx"]
+        # a comment alone is a comment, not a rebuild
+        commented = load_schema_text(
+            SPEC.replace("count(*) AS users", "count(*) AS members").replace(
+                'refresh = "concurrently"', 'refresh = "concurrently"\ncomment = "per plan"'
+            )
+        )
+        small = plan(db, canonicalize(commented, conn))
+        assert [op.description for op in small] == ['set comment on "PlanCount"']
+
+
+def test_a_view_made_by_hand_is_drift(database_url: str) -> None:
+    spec = load_schema_text(SPEC)
+    with psycopg.connect(database_url, autocommit=True) as conn:
+        apply_ddl(conn, spec, pipeline_render)
+        conn.execute('CREATE VIEW "Sneaky" AS SELECT 1 AS one')
+        diffs = schema_diff(canonicalize(spec, conn), inspect_schema(conn))
+    assert [d.render() for d in diffs] == ["view Sneaky: only in the database"]
