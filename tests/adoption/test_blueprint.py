@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from pgwarden.cli import cli
-from pgwarden.generators.blueprint import CHECKLIST, lint_issues, render_blueprint
+from pgwarden.docs.blueprint import CHECKLIST, lint_issues, render_blueprint
 from pgwarden.importers.prisma import import_prisma
 from pgwarden.spec.model import (
     Column,

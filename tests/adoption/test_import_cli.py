@@ -12,8 +12,9 @@ from typing import Any, cast
 import psycopg
 import pytest
 
+from pgwarden.apply.canonical import canonicalize
 from pgwarden.importers.prisma import import_prisma
-from pgwarden.introspect import canonicalize, format_diff, inspect_schema, schema_diff
+from pgwarden.introspect import format_diff, inspect_schema, schema_diff
 
 HERE = Path(__file__).parent
 SAASFLY = HERE.parent / "fixtures" / "saasfly_before" / "schema.prisma"

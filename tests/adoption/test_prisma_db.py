@@ -18,8 +18,9 @@ import psycopg
 import pytest
 from psycopg import sql
 
+from pgwarden.apply.canonical import canonicalize
 from pgwarden.importers.prisma import import_prisma, import_prisma_text
-from pgwarden.introspect import canonicalize, format_diff, inspect_schema, schema_diff
+from pgwarden.introspect import format_diff, inspect_schema, schema_diff
 from pgwarden.spec.model import Schema
 
 HERE = Path(__file__).parent

@@ -19,9 +19,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from pgwarden.apply.canonical import canonicalize
 from pgwarden.importers.prisma import PrismaError, import_prisma_text
 from pgwarden.importers.prisma_ast import parse
-from pgwarden.introspect import canonicalize, format_diff, inspect_schema, schema_diff
+from pgwarden.introspect import format_diff, inspect_schema, schema_diff
 from pgwarden.spec.model import Schema
 from tests.pg import reset_schema
 

@@ -14,9 +14,9 @@ import pytest
 from psycopg import errors, sql
 from psycopg.rows import dict_row
 
-from pgwarden import audit
+from pgwarden.apply.canonical import canonicalize
 from pgwarden.errors import RefusedError, SpecError
-from pgwarden.introspect import canonicalize, format_diff, inspect_schema, schema_diff
+from pgwarden.introspect import format_diff, inspect_schema, schema_diff
 from pgwarden.planner import PlanOptions, plan
 from pgwarden.planner.audit import (
     CreateAuditLog,
@@ -25,6 +25,7 @@ from pgwarden.planner.audit import (
     DropAuditTrigger,
 )
 from pgwarden.render.sql import render_schema, render_statements
+from pgwarden.spec import audit
 from pgwarden.spec.dump import dump_schema
 from pgwarden.spec.load import load_schema, load_schema_text
 from pgwarden.spec.model import Schema, Table

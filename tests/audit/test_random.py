@@ -12,10 +12,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pgwarden import audit
-from pgwarden.introspect import canonicalize, format_diff, inspect_schema, schema_diff
+from pgwarden.apply.canonical import canonicalize
+from pgwarden.introspect import format_diff, inspect_schema, schema_diff
 from pgwarden.planner import PlanOptions, plan
 from pgwarden.render.sql import render_schema, render_statements
+from pgwarden.spec import audit
 from pgwarden.spec.model import Schema, Table
 from tests.pg import reset_schema
 from tests.strategies import schemas

@@ -12,7 +12,8 @@ import psycopg
 import pytest
 from psycopg import errors
 
-from pgwarden.introspect import canonicalize, format_diff, inspect_schema, schema_diff
+from pgwarden.apply.canonical import canonicalize
+from pgwarden.introspect import format_diff, inspect_schema, schema_diff
 from pgwarden.spec.load import load_schema
 from pgwarden.spec.model import Schema
 from tests.introspect.ddl import apply_ddl, pipeline_render

@@ -8,8 +8,9 @@ import psycopg
 import pytest
 from psycopg import sql
 
+from pgwarden.apply.canonical import canonicalize
 from pgwarden.errors import DatabaseError
-from pgwarden.introspect import QUERIES, canonicalize, inspect_schema, schema_diff
+from pgwarden.introspect import QUERIES, inspect_schema, schema_diff
 from pgwarden.spec import names
 from pgwarden.spec.model import (
     CheckConstraint,

@@ -10,9 +10,10 @@ import psycopg
 import pytest
 from click.testing import CliRunner
 
+from pgwarden.apply.canonical import canonicalize
 from pgwarden.cli import cli
 from pgwarden.errors import DatabaseError
-from pgwarden.introspect import canonicalize, format_diff, inspect_schema, schema_diff
+from pgwarden.introspect import format_diff, inspect_schema, schema_diff
 from pgwarden.render.sql import render_schema
 from pgwarden.spec.load import load_schema, load_schema_text
 

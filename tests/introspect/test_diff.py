@@ -6,7 +6,8 @@ from dataclasses import replace
 
 import psycopg
 
-from pgwarden.introspect import canonicalize, format_diff, inspect_schema, schema_diff
+from pgwarden.apply.canonical import canonicalize
+from pgwarden.introspect import format_diff, inspect_schema, schema_diff
 from pgwarden.spec.model import (
     Column,
     ColumnType,

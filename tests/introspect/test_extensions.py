@@ -13,7 +13,8 @@ from dataclasses import replace
 import psycopg
 import pytest
 
-from pgwarden.introspect import canonicalize, format_diff, inspect_schema, schema_diff
+from pgwarden.apply.canonical import canonicalize
+from pgwarden.introspect import format_diff, inspect_schema, schema_diff
 from pgwarden.planner import plan
 from pgwarden.spec.dump import dump_schema
 from pgwarden.spec.load import load_schema_text

@@ -9,7 +9,8 @@ import psycopg
 import pytest
 from hypothesis import given, settings
 
-from pgwarden.introspect import canonicalize, format_diff, inspect_schema, schema_diff
+from pgwarden.apply.canonical import canonicalize
+from pgwarden.introspect import format_diff, inspect_schema, schema_diff
 from pgwarden.spec.dump import dump_schema
 from pgwarden.spec.load import load_schema_text
 from pgwarden.spec.model import Schema

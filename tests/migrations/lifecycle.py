@@ -9,9 +9,10 @@ from typing import Any
 import psycopg
 
 from pgwarden.apply import files
+from pgwarden.apply.canonical import canonicalize
 from pgwarden.apply.generate import write_migration
 from pgwarden.apply.runner import Runner
-from pgwarden.introspect import canonicalize, format_diff, inspect_schema, schema_diff
+from pgwarden.introspect import format_diff, inspect_schema, schema_diff
 from pgwarden.render.sql import render_schema
 from pgwarden.spec.load import load_schema_text
 from pgwarden.spec.model import Schema

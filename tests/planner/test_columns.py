@@ -10,8 +10,9 @@ import psycopg
 import pytest
 from hypothesis import given, settings
 
+from pgwarden.apply.canonical import canonicalize
 from pgwarden.errors import RefusedError
-from pgwarden.introspect import canonicalize, inspect_schema
+from pgwarden.introspect import inspect_schema
 from pgwarden.planner import Plan, PlanOptions, plan
 from pgwarden.planner import ops as o
 from pgwarden.render.preflight import preflight

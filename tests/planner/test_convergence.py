@@ -9,7 +9,8 @@ import psycopg
 import pytest
 from hypothesis import assume, given, settings
 
-from pgwarden.introspect import canonicalize, format_diff, inspect_schema, schema_diff
+from pgwarden.apply.canonical import canonicalize
+from pgwarden.introspect import format_diff, inspect_schema, schema_diff
 from pgwarden.planner import PlanOptions, plan
 from pgwarden.spec.model import Schema
 from tests.pg import reset_schema

@@ -5,8 +5,9 @@ from __future__ import annotations
 import psycopg
 import pytest
 
+from pgwarden.apply.canonical import canonicalize
 from pgwarden.errors import RefusedError
-from pgwarden.introspect import canonicalize, inspect_schema
+from pgwarden.introspect import inspect_schema
 from pgwarden.planner import ops as o
 from pgwarden.planner import plan
 from pgwarden.render.sql import render_plan

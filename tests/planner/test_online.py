@@ -7,7 +7,8 @@ from dataclasses import replace
 import psycopg
 import pytest
 
-from pgwarden.introspect import canonicalize, inspect_schema
+from pgwarden.apply.canonical import canonicalize
+from pgwarden.introspect import inspect_schema
 from pgwarden.planner import PlanOptions, plan
 from pgwarden.planner import ops as o
 from pgwarden.render.preflight import preflights

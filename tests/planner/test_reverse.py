@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import psycopg
 
-from pgwarden.introspect import canonicalize, inspect_schema
+from pgwarden.apply.canonical import canonicalize
+from pgwarden.introspect import inspect_schema
 from pgwarden.planner import PlanOptions, plan
 from pgwarden.planner import ops as o
 from pgwarden.render.preflight import preflights

@@ -8,7 +8,7 @@ from click.testing import CliRunner
 
 from pgwarden.checks.queries import analyse
 from pgwarden.cli import cli
-from pgwarden.generators.blueprint import render_blueprint
+from pgwarden.docs.blueprint import render_blueprint
 from pgwarden.spec.load import load_schema
 
 HERE = Path(__file__).resolve().parent

@@ -8,7 +8,8 @@ import pglast
 import psycopg
 import pytest
 
-from pgwarden.introspect import canonicalize, inspect_schema
+from pgwarden.apply.canonical import canonicalize
+from pgwarden.introspect import inspect_schema
 from pgwarden.planner import plan
 from pgwarden.render.sql import render_schema, render_statements
 from pgwarden.spec.model import Schema

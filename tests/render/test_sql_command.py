@@ -7,8 +7,9 @@ from pathlib import Path
 import psycopg
 from click.testing import CliRunner
 
+from pgwarden.apply.canonical import canonicalize
 from pgwarden.cli import cli
-from pgwarden.introspect import canonicalize, inspect_schema
+from pgwarden.introspect import inspect_schema
 from pgwarden.spec.load import load_schema
 
 SCHEMA = Path(__file__).resolve().parents[2] / "schema"

@@ -615,7 +615,8 @@ def _qualified(conn: psycopg.Connection[Any], schema: str | None, name: str) -> 
 
 def database_drift(conn: psycopg.Connection[Any], expected: Schema) -> list[str]:
     """How the live namespace ``expected.name`` differs from ``expected`` (empty: none)."""
-    from pgwarden.introspect import canonicalize, inspect_schema, schema_diff
+    from pgwarden.apply.canonical import canonicalize
+    from pgwarden.introspect import inspect_schema, schema_diff
 
     actual = inspect_schema(conn, expected.name)
     canonical = canonicalize(expected, conn)

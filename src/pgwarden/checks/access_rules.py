@@ -46,7 +46,7 @@ PER_ROW_METHODS: dict[str, str | None] = {
 def accessor_names(table_names: Iterable[str]) -> frozenset[str]:
     """The attribute names generated accessors use for tables: ``K8sClusterConfig`` ->
     ``k8s_cluster_config``."""
-    from pgwarden.checks.schema_rules import words
+    from pgwarden.spec.names import words
 
     return frozenset("_".join(words(name)) for name in table_names)
 

@@ -12,18 +12,12 @@ from collections.abc import Iterator
 
 from pgwarden.checks.registry import Finding, Location, check, rule
 from pgwarden.spec.model import Column, ColumnType, Index, IndexElement, Schema, Source, Table
+from pgwarden.spec.names import secret_like, words
 
 INTEGER_TYPES = ("smallint", "integer", "bigint")
 
 
 # --------------------------------------------------------------------------- helpers
-
-
-def words(name: str) -> list[str]:
-    """``authUserId`` -> ``[auth, user, id]``; ``refresh_token`` -> ``[refresh, token]``."""
-    spaced = re.sub(r"([a-z0-9])([A-Z])", r"\1 \2", name)
-    spaced = re.sub(r"([A-Z]+)([A-Z][a-z])", r"\1 \2", spaced)
-    return [w.lower() for w in re.split(r"[\s_\-]+", spaced) if w]
 
 
 def _file(schema: Schema, source: Source | None) -> str:
@@ -423,18 +417,7 @@ def updated_at_not_maintained(schema: Schema) -> Iterator[Finding]:
             )
 
 
-_SECRET_LAST = {"token", "password", "passwd", "secret", "passphrase"}
-_SECRET_PAIRS = {("api", "key"), ("private", "key"), ("secret", "key"), ("signing", "key")}
 _PLAIN_TYPES = ("text", "varchar", "char", "citext", "bytea", "json", "jsonb")
-
-
-def secret_like(name: str) -> bool:
-    parts = words(name)
-    if not parts:
-        return False
-    if parts[-1] in _SECRET_LAST:
-        return True
-    return len(parts) >= 2 and (parts[-2], parts[-1]) in _SECRET_PAIRS
 
 
 @check(id="plaintext-secret", family="schema", severity="error")

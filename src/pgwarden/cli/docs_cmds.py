@@ -56,7 +56,7 @@ def docs_cmd(
     """Generate the Data Blueprint from the spec: models, relations and delete rules,
     enums, indexes, the application's query patterns, an ER diagram, and an
     integrity checklist computed by lint."""
-    from pgwarden.generators.blueprint import render_blueprint
+    from pgwarden.docs.blueprint import render_blueprint
     from pgwarden.spec.load import load_schema
 
     if output is None:

@@ -21,10 +21,10 @@ from dataclasses import dataclass, field, replace
 
 from psycopg import sql
 
-from pgwarden import audit
 from pgwarden.errors import PgwardenError
 from pgwarden.generators import naming
 from pgwarden.generators.layout import call, py_str
+from pgwarden.spec import audit
 from pgwarden.spec.model import Column, ColumnType, ForeignKey, Index, Schema, Table
 from pgwarden.spec.types import type_sql
 

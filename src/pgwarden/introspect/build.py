@@ -12,9 +12,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from pgwarden import audit
 from pgwarden.errors import DatabaseError
-from pgwarden.spec import names
+from pgwarden.spec import audit, names
 from pgwarden.spec.model import (
     CheckConstraint,
     Column,
@@ -481,7 +480,7 @@ def build_schema(default: str, also: tuple[str, ...], rows: dict[str, Rows]) -> 
             + "\n  fix: change or drop them, or govern another --pg-schema"
         )
     return Schema(
-        # pgwarden's own audit log is not part of the model (see pgwarden.audit)
+        # pgwarden's own audit log is not part of the model (see pgwarden.spec.audit)
         tables=tuple(_table(p) for p in b.tables.values() if not p.audit_log),
         enums=tuple(enums),
         name=default,

@@ -26,7 +26,6 @@ from psycopg import sql
 from pgwarden.db import mask_secrets
 from pgwarden.errors import DatabaseError
 from pgwarden.introspect.catalog import inspect_schema
-from pgwarden.render.sql import render_schema
 from pgwarden.spec.citus import local_only
 from pgwarden.spec.model import (
     Column,
@@ -49,17 +48,14 @@ SEARCH_PATH_FIRST = (
 )
 
 
-def canonicalize(
-    schema: Schema, conn: psycopg.Connection[Any], *, render: Renderer | None = None
-) -> Schema:
+def canonicalize(schema: Schema, conn: psycopg.Connection[Any], *, render: Renderer) -> Schema:
     """``schema`` with every expression replaced by Postgres's text for it.
 
     Nothing is left behind: the scratch namespace lives in a transaction (or a
     savepoint, inside a caller's transaction) that is always rolled back.
-    ``render`` defaults to :func:`pgwarden.render.sql.render_schema`.
+    ``render`` turns a schema into DDL (introspection does not depend on the
+    renderer; :func:`pgwarden.apply.canonical.canonicalize` passes pgwarden's).
     """
-    if render is None:
-        render = render_schema
     scratch = f"pgwarden_canon_{uuid.uuid4().hex[:12]}"
     # Citus placement calls exist only on a Citus cluster; expressions do not depend on them
     ddl = render(replace(local_only(schema), name=scratch))

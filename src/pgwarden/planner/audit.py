@@ -14,9 +14,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from pgwarden import audit
 from pgwarden.planner.context import PlanContext
 from pgwarden.planner.ops import Hazard, Op, qname
+from pgwarden.spec import audit
 from pgwarden.spec.model import Table
 
 

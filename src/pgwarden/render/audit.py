@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from psycopg import sql
 
-from pgwarden import audit
 from pgwarden.planner.audit import (
     CreateAuditLog,
     CreateAuditTrigger,
@@ -18,6 +17,7 @@ from pgwarden.planner.audit import (
     DropAuditTrigger,
 )
 from pgwarden.render.sql import Statement, renders
+from pgwarden.spec import audit
 
 I = sql.Identifier  # noqa: E741 - short alias keeps the templates readable
 S = sql.SQL
@@ -43,7 +43,7 @@ _LOG_COLUMNS = """(
   "after" jsonb
 )"""
 
-# The trigger arguments are "key:<column>" and "redact:<column>" (see pgwarden.audit).
+# The trigger arguments are "key:<column>" and "redact:<column>" (see pgwarden.spec.audit).
 # UPDATE records only the columns whose value changed (an UPDATE that changes
 # nothing records nothing); INSERT and DELETE record the whole row. A redacted
 # column is named in "changed" but its value is removed before anything is stored.

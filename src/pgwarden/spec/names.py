@@ -10,6 +10,7 @@ stable and two different long names never map to one.
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Iterable
 
 MAX_IDENTIFIER_BYTES = 63
@@ -101,3 +102,25 @@ def namespace_of(name: str) -> str | None:
     """The namespace of a qualified name, None for the default namespace."""
     parts = split_name(name)
     return parts[0] if len(parts) == 2 else None
+
+
+def words(name: str) -> list[str]:
+    """``authUserId`` -> ``[auth, user, id]``; ``refresh_token`` -> ``[refresh, token]``."""
+    spaced = re.sub(r"([a-z0-9])([A-Z])", r"\1 \2", name)
+    spaced = re.sub(r"([A-Z]+)([A-Z][a-z])", r"\1 \2", spaced)
+    return [w.lower() for w in re.split(r"[\s_\-]+", spaced) if w]
+
+
+_SECRET_LAST = {"token", "password", "passwd", "secret", "passphrase"}
+_SECRET_PAIRS = {("api", "key"), ("private", "key"), ("secret", "key"), ("signing", "key")}
+
+
+def secret_like(name: str) -> bool:
+    """Whether a column name reads as a credential (``apiKey``, ``refresh_token``): the
+    ``plaintext-secret`` rule flags such columns and the audit log redacts them."""
+    parts = words(name)
+    if not parts:
+        return False
+    if parts[-1] in _SECRET_LAST:
+        return True
+    return len(parts) >= 2 and (parts[-2], parts[-1]) in _SECRET_PAIRS

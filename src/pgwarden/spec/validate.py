@@ -13,9 +13,8 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import replace
 from decimal import Decimal
 
-from pgwarden import audit
 from pgwarden.errors import Problem
-from pgwarden.spec import names
+from pgwarden.spec import audit, names
 from pgwarden.spec.exprs import ExprSyntaxError, column_refs, constant, query_reads
 from pgwarden.spec.extensions import (
     KNOWN_EXTENSIONS,

@@ -119,7 +119,7 @@ class CanonicalSpecs:
         self._lock = threading.Lock()
 
     def for_connection(self, conn: psycopg.Connection[Any], namespace: str) -> Schema:
-        from pgwarden.introspect import canonicalize
+        from pgwarden.apply.canonical import canonicalize
 
         version = conn.info.server_version
         with self._lock:

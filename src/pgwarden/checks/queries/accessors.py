@@ -143,14 +143,10 @@ def generated_accessors(schema: Schema, services: Mapping[str, str] | None = Non
     hit = _ACCESSORS.get(key)
     if hit is not None and hit[0] is schema:
         return hit[1]
-    from pgwarden.errors import PgwardenError
-    from pgwarden.generators.engine import render
+    from pgwarden.generators.exports import accessor_sources
 
-    try:
-        files = render(schema, "app_db", sources=[], services=dict(services or {})).files
-        result = accessor_map(files["_queries.py"], files["sync.py"])
-    except PgwardenError:  # a spec the generator refuses has no accessors to map
-        result = AccessorMap()
+    sources = accessor_sources(schema, services or {})
+    result = AccessorMap() if sources is None else accessor_map(sources.queries, sources.access)
     _ACCESSORS[key] = (schema, result)
     return result
 

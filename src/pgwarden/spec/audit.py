@@ -57,15 +57,13 @@ def redacted_columns(table: Table) -> tuple[str, ...]:
     A ``plaintext-secret`` acknowledgement on the whole table covers the columns
     the rule would flag (their names look like credentials), so those are redacted too.
     """
-    from pgwarden.checks.schema_rules import secret_like
-
     table_wide = any(s.rule == REDACTED_RULE for s in table.ignore)
     return tuple(
         c.name
         for c in table.columns
         if c.secret is not None
         or any(s.rule == REDACTED_RULE for s in c.ignore)
-        or (table_wide and secret_like(c.name))
+        or (table_wide and names.secret_like(c.name))
     )
 
 

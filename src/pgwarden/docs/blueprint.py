@@ -604,7 +604,7 @@ def build_blueprint(
 
 
 _ENV = jinja2.Environment(
-    loader=jinja2.PackageLoader("pgwarden.generators", "templates"),
+    loader=jinja2.PackageLoader("pgwarden.docs", "templates"),
     autoescape=False,  # Markdown, not HTML
     keep_trailing_newline=True,
     trim_blocks=True,
