@@ -73,4 +73,4 @@ def test_ctrl_c_mid_migration_says_where_it_stopped_and_how_to_resume(
     assert "the step under way rolled back; `pgwarden migrate apply` continues" in line[0]
     assert history(database_url) == [(1, "0001_slow", "running")]
     status = run_main("migrate", "status", "-u", database_url, cwd=tmp_path)
-    assert "running (1/3 steps done; rerun to resume)" in status.out, status.output
+    assert "running (1/3 steps done; `migrate apply` resumes" in status.out, status.output

@@ -233,7 +233,9 @@ def test_invalid_index_from_failed_concurrent_build_is_rebuilt(
     failed = run_cli(database_url, d, "apply")
     assert failed.returncode == 1
     assert "0002_unique_email" in failed.stderr and "t_email_key" in failed.stderr
-    assert "rerun to resume" in failed.stderr
+    assert "0002_unique_email is half-applied" in failed.stderr
+    assert "rerun `pgwarden migrate apply`" in failed.stderr
+    assert "pgwarden migrate resolve --applied 2" in failed.stderr
     assert history(database_url)[-1] == (2, "0002_unique_email", "running")
     assert _index_validity(database_url)["t_email_key"] is False  # what the failed build left
 

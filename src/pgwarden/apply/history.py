@@ -5,6 +5,11 @@
 (``reverting``). ``pgwarden.migration_steps`` records each finished step, so a
 resumed apply skips exactly the steps that committed. A row reaches
 ``applied`` only in the transaction that finishes the migration's last step.
+
+``pgwarden.migration_resolutions`` keeps every ``pgwarden migrate resolve`` (who
+declared which half-done migration applied or rolled back, and when); it is an
+audit trail, never deleted. Tables and columns added after the first release are
+added to an existing install by :func:`ensure_tables` (``_UPGRADES``).
 """
 
 from __future__ import annotations
@@ -40,7 +45,9 @@ CREATE TABLE IF NOT EXISTS {schema}.migrations (
     client_addr text DEFAULT inet_client_addr()::text,
     client_host text,
     os_user text,
-    pgwarden_version text
+    pgwarden_version text,
+    resolved_at timestamptz,
+    resolved_by text
 );
 CREATE TABLE IF NOT EXISTS {schema}.migration_steps (
     version integer NOT NULL,
@@ -52,7 +59,34 @@ CREATE TABLE IF NOT EXISTS {schema}.migration_steps (
     finished_at timestamptz NOT NULL DEFAULT clock_timestamp(),
     PRIMARY KEY (version, direction, step)
 );
+CREATE TABLE IF NOT EXISTS {schema}.migration_resolutions (
+    id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    version integer NOT NULL,
+    name text NOT NULL,
+    checksum text NOT NULL,
+    resolution text NOT NULL CHECK (resolution IN ('applied', 'rolled_back')),
+    from_status text NOT NULL,
+    steps_done integer NOT NULL,
+    checked boolean NOT NULL,
+    resolved_at timestamptz NOT NULL DEFAULT clock_timestamp(),
+    resolved_by text NOT NULL DEFAULT current_user,
+    actor text NOT NULL,
+    client_host text,
+    pgwarden_version text
+);
 """
+
+#: Columns a table of an older install lacks: ``(table, column, type)``. Added by
+#: :func:`ensure_tables` when missing (read from the catalog first, so an up-to-date
+#: install takes no lock).
+_UPGRADES: tuple[tuple[str, str, str], ...] = (
+    ("migrations", "resolved_at", "timestamptz"),
+    ("migrations", "resolved_by", "text"),
+)
+
+#: Who ran pgwarden when it is not the OS user (a CI job, a deploy bot): recorded by
+#: ``migrate resolve`` beside the database user.
+ACTOR_ENV = "PGWARDEN_ACTOR"
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,6 +101,7 @@ class HistoryRow:
     applied_by: str
     client_host: str | None
     os_user: str | None
+    resolved_by: str | None = None
 
 
 def _schema(name: str = HISTORY_SCHEMA) -> sql.Identifier:
@@ -77,6 +112,26 @@ def ensure_tables(conn: psycopg.Connection[Any], *, schema: str = HISTORY_SCHEMA
     """Create the history schema and tables when missing (call under the lock)."""
     with conn.transaction():
         conn.execute(sql.SQL(_DDL).format(schema=_schema(schema)))
+        have = {
+            (str(r[0]), str(r[1]))
+            for r in conn.execute(
+                "SELECT c.relname, a.attname FROM pg_catalog.pg_attribute a"
+                " JOIN pg_catalog.pg_class c ON c.oid = a.attrelid"
+                " JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace"
+                " WHERE n.nspname = %s AND a.attnum > 0 AND NOT a.attisdropped",
+                (schema,),
+            ).fetchall()
+        }
+        for table, column, kind in _UPGRADES:
+            if (table, column) not in have:
+                conn.execute(
+                    sql.SQL("ALTER TABLE {}.{} ADD COLUMN IF NOT EXISTS {} {}").format(
+                        _schema(schema),
+                        sql.Identifier(table),
+                        sql.Identifier(column),
+                        sql.SQL(kind),  # a constant of _UPGRADES
+                    )
+                )
 
 
 def tables_exist(conn: psycopg.Connection[Any], *, schema: str = HISTORY_SCHEMA) -> bool:
@@ -94,10 +149,27 @@ def read(conn: psycopg.Connection[Any], *, schema: str = HISTORY_SCHEMA) -> dict
     rows = conn.execute(
         sql.SQL(
             "SELECT version, name, checksum, status, started_at, finished_at, duration_ms,"
-            " applied_by, client_host, os_user FROM {}.migrations ORDER BY version"
-        ).format(_schema(schema))
+            " applied_by, client_host, os_user, {} FROM {}.migrations ORDER BY version"
+        ).format(
+            # an install older than `resolve` has no column yet (read-only commands
+            # do not upgrade the tables)
+            sql.SQL("resolved_by" if _has_column(conn, schema, "resolved_by") else "NULL"),
+            _schema(schema),
+        )
     ).fetchall()
     return {r[0]: HistoryRow(*r) for r in rows}
+
+
+def _has_column(conn: psycopg.Connection[Any], schema: str, column: str) -> bool:
+    row = conn.execute(
+        "SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_attribute a"
+        " JOIN pg_catalog.pg_class c ON c.oid = a.attrelid"
+        " JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace"
+        " WHERE n.nspname = %s AND c.relname = 'migrations' AND a.attname = %s"
+        " AND NOT a.attisdropped)",
+        (schema, column),
+    ).fetchone()
+    return bool(row and row[0])
 
 
 def steps_done(
@@ -191,6 +263,76 @@ def finish_down(
             ),
             (version,),
         )
+
+
+def actor() -> str:
+    """Who is running pgwarden: ``$PGWARDEN_ACTOR`` when set, else the OS user."""
+    return os.environ.get(ACTOR_ENV, "").strip() or _who()[1]
+
+
+def resolve(
+    conn: psycopg.Connection[Any],
+    row: HistoryRow,
+    resolution: Literal["applied", "rolled_back"],
+    steps_done: int,
+    *,
+    checked: bool,
+    schema: str = HISTORY_SCHEMA,
+) -> None:
+    """Record ``migrate resolve`` (call in one transaction): the migration becomes
+    ``applied`` (its down progress forgotten) or is forgotten as never applied."""
+    s = _schema(schema)
+    host, _user = _who()
+    who = actor()
+    conn.execute(
+        sql.SQL(
+            "INSERT INTO {}.migration_resolutions (version, name, checksum, resolution,"
+            " from_status, steps_done, checked, actor, client_host, pgwarden_version)"
+            " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
+        ).format(s),
+        (
+            row.version,
+            row.name,
+            row.checksum,
+            resolution,
+            row.status,
+            steps_done,
+            checked,
+            who,
+            host,
+            __version__,
+        ),
+    )
+    if resolution == "rolled_back":
+        finish_down(conn, row.version, schema=schema)
+        return
+    conn.execute(
+        sql.SQL("DELETE FROM {}.migration_steps WHERE version = %s AND direction = 'down'").format(
+            s
+        ),
+        (row.version,),
+    )
+    conn.execute(
+        sql.SQL(
+            "UPDATE {}.migrations SET status = 'applied', finished_at = clock_timestamp(),"
+            " resolved_at = clock_timestamp(), resolved_by = current_user || ' (' || %s || ')'"
+            " WHERE version = %s"
+        ).format(s),
+        (who, row.version),
+    )
+
+
+def resolutions(
+    conn: psycopg.Connection[Any], *, schema: str = HISTORY_SCHEMA
+) -> list[tuple[int, str, str, str, str, datetime]]:
+    """``(version, resolution, from_status, resolved_by, actor, resolved_at)``, oldest first."""
+    rows = conn.execute(
+        sql.SQL(
+            "SELECT version, resolution, from_status, resolved_by, actor, resolved_at"
+            " FROM {}.migration_resolutions ORDER BY id"
+        ).format(_schema(schema))
+    ).fetchall()
+    return [(int(r[0]), str(r[1]), str(r[2]), str(r[3]), str(r[4]), r[5]) for r in rows]
 
 
 def baseline(

@@ -40,14 +40,17 @@ class Finding:
 class PreflightError(RefusedError):
     """Existing data would break the migration; nothing was changed."""
 
-    def __init__(self, migration: str, findings: Sequence[Finding], *, changed: bool) -> None:
+    def __init__(
+        self,
+        migration: str,
+        findings: Sequence[Finding],
+        *,
+        changed: bool,
+        way_out: str = "fix the data and rerun `pgwarden migrate apply` to resume",
+    ) -> None:
         self.migration = migration
         self.findings = tuple(findings)
-        state = (
-            "earlier steps are committed; fix the data and rerun apply to resume"
-            if changed
-            else "nothing was changed"
-        )
+        state = f"earlier steps are committed; {way_out}" if changed else "nothing was changed"
         body = "\n  ".join(f.report() for f in findings)
         super().__init__(f"preflight stopped {migration} ({state}):\n  {body}")
 

@@ -27,6 +27,7 @@ from pgwarden.apply.files import FileStep, Migration, Preflight, Script
 from pgwarden.apply.lock import lock_key, migration_lock
 from pgwarden.apply.preflight import Finding, PreflightError, missing_object, run_check
 from pgwarden.apply.progress import Progress
+from pgwarden.apply.resolve import Outcome, claim, flag, unfinished, way_out
 from pgwarden.db import connect, mask_secrets
 from pgwarden.errors import PgwardenError, RefusedError
 from pgwarden.spec.model import Schema
@@ -57,7 +58,11 @@ class MigrationState:
     def line(self) -> str:
         text = f"{self.name:<40} {self.state}"
         if self.state in ("running", "reverting"):
-            text += f" ({self.steps_done}/{self.steps_total} steps done; rerun to resume)"
+            again = "apply" if self.state == "running" else "down"
+            text += (
+                f" ({self.steps_done}/{self.steps_total} steps done; `migrate {again}` resumes,"
+                f" `migrate resolve` after a hand repair)"
+            )
         if self.applied_at is not None and self.state in ("applied", "baseline", "changed"):
             text += f"  {self.applied_at:%Y-%m-%d %H:%M:%S%z} by {self.applied_by}"
             if self.duration_ms is not None:
@@ -190,8 +195,9 @@ class Runner:
         for row in rows.values():
             if row.status == "reverting":
                 raise RefusedError(
-                    f"{row.name} is half-reverted\n"
-                    "  fix: run `pgwarden migrate down` to finish reverting it first"
+                    f"{row.name} is half-reverted, so nothing can be applied\n"
+                    f"  fix: run `pgwarden migrate down` to finish reverting it first; "
+                    f"{_stuck_hint(row.version)}"
                 )
         done_max = max(rows, default=0)
         pending = [
@@ -287,8 +293,9 @@ class Runner:
             running = [r for r in rows.values() if r.status == "running"]
             if running:
                 raise RefusedError(
-                    f"{running[0].name} is half-applied\n"
-                    "  fix: run `pgwarden migrate apply` to finish it, then revert"
+                    f"{running[0].name} is half-applied, so nothing can be reverted\n"
+                    "  fix: run `pgwarden migrate apply` to finish it, then revert; "
+                    f"{_stuck_hint(running[0].version)}"
                 )
             versions = sorted(rows, reverse=True)
             if to is not None:
@@ -355,6 +362,69 @@ class Runner:
                 self.echo(f"baseline {mig.name}")
             return marked
 
+    # ------------------------------------------------------------------ resolve
+
+    def resolve(self, version: int, outcome: Outcome, *, force: bool = False) -> Migration:
+        """Declare a half-done migration applied or rolled back after a hand repair,
+        once the database matches what that claims (pgwarden.apply.resolve)."""
+        option = f"{flag(outcome)} {version}"
+        mig = self.by_version.get(version)
+        if mig is None:
+            raise PgwardenError(f"{option}: no migration numbered {version:04d}")
+        target = claim(self.migrations, mig, outcome, self.schema)
+        if target.expected is None and not force:
+            raise RefusedError(
+                f"{target.label} does not exist, so there is nothing to check the database "
+                "against\n  fix: check by hand that the database is where you claim, then "
+                f"rerun with --force: `pgwarden migrate resolve {option} --force`"
+            )
+        if target.expected is not None and force:
+            raise PgwardenError(
+                f"{option} --force: {target.label} exists, so the database is checked "
+                "against it and --force is not needed\n  fix: drop --force"
+            )
+        with (
+            self._connect() as conn,
+            migration_lock(conn, self._waiting, key=lock_key(self.history_schema)),
+        ):
+            history.ensure_tables(conn, **self._h)
+            rows = history.read(conn, **self._h)
+            self._check_history(rows)
+            row = rows.get(version)
+            if row is None or row.status not in ("running", "reverting"):
+                state = "pending (never applied)" if row is None else row.status
+                raise RefusedError(
+                    f"{mig.name} is {state} in this database; resolve is only for a "
+                    "half-applied (running) or half-reverted (reverting) migration\n"
+                    "  fix: `pgwarden migrate status` shows each state; use `pgwarden migrate "
+                    "apply` / `down`, or `baseline` for a database pgwarden never migrated"
+                )
+            later = [r.name for v, r in rows.items() if v > version]
+            if outcome == "rolled_back" and later:
+                raise RefusedError(
+                    f"{option}: {', '.join(later)} is recorded above it\n"
+                    "  fix: revert those first (`pgwarden migrate down --to N`)"
+                )
+            direction: history.Direction = "up" if row.status == "running" else "down"
+            done = len(history.steps_done(conn, version, direction, **self._h))
+            if target.expected is not None:
+                problems = database_drift(conn, target.expected) + unfinished(conn, self.schema)
+                if problems:
+                    raise RefusedError(
+                        f"the database does not match {target.label}, refusing {option}:\n  "
+                        + "\n  ".join(problems)
+                        + "\n  fix: finish the repair until it matches (or resolve the other "
+                        "way), then rerun; nothing was recorded"
+                    )
+            with conn.transaction():
+                history.resolve(
+                    conn, row, outcome, done, checked=target.expected is not None, **self._h
+                )
+            self._boundary()
+        what = "applied" if outcome == "applied" else "rolled back"
+        self.echo(f"resolved {mig.name} as {what} (it was {row.status}, {done} step(s) recorded)")
+        return mig
+
     # ------------------------------------------------------------------ one migration
 
     def _run(
@@ -372,7 +442,8 @@ class Runner:
         if done != set(range(first)):
             raise RefusedError(
                 f"{mig.name}: recorded steps {sorted(done)} are not a prefix of the migration\n"
-                "  fix: inspect pgwarden.migration_steps; the history was edited by hand"
+                "  fix: inspect pgwarden.migration_steps; the history was edited by hand; "
+                f"{_stuck_hint(mig.version)}"
             )
         steps = script.steps
         self.progress.migration_started(mig.name, direction, first, len(steps))
@@ -395,11 +466,15 @@ class Runner:
                 if missing_object(exc):
                     deferred.append(check)
                     continue
-                raise self._failed(mig, check.query, exc, changed=started) from None
+                raise self._failed(
+                    mig, check.query, exc, changed=started, direction=direction
+                ) from None
             if finding.count:
                 findings.append(finding)
         if findings:
-            raise PreflightError(mig.name, findings, changed=bool(first))
+            raise PreflightError(
+                mig.name, findings, changed=bool(first), way_out=way_out(mig.version, direction)
+            )
 
         finish = history.finish_up if direction == "up" else history.finish_down
         if not steps:  # an empty script still moves the history
@@ -416,9 +491,16 @@ class Runner:
                     try:
                         finding = run_check(conn, check)
                     except psycopg.Error as exc:
-                        raise self._failed(mig, check.query, exc, changed=started) from None
+                        raise self._failed(
+                            mig, check.query, exc, changed=started, direction=direction
+                        ) from None
                     if finding.count:
-                        raise PreflightError(mig.name, [finding], changed=started)
+                        raise PreflightError(
+                            mig.name,
+                            [finding],
+                            changed=started,
+                            way_out=way_out(mig.version, direction),
+                        )
 
         for group in _groups(steps, first):
             last = group[-1] == len(steps) - 1
@@ -445,7 +527,9 @@ class Runner:
                         if last:
                             finish(conn, mig.version, **self._h)
                 except psycopg.Error as exc:
-                    raise self._failed(mig, _current_stmt(exc), exc, changed=started) from None
+                    raise self._failed(
+                        mig, _current_stmt(exc), exc, changed=started, direction=direction
+                    ) from None
                 self._boundary()
             else:
                 (index,) = group
@@ -458,7 +542,7 @@ class Runner:
                 started = True
                 began = datetime.now(UTC)
                 for stmt in steps[index].statements:
-                    self._execute_outside(conn, mig, stmt)
+                    self._execute_outside(conn, mig, stmt, direction)
                 with conn.transaction():
                     history.record_step(
                         conn,
@@ -493,7 +577,13 @@ class Runner:
             self.progress.statement_finished()
         self._boundary()
 
-    def _execute_outside(self, conn: psycopg.Connection[Any], mig: Migration, stmt: str) -> None:
+    def _execute_outside(
+        self,
+        conn: psycopg.Connection[Any],
+        mig: Migration,
+        stmt: str,
+        direction: history.Direction = "up",
+    ) -> None:
         """Run a non-transactional statement, repairing what a crash may have left."""
         action = _resume_action(conn, stmt)
         if action == "skip":
@@ -508,32 +598,64 @@ class Runner:
         try:
             conn.execute(_q(stmt))
         except psycopg.Error as exc:
-            raise self._failed(mig, stmt, exc, changed=True) from None
+            raise self._failed(mig, stmt, exc, changed=True, direction=direction) from None
         finally:
             self.progress.statement_finished()
         self._boundary()
 
     def _failed(
-        self, mig: Migration, stmt: str, exc: psycopg.Error, *, changed: bool
+        self,
+        mig: Migration,
+        stmt: str,
+        exc: psycopg.Error,
+        *,
+        changed: bool,
+        direction: history.Direction = "up",
     ) -> ApplyError:
-        state = (
-            "the steps recorded before it are committed; fix the cause and rerun to resume"
-            if changed
-            else "its transaction was rolled back; nothing of it is recorded"
-        )
+        """The error of a failed statement, ending with the command that gets out."""
+        again = "apply" if direction == "up" else "down"
+        if changed:
+            half = "half-applied" if direction == "up" else "half-reverted"
+            state = f"{mig.name} is {half}: the steps recorded before it are committed"
+        elif direction == "up":
+            state = "its transaction was rolled back; nothing of it is recorded"
+        else:
+            state = "its transaction was rolled back; the migration is still applied"
         message = mask_secrets(str(exc)).strip()
-        if isinstance(exc, psycopg.errors.LockNotAvailable | psycopg.errors.QueryCanceled):
+        timeout = isinstance(exc, psycopg.errors.LockNotAvailable | psycopg.errors.QueryCanceled)
+        if changed:
+            fix = way_out(mig.version, direction)
+            if timeout:
+                fix = (
+                    "another session holds a lock on the table (or the statement hit its "
+                    f"timeout); {fix}"
+                )
+        elif timeout:
             fix = (
                 "another session holds a lock on the table (or the statement hit its "
-                "timeout); rerun apply when traffic is lower, it resumes where it stopped, "
-                "or raise lock_timeout / statement_timeout in the step"
+                f"timeout); rerun `pgwarden migrate {again}` when traffic is lower"
+            )
+        elif direction == "up":
+            fix = (
+                "correct the data, or the migration if it is applied nowhere yet (then "
+                "`pgwarden migrate hash`), and rerun `pgwarden migrate apply`"
             )
         else:
-            fix = "correct the data or the migration (a migration applied nowhere yet), then rerun"
+            fix = (
+                "correct the data and rerun `pgwarden migrate down` (an applied migration's "
+                "files are never edited: write a new migration instead)"
+            )
         return ApplyError(
             f"{mig.path}: statement failed ({state}):\n    {_short(stmt, 300)}\n  {message}"
             f"\n  fix: {fix}"
         )
+
+
+def _stuck_hint(version: int) -> str:
+    return (
+        "if that keeps failing, repair the database by hand and run `pgwarden migrate resolve "
+        f"--applied {version}` or `--rolled-back {version}`"
+    )
 
 
 def _current_stmt(exc: psycopg.Error) -> str:

@@ -1,4 +1,4 @@
-"""``pgwarden migrate new|apply|status|down|verify|baseline|hash|encrypt``."""
+"""``pgwarden migrate new|apply|status|down|verify|baseline|resolve|hash|encrypt``."""
 
 from __future__ import annotations
 
@@ -93,6 +93,8 @@ def _interrupted(progress: Progress, url: str) -> str:
             " (an interrupted CREATE INDEX CONCURRENTLY leaves an INVALID index, which the "
             "next run drops and rebuilds)"
         )
+    if row is not None and row.status in ("running", "reverting"):
+        resume += f" (or, after a hand repair, `pgwarden migrate resolve ... {row.version}`)"
     return f"{state}; {resume} continues from there"
 
 
@@ -290,6 +292,63 @@ def baseline_cmd(obj: Context, to: int | None) -> None:
     runner = _runner(obj, "baseline")
     with _closing(runner):
         runner.baseline(to)
+
+
+@migrate.command(
+    "resolve",
+    epilog=examples(
+        "pgwarden migrate resolve --applied 3",
+        "pgwarden migrate resolve --rolled-back 3 --env production",
+        "PGWARDEN_ACTOR=alice pgwarden migrate resolve --applied 3 -u postgresql://app@db/app",
+    ),
+)
+@click.option(
+    "--applied",
+    "applied",
+    type=int,
+    default=None,
+    metavar="N",
+    help="The database now matches migration N's snapshot: record N as applied.",
+)
+@click.option(
+    "--rolled-back",
+    "rolled_back",
+    type=int,
+    default=None,
+    metavar="N",
+    help="The database now matches the snapshot before N: forget N (apply runs it again).",
+)
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Only for a migration without the snapshot.toml to check against: skip the check.",
+)
+@shared_options(*_RUN)
+@pass_ctx
+def resolve_cmd(obj: Context, applied: int | None, rolled_back: int | None, force: bool) -> None:
+    """Mark a half-applied or half-reverted migration done after a hand repair.
+
+    When `apply` or `down` stopped in the middle of a migration and rerunning it
+    keeps failing, repair the database by hand (psql), then say where it is. The
+    database must match that migration's snapshot (--applied) or the previous one
+    (--rolled-back): otherwise the difference is printed and nothing is recorded.
+    Who resolved what and when is kept in pgwarden.migration_resolutions
+    (current_user, and $PGWARDEN_ACTOR or the OS user).
+    """
+    from pgwarden.errors import PgwardenError
+
+    if (applied is None) == (rolled_back is None):
+        raise PgwardenError(
+            "give exactly one of --applied N or --rolled-back N\n"
+            "  fix: e.g. `pgwarden migrate resolve --applied 3`"
+        )
+    runner = _runner(obj, "resolve")
+    with _closing(runner):
+        if applied is not None:
+            runner.resolve(applied, "applied", force=force)
+        else:
+            assert rolled_back is not None
+            runner.resolve(rolled_back, "rolled_back", force=force)
 
 
 @migrate.command(
