@@ -70,7 +70,7 @@ def _half_reverted(url: str, directory: Path) -> None:
     assert "rerun `pgwarden migrate down`" in text
     assert "pgwarden migrate resolve --rolled-back 2" in text
     assert history(url)[-1] == (2, "0002_step2", "reverting")
-    with pytest.raises(RefusedError, match="(?s)half-reverted.*resolve --applied 2"):
+    with pytest.raises(RefusedError, match=r"(?s)half-reverted.*resolve --applied 2"):
         runner(url, directory).apply()
 
 
@@ -104,7 +104,7 @@ def test_half_applied_repaired_forward_then_resolved_applied(
     assert history(database_url)[-1] == (2, "0002_step2", "running")
 
     _execute(database_url, "DELETE FROM t WHERE id = 101", "DROP INDEX t_email_idx")
-    with pytest.raises(RefusedError, match="table t.index t_email_idx: only in the spec"):
+    with pytest.raises(RefusedError, match=r"table t\.index t_email_idx: only in the spec"):
         runner(database_url, directory).resolve(2, "applied")
     assert _resolutions(database_url) == []
 
