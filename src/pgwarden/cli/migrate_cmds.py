@@ -93,9 +93,13 @@ def _interrupted(progress: Progress, url: str) -> str:
             " (an interrupted CREATE INDEX CONCURRENTLY leaves an INVALID index, which the "
             "next run drops and rebuilds)"
         )
+    tail = ""
     if row is not None and row.status in ("running", "reverting"):
-        resume += f" (or, after a hand repair, `pgwarden migrate resolve ... {row.version}`)"
-    return f"{state}; {resume} continues from there"
+        tail = (
+            f" (or, after a hand repair, `pgwarden migrate resolve --applied {row.version}` / "
+            f"`--rolled-back {row.version}`)"
+        )
+    return f"{state}; {resume} continues from there{tail}"
 
 
 @cli.group(
