@@ -404,7 +404,7 @@ def test_lock_timeout_fails_cleanly_and_a_rerun_applies(database_url: str, tmp_p
         failed = run_cli(database_url, d, "apply")
         holder.rollback()
     assert failed.returncode == 1
-    assert "lock timeout" in failed.stderr and "rerun apply" in failed.stderr
+    assert "lock timeout" in failed.stderr and "rerun `pgwarden migrate apply`" in failed.stderr
     assert "nothing of it is recorded" in failed.stderr
     assert history(database_url) == [(1, "0001_create_t", "applied")]
     assert "extra" not in _columns(database_url, "t")
