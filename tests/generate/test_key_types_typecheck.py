@@ -19,6 +19,8 @@ from pgwarden.spec.load import load_schema_text
 from pgwarden.spec.model import Schema
 from tests.strategies import schemas
 
+PYPROJECT = Path(__file__).resolve().parents[2] / "pyproject.toml"  # the project's rule set
+
 KEY_TYPES = [
     "text", "varchar(20)", "char(3)", "smallint", "integer", "bigint", "numeric(10,2)",
     "numeric", "real", "double precision", "boolean", "uuid", "date", "time", "timetz",
@@ -48,13 +50,13 @@ c = {{ type = "uuid" }}
     return "".join(parts)
 
 
-def check_clean(root: Path, names: list[str], *, style: bool = True) -> None:
-    """mypy --strict and ruff (check + format; only its correctness rules without
-    ``style``) over the packages, as the user runs them."""
+def check_clean(root: Path, names: list[str]) -> None:
+    """mypy --strict and ruff (check with this project's rule set, format --check) over
+    the packages, as the user runs them: hostile names (wide characters, long names,
+    ``O``) included."""
     dirs = [str(root / n) for n in names]
-    ruff_runs = [["check"], ["format", "--check"]] if style else [["check", "--select", "F,E9"]]
-    for args in ruff_runs:
-        cmd = [sys.executable, "-m", "ruff", *args, "--no-cache", "--line-length", "100", *dirs]
+    for args in (["check"], ["format", "--check"]):
+        cmd = [sys.executable, "-m", "ruff", *args, "--no-cache", "--config", str(PYPROJECT), *dirs]
         done = subprocess.run(cmd, capture_output=True, text=True)
         assert done.returncode == 0, done.stdout + done.stderr
     typed = subprocess.run(
@@ -102,6 +104,4 @@ def test_random_specs_generate_strictly_typed_packages(tmp_path: Path) -> None:
 
     draw()
     assert len(names) >= 6
-    # hostile random names still give over-long lines and E741 names (`O`) in places:
-    # the generators' to fix; the types and the correctness rules must hold already
-    check_clean(tmp_path, names, style=False)
+    check_clean(tmp_path, names)

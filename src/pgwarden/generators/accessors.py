@@ -23,7 +23,7 @@ from psycopg import sql
 
 from pgwarden.errors import PgwardenError
 from pgwarden.generators import naming
-from pgwarden.generators.layout import call, py_str
+from pgwarden.generators.layout import LINE, call, py_str, width
 from pgwarden.spec import audit
 from pgwarden.spec.model import Column, ColumnType, ForeignKey, Index, Schema, Table
 from pgwarden.spec.types import type_sql
@@ -145,6 +145,7 @@ class KeyView:
     soft_filter: bool  # include_deleted picks between these and the *_all forms
     one_all: str = ""  # the same reads over every row, deleted ones included
     many_all: str = ""
+    owner: str = ""  # the table's class name: a composite key's alias is _K_<owner>_<suffix>
 
     @property
     def composite(self) -> bool:
@@ -152,9 +153,36 @@ class KeyView:
 
     @property
     def key_type(self) -> str:
-        if self.composite:
-            return f"tuple[{', '.join(c.base_type for c in self.columns)}]"
-        return self.columns[0].base_type
+        """The key's annotation: ``tuple[...]`` for a composite key, or its alias
+        (:attr:`alias`) when that would not fit the signatures' lines."""
+        if not self.composite:
+            return self.columns[0].base_type
+        parts = tuple(c.base_type for c in self.columns)
+        return f"_K_{self.owner}_{self.suffix}" if _too_wide(parts, self.owner) else _tuple(parts)
+
+    @property
+    def alias(self) -> tuple[str, tuple[str, ...]] | None:
+        """``(name, member types)`` of the key's ``TypeAlias`` when it needs one."""
+        parts = tuple(c.base_type for c in self.columns)
+        if not self.composite or not _too_wide(parts, self.owner):
+            return None
+        return self.key_type, parts
+
+
+def _tuple(parts: tuple[str, ...]) -> str:
+    return f"tuple[{', '.join(parts)}]"
+
+
+def _too_wide(parts: tuple[str, ...], cls: str) -> bool:
+    """A composite key's ``tuple[...]`` would overflow a line of the batch and paging
+    signatures (``keys: Sequence[...]``, ``-> dict[..., _m.Cls]:``, ``after: ... | None``)."""
+    text = _tuple(parts)
+    lines = (
+        f"        keys: Sequence[{text}],",
+        f"    ) -> dict[{text}, _m.{cls}]:",
+        f"        after: {text} | None = None,",
+    )
+    return any(width(line) > LINE for line in lines)
 
 
 @dataclass(frozen=True)
@@ -275,9 +303,21 @@ class TableView:
 
     @property
     def pk_type(self) -> str:
+        """The key's annotation: a composite key through its alias (:attr:`pk_alias`),
+        so signatures stay within the line length whatever the column types."""
         if len(self.pk) == 1:
             return self.pk[0].base_type
-        return f"tuple[{', '.join(c.base_type for c in self.pk)}]"
+        parts = tuple(c.base_type for c in self.pk)
+        return f"_K_{self.cls}" if _too_wide(parts, self.cls) else _tuple(parts)
+
+    @property
+    def aliases(self) -> tuple[tuple[str, tuple[str, ...]], ...]:
+        """``(name, member types)`` of the ``TypeAlias`` of each composite key (primary
+        and unique), which keep signatures within the line length."""
+        pk = tuple(c.base_type for c in self.pk)
+        out = [(f"_K_{self.cls}", pk)] if len(pk) > 1 and _too_wide(pk, self.cls) else []
+        out += [a for a in (u.alias for u in self.uniques) if a is not None]
+        return tuple(out)
 
     @property
     def writable(self) -> tuple[ColumnView, ...]:
@@ -732,6 +772,7 @@ def _table_view(
                 soft_filter=bool(kf),
                 one_all=f"{base} WHERE {_eq(kcols)}" if kf else "",
                 many_all=f"{base} WHERE {_in_many(kcols)}{order_by}" if kf else "",
+                owner=cls,
             )
         )
     finders: list[KeyView] = []

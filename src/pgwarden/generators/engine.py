@@ -17,7 +17,7 @@ from pathlib import Path
 import jinja2
 
 from pgwarden.generators.accessors import PackageView, PoolView, build
-from pgwarden.generators.layout import call, const, doc_name, py_str
+from pgwarden.generators.layout import assign, call, const, doc_name, py_str, width
 from pgwarden.generators.validation import rules_for
 from pgwarden.spec.model import Schema
 
@@ -46,6 +46,8 @@ def _environment() -> jinja2.Environment:
     )
     env.globals["call"] = call
     env.globals["const"] = const
+    env.globals["width"] = width
+    env.globals["assign"] = assign
     env.globals["table_rules"] = rules_for
     env.filters["pystr"] = py_str
     env.filters["doc"] = doc_name

@@ -86,6 +86,7 @@ def enum_member(value: str) -> str:
         text = value
     else:
         text = snake(value).upper()
-    if keyword.iskeyword(text) or text.startswith("_"):
+    # E741: ``O`` and ``I`` read as digits, so they are prefixed like keywords
+    if keyword.iskeyword(text) or text.startswith("_") or text in ("O", "I", "L"):
         text = f"V_{text}"
     return text

@@ -30,7 +30,7 @@ from typing import Any
 from pglast import ast
 from pglast.enums import A_Expr_Kind
 
-from pgwarden.generators.layout import call, py_str
+from pgwarden.generators.layout import SetCall, call, py_str
 from pgwarden.spec.exprs import ExprSyntaxError, _parse_target, column_refs
 from pgwarden.spec.model import Column, Schema, Table
 from pgwarden.spec.values import INT_RANGES, numeric_limit
@@ -73,7 +73,7 @@ class Untranslatable(Exception):
 @dataclass(frozen=True)
 class ColumnRule:
     attr: str
-    args: tuple[str, ...]  # keyword arguments of ``_Col(...)``
+    args: tuple[str | SetCall, ...]  # keyword arguments of ``_Col(...)``
 
 
 @dataclass(frozen=True)
@@ -185,7 +185,7 @@ def column_rule(col: Column, attr: str, enums: Mapping[str, tuple[str, ...]]) ->
     kind = _kind(col, enums)
     known, default = _default_value(col, enums)
     required = not col.nullable and known and default is None
-    args = [
+    args: list[str | SetCall] = [
         f"name={py_str(col.name)}",
         f"kind={py_str(kind)}",
         f"nullable={col.nullable}",
@@ -212,8 +212,7 @@ def column_rule(col: Column, attr: str, enums: Mapping[str, tuple[str, ...]]) ->
         args.append(f"scale={scale}")
         args.append(f"limit=_D({py_str(str(numeric_limit(precision, scale)))})")
     elif kind == "enum":
-        values = ", ".join(py_str(v) for v in enums[col.type.name])
-        args.append(f"values=frozenset({{{values}}})")
+        args.append(SetCall("values=frozenset", tuple(py_str(v) for v in enums[col.type.name])))
     if col.maintained == "on_update":
         args.append("maintained=True")
     return ColumnRule(attr, tuple(args))
