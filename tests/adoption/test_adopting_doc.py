@@ -31,6 +31,8 @@ from typing import Any, cast
 import psycopg
 import pytest
 
+from pgwarden.apply.shadow import SHADOW_ENV
+
 ROOT = Path(__file__).parents[2]
 DOC = ROOT / "docs" / "adopting.md"
 PRISMA_SCHEMA = ROOT / "tests" / "fixtures" / "saasfly_before" / "schema.prisma"
@@ -187,7 +189,8 @@ def test_adopting_walkthrough_runs(database_url: str, tmp_path: Path) -> None:
     work = tmp_path / "app"
     (work / "prisma").mkdir(parents=True)
     shutil.copy(PRISMA_SCHEMA, work / "prisma" / "schema.prisma")
-    env = {**os.environ, "DATABASE_URL": database_url, "NO_COLOR": "1"}
+    # the shadow check of `migrate new` makes its scratch database on the test's server
+    env = {**os.environ, "DATABASE_URL": database_url, SHADOW_ENV: database_url, "NO_COLOR": "1"}
     done: list[str] = []
     for step in iter_steps():
         where = f"docs/adopting.md:{step.line}"

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from pgwarden.apply.shadow import SHADOW_ENV
 from tests.cli.helpers import run_main
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -40,7 +41,7 @@ def test_outside_a_project_commands_say_so_and_start_no_server(
     assert list(tmp_path.iterdir()) == []  # no .pgwarden/, nothing written
 
 
-def test_init_on_an_empty_directory_makes_a_working_project(tmp_path: Path) -> None:
+def test_init_on_an_empty_directory_makes_a_working_project(tmp_path: Path, pg_server: str) -> None:
     done = run_main("init", cwd=tmp_path)
     assert done.code == 0, done.output
     assert sorted(p.name for p in tmp_path.iterdir()) == [".gitignore", "pyproject.toml", "schema"]
@@ -56,7 +57,7 @@ def test_init_on_an_empty_directory_makes_a_working_project(tmp_path: Path) -> N
     assert lint.code == 0 and "0 at error severity" in lint.err, lint.output
     generated = run_main("generate", cwd=tmp_path)
     assert generated.code == 0 and (tmp_path / "generated" / package / "sync.py").exists()
-    migration = run_main("migrate", "new", "initial", cwd=tmp_path)
+    migration = run_main("migrate", "new", "initial", cwd=tmp_path, env={SHADOW_ENV: pg_server})
     assert migration.code == 0 and (tmp_path / "migrations" / "0001_initial").is_dir()
     # a second init overwrites nothing
     before = {p: p.read_bytes() for p in tmp_path.rglob("*") if p.is_file()}
@@ -128,13 +129,15 @@ def test_init_from_database(tmp_path: Path, database_url: str) -> None:
     assert verify.code == 0, verify.output
 
 
-def test_discovery_from_a_subdirectory_uses_the_project_root(tmp_path: Path) -> None:
+def test_discovery_from_a_subdirectory_uses_the_project_root(
+    tmp_path: Path, pg_server: str
+) -> None:
     assert run_main("init", cwd=tmp_path).code == 0
     deep = tmp_path / "src" / "app" / "deep"
     deep.mkdir(parents=True)
     valid = run_main("validate", cwd=deep)
     assert valid.code == 0 and f"{tmp_path / 'schema'}: valid" in valid.out, valid.output
-    assert run_main("migrate", "new", "initial", cwd=deep).code == 0
+    assert run_main("migrate", "new", "initial", cwd=deep, env={SHADOW_ENV: pg_server}).code == 0
     assert (tmp_path / "migrations" / "0001_initial" / "up.sql").exists()
     assert not (deep / "migrations").exists()
     # a pyproject.toml without [tool.pgwarden] in between is not the project (like ruff)

@@ -12,6 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from pgwarden.apply.shadow import SHADOW_ENV
 from pgwarden.db import mask_dsn, mask_secrets, parse_url
 from pgwarden.errors import DatabaseError
 from tests.cli.helpers import run_main
@@ -71,10 +72,10 @@ COMMANDS = [
 
 
 @pytest.fixture(scope="module")
-def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def project(tmp_path_factory: pytest.TempPathFactory, pg_server: str) -> Path:
     root = tmp_path_factory.mktemp("secrets")
     assert run_main("init", cwd=root).code == 0
-    assert run_main("migrate", "new", "initial", cwd=root).code == 0
+    assert run_main("migrate", "new", "initial", cwd=root, env={SHADOW_ENV: pg_server}).code == 0
     return root
 
 

@@ -99,15 +99,48 @@ def _header(direction: str, description: str) -> str:
     )
 
 
-def write_migration(
-    directory: Path,
-    name: str,
-    target: Schema,
-    *,
-    allow_destructive: bool = False,
-    echo: Callable[[str], None] | None = None,
-) -> Path | None:
-    """Write ``directory/NNNN_name/`` and update pgwarden.sum; None when nothing changed."""
+@dataclass(frozen=True, slots=True)
+class Draft:
+    """A migration planned but not written yet: what ``migrate new`` checks, then writes."""
+
+    directory: Path
+    version: int
+    slug: str
+    up: str
+    down: str
+    snapshot: str
+    history: tuple[files.Migration, ...]
+    """The migrations already in the directory, which this one follows."""
+
+    @property
+    def path(self) -> Path:
+        return self.directory / f"{self.version:04d}_{self.slug}"
+
+    def migration(self) -> files.Migration:
+        """This draft as the runner reads a migration (for the shadow check)."""
+        from pgwarden.apply.shadow import in_memory
+
+        return in_memory(self.directory, self.version, self.slug, self.up, self.down, self.snapshot)
+
+    def write(self, echo: Callable[[str], None] | None = None) -> Path:
+        """Write ``NNNN_slug/`` and update pgwarden.sum."""
+        path = self.path
+        path.mkdir(parents=True)
+        (path / files.UP).write_text(self.up, encoding="utf-8")
+        (path / files.DOWN).write_text(self.down, encoding="utf-8")
+        (path / files.SNAPSHOT).write_text(self.snapshot, encoding="utf-8")
+        files.write_sum(self.directory)
+        if echo is not None:
+            for line in self.up.splitlines():
+                if line.startswith("-- - "):
+                    echo(line[3:])
+        return path
+
+
+def draft_migration(
+    directory: Path, name: str, target: Schema, *, allow_destructive: bool = False
+) -> Draft | None:
+    """Plan the next migration of ``directory`` towards ``target``; None when nothing changed."""
     # the spec engineer's dumper (model -> spec TOML); imported late like the planner
     dump_schema: Callable[[Schema], str] = importlib.import_module("pgwarden.spec.dump").dump_schema
 
@@ -118,14 +151,21 @@ def write_migration(
     if rendered is None:
         return None
     up, down = rendered
-    path = directory / f"{files.next_version(migrations):04d}_{slug}"
-    path.mkdir(parents=True)
-    (path / files.UP).write_text(up, encoding="utf-8")
-    (path / files.DOWN).write_text(down, encoding="utf-8")
-    (path / files.SNAPSHOT).write_text(dump_schema(target), encoding="utf-8")
-    files.write_sum(directory)
-    if echo is not None:
-        for line in up.splitlines():
-            if line.startswith("-- - "):
-                echo(line[3:])
-    return path
+    version = files.next_version(migrations)
+    return Draft(directory, version, slug, up, down, dump_schema(target), migrations)
+
+
+def write_migration(
+    directory: Path,
+    name: str,
+    target: Schema,
+    *,
+    allow_destructive: bool = False,
+    echo: Callable[[str], None] | None = None,
+) -> Path | None:
+    """Write ``directory/NNNN_name/`` and update pgwarden.sum; None when nothing changed.
+
+    Unchecked: ``migrate new`` proves the draft on a shadow database first
+    (:mod:`pgwarden.apply.shadow`)."""
+    draft = draft_migration(directory, name, target, allow_destructive=allow_destructive)
+    return None if draft is None else draft.write(echo)

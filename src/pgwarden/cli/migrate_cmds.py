@@ -118,12 +118,47 @@ def migrate() -> None:
     """
 
 
+_SHADOW = click.option(
+    "--shadow-database-url",
+    "shadow_url",
+    metavar="URL",
+    default=None,
+    help="Server for the scratch database of the shadow check (default: "
+    "$PGWARDEN_SHADOW_DATABASE_URL, then the embedded server). A fresh database is made "
+    "on it and dropped afterwards.",
+)
+
+
+def _shadow_server(obj: Context, given: str | None) -> str:
+    """The server the shadow check makes its scratch database on. Never the
+    --database-url one: that may be production."""
+    import os
+
+    from pgwarden.apply.shadow import SHADOW_ENV
+    from pgwarden.db import embedded_start, parse_url
+
+    url = given or os.environ.get(SHADOW_ENV) or None
+    if url is not None:
+        parse_url(url)
+        return url
+    if obj._given("state_dir") is None:
+        obj.require_project(
+            "embedded server for the shadow check", "--shadow-database-url URL (or --no-check)"
+        )
+    return embedded_start(obj.state_dir)
+
+
+def _shadow_namespace(obj: Context) -> str | None:
+    schema = obj.pg_schema
+    return None if schema == "public" else schema
+
+
 @migrate.command(
     "new",
     epilog=examples(
         "pgwarden migrate new add_orders",
         "pgwarden migrate new drop_legacy --allow-destructive",
-        "pgwarden migrate new init --schema db/spec --dir db/migrations",
+        "pgwarden migrate new init --shadow-database-url postgresql://postgres@localhost:5432/postgres",
     ),
 )
 @click.argument("name")
@@ -132,26 +167,125 @@ def migrate() -> None:
     is_flag=True,
     help="Consent to drops and narrowing changes (data loss) in this migration.",
 )
-@shared_options("schema", "dir")
+@click.option(
+    "--no-check",
+    is_flag=True,
+    help="Write the migration without the shadow check (needs no database).",
+)
+@_SHADOW
+@shared_options("schema", "dir", "pg_schema", "state_dir")
 @pass_ctx
-def new_cmd(obj: Context, name: str, allow_destructive: bool) -> None:
+def new_cmd(
+    obj: Context, name: str, allow_destructive: bool, no_check: bool, shadow_url: str | None
+) -> None:
     """Plan from the latest snapshot to the --schema spec and write migration NNNN_NAME.
 
-    Needs no database. Prints "no changes" and writes nothing when the spec equals
-    the latest snapshot.
+    Before writing, the shadow check proves it on a scratch database: the history
+    is replayed, then the new migration goes up (and must equal the spec), down
+    (and must equal the previous snapshot) and up again. A failed step is refused
+    with the step and Postgres's error (exit 1), and nothing is written. Prints
+    "no changes" and writes nothing when the spec equals the latest snapshot.
     """
-    from pgwarden.apply.generate import write_migration
+    from pgwarden.apply.generate import draft_migration
     from pgwarden.spec.load import load_schema
 
     directory = obj.migrations_dir
     target = load_schema(obj.schema_dir)
-    path = write_migration(
-        directory, name, target, allow_destructive=allow_destructive, echo=click.echo
-    )
-    if path is None:
+    draft = draft_migration(directory, name, target, allow_destructive=allow_destructive)
+    if draft is None:
         click.echo("no changes")
-    else:
-        click.echo(f"wrote {path}")
+        return
+    if not no_check:
+        from pgwarden.apply.shadow import ShadowError, prove
+
+        server = _shadow_server(obj, shadow_url)
+        history = draft.history
+        try:
+            prove(
+                server,
+                (*history, draft.migration()),
+                first=len(history),
+                namespace=_shadow_namespace(obj),
+            )
+        except ShadowError as exc:
+            raise exc.with_fix(
+                f"nothing was written. The planner made a migration that does not hold up: "
+                f"please report it with the spec change; meanwhile write {draft.path.name} by "
+                "hand, or pass --no-check to write this one for review"
+            ) from None
+    path = draft.write(click.echo)
+    click.echo(f"wrote {path}" + ("" if no_check else " (shadow check passed: up, down, up)"))
+
+
+@migrate.command(
+    "check",
+    epilog=examples(
+        "pgwarden migrate check",
+        "pgwarden migrate check --shadow-database-url postgresql://postgres@localhost:5432/postgres",
+        "PGWARDEN_SHADOW_DATABASE_URL=postgresql://ci@pg/postgres pgwarden migrate check",
+    ),
+)
+@_SHADOW
+@click.option(
+    "--from",
+    "start",
+    type=int,
+    default=None,
+    metavar="N",
+    help="Only put migrations N onwards through the cycle (the earlier ones are replayed).",
+)
+@shared_options("schema", "dir", "pg_schema", "state_dir", "quiet")
+@pass_ctx
+def check_cmd(obj: Context, shadow_url: str | None, start: int | None) -> None:
+    """Prove every migration of the history on a scratch database (CI).
+
+    In one fresh database on the shadow server, each migration in order goes up
+    (and must equal its snapshot), down (and must equal the previous snapshot) and
+    up again. Then the spec must need no further migration. Exit 1 naming the
+    migration, the step and Postgres's error; the scratch database is dropped
+    however the check ends.
+    """
+    from pgwarden.apply import files
+    from pgwarden.apply.generate import latest_snapshot, render_migration
+    from pgwarden.apply.shadow import ShadowError, prove
+    from pgwarden.errors import PgwardenError, RefusedError
+    from pgwarden.spec.load import load_schema
+
+    directory = obj.migrations_dir
+    migrations = files.load_migrations(directory)
+    if not migrations:
+        raise PgwardenError(
+            f"no migrations in {directory}\n  fix: `pgwarden migrate new NAME` writes the first"
+        )
+    first = 0
+    if start is not None:
+        first = next((i for i, m in enumerate(migrations) if m.version >= start), len(migrations))
+    try:
+        prove(
+            _shadow_server(obj, shadow_url),
+            migrations,
+            first=first,
+            namespace=_shadow_namespace(obj),
+            echo=None if obj.quiet else click.echo,
+        )
+    except ShadowError as exc:
+        raise exc.with_fix(
+            "a migration applied nowhere yet can be regenerated (delete it, `pgwarden migrate "
+            "new`) or corrected by hand (then `pgwarden migrate hash`); an applied one is "
+            "fixed by a new migration"
+        ) from None
+    target = load_schema(obj.schema_dir)
+    pending = render_migration(
+        latest_snapshot(migrations, target.name), target, allow_destructive=True
+    )
+    if pending is not None:
+        raise RefusedError(
+            f"{obj.schema_dir} has changes no migration holds (the latest is "
+            f"{migrations[-1].name})\n  fix: `pgwarden migrate new NAME`"
+        )
+    click.echo(
+        f"{len(migrations)} migration(s) hold up on a shadow database; the spec needs no other"
+    )
 
 
 @migrate.command(
