@@ -18,6 +18,9 @@ from pgwarden.spec.model import (
     CheckConstraint,
     Column,
     ColumnType,
+    CompositeAttribute,
+    CompositeType,
+    Domain,
     Enum,
     ExclusionConstraint,
     ExclusionElement,
@@ -200,6 +203,57 @@ class _Builder:
                 )
                 return None
         return ColumnType(self.qualify(type_nsp, typname), mods, is_array)
+
+    # ------------------------------------------------------------------ user types
+
+    def type_rows(self, rows: Rows) -> tuple[list[Domain], list[CompositeType]]:
+        domains: list[Domain] = []
+        attributes: dict[str, list[CompositeAttribute]] = {}
+        comments: dict[str, str | None] = {}
+        for (
+            nsp,
+            typname,
+            typtype,
+            comment,
+            attname,
+            formatted,
+            base_nsp,
+            base_name,
+            base_typtype,
+            is_array,
+            collation,
+            not_null,
+            default,
+            check_names,
+            check_exprs,
+        ) in rows:
+            name = self.qualify(nsp, typname)
+            where = f"{name}.{attname}" if attname else name
+            base = self.column_type(where, formatted, base_nsp, base_name, base_typtype, is_array)
+            if base is None:
+                continue
+            if typtype == "d":
+                domains.append(
+                    Domain(
+                        name=name,
+                        type=base,
+                        not_null=not_null,
+                        default=default,
+                        checks=tuple(
+                            CheckConstraint(c, e)
+                            for c, e in zip(check_names, check_exprs, strict=True)
+                        ),
+                        collation=collation,
+                        comment=comment,
+                    )
+                )
+            else:
+                comments[name] = comment
+                attributes.setdefault(name, []).append(CompositeAttribute(attname, base, collation))
+        composites = [
+            CompositeType(name, tuple(attrs), comments[name]) for name, attrs in attributes.items()
+        ]
+        return domains, composites
 
     # ------------------------------------------------------------------ constraints
 
@@ -467,6 +521,7 @@ def build_schema(default: str, also: tuple[str, ...], rows: dict[str, Rows]) -> 
         Enum(name=b.qualify(nsp, name), values=tuple(labels), comment=comment)
         for nsp, name, labels, comment in rows["enums"]
     ]
+    domains, composites = b.type_rows(rows["types"])
     b.table_rows(rows["tables"])
     b.constraint_rows(rows["constraints"])
     b.index_rows(rows["indexes"])
@@ -483,6 +538,8 @@ def build_schema(default: str, also: tuple[str, ...], rows: dict[str, Rows]) -> 
         # pgwarden's own audit log is not part of the model (see pgwarden.spec.audit)
         tables=tuple(_table(p) for p in b.tables.values() if not p.audit_log),
         enums=tuple(enums),
+        domains=tuple(domains),
+        composite_types=tuple(composites),
         name=default,
         extensions=tuple(extensions),
         views=tuple(views),

@@ -30,6 +30,7 @@ from pgwarden.spec.citus import local_only
 from pgwarden.spec.model import (
     Column,
     ColumnType,
+    Domain,
     ExclusionConstraint,
     Index,
     IndexElement,
@@ -93,16 +94,44 @@ def merge_expressions(spec: Schema, server: Schema) -> Schema:
         for x in spec.extensions
     )
     schemas = tuple(replace(n, comment=n.comment or None) for n in spec.schemas)
+    server_domains = {d.name: d for d in server.domains}
+    domains = tuple(_domain(d, server_domains.get(d.name)) for d in spec.domains)
+    composites = tuple(
+        replace(
+            c,
+            comment=c.comment or None,
+            attributes=tuple(replace(a, type=implied_type(a.type)) for a in c.attributes),
+        )
+        for c in spec.composite_types
+    )
     server_views = {v.name: v for v in server.views}
     views = tuple(_view(v, server_views.get(v.name)) for v in spec.views)
     return replace(
         spec,
         tables=tuple(tables),
         enums=enums,
+        domains=domains,
+        composite_types=composites,
         extensions=extensions,
         schemas=schemas,
         views=views,
     ).normalized()
+
+
+def _domain(d: Domain, db: Domain | None) -> Domain:
+    """The server's text for the default and the checks (matched by name)."""
+    d = replace(d, type=implied_type(d.type), comment=d.comment or None)
+    if db is None:
+        return d
+    checks = {c.name: c for c in db.checks}
+    return replace(
+        d,
+        default=_expr(d.default, db.default),
+        checks=tuple(
+            replace(c, expression=checks[c.name].expression) if c.name in checks else c
+            for c in d.checks
+        ),
+    )
 
 
 def _view(v: View, db: View | None) -> View:

@@ -31,6 +31,7 @@ QUERIES: tuple[str, ...] = (
     "namespaces",
     "extensions",
     "enums",
+    "types",
     "tables",
     "constraints",
     "indexes",

@@ -58,6 +58,9 @@ _LABELS = {
     "tables": "table",
     "views": "view",
     "enums": "enum",
+    "domains": "domain",
+    "composite_types": "composite type",
+    "attributes": "attribute",
     "columns": "column",
     "uniques": "unique",
     "foreign_keys": "foreign key",
@@ -77,6 +80,8 @@ def schema_diff(expected: Schema, actual: Schema) -> list[Difference]:
     _named(out, "", "schemas", expected.schemas, actual.schemas)
     _named(out, "", "extensions", expected.extensions, actual.extensions)
     _named(out, "", "enums", expected.enums, actual.enums)
+    _named(out, "", "domains", expected.domains, actual.domains)
+    _named(out, "", "composite_types", expected.composite_types, actual.composite_types)
     _named(out, "", "tables", expected.tables, actual.tables)
     _named(out, "", "views", expected.views, actual.views)
     return out
@@ -110,8 +115,9 @@ def _named(
             out.append(Difference(f"{prefix}{label} {name}", "exists", False, True))
     lorder = [o.name for o in left if o.name in rmap]
     rorder = [o.name for o in right if o.name in lmap]
-    if attr == "columns" and lorder != rorder:
-        out.append(Difference(prefix.rstrip("."), "column order", tuple(lorder), tuple(rorder)))
+    if attr in ("columns", "attributes") and lorder != rorder:
+        what = "column order" if attr == "columns" else "attribute order"
+        out.append(Difference(prefix.rstrip("."), what, tuple(lorder), tuple(rorder)))
 
 
 def _object(

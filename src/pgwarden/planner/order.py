@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from pgwarden.planner import ops as o
 from pgwarden.planner.audit import DropAuditTrigger
 from pgwarden.planner.ops import Op
+from pgwarden.planner.ops.types import CreateComposite, CreateDomain
 from pgwarden.spec import names
 from pgwarden.spec.model import ForeignKey
 
@@ -89,6 +90,8 @@ _KIND_ORDER: dict[type[Op], int] = {
     o.CreateExtension: 19,
     o.AlterExtension: 19,
     o.CreateEnum: 20,
+    CreateDomain: 20,  # emitted after the enums, in build order (a stable sort keeps it)
+    CreateComposite: 20,
     o.AddEnumValue: 21,
     o.CreateTable: 22,
     o.AddColumn: 23,

@@ -265,6 +265,9 @@ def _qualified(name: str) -> sql.Composable:
     return I(*split_name(name))
 
 
+qualified = _qualified
+
+
 def index_sql(table: str, i: Index, *, concurrently: bool = False) -> sql.Composable:
     parts: list[sql.Composable] = [
         S("CREATE UNIQUE INDEX" if i.unique else "CREATE INDEX"),
@@ -790,8 +793,9 @@ __all__ = [
     "renders",
 ]
 
-# the audit, Citus, extension and view ops' renderers register themselves on import
+# the audit, Citus, extension, type and view ops' renderers register themselves on import
 from pgwarden.render import audit as _audit  # noqa: E402, F401
 from pgwarden.render import citus as _citus  # noqa: E402, F401
 from pgwarden.render import extensions as _extensions  # noqa: E402, F401
+from pgwarden.render import types as _types  # noqa: E402, F401
 from pgwarden.render import views as _views  # noqa: E402, F401

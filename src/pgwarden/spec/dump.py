@@ -24,6 +24,8 @@ from pgwarden.spec.model import (
     CheckConstraint,
     Column,
     ColumnType,
+    CompositeType,
+    Domain,
     Enum,
     ExclusionConstraint,
     Extension,
@@ -74,6 +76,10 @@ def dump_schema(schema: Schema, *, readable: bool = False) -> str:
     enums = {e.name: e for e in schema.enums}
     for enum in schema.enums:
         out += _enum(enum)
+    for domain in schema.domains:
+        out += _domain(domain)
+    for composite in schema.composite_types:
+        out += _composite(composite)
     for table in schema.tables:
         if readable:
             table = replace(table, columns=tuple(_uncast_default(c) for c in table.columns))
@@ -219,6 +225,44 @@ def _enum(enum: Enum) -> list[str]:
     if enum.renamed_from is not None:
         body["renamed_from"] = enum.renamed_from
     return [_header("enums", enum.name), *_lines(body), ""]
+
+
+# ---------------------------------------------------------------------- domains, composites
+
+
+def _domain(d: Domain) -> list[str]:
+    body: dict[str, Value] = {"type": _spelled(d.type)}
+    if d.collation is not None:
+        body["collation"] = d.collation
+    if d.not_null:
+        body["not_null"] = True
+    if d.default is not None:
+        body["default_sql"] = d.default
+    if d.comment is not None:
+        body["comment"] = d.comment
+    if d.checks:
+        body["checks"] = [{"name": c.name, "expression": c.expression} for c in d.checks]
+    return [_header("domains", d.name), *_lines(body), ""]
+
+
+def _composite(c: CompositeType) -> list[str]:
+    body: dict[str, Value] = {}
+    if c.comment is not None:
+        body["comment"] = c.comment
+    attributes: dict[str, Value] = {
+        a.name: {"type": _spelled(a.type), "collation": a.collation}
+        if a.collation is not None
+        else _spelled(a.type)
+        for a in c.attributes
+    }
+    return [
+        _header("composite_types", c.name),
+        *_lines(body),
+        "",
+        _header("composite_types", c.name, "attributes"),
+        *_lines(attributes),
+        "",
+    ]
 
 
 # ---------------------------------------------------------------------- tables

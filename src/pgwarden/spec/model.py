@@ -412,6 +412,44 @@ class Enum:
     source: Source | None = field(default=None, compare=False, repr=False)
 
 
+@dataclass(frozen=True, slots=True)
+class Domain:
+    """``CREATE DOMAIN name AS type [COLLATE] [DEFAULT] [NOT NULL] [CHECK ...]``.
+
+    ``checks`` are named CHECK constraints over ``VALUE`` (sorted by name).
+    ``not_null`` False: the domain allows NULL (Postgres's default); a column of
+    the domain still says its own nullability.
+    """
+
+    name: str
+    type: ColumnType
+    not_null: bool = False
+    default: str | None = None
+    checks: tuple[CheckConstraint, ...] = ()
+    collation: str | None = None
+    comment: str | None = None
+    source: Source | None = field(default=None, compare=False, repr=False)
+
+
+@dataclass(frozen=True, slots=True)
+class CompositeAttribute:
+    """One attribute of a composite type (declaration order is meaningful)."""
+
+    name: str
+    type: ColumnType
+    collation: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CompositeType:
+    """``CREATE TYPE name AS (attribute type, ...)``."""
+
+    name: str
+    attributes: tuple[CompositeAttribute, ...]
+    comment: str | None = None
+    source: Source | None = field(default=None, compare=False, repr=False)
+
+
 CheckOption = Literal["local", "cascaded"]
 
 
@@ -496,6 +534,10 @@ class Schema:
     """The namespaces governed besides ``name`` (sorted by name)."""
     views: tuple[View, ...] = ()
     """Views and materialized views (sorted by name)."""
+    domains: tuple[Domain, ...] = ()
+    """Domains (sorted by name)."""
+    composite_types: tuple[CompositeType, ...] = ()
+    """Composite types (sorted by name)."""
     sources: tuple[str, ...] = field(default=(), compare=False)
     """The spec files this schema was loaded from (for generated-file headers)."""
     acknowledge_loss: tuple[str, ...] = field(default=(), compare=False)
@@ -542,6 +584,16 @@ class Schema:
                 )
             ),
             enums=tuple(sorted(self.enums, key=lambda e: e.name)),
+            domains=tuple(
+                sorted(
+                    (
+                        replace(d, checks=tuple(sorted(d.checks, key=lambda c: c.name)))
+                        for d in self.domains
+                    ),
+                    key=lambda d: d.name,
+                )
+            ),
+            composite_types=tuple(sorted(self.composite_types, key=lambda c: c.name)),
             tables=tuple(sorted((_normalize_table(t) for t in self.tables), key=lambda t: t.name)),
         )
 

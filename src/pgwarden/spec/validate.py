@@ -153,7 +153,11 @@ class _Providers:
         self.extensions = {e.name: e for e in schema.extensions}
         # an extension this module does not know may provide anything: the server decides
         self.open = any(e not in KNOWN_EXTENSIONS for e in self.extensions)
-        self.types: set[str] = {e.name for e in schema.enums}
+        self.types: set[str] = {
+            *(e.name for e in schema.enums),
+            *(d.name for d in schema.domains),
+            *(c.name for c in schema.composite_types),
+        }
 
     def _declared(self, provider: str, what: str, name: str, local: str) -> tuple[str, str] | None:
         ext = self.extensions.get(provider)
@@ -248,6 +252,7 @@ def validate_schema(schema: Schema) -> list[Problem]:
             if len(value.encode()) > 63:
                 report.add(enum.source, f"enum value {value!r} is over 63 bytes", "shorten it")
 
+    _user_types(report, schema, tables, providers)
     _namespaces(report, schema)
     # relation names are unique per namespace: key them by the qualified name
     relations: list[tuple[str, str, Source | None, str]] = []
@@ -291,12 +296,92 @@ def validate_schema(schema: Schema) -> list[Problem]:
     return report.problems + citus_problems(schema)
 
 
+def _user_types(
+    report: _Report, schema: Schema, tables: Mapping[str, Table], providers: _Providers
+) -> None:
+    """Domains and composite types: names in the type namespace, base and attribute
+    types that exist, checks over VALUE only, no type built from itself."""
+    enums = {e.name for e in schema.enums}
+    uses: dict[str, set[str]] = {}
+    seen: set[str] = set()
+    kinds: list[tuple[str, Source | None, str, list[tuple[ColumnType, str]]]] = [
+        (d.name, d.source, "domain", [(d.type, "type")]) for d in schema.domains
+    ]
+    kinds += [
+        (
+            c.name,
+            c.source,
+            "composite type",
+            [(a.type, f"attributes.{a.name}") for a in c.attributes],
+        )
+        for c in schema.composite_types
+    ]
+    for name, source, what, types in kinds:
+        _long(report, source, what, name)
+        if names.local_name(name).lower() in RESERVED_TYPE_NAMES:
+            report.add(source, f"{what} name {name!r} is the name of a built-in type", "rename it")
+        clash = (
+            "an enum"
+            if name in enums
+            else "a table"
+            if name in tables
+            else "another type"
+            if name in seen
+            else None
+        )
+        if clash:
+            report.add(
+                source,
+                f"{what} {name!r} has the name of {clash} (enums, domains, composite types "
+                "and tables share one type namespace)",
+                "rename one of them",
+            )
+        seen.add(name)
+        for ctype, key in types:
+            unknown = providers.type_problem(ctype)
+            if unknown is not None:
+                report.add(source, *unknown, key)
+            uses.setdefault(name, set()).add(ctype.name)
+    for d in schema.domains:
+        for check in d.checks:
+            other = [c for c in column_refs(check.expression) if c.lower() != "value"]
+            if other:
+                report.add(
+                    check.source or d.source,
+                    f"domain check {check.name!r} reads {other[0]!r}; a domain check can "
+                    "only read VALUE",
+                    'write the check over VALUE, e.g. expression = "VALUE > 0"',
+                    "" if check.source else "checks",
+                )
+    for name, source, what, _ in kinds:
+        if _reaches(uses, name, name):
+            report.add(
+                source,
+                f"{what} {name!r} is built from itself",
+                "break the cycle: a type cannot contain itself",
+            )
+
+
+def _reaches(uses: Mapping[str, set[str]], start: str, goal: str) -> bool:
+    stack, visited = list(uses.get(start, ())), set()
+    while stack:
+        name = stack.pop()
+        if name == goal:
+            return True
+        if name not in visited:
+            visited.add(name)
+            stack.extend(uses.get(name, ()))
+    return False
+
+
 def _namespaces(report: _Report, schema: Schema) -> None:
     """Every qualified name lives in a declared namespace; the default one is bare."""
     declared = {n.name for n in schema.schemas}
     objects: list[tuple[str, Source | None, str]] = [
         *((t.name, t.source, "table") for t in schema.tables),
         *((e.name, e.source, "enum") for e in schema.enums),
+        *((d.name, d.source, "domain") for d in schema.domains),
+        *((c.name, c.source, "composite type") for c in schema.composite_types),
         *((v.name, v.source, v.kind) for v in schema.views),
     ]
     for name, source, what in objects:

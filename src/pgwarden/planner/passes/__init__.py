@@ -5,6 +5,7 @@ ops into the phases of :data:`~pgwarden.planner.context.PHASES`:
 
 * :mod:`.renames` -- declared renames; sets ``ctx.now``;
 * :mod:`.enums` -- new, changed (ADD VALUE, recreate) and dropped enums;
+* :mod:`.types` -- domains and composite types;
 * :mod:`.tables` -- tables that come, go or change, through
   :mod:`.columns`, :mod:`.constraints` and :mod:`.decorate`;
 * :mod:`pgwarden.planner.audit` -- the audit log and triggers;
@@ -27,6 +28,7 @@ from pgwarden.planner.passes.enums import plan_enums, settle_contexts
 from pgwarden.planner.passes.extensions import plan_extensions
 from pgwarden.planner.passes.renames import plan_renames
 from pgwarden.planner.passes.tables import plan_tables
+from pgwarden.planner.passes.types import plan_types
 from pgwarden.planner.passes.views import plan_views
 
 
@@ -34,6 +36,7 @@ def run(ctx: PlanContext) -> list[tuple[str, o.Op]]:
     """Every pass, then (phase, op) phase by phase (kind-major inside some phases)."""
     ctx.now = plan_renames(ctx)
     plan_enums(ctx)
+    plan_types(ctx)
     plan_tables(ctx)
     plan_audit(ctx)
     plan_citus(ctx)

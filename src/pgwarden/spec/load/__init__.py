@@ -30,6 +30,7 @@ from pgwarden.spec.load.namespaces import read_namespace
 from pgwarden.spec.load.policies import tenant_expression
 from pgwarden.spec.load.reader import dotted, sql_ident
 from pgwarden.spec.load.tables import TableReader
+from pgwarden.spec.load.types import read_composite, read_domain
 from pgwarden.spec.load.views import read_view
 from pgwarden.spec.model import Enum, Schema
 
@@ -114,6 +115,16 @@ def _assemble(doc: Document, files: Sequence[tuple[str, str]]) -> Schema:
         enum = read_enum(r, name, raw)
         if enum:
             enums[name] = enum
+    domains = [
+        dom
+        for name, (r, raw) in doc.named["domains"].items()
+        if (dom := read_domain(r, name, raw, enums)) is not None
+    ]
+    composites = [
+        c
+        for name, (r, raw) in doc.named["composite_types"].items()
+        if (c := read_composite(r, name, raw)) is not None
+    ]
     drafts = [
         d
         for name, (r, raw) in doc.named["tables"].items()
@@ -134,6 +145,8 @@ def _assemble(doc: Document, files: Sequence[tuple[str, str]]) -> Schema:
         tables=tuple(tables),
         views=tuple(views),
         enums=tuple(enums.values()),
+        domains=tuple(domains),
+        composite_types=tuple(composites),
         name=default,
         extensions=tuple(extensions),
         schemas=tuple(namespaces),

@@ -61,7 +61,7 @@ def read_column(
             r.problem((*path, "type"), str(exc), "see the type list in docs/spec.md")
     default: str | None = None
     if "default" in raw:
-        default = _default_literal(r, path, raw["default"], col_type, enums)
+        default = default_literal(r, path, raw["default"], col_type, enums)
         if "default_sql" in raw:
             r.problem(
                 path,
@@ -93,7 +93,7 @@ def read_column(
     return column, raw
 
 
-def _default_literal(
+def default_literal(
     r: SpecReader,
     path: SpecPath,
     value: object,

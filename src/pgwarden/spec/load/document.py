@@ -20,7 +20,16 @@ from pgwarden.spec.load.reader import SpecFile, SpecReader, kind
 from pgwarden.spec.locate import LineIndex
 
 #: Sections that map object names to their definitions, in reading order.
-NAMED_SECTIONS = ("schemas", "extensions", "enums", "tables", "views", "materialized_views")
+NAMED_SECTIONS = (
+    "schemas",
+    "extensions",
+    "enums",
+    "domains",
+    "composite_types",
+    "tables",
+    "views",
+    "materialized_views",
+)
 TOP_KEYS = ("schema", *NAMED_SECTIONS)
 SCHEMA_KEYS = ("name", "acknowledge_loss")
 
