@@ -28,6 +28,9 @@ from pgwarden.spec.model import (
     CheckConstraint,
     Column,
     ColumnType,
+    CompositeAttribute,
+    CompositeType,
+    Domain,
     Enum,
     ForeignKey,
     IdentityKind,
@@ -564,18 +567,97 @@ def _enums(draw: st.DrawFn) -> list[Enum]:
     return out
 
 
+# domains: a base type, and a check and default that hold for it
+_DOMAIN_BASES: dict[str, tuple[ColumnType, str, str]] = {
+    "text": (ColumnType("text"), "VALUE <> ''", "'x'"),
+    "integer": (ColumnType("integer"), "VALUE > 0", "1"),
+    "varchar": (ColumnType("varchar", (20,)), "length(VALUE) > 0", "'y'"),
+    "numeric": (ColumnType("numeric", (10, 2)), "VALUE >= 0", "0"),
+    "boolean": (ColumnType("boolean"), "VALUE IS NOT NULL", "TRUE"),
+}
+
+
 @st.composite
-def schemas(draw: st.DrawFn, max_tables: int = 8) -> Schema:
-    """A random valid, normalized schema (1..max_tables tables)."""
+def _domain(draw: st.DrawFn, name: str) -> Domain:
+    base, check, default = _DOMAIN_BASES[draw(st.sampled_from(sorted(_DOMAIN_BASES)))]
+    return Domain(
+        name,
+        base,
+        default=normalize_expr(default) if draw(st.booleans()) else None,
+        checks=(CheckConstraint(names.fit(name, "_check"), normalize_expr(check)),)
+        if draw(st.booleans())
+        else (),
+        comment=draw(st.none() | _COMMENTS),
+    )
+
+
+@st.composite
+def _attribute(draw: st.DrawFn, name: str, domains: list[Domain]) -> CompositeAttribute:
+    options = [b for b, _, _ in _DOMAIN_BASES.values()] + [ColumnType(d.name) for d in domains]
+    return CompositeAttribute(name, draw(st.sampled_from(options)))
+
+
+@st.composite
+def _user_types(draw: st.DrawFn, taken: frozenset[str]) -> tuple[list[Domain], list[CompositeType]]:
+    """0-3 domains and composite types (a composite's attributes: base types and
+    the domains drawn before it)."""
+    type_names = [
+        n
+        for n in draw(_distinct_names(draw(st.integers(0, 3)), avoid=taken, top_level=True))
+        if n.lower() not in RESERVED_TYPE_NAMES
+    ]
+    domains: list[Domain] = []
+    composites: list[CompositeType] = []
+    for name in type_names:
+        if draw(st.booleans()):
+            domains.append(draw(_domain(name)))
+            continue
+        attr_names = draw(_distinct_names(draw(st.integers(1, 3))))
+        attrs = tuple(draw(_attribute(a, domains)) for a in attr_names)
+        composites.append(CompositeType(name, attrs, comment=draw(st.none() | _COMMENTS)))
+    return domains, composites
+
+
+@st.composite
+def _with_user_type_columns(draw: st.DrawFn, tables: list[Table], types: list[str]) -> list[Table]:
+    """Some tables get one nullable column of a domain or composite type (after
+    their keys and indexes were drawn, so nothing indexes it)."""
+    if not types:
+        return tables
+    out = []
+    for t in tables:
+        if draw(st.integers(0, 2)) == 0:
+            taken = frozenset(t.column_names) | SYSTEM_COLUMNS
+            name = draw(_distinct_names(1, avoid=taken))[0]
+            ctype = ColumnType(draw(st.sampled_from(types)))
+            t = replace(t, columns=(*t.columns, Column(name, ctype, nullable=True)))
+        out.append(t)
+    return out
+
+
+@st.composite
+def schemas(draw: st.DrawFn, max_tables: int = 8, user_types: bool = False) -> Schema:
+    """A random valid, normalized schema (1..max_tables tables); ``user_types``:
+    with domains and composite types, some of them used by columns."""
     enums = draw(_enums())
+    domains, composites = (
+        draw(_user_types(frozenset(e.name for e in enums))) if user_types else ([], [])
+    )
+    types = [*(d.name for d in domains), *(c.name for c in composites)]
     count = draw(st.integers(1, max_tables))
     table_names = draw(
-        _distinct_names(count, avoid=frozenset(e.name for e in enums), top_level=True)
+        _distinct_names(count, avoid=frozenset([*(e.name for e in enums), *types]), top_level=True)
     )
     tables = [draw(_table_body(n, enums)) for n in table_names]
     tables = draw(_with_foreign_keys(tables))
     tables = [draw(_policies(t)) for t in tables]
-    schema = Schema(tables=tuple(tables), enums=tuple(enums)).normalized()
+    tables = draw(_with_user_type_columns(tables, types))
+    schema = Schema(
+        tables=tuple(tables),
+        enums=tuple(enums),
+        domains=tuple(domains),
+        composite_types=tuple(composites),
+    ).normalized()
     problems = validate_schema(schema)
     if problems:  # rare name collisions: reject, hypothesis draws another
         from hypothesis import reject
@@ -606,11 +688,41 @@ def _edit(draw: st.DrawFn, schema: Schema) -> Schema:
                 "drop_check",
                 "drop_fk",
                 "enum_value",
+                "domain",
+                "attribute",
             ]
         )
     )
+    if kind == "domain" and schema.domains:
+        domains = list(schema.domains)
+        i = draw(st.integers(0, len(domains) - 1))
+        d = domains[i]
+        _, check, default = _DOMAIN_BASES[d.type.name]
+        if draw(st.booleans()):
+            d = replace(d, default=None if d.default else normalize_expr(default))
+        else:
+            name = names.fit(d.name, "_check")
+            d = replace(
+                d, checks=() if d.checks else (CheckConstraint(name, normalize_expr(check)),)
+            )
+        domains[i] = d
+        return replace(schema, domains=tuple(domains))
+    if kind == "attribute" and schema.composite_types:
+        composites = list(schema.composite_types)
+        i = draw(st.integers(0, len(composites) - 1))
+        c = composites[i]
+        if len(c.attributes) > 1 and draw(st.booleans()):
+            c = replace(c, attributes=c.attributes[:-1])  # the last: the down restores it in place
+        else:
+            taken = frozenset(a.name for a in c.attributes)
+            name = draw(_distinct_names(1, avoid=taken))[0]
+            c = replace(c, attributes=(*c.attributes, draw(_attribute(name, list(schema.domains)))))
+        composites[i] = c
+        return replace(schema, composite_types=tuple(composites))
     if kind == "add_table":
         taken = frozenset(t.name for t in tables) | frozenset(e.name for e in schema.enums)
+        taken |= frozenset(d.name for d in schema.domains)
+        taken |= frozenset(c.name for c in schema.composite_types)
         name = draw(_distinct_names(1, avoid=taken, top_level=True))[0]
         tables.append(draw(_table_body(name, list(schema.enums))))
         return replace(schema, tables=tuple(tables))
@@ -703,9 +815,11 @@ def _used_columns(schema: Schema, t: Table) -> set[str]:
 
 
 @st.composite
-def schema_pairs(draw: st.DrawFn, max_tables: int = 5, max_edits: int = 3) -> tuple[Schema, Schema]:
+def schema_pairs(
+    draw: st.DrawFn, max_tables: int = 5, max_edits: int = 3, user_types: bool = False
+) -> tuple[Schema, Schema]:
     """``(a, b)``: a random schema and the same after 1..max_edits valid edits."""
-    a = draw(schemas(max_tables=max_tables))
+    a = draw(schemas(max_tables=max_tables, user_types=user_types))
     b = a
     for _ in range(draw(st.integers(1, max_edits))):
         candidate = draw(_edit(b)).normalized()

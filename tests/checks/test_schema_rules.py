@@ -108,6 +108,20 @@ is_deleted = { type = "boolean", default = false }""",
 id = { type = "bigint", identity = "always", primary_key = true }
 is_published = { type = "boolean", default = false }""",
     ),
+    "partitioned-unique-without-key": (
+        """[tables.Event]
+partition_by = "RANGE (at)"
+primary_key = ["id"]
+[tables.Event.columns]
+id = { type = "bigint", identity = "always" }
+at = { type = "timestamptz" }""",
+        """[tables.Event]
+partition_by = "RANGE (at)"
+primary_key = ["id", "at"]
+[tables.Event.columns]
+id = { type = "bigint", identity = "always" }
+at = { type = "timestamptz" }""",
+    ),
     "table-without-primary-key": (
         """[tables.Log.columns]
 message = { type = "text" }""",
@@ -328,3 +342,20 @@ id = { type = "bigint", identity = "always", primary_key = true }
     result = finish(lint_schema(load_schema_text(spec, "spec.toml")))
     (f,) = [f for f in result.findings if f.rule == "invalid-suppression"]
     assert f.location.object == "Ev" and "no-such-rule" in f.message
+
+
+def test_partitioned_soft_delete_unique_rule_needs_the_key() -> None:
+    spec = """[tables.Ev]
+partition_by = "RANGE (at)"
+soft_delete = "deletedAt"
+primary_key = ["id", "at"]
+[tables.Ev.columns]
+id = { type = "bigint", identity = "always" }
+at = { type = "timestamptz" }
+name = { type = "text", unique = true }
+deletedAt = { type = "timestamptz", nullable = true }"""
+    (found,) = findings(spec, "partitioned-unique-without-key")
+    assert "partial" in found.message and "(at)" in found.message
+    fixed = spec.replace('name = { type = "text", unique = true }', 'name = { type = "text" }')
+    fixed += '\n[[tables.Ev.uniques]]\ncolumns = ["name", "at"]'
+    assert findings(fixed, "partitioned-unique-without-key") == []

@@ -24,7 +24,7 @@ def test_random_specs_inspect_back_equal(database_url: str) -> None:
     with psycopg.connect(database_url, autocommit=True) as conn:
 
         @settings(max_examples=30)
-        @given(schemas())
+        @given(schemas(user_types=True))
         def check(spec: Schema) -> None:
             reset_schema(conn, spec.name)
             apply_ddl(conn, spec, pipeline_render)

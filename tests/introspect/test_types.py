@@ -8,8 +8,9 @@ from __future__ import annotations
 import psycopg
 import pytest
 
+from pgwarden.apply.canonical import canonicalize
 from pgwarden.errors import RefusedError
-from pgwarden.introspect import canonicalize, format_diff, inspect_schema, schema_diff
+from pgwarden.introspect import format_diff, inspect_schema, schema_diff
 from pgwarden.planner import PlanOptions, plan
 from pgwarden.spec.dump import dump_schema
 from pgwarden.spec.load import load_schema_text
@@ -17,7 +18,6 @@ from pgwarden.spec.model import Schema
 from tests.introspect.ddl import apply_ddl, pipeline_render
 from tests.planner.helpers import apply_plan
 from tests.spec.test_types import SPEC
-
 
 ROW = """INSERT INTO "Customer" (email, handle, home)
 VALUES ('a@b', 'h', ROW('s', '1', 'c@d', 'Nick'))"""

@@ -80,7 +80,7 @@ def _converge(url: str, a: Schema, b: Schema) -> None:
 
 @pytest.mark.slow
 @settings(max_examples=30)
-@given(pair=schema_pairs())
+@given(pair=schema_pairs(user_types=True))
 def test_plan_converges_and_reverses(database_url: str, pair: tuple[Schema, Schema]) -> None:
     _converge(database_url, *pair)
 

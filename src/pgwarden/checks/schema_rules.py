@@ -533,3 +533,42 @@ def redundant_index(schema: Schema) -> Iterator[Finding]:
                         f"drop {a.name}",
                     )
                     break
+
+
+# --------------------------------------------------------------------------- partitioning
+
+
+@check(id="partitioned-unique-without-key", family="schema", severity="error")
+def partitioned_unique_without_key(schema: Schema) -> Iterator[Finding]:
+    """A unique rule on a partitioned table that does not contain the partition key."""
+    from pgwarden.spec.partitions import key_columns, key_is_columns
+
+    r = rule("partitioned-unique-without-key")
+    for table in schema.tables:
+        if table.partition_by is None:
+            continue
+        key = key_columns(table.partition_by)
+        plain = key_is_columns(table.partition_by)
+        rules: list[tuple[str, tuple[str | None, ...], Source | None, str | None]] = []
+        if table.primary_key is not None:
+            pk = table.primary_key
+            rules.append((pk.name, pk.columns, pk.source, None))
+        rules += [(u.name, u.columns, u.source, None) for u in table.uniques]
+        rules += [(i.name, i.column_names, i.source, i.where) for i in table.indexes if i.unique]
+        for name, columns, source, where in rules:
+            missing = [k for k in key if k not in columns]
+            if plain and not missing:
+                continue
+            partial = f" (partial: WHERE {where})" if where else ""
+            need = ", ".join(missing) if plain else table.partition_by
+            yield r.finding(
+                object_loc(schema, table, source, name),
+                f"unique rule {name}{partial} on {table.name} cannot hold: {table.name} is "
+                f"partitioned by {table.partition_by}, and Postgres checks uniqueness per "
+                f"partition only, so a unique rule there must contain the partition key "
+                f"({need}); Postgres refuses to create it",
+                f"add {need} to the rule's columns (it then says unique per {need} as well), "
+                "or keep the rule in a table that is not partitioned"
+                if plain
+                else "partition by plain columns to keep a unique rule, or drop the rule",
+            )

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 
 import jinja2
 
-from pgwarden.spec.model import Column, ForeignKey, Schema, Table
+from pgwarden.spec.model import Column, ForeignKey, Schema, Table, View
 
 if TYPE_CHECKING:
     from pgwarden.checks.queries import QueryAnalysis
@@ -121,6 +121,18 @@ class EnumView:
 
 
 @dataclass(frozen=True, slots=True)
+class ViewBlock:
+    """A view or materialized view: its kind, columns, query and facts."""
+
+    name: str
+    kind: str
+    comment: str | None
+    columns: tuple[str, ...]
+    definition: str
+    facts: tuple[tuple[str, str], ...]
+
+
+@dataclass(frozen=True, slots=True)
 class IndexRow:
     table: str
     name: str
@@ -169,6 +181,9 @@ class Blueprint:
     stats: dict[str, int] = field(default_factory=dict)
     patterns: PatternSection | None = None
     """The query-pattern analysis, when source paths were analysed."""
+    views: tuple[ViewBlock, ...] = ()
+    types: tuple[tuple[str, str], ...] = ()
+    """(name, Markdown description) of the domains and composite types."""
 
 
 def _code(text: str) -> str:
@@ -293,6 +308,10 @@ def _table_view(schema: Schema, table: Table) -> TableView:
         )
     for chk in sorted(table.checks, key=lambda c: c.name):
         facts.append(("Check", f"`{chk.name}`: `{_cell(chk.expression)}`"))
+    if table.partition_by:
+        facts.append(("Partitioned", f"by `{table.partition_by}`"))
+    for part in table.partitions:
+        facts.append(("Partition", f"`{part.name}`: `{_cell(part.bound)}`"))
     return TableView(
         table.name,
         table.comment,
@@ -302,6 +321,45 @@ def _table_view(schema: Schema, table: Table) -> TableView:
 
 
 _VALUE_NOTE = re.compile(r"^(?:- )?(?P<value>[^:\s]+):\s*(?P<text>.+)$")
+
+
+def _view_block(view: View) -> ViewBlock:
+    facts: list[tuple[str, str]] = []
+    if view.materialized:
+        facts.append(("Refresh", "concurrently (unique index)" if view.refresh else "plain"))
+        if not view.with_data:
+            facts.append(("Created", "WITH NO DATA (refreshed later)"))
+    for idx in view.indexes:
+        kind = "unique index" if idx.unique else "index"
+        facts.append(("Index", f"`{idx.name}` ({kind}) on {_cols(idx.column_names)}"))
+    if view.security_barrier:
+        facts.append(("Security", "security_barrier"))
+    if view.security_invoker:
+        facts.append(("Security", "security_invoker"))
+    return ViewBlock(
+        view.name,
+        view.kind,
+        view.comment,
+        tuple(f"{c.name} {c.type.spec_text()}" for c in view.columns or ()),
+        view.definition,
+        tuple(facts),
+    )
+
+
+def _type_rows(schema: Schema) -> list[tuple[str, str]]:
+    out = []
+    for d in schema.domains:
+        parts = [f"domain over `{d.type.spec_text()}`"]
+        if d.not_null:
+            parts.append("NOT NULL")
+        parts += [f"check `{_cell(c.expression)}`" for c in d.checks]
+        out.append((d.name, ", ".join(parts) + (f" — {_cell(d.comment)}" if d.comment else "")))
+    for c in schema.composite_types:
+        attrs = ", ".join(f"`{a.name}` {a.type.spec_text()}" for a in c.attributes)
+        out.append(
+            (c.name, f"composite ({attrs})" + (f" — {_cell(c.comment)}" if c.comment else ""))
+        )
+    return out
 
 
 def _enum_view(schema: Schema, name: str) -> EnumView:
@@ -600,6 +658,8 @@ def build_blueprint(
             "indexes": sum(len(t.indexes) + len(t.uniques) for t in schema.tables),
         },
         _pattern_section(queries, query_sources) if queries is not None else None,
+        tuple(_view_block(v) for v in schema.views),
+        tuple(_type_rows(schema)),
     )
 
 

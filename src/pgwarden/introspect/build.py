@@ -31,6 +31,7 @@ from pgwarden.spec.model import (
     Index,
     IndexElement,
     Namespace,
+    Partition,
     Policy,
     PolicyCommand,
     PrimaryKey,
@@ -92,6 +93,8 @@ class _TableParts:
     indexes: list[Index] = field(default_factory=list)
     exclusions: list[ExclusionConstraint] = field(default_factory=list)
     policies: list[Policy] = field(default_factory=list)
+    partition_by: str | None = None
+    partitions: list[Partition] = field(default_factory=list)
     on_update_triggers: set[str] = field(default_factory=set)
     audited: bool = False
     redacted: set[str] = field(default_factory=set)
@@ -418,6 +421,27 @@ class _Builder:
             if enabled != "D":
                 _audit_trigger(parts, name, function, tgtype, nargs, args)
 
+    # ------------------------------------------------------------------ partitions
+
+    def partition_rows(self, rows: Rows) -> None:
+        for nsp, rel, key, part, bound, comment, sub, part_nsp in rows:
+            parts = self.tables.get(self.qualify(nsp, rel))
+            if parts is None:
+                continue
+            parts.partition_by = key
+            if part is None:
+                continue
+            if sub:
+                self.unsupported.append(
+                    f"{parts.name}: partition {part} is partitioned itself (sub-partitioning)"
+                )
+            elif part_nsp != nsp:
+                self.unsupported.append(
+                    f"{parts.name}: partition {part} is in another schema ({part_nsp})"
+                )
+            else:
+                parts.partitions.append(Partition(part, bound, comment))
+
     # ------------------------------------------------------------------ policies
 
     def policy_rows(self, rows: Rows) -> None:
@@ -506,6 +530,8 @@ def _table(parts: _TableParts) -> Table:
         rls_enabled=parts.rls_enabled,
         rls_forced=parts.rls_forced,
         policies=tuple(parts.policies),
+        partition_by=parts.partition_by,
+        partitions=tuple(parts.partitions),
         audit=parts.audited,
     )
 
@@ -527,6 +553,7 @@ def build_schema(default: str, also: tuple[str, ...], rows: dict[str, Rows]) -> 
     b.index_rows(rows["indexes"])
     b.trigger_rows(rows["triggers"])
     b.policy_rows(rows["policies"])
+    b.partition_rows(rows["partitions"])
     views = b.views(rows["views"])
     if b.unsupported:
         raise DatabaseError(

@@ -161,6 +161,7 @@ def _table(t: Table, db: Table) -> Table:
     indexes = {i.name: i for i in db.indexes}
     policies = {p.name: p for p in db.policies}
     exclusions = {x.name: x for x in db.exclusions}
+    bounds = {p.name: p.bound for p in db.partitions}
     return replace(
         t,
         comment=t.comment or None,
@@ -174,6 +175,12 @@ def _table(t: Table, db: Table) -> Table:
         indexes=tuple(_index(i, indexes.get(i.name)) for i in t.indexes),
         exclusions=tuple(_exclusion(x, exclusions.get(x.name)) for x in t.exclusions),
         policies=tuple(_policy(p, policies.get(p.name)) for p in t.policies),
+        # the server's text for the key and each bound
+        partition_by=db.partition_by if t.partition_by is not None else None,
+        partitions=tuple(
+            replace(p, bound=bounds.get(p.name, p.bound), comment=p.comment or None)
+            for p in t.partitions
+        ),
     )
 
 

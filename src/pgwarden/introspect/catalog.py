@@ -38,6 +38,7 @@ QUERIES: tuple[str, ...] = (
     "triggers",
     "policies",
     "views",
+    "partitions",
 )
 
 

@@ -61,6 +61,7 @@ _LABELS = {
     "domains": "domain",
     "composite_types": "composite type",
     "attributes": "attribute",
+    "partitions": "partition",
     "columns": "column",
     "uniques": "unique",
     "foreign_keys": "foreign key",

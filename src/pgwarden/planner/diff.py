@@ -16,6 +16,7 @@ from pgwarden.planner import ops as o
 from pgwarden.planner import passes
 from pgwarden.planner.citus import sequential
 from pgwarden.planner.context import PHASES, PlanContext
+from pgwarden.planner.ops.partitions import DropPartition
 from pgwarden.planner.ops.types import DropAttribute
 from pgwarden.planner.options import PlanOptions
 from pgwarden.planner.order import reduced
@@ -71,6 +72,8 @@ def _loss_subjects(op: o.Op) -> tuple[str, ...]:
         return (f"{op.table}.{op.column.name}",)
     if isinstance(op, o.AlterColumnType):
         return (f"{op.table}.{op.column}",)
+    if isinstance(op, DropPartition):
+        return (op.partition.name,)
     if isinstance(op, DropAttribute):
         return (f"{op.composite}.{op.attribute.name}",)
     if isinstance(op, o.RecreateEnum):

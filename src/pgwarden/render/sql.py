@@ -31,6 +31,7 @@ from pgwarden.spec.model import (
     ForeignKey,
     Index,
     IndexElement,
+    Partition,
     Policy,
     PrimaryKey,
     Schema,
@@ -268,13 +269,16 @@ def _qualified(name: str) -> sql.Composable:
 qualified = _qualified
 
 
-def index_sql(table: str, i: Index, *, concurrently: bool = False) -> sql.Composable:
+def index_sql(
+    table: str, i: Index, *, concurrently: bool = False, only: bool = False
+) -> sql.Composable:
+    """``only``: ON ONLY a partitioned parent (the index is built per partition)."""
     parts: list[sql.Composable] = [
         S("CREATE UNIQUE INDEX" if i.unique else "CREATE INDEX"),
     ]
     if concurrently:
         parts.append(S("CONCURRENTLY"))
-    parts.append(S("{} ON {}").format(I(i.name), I(table)))
+    parts.append(S("{} ON {}{}").format(I(i.name), S("ONLY " if only else ""), I(table)))
     if i.method != "btree":
         parts.append(S("USING {}").format(_method(i.method)))
     parts.append(S("({})").format(_join(_element_sql(e) for e in i.elements)))
@@ -285,6 +289,19 @@ def index_sql(table: str, i: Index, *, concurrently: bool = False) -> sql.Compos
     if i.where is not None:
         parts.append(S("WHERE {}").format(S(i.where)))
     return S(" ").join(parts)
+
+
+def partition_sql(table: str, p: Partition) -> sql.Composable:
+    """``CREATE TABLE partition PARTITION OF parent bound`` (the bound is SQL text)."""
+    return S("CREATE TABLE {} PARTITION OF {} {}").format(I(p.name), relation(table), S(p.bound))
+
+
+def partition_statements(table: str, p: Partition) -> list[Statement]:
+    """The partition and its comment (a drop's reverse brings both back)."""
+    out = [Statement(partition_sql(table, p))]
+    if p.comment is not None:
+        out.append(_stmt("COMMENT ON TABLE {} IS {}", I(p.name), L(p.comment)))
+    return out
 
 
 _ROLE_KEYWORDS = {"public", "current_user", "current_role", "session_user"}
@@ -445,9 +462,13 @@ def _create_table(op: o.CreateTable) -> list[Statement]:
     items.extend(unique_sql(u) for u in sorted(t.uniques, key=lambda u: u.name))
     items.extend(exclusion_sql(x) for x in sorted(t.exclusions, key=lambda x: x.name))
     body = S(",\n").join([S("  {}").format(i) for i in items])
+    # a partitioned table comes with its partitions (so its reverse, DROP TABLE, is whole)
+    tail = S(" PARTITION BY {}").format(S(t.partition_by)) if t.partition_by else S("")
     if not items:
-        return [_stmt("CREATE TABLE {} ()", I(t.name))]
-    return [_stmt("CREATE TABLE {} (\n{}\n)", I(t.name), body)]
+        create = _stmt("CREATE TABLE {} (){}", I(t.name), tail)
+    else:
+        create = _stmt("CREATE TABLE {} (\n{}\n){}", I(t.name), body, tail)
+    return [create, *(s for p in t.partitions for s in partition_statements(t.name, p))]
 
 
 @renders(o.DropTable)
@@ -797,5 +818,6 @@ __all__ = [
 from pgwarden.render import audit as _audit  # noqa: E402, F401
 from pgwarden.render import citus as _citus  # noqa: E402, F401
 from pgwarden.render import extensions as _extensions  # noqa: E402, F401
+from pgwarden.render import partitions as _partitions  # noqa: E402, F401
 from pgwarden.render import types as _types  # noqa: E402, F401
 from pgwarden.render import views as _views  # noqa: E402, F401

@@ -16,6 +16,7 @@ import math
 import re
 from collections.abc import Iterable
 from dataclasses import replace
+from typing import cast
 
 from pgwarden.spec import names
 from pgwarden.spec.exprs import column_refs, literal_sql, name_hint, string_constant, strip_cast
@@ -32,6 +33,7 @@ from pgwarden.spec.model import (
     ForeignKey,
     Index,
     IndexElement,
+    Partition,
     Policy,
     Schema,
     Suppression,
@@ -39,6 +41,7 @@ from pgwarden.spec.model import (
     UniqueConstraint,
     View,
 )
+from pgwarden.spec.partitions import spec_form
 from pgwarden.spec.types import TypeSyntaxError, parse_type
 
 _BARE_KEY = re.compile(r"^[A-Za-z0-9_-]+$")
@@ -327,6 +330,8 @@ def _table(schema: Schema, table: Table, enums: dict[str, Enum]) -> list[str]:
         head["reference"] = True
     if table.renamed_from is not None:
         head["renamed_from"] = table.renamed_from
+    if table.partition_by is not None:
+        head["partition_by"] = table.partition_by
     if table.rls_enabled or table.rls_forced:
         rls: dict[str, Value] = {"enabled": table.rls_enabled}
         if table.rls_forced:
@@ -398,10 +403,23 @@ def _table(schema: Schema, table: Table, enums: dict[str, Enum]) -> list[str]:
         ("indexes", indexes),
         ("exclusions", [_exclusion_entry(x, name) for x in table.exclusions]),
         ("policies", [_policy_entry(p) for p in table.policies]),
+        ("partitions", [_partition_entry(p) for p in table.partitions]),
     ):
         for entry in entries:
             out += [_header("tables", name, key, array=True), *_lines(entry), ""]
     return out
+
+
+def _partition_entry(p: Partition) -> dict[str, Value]:
+    body: dict[str, Value] = {"name": p.name}
+    form = spec_form(p.bound)
+    if form is None:
+        body["bound"] = p.bound
+    else:
+        body.update(cast(dict[str, Value], form))
+    if p.comment is not None:
+        body["comment"] = p.comment
+    return body
 
 
 def _column(column: Column, extra: dict[str, Value], enums: dict[str, Enum]) -> dict[str, Value]:

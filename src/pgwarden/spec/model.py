@@ -338,6 +338,27 @@ class ReadRule:
 
 # --------------------------------------------------------------------------- tables
 
+PartitionStrategy = Literal["range", "list", "hash"]
+PARTITION_STRATEGIES: tuple[PartitionStrategy, ...] = ("range", "list", "hash")
+
+
+@dataclass(frozen=True, slots=True)
+class Partition:
+    """One partition of a partitioned table: ``CREATE TABLE name PARTITION OF
+    parent bound``. ``bound`` is ``FOR VALUES FROM (...) TO (...)``, ``FOR VALUES
+    IN (...)``, ``FOR VALUES WITH (MODULUS m, REMAINDER r)`` or ``DEFAULT``, as
+    ``pg_get_expr(relpartbound)`` prints it once canonicalized or inspected. Its
+    columns, keys and indexes are the parent's."""
+
+    name: str
+    bound: str
+    comment: str | None = None
+    source: Source | None = field(default=None, compare=False, repr=False)
+
+    @property
+    def is_default(self) -> bool:
+        return self.bound == "DEFAULT"
+
 
 @dataclass(frozen=True, slots=True)
 class Table:
@@ -353,6 +374,11 @@ class Table:
     rls_enabled: bool = False
     rls_forced: bool = False
     policies: tuple[Policy, ...] = ()
+    partition_by: str | None = None
+    """``RANGE (at)``, ``LIST (region)``, ``HASH (id)``: as ``pg_get_partkeydef``
+    prints it once canonicalized or inspected. None: not partitioned."""
+    partitions: tuple[Partition, ...] = ()
+    """The partitions (sorted by name); only on a partitioned table."""
     # intent, not state
     soft_delete: str | None = field(default=None, compare=False)
     """Column whose NULL marks an active row (``deletedAt``)."""
@@ -391,6 +417,13 @@ class Table:
     @property
     def column_names(self) -> tuple[str, ...]:
         return tuple(c.name for c in self.columns)
+
+    @property
+    def partition_strategy(self) -> PartitionStrategy | None:
+        if self.partition_by is None:
+            return None
+        word = self.partition_by.split("(", 1)[0].strip().lower()
+        return word if word in ("range", "list", "hash") else None  # type: ignore[return-value]
 
     def constraint_names(self) -> Iterator[str]:
         if self.primary_key:
@@ -607,4 +640,5 @@ def _normalize_table(t: Table) -> Table:
         indexes=tuple(sorted(t.indexes, key=lambda i: i.name)),
         exclusions=tuple(sorted(t.exclusions, key=lambda x: x.name)),
         policies=tuple(sorted(t.policies, key=lambda p: p.name)),
+        partitions=tuple(sorted(t.partitions, key=lambda p: p.name)),
     )

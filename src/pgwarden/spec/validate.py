@@ -31,10 +31,12 @@ from pgwarden.spec.model import (
     ExclusionConstraint,
     ForeignKey,
     Index,
+    Partition,
     Schema,
     Source,
     Table,
 )
+from pgwarden.spec.partitions import Bound, empty_range, key_columns, overlap, parse_bound
 from pgwarden.spec.types import ALIASES, CATALOG_TYPES, TypeSyntaxError, parse_type
 from pgwarden.spec.values import (
     NUMBER_TYPES,
@@ -362,6 +364,65 @@ def _user_types(
             )
 
 
+def _partitions(report: _Report, table: Table, need: _Need, relation: _Relation) -> None:
+    """The key reads columns the table has; every bound fits the strategy; no two
+    partitions overlap (Postgres would refuse the second), at most one DEFAULT."""
+    strategy = table.partition_strategy
+    if table.partition_by is not None:
+        need(key_columns(table.partition_by), table.source, "partition_by", "partition_by")
+    if table.partitions and strategy is None:
+        report.add(
+            table.partitions[0].source or table.source,
+            f"table {table.name!r} has partitions but no partition_by",
+            'add partition_by = "RANGE (column)" (or LIST / HASH) to the table',
+        )
+        return
+    width = len(key_columns(table.partition_by)) if table.partition_by else 0
+    read: list[tuple[Partition, Bound]] = []
+    for p in table.partitions:
+        relation(p.name, p.source, "partition")
+        _long(report, p.source, "partition", p.name)
+        bound = parse_bound(p.bound)
+        if bound is None:
+            continue
+        if bound.kind not in (strategy, "default") or (strategy == "hash" and bound.is_default):
+            report.add(
+                p.source,
+                f"partition {p.name!r} has a {bound.kind} bound, but {table.name!r} is "
+                f"partitioned by {(strategy or '').upper()}",
+                {
+                    "range": "use from/to",
+                    "list": "use in = [...]",
+                    "hash": "use modulus/remainder",
+                }.get(strategy or "", "fix the bound"),
+            )
+            continue
+        if bound.kind == "range" and width and width != len(bound.lower):
+            report.add(
+                p.source,
+                f"partition {p.name!r} gives {len(bound.lower)} value(s) per end for a key of "
+                f"{width} column(s)",
+                "give one value per key column: from = [a, b], to = [c, d]",
+            )
+            continue
+        if empty_range(bound):
+            report.add(p.source, f"partition {p.name!r}: from is not below to", "swap or fix them")
+            continue
+        for other, seen in read:
+            if overlap(seen, bound):
+                what = "a second DEFAULT partition" if bound.is_default else "overlaps"
+                report.add(
+                    p.source,
+                    f"partition {p.name!r} {what} {other.name!r}"
+                    + ("" if bound.is_default else f" ({p.bound} and {other.bound})"),
+                    "make the bounds disjoint: a range includes from and excludes to"
+                    if bound.kind == "range"
+                    else "keep one of them, or give each its own values",
+                )
+                break
+        read.append((p, bound))
+
+
 def _reaches(uses: Mapping[str, set[str]], start: str, goal: str) -> bool:
     stack, visited = list(uses.get(start, ())), set()
     while stack:
@@ -532,6 +593,7 @@ def _table(
 
     for column in table.columns:
         _column(report, table, column, enums, providers)
+    _partitions(report, table, need, relation)
 
     constraint_names: dict[str, Source | None] = {}
 

@@ -12,7 +12,9 @@ ops into the phases of :data:`~pgwarden.planner.context.PHASES`:
 * :mod:`pgwarden.planner.citus` -- Citus placement (reference, distributed tables);
 * :mod:`.extensions` -- extensions, and exclusion constraints of kept tables;
 * :mod:`.views` -- views and materialized views, recreated around the table
-  changes under them.
+  changes under them;
+* :mod:`.partitions` -- partitions of kept tables, and the forms a partitioned
+  parent allows for the ops planned before it.
 
 :func:`run` calls them in that order and returns the ops phase by phase.
 """
@@ -26,6 +28,7 @@ from pgwarden.planner.context import PHASES, PlanContext
 from pgwarden.planner.order import in_phase_order
 from pgwarden.planner.passes.enums import plan_enums, settle_contexts
 from pgwarden.planner.passes.extensions import plan_extensions
+from pgwarden.planner.passes.partitions import plan_partitions
 from pgwarden.planner.passes.renames import plan_renames
 from pgwarden.planner.passes.tables import plan_tables
 from pgwarden.planner.passes.types import plan_types
@@ -42,6 +45,7 @@ def run(ctx: PlanContext) -> list[tuple[str, o.Op]]:
     plan_citus(ctx)
     plan_extensions(ctx)
     plan_views(ctx)
+    plan_partitions(ctx)
     settle_contexts(ctx)
     return [(phase, op) for phase in PHASES for op in in_phase_order(phase, ctx.out[phase])]
 

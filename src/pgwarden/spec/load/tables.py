@@ -30,6 +30,7 @@ from pgwarden.spec.load.constraints import (
     unique_form,
 )
 from pgwarden.spec.load.indexes import read_exclusion, read_index
+from pgwarden.spec.load.partitions import read_partition_by, read_partitions
 from pgwarden.spec.load.policies import read_security
 from pgwarden.spec.load.reader import SpecPath, SpecReader, kind, sql_ident
 from pgwarden.spec.load.reads import read_cache, read_replica
@@ -66,6 +67,8 @@ TABLE_KEYS = (
     "ignore",
     "distribution",
     "reference",
+    "partition_by",
+    "partitions",
 )
 BILLING_KEYS = ("active_when",)
 
@@ -149,6 +152,8 @@ class TableReader:
             rls_enabled=security.enabled,
             rls_forced=security.forced,
             policies=security.policies,
+            partition_by=read_partition_by(r, raw, path),
+            partitions=tuple(read_partitions(r, raw, path)),
             soft_delete=soft_delete,
             owner=r.string(raw, "owner", path),
             owner_table=r.boolean(raw, "owner_table", path),
