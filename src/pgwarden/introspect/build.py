@@ -27,10 +27,12 @@ from pgwarden.spec.model import (
     Extension,
     FkAction,
     ForeignKey,
+    Function,
     IdentityKind,
     Index,
     IndexElement,
     Namespace,
+    Parallel,
     Partition,
     Policy,
     PolicyCommand,
@@ -41,7 +43,9 @@ from pgwarden.spec.model import (
     UniqueConstraint,
     View,
     ViewColumn,
+    Volatility,
 )
+from pgwarden.spec.routines import split_search_path
 from pgwarden.spec.types import TypeSyntaxError, parse_type
 
 Rows = list[tuple[Any, ...]]
@@ -61,6 +65,8 @@ _POLICY_COMMANDS: dict[str, PolicyCommand] = {
     "d": "delete",
 }
 _IDENTITY: dict[str, IdentityKind] = {"a": "always", "d": "by default"}
+_VOLATILITY: dict[str, Volatility] = {"v": "volatile", "s": "stable", "i": "immutable"}
+_PARALLEL: dict[str, Parallel] = {"u": "unsafe", "r": "restricted", "s": "safe"}
 
 # pg_index.indoption bits
 _INDOPTION_DESC = 1
@@ -111,6 +117,13 @@ class _Builder:
         self.tables: dict[str, _TableParts] = {}
         # views and materialized views: their columns and indexes, until views_rows
         self.view_parts: dict[str, _TableParts] = {}
+        # pgwarden's own trigger functions (namespace, name), recognised by their triggers
+        self.own_functions: set[tuple[str, str]] = {
+            (default, audit.ROW_FUNCTION),
+            (default, audit.GUARD_FUNCTION),
+        }
+        # what the inspected namespaces hold that the model does not govern
+        self.unmanaged: list[str] = []
 
     def qualify(self, namespace: str, name: str) -> str:
         """``name`` as a spec writes it: bare in the default namespace (and for
@@ -410,7 +423,7 @@ class _Builder:
     # ------------------------------------------------------------------ triggers
 
     def trigger_rows(self, rows: Rows) -> None:
-        for nsp, rel, name, function, _function_nsp, tgtype, enabled, nargs, args in rows:
+        for nsp, rel, name, function, function_nsp, tgtype, enabled, nargs, args in rows:
             parts = self.tables[self.qualify(nsp, rel)]
             wanted = _TRIGGER_ROW | _TRIGGER_BEFORE | _TRIGGER_UPDATE
             # pgwarden's maintained-column trigger: named after table and column,
@@ -418,6 +431,7 @@ class _Builder:
             # Other triggers are not part of the model and are ignored.
             if name == function and tgtype & wanted == wanted and enabled != "D":
                 parts.on_update_triggers.add(name)
+                self.own_functions.add((function_nsp, function))
             if enabled != "D":
                 _audit_trigger(parts, name, function, tgtype, nargs, args)
 
@@ -441,6 +455,69 @@ class _Builder:
                 )
             else:
                 parts.partitions.append(Partition(part, bound, comment))
+
+    # ------------------------------------------------------------------ functions
+
+    def functions(self, rows: Rows) -> list[Function]:
+        out: dict[str, Function] = {}
+        for (
+            nsp,
+            proname,
+            prokind,
+            language,
+            arguments,
+            result,
+            body,
+            volatility,
+            strict,
+            security_definer,
+            parallel,
+            leakproof,
+            config,
+            comment,
+            atomic_body,
+            identity,
+        ) in rows:
+            name = self.qualify(nsp, proname)
+            what = f"{'procedure' if prokind == 'p' else 'function'} {name}({identity})"
+            if prokind not in ("f", "p"):
+                kinds = {"a": "an aggregate", "w": "a window function"}
+                self.unmanaged.append(f"{what}: {kinds.get(prokind, prokind)}")
+                continue
+            if (nsp, proname) in self.own_functions and not arguments:
+                continue  # pgwarden's own (maintained columns, the audit log)
+            if name in out:
+                self.unmanaged.append(f"{what}: an overload of {name} (one function per name)")
+                continue
+            if atomic_body or language in ("c", "internal"):
+                why = "a BEGIN ATOMIC body" if atomic_body else f"language {language}"
+                self.unmanaged.append(f"{what}: {why}")
+                continue
+            search_path: tuple[str, ...] | None = None
+            settings: list[tuple[str, str]] = []
+            for entry in config:
+                key, _, value = entry.partition("=")
+                if key == "search_path":
+                    search_path = split_search_path(value)
+                else:
+                    settings.append((key, value))
+            out[name] = Function(
+                name=name,
+                language=language,
+                body=body,
+                kind="procedure" if prokind == "p" else "function",
+                arguments=arguments,
+                returns=result if prokind == "f" else None,
+                volatility=_VOLATILITY[volatility],
+                strict=strict,
+                security_definer=security_definer,
+                parallel=_PARALLEL[parallel],
+                leakproof=leakproof,
+                search_path=search_path,
+                settings=tuple(sorted(settings)),
+                comment=comment,
+            )
+        return list(out.values())
 
     # ------------------------------------------------------------------ policies
 
@@ -555,6 +632,7 @@ def build_schema(default: str, also: tuple[str, ...], rows: dict[str, Rows]) -> 
     b.policy_rows(rows["policies"])
     b.partition_rows(rows["partitions"])
     views = b.views(rows["views"])
+    functions = b.functions(rows["functions"])
     if b.unsupported:
         raise DatabaseError(
             f"schema {default!r} uses objects pgwarden cannot model:\n"
@@ -570,6 +648,8 @@ def build_schema(default: str, also: tuple[str, ...], rows: dict[str, Rows]) -> 
         name=default,
         extensions=tuple(extensions),
         views=tuple(views),
+        functions=tuple(functions),
+        unmanaged=tuple(b.unmanaged),
         schemas=tuple(
             Namespace(name, comment) for name, comment in rows["namespaces"] if name != default
         ),

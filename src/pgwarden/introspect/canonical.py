@@ -32,6 +32,7 @@ from pgwarden.spec.model import (
     ColumnType,
     Domain,
     ExclusionConstraint,
+    Function,
     Index,
     IndexElement,
     Policy,
@@ -106,6 +107,8 @@ def merge_expressions(spec: Schema, server: Schema) -> Schema:
     )
     server_views = {v.name: v for v in server.views}
     views = tuple(_view(v, server_views.get(v.name)) for v in spec.views)
+    server_functions = {f.name: f for f in server.functions}
+    functions = tuple(_function(f, server_functions.get(f.name)) for f in spec.functions)
     return replace(
         spec,
         tables=tuple(tables),
@@ -115,6 +118,7 @@ def merge_expressions(spec: Schema, server: Schema) -> Schema:
         extensions=extensions,
         schemas=schemas,
         views=views,
+        functions=functions,
     ).normalized()
 
 
@@ -132,6 +136,15 @@ def _domain(d: Domain, db: Domain | None) -> Domain:
             for c in d.checks
         ),
     )
+
+
+def _function(f: Function, db: Function | None) -> Function:
+    """The server's text for the arguments and the result; the body stays as
+    written (the server keeps it byte for byte, so a difference is real)."""
+    f = replace(f, comment=f.comment or None)
+    if db is None:
+        return f
+    return replace(f, arguments=db.arguments, returns=db.returns, settings=db.settings)
 
 
 def _view(v: View, db: View | None) -> View:

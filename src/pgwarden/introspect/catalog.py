@@ -39,6 +39,7 @@ QUERIES: tuple[str, ...] = (
     "policies",
     "views",
     "partitions",
+    "functions",
 )
 
 

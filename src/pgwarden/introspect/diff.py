@@ -57,6 +57,7 @@ _LABELS = {
     "extensions": "extension",
     "tables": "table",
     "views": "view",
+    "functions": "function",
     "enums": "enum",
     "domains": "domain",
     "composite_types": "composite type",
@@ -85,6 +86,7 @@ def schema_diff(expected: Schema, actual: Schema) -> list[Difference]:
     _named(out, "", "composite_types", expected.composite_types, actual.composite_types)
     _named(out, "", "tables", expected.tables, actual.tables)
     _named(out, "", "views", expected.views, actual.views)
+    _named(out, "", "functions", expected.functions, actual.functions)
     return out
 
 

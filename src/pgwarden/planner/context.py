@@ -68,6 +68,8 @@ class PlanContext:
     renamed_tables: set[str] = field(default_factory=set)
     renamed_columns: dict[str, set[str]] = field(default_factory=dict)
     trigger_names: dict[tuple[str, str], str] = field(default_factory=dict)
+    recreated_functions: set[str] = field(default_factory=set)
+    """Functions dropped and created again (their dependents follow them)."""
 
     def emit(self, phase: str, *ops: o.Op) -> None:
         self.out[phase].extend(ops)

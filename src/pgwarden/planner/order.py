@@ -86,12 +86,14 @@ _KIND_ORDER: dict[type[Op], int] = {
     o.DropPrimaryKey: 16,
     o.DropIndex: 17,
     o.DropTable: 18,
+    o.DropFunction: 18,
     # create
     o.CreateExtension: 19,
     o.AlterExtension: 19,
     o.CreateEnum: 20,
     CreateDomain: 20,  # emitted after the enums, in build order (a stable sort keeps it)
     CreateComposite: 20,
+    o.CreateFunction: 21,
     o.AddEnumValue: 21,
     o.CreateTable: 22,
     o.AddColumn: 23,
@@ -105,7 +107,8 @@ _KIND_ORDER: dict[type[Op], int] = {
     o.CreateIndex: 63,
     o.AddExclusion: 63,
     o.AddForeignKey: 64,
-    # decorate
+    # decorate (functions that name relations come before the views)
+    o.ReplaceFunction: 68,
     o.CreateView: 69,
     o.CreateOnUpdateTrigger: 70,
     o.SetRowLevelSecurity: 71,

@@ -31,6 +31,7 @@ from pgwarden.spec.model import (
     ExclusionConstraint,
     Extension,
     ForeignKey,
+    Function,
     Index,
     IndexElement,
     Partition,
@@ -89,6 +90,8 @@ def dump_schema(schema: Schema, *, readable: bool = False) -> str:
         out += _table(schema, table, enums)
     for view in schema.views:
         out += _view(view)
+    for function in schema.functions:
+        out += _function(function)
     return "\n".join(out).rstrip("\n") + "\n"
 
 
@@ -200,6 +203,36 @@ def _view(view: View) -> list[str]:
         entry = _index_entry(index, view.name, None, False)
         out += [_header(section, view.name, "indexes", array=True), *_lines(entry), ""]
     return out
+
+
+# ---------------------------------------------------------------------- functions
+
+
+def _function(f: Function) -> list[str]:
+    section = "procedures" if f.kind == "procedure" else "functions"
+    body: dict[str, Value] = {"language": f.language}
+    if f.arguments:
+        body["arguments"] = f.arguments
+    if f.returns is not None:
+        body["returns"] = f.returns
+    if f.volatility != "volatile":
+        body["volatility"] = f.volatility
+    if f.strict:
+        body["strict"] = True
+    if f.security_definer:
+        body["security_definer"] = True
+    if f.parallel != "unsafe":
+        body["parallel"] = f.parallel
+    if f.leakproof:
+        body["leakproof"] = True
+    if f.search_path is not None:
+        body["search_path"] = list(f.search_path)
+    if f.settings:
+        body["set"] = dict(f.settings)
+    if f.comment is not None:
+        body["comment"] = f.comment
+    body["body"] = Text(f.body)
+    return [_header(section, f.name), *_lines(body), ""]
 
 
 # ---------------------------------------------------------------------- extensions

@@ -555,6 +555,42 @@ class Extension:
     source: Source | None = field(default=None, compare=False, repr=False)
 
 
+FunctionKind = Literal["function", "procedure"]
+Volatility = Literal["volatile", "stable", "immutable"]
+Parallel = Literal["unsafe", "restricted", "safe"]
+VOLATILITIES: tuple[Volatility, ...] = ("volatile", "stable", "immutable")
+PARALLEL_MODES: tuple[Parallel, ...] = ("unsafe", "restricted", "safe")
+
+
+@dataclass(frozen=True, slots=True)
+class Function:
+    """A function or (``kind == "procedure"``) a procedure the spec governs.
+
+    ``body`` is kept byte-exact (Postgres stores it as written: ``prosrc``).
+    ``arguments`` and ``returns`` are SQL text: normalized by pglast when loaded,
+    Postgres's ``pg_get_function_arguments`` / ``pg_get_function_result`` text
+    once canonicalized or inspected. ``search_path`` None: no ``SET search_path``;
+    ``settings`` are the other ``SET name = value`` clauses, sorted by name.
+    One function per name: overloads are not modelled (introspection says so).
+    """
+
+    name: str
+    language: str
+    body: str
+    kind: FunctionKind = "function"
+    arguments: str = ""
+    returns: str | None = None
+    volatility: Volatility = "volatile"
+    strict: bool = False
+    security_definer: bool = False
+    parallel: Parallel = "unsafe"
+    leakproof: bool = False
+    search_path: tuple[str, ...] | None = None
+    settings: tuple[tuple[str, str], ...] = ()
+    comment: str | None = None
+    source: Source | None = field(default=None, compare=False, repr=False)
+
+
 @dataclass(frozen=True, slots=True)
 class Schema:
     """A whole Postgres schema (namespace). ``name`` is the namespace, default ``public``."""
@@ -571,6 +607,11 @@ class Schema:
     """Domains (sorted by name)."""
     composite_types: tuple[CompositeType, ...] = ()
     """Composite types (sorted by name)."""
+    functions: tuple[Function, ...] = ()
+    """Functions and procedures (sorted by name)."""
+    unmanaged: tuple[str, ...] = field(default=(), compare=False)
+    """Introspection: what the inspected namespaces hold that the model does not
+    govern, one line each (``function f(integer): an overload of f``)."""
     sources: tuple[str, ...] = field(default=(), compare=False)
     """The spec files this schema was loaded from (for generated-file headers)."""
     acknowledge_loss: tuple[str, ...] = field(default=(), compare=False)
@@ -616,6 +657,7 @@ class Schema:
                     key=lambda v: v.name,
                 )
             ),
+            functions=tuple(sorted(self.functions, key=lambda f: f.name)),
             enums=tuple(sorted(self.enums, key=lambda e: e.name)),
             domains=tuple(
                 sorted(

@@ -30,6 +30,7 @@ from pgwarden.spec.model import (
     Enum,
     ExclusionConstraint,
     ForeignKey,
+    Function,
     Index,
     Partition,
     Schema,
@@ -275,6 +276,7 @@ def validate_schema(schema: Schema) -> list[Problem]:
             _long(report, index.source, "index", index.name)
             relation(index.name, index.source, "index")
     _views(report, schema, providers)
+    _functions(report, schema)
     for table in schema.tables:
         relation = in_namespace(names.namespace_of(table.name))
         _table(report, table, tables, enums, relation, providers)
@@ -444,6 +446,7 @@ def _namespaces(report: _Report, schema: Schema) -> None:
         *((d.name, d.source, "domain") for d in schema.domains),
         *((c.name, c.source, "composite type") for c in schema.composite_types),
         *((v.name, v.source, v.kind) for v in schema.views),
+        *((f.name, f.source, f.kind) for f in schema.functions),
     ]
     for name, source, what in objects:
         namespace = names.namespace_of(name)
@@ -535,6 +538,25 @@ def _views(report: _Report, schema: Schema, providers: _Providers) -> None:
                                 f"index names column {col!r}, which {view.name!r} does not have",
                                 _did_you_mean(col, own) or "fix the column name",
                             )
+
+
+def _functions(report: _Report, schema: Schema) -> None:
+    """Names fit and are not taken twice (a function and a procedure share pg_proc),
+    nor by pgwarden's own trigger functions."""
+    seen: dict[str, Function] = {}
+    for f in sorted(schema.functions, key=lambda f: _position(f.source)):
+        _long(report, f.source, f.kind, f.name)
+        first = seen.get(f.name)
+        if first is not None:
+            report.add(
+                f.source,
+                f"{f.kind} {f.name!r} has the name of {first.kind} {f.name!r} "
+                f"(first at {first.source})",
+                "rename one of them: functions and procedures share one name space",
+            )
+        seen.setdefault(f.name, f)
+        if f.name in audit.RESERVED_NAMES:
+            report.add(f.source, f"{f.kind} name {f.name!r} is pgwarden's own", "rename it")
 
 
 def _audit(report: _Report, schema: Schema) -> None:

@@ -59,6 +59,7 @@ from pgwarden.planner.ops.extensions import (
     DropExclusion,
     DropExtension,
 )
+from pgwarden.planner.ops.functions import CreateFunction, DropFunction, ReplaceFunction
 from pgwarden.planner.ops.tables import (
     AddColumn,
     AlterColumnType,
@@ -97,6 +98,7 @@ __all__ = [
     "Constraint",
     "CreateEnum",
     "CreateExtension",
+    "CreateFunction",
     "CreateIndex",
     "CreateOnUpdateTrigger",
     "CreatePolicy",
@@ -107,6 +109,7 @@ __all__ = [
     "DropEnum",
     "DropExclusion",
     "DropExtension",
+    "DropFunction",
     "DropIndex",
     "DropNotNull",
     "DropOnUpdateTrigger",
@@ -127,6 +130,7 @@ __all__ = [
     "RenameIndex",
     "RenamePolicy",
     "RenameTable",
+    "ReplaceFunction",
     "SetComment",
     "SetDefault",
     "SetForceRowLevelSecurity",

@@ -11,6 +11,8 @@ ops into the phases of :data:`~pgwarden.planner.context.PHASES`:
 * :mod:`pgwarden.planner.audit` -- the audit log and triggers;
 * :mod:`pgwarden.planner.citus` -- Citus placement (reference, distributed tables);
 * :mod:`.extensions` -- extensions, and exclusion constraints of kept tables;
+* :mod:`.functions` -- functions and procedures (replaced in place, or
+  dropped and created again when their signature changes);
 * :mod:`.views` -- views and materialized views, recreated around the table
   changes under them;
 * :mod:`.partitions` -- partitions of kept tables, and the forms a partitioned
@@ -28,6 +30,7 @@ from pgwarden.planner.context import PHASES, PlanContext
 from pgwarden.planner.order import in_phase_order
 from pgwarden.planner.passes.enums import plan_enums, settle_contexts
 from pgwarden.planner.passes.extensions import plan_extensions
+from pgwarden.planner.passes.functions import plan_functions
 from pgwarden.planner.passes.partitions import plan_partitions
 from pgwarden.planner.passes.renames import plan_renames
 from pgwarden.planner.passes.tables import plan_tables
@@ -44,6 +47,7 @@ def run(ctx: PlanContext) -> list[tuple[str, o.Op]]:
     plan_audit(ctx)
     plan_citus(ctx)
     plan_extensions(ctx)
+    plan_functions(ctx)
     plan_views(ctx)
     plan_partitions(ctx)
     settle_contexts(ctx)

@@ -12,12 +12,14 @@ changes on a kept materialized view are index ops.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import replace
 
 from pgwarden.planner.context import PlanContext
 from pgwarden.planner.ops.constraints import CreateIndex, DropIndex
 from pgwarden.planner.ops.views import CommentOnView, CreateView, DropView
+from pgwarden.spec import names
 from pgwarden.spec.exprs import ExprSyntaxError, QueryReads, query_reads
 from pgwarden.spec.model import Schema, Table, View
 
@@ -55,6 +57,17 @@ def _why(view: View, reads: QueryReads, now: Schema, tgt: Schema) -> str | None:
         hit = sorted(columns if reads.star or "*" in reads.relations else columns & reads.columns)
         if hit:
             return f"it reads {rel}.{hit[0]}, which changes"
+    return None
+
+
+def _calls(view: View, functions: Iterable[str]) -> str | None:
+    """Why a view goes with a function that is dropped and created again."""
+    for fn in sorted(functions):
+        local = names.local_name(fn)
+        if re.search(rf"(?<![\w$]){re.escape(local)}\s*\(", view.definition) or (
+            f'"{local}"(' in view.definition
+        ):
+            return f"it calls {fn}, which is recreated"
     return None
 
 
@@ -103,7 +116,7 @@ def plan_views(ctx: PlanContext) -> None:
             changes = "definition" if old.definition != new.definition else "options"
             reasons[name] = f"its {changes} change{'s' if changes == 'definition' else ''}"
             continue
-        why = _why(old, _reads(old), now, tgt)
+        why = _why(old, _reads(old), now, tgt) or _calls(old, ctx.recreated_functions)
         if why is not None:
             reasons[name] = why
     # a view read by a view that is dropped or recreated has to go first, and

@@ -26,6 +26,7 @@ from pgwarden.spec.load.constraints import auto_check_name, resolve_foreign_keys
 from pgwarden.spec.load.document import Document
 from pgwarden.spec.load.enums import read_enum
 from pgwarden.spec.load.extensions import read_extension
+from pgwarden.spec.load.functions import read_function
 from pgwarden.spec.load.namespaces import read_namespace
 from pgwarden.spec.load.policies import tenant_expression
 from pgwarden.spec.load.reader import dotted, sql_ident
@@ -141,9 +142,16 @@ def _assemble(doc: Document, files: Sequence[tuple[str, str]]) -> Schema:
         for name, (r, raw) in doc.named[section].items()
         if (v := read_view(r, section, name, raw)) is not None
     ]
+    functions = [
+        f
+        for section in ("functions", "procedures")
+        for name, (r, raw) in doc.named[section].items()
+        if (f := read_function(r, section, name, raw)) is not None
+    ]
     return Schema(
         tables=tuple(tables),
         views=tuple(views),
+        functions=tuple(functions),
         enums=tuple(enums.values()),
         domains=tuple(domains),
         composite_types=tuple(composites),

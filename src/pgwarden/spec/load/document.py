@@ -29,6 +29,8 @@ NAMED_SECTIONS = (
     "tables",
     "views",
     "materialized_views",
+    "functions",
+    "procedures",
 )
 TOP_KEYS = ("schema", *NAMED_SECTIONS)
 SCHEMA_KEYS = ("name", "acknowledge_loss")
