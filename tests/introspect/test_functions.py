@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import psycopg
 
-from pgwarden.introspect import canonicalize, format_diff, inspect_schema, schema_diff
+from pgwarden.apply.canonical import canonicalize
+from pgwarden.introspect import format_diff, inspect_schema, schema_diff
 from pgwarden.planner import plan
 from pgwarden.spec.dump import dump_schema
 from pgwarden.spec.load import load_schema_text
