@@ -20,9 +20,9 @@ from dataclasses import replace
 
 from hypothesis import strategies as st
 
-from pgwarden.spec import names
+from pgwarden.spec import names, sqltext
 from pgwarden.spec.exprs import literal_sql, normalize_expr
-from pgwarden.spec.load import IDENTITY_KINDS, sql_ident
+from pgwarden.spec.load import IDENTITY_KINDS
 from pgwarden.spec.model import (
     FK_ACTIONS,
     CheckConstraint,
@@ -286,9 +286,9 @@ def _columns(draw: st.DrawFn, enums: list[Enum], table: str) -> list[Column]:
         src = draw(st.sampled_from(sources))
         gen_names = draw(_distinct_names(1, avoid=frozenset(c.name for c in cols) | SYSTEM_COLUMNS))
         if src.type.name == "text":
-            gtype, expr = ColumnType("text"), f"lower({sql_ident(src.name)})"
+            gtype, expr = ColumnType("text"), f"lower({sqltext.ident(src.name)})"
         else:
-            gtype, expr = ColumnType("bigint"), f"{sql_ident(src.name)} * 2"
+            gtype, expr = ColumnType("bigint"), f"{sqltext.ident(src.name)} * 2"
         cols.append(
             Column(
                 name=gen_names[0],
@@ -366,7 +366,7 @@ def _index_one(draw: st.DrawFn, table: Table) -> Index | None:
             if c.type.name == "text" and not c.type.array and draw(st.integers(0, 3)) == 0:
                 elements.append(
                     IndexElement(
-                        expression=normalize_expr(f"lower({sql_ident(c.name)})"),
+                        expression=normalize_expr(f"lower({sqltext.ident(c.name)})"),
                         descending=descending,
                         nulls_first=nulls,
                     )
@@ -409,7 +409,7 @@ def _index_one(draw: st.DrawFn, table: Table) -> Index | None:
     where = None
     if draw(st.integers(0, 3)) == 0:
         target = draw(st.sampled_from(cols))
-        where = normalize_expr(f"{sql_ident(target.name)} IS NOT NULL")
+        where = normalize_expr(f"{sqltext.ident(target.name)} IS NOT NULL")
     words = [e.column or "lower" for e in elements]
     return Index(
         name=names.index(table.name, words),
@@ -437,7 +437,7 @@ def _checks(draw: st.DrawFn, table: Table) -> list[CheckConstraint]:
     out: dict[str, CheckConstraint] = {}
     for _ in range(draw(st.integers(0, 2))):
         c = draw(st.sampled_from(table.columns))
-        ident = sql_ident(c.name)
+        ident = sqltext.ident(c.name)
         if c.type.name in _INTEGERS and not c.type.array:
             expr = f"{ident} > -1000"
         elif c.type.name == "text" and not c.type.array:
@@ -518,7 +518,7 @@ def _policies(draw: st.DrawFn, table: Table) -> Table:
         col = draw(st.sampled_from(table.columns))
         predicate = draw(
             st.sampled_from(
-                ["true", f"{sql_ident(col.name)} IS NOT NULL", "current_user IS NOT NULL"]
+                ["true", f"{sqltext.ident(col.name)} IS NOT NULL", "current_user IS NOT NULL"]
             )
         )
         expr = normalize_expr(predicate)

@@ -11,9 +11,8 @@ from dataclasses import replace
 
 from hypothesis import strategies as st
 
-from pgwarden.spec import names
+from pgwarden.spec import names, sqltext
 from pgwarden.spec.exprs import column_refs, normalize_expr
-from pgwarden.spec.load import sql_ident
 from pgwarden.spec.model import (
     CheckConstraint,
     Column,
@@ -199,7 +198,7 @@ def _edit(draw: st.DrawFn, s: Schema) -> Schema:
         c = draw(st.sampled_from(t.columns))
         chk = CheckConstraint(
             names.fit(f"{t.name}_{c.name}", "_nn_check"),
-            normalize_expr(f"num_nonnulls({sql_ident(c.name)}) >= 0"),
+            normalize_expr(f"num_nonnulls({sqltext.ident(c.name)}) >= 0"),
         )
         if chk.name in {x.name for x in t.checks}:
             return s

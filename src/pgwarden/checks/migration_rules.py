@@ -26,6 +26,8 @@ from pgwarden.checks.replay import (
     walk,
 )
 from pgwarden.checks.sqlfile import Statement, Tree
+from pgwarden.spec.names import not_null_check
+from pgwarden.spec.sqltext import bare_ident as _q  # quoted only where Postgres needs it
 
 # --------------------------------------------------------------------------- helpers
 
@@ -91,13 +93,6 @@ def _added_constraints(cmd: Tree) -> list[Tree]:
 def _column(cmd: Tree) -> Tree:
     col: Tree = (cmd.get("def") or {}).get("ColumnDef", {})
     return col
-
-
-def _q(name: str) -> str:
-    """An identifier as SQL text (quoted unless plain lower case)."""
-    if name and name.isidentifier() and name == name.lower() and name.isascii():
-        return name
-    return '"' + name.replace('"', '""') + '"'
 
 
 def _table_sql(rel: Rel) -> str:
@@ -336,7 +331,7 @@ def set_not_null(stmt: Statement, state: Replay) -> Iterator[Finding]:
     prefix = fixes.alter_prefix(stmt)
     steps = []
     for col in cols:
-        check_name = _q(f"{table[1]}_{col}_not_null")
+        check_name = _q(not_null_check(table[1], col))
         steps.append(
             (
                 f"{prefix} ADD CONSTRAINT {check_name} CHECK ({_q(col)} IS NOT NULL) NOT VALID",

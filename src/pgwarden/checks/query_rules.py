@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from pgwarden.checks.registry import Finding, Location, check, rule
+from pgwarden.spec import sqltext
 from pgwarden.spec.model import Schema, Table
 
 if TYPE_CHECKING:
@@ -30,7 +31,7 @@ def _active_predicate(table: Table, access: Access) -> str | None:
     """``"deletedAt" IS NULL`` when the table is soft-deleted and the query reads active rows."""
     if table.soft_delete is None:
         return None
-    text = f'"{table.soft_delete}" IS NULL'
+    text = sqltext.active_rows(table.soft_delete)
     from pgwarden.checks.queries import normalize_text
 
     return text if normalize_text(text) in access.predicates else None
@@ -100,8 +101,12 @@ def query_composite_index(analysis: QueryAnalysis) -> Iterator[Finding]:
             continue
         where = None
         spec_table = analysis.schema.table(table)
-        if spec_table is not None and all(_active_predicate(spec_table, a) for _, a in found):
-            where = f'"{spec_table.soft_delete}" IS NULL'
+        if (
+            spec_table is not None
+            and spec_table.soft_delete
+            and all(_active_predicate(spec_table, a) for _, a in found)
+        ):
+            where = sqltext.active_rows(spec_table.soft_delete)
         done: set[tuple[str, int]] = set()
         for q, _ in found:
             if (q.file, q.line) in done:
@@ -153,7 +158,8 @@ def query_reads_deleted_rows(analysis: QueryAnalysis) -> Iterator[Finding]:
                 _where(q),
                 f'`{q.label}` {verb} "{a.table}", a soft-delete table, without a condition on '
                 f'"{col}": it {verb} soft-deleted rows as if they were live',
-                f'add `AND "{col}" IS NULL` (active rows; use the generated service), or '
+                f"add `AND {sqltext.active_rows(col)}` (active rows; use the generated "
+                "service), or "
                 f'`"{col}" IS NOT NULL` when deleted rows are what you want',
                 key=f"query-reads-deleted-rows:{a.table}:{q.label}",
             )

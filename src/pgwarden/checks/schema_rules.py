@@ -7,15 +7,13 @@ entry on that table or column suppresses the finding (handled by the runner).
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 
 from pgwarden.checks.registry import Finding, Location, check, rule
+from pgwarden.spec import sqltext
 from pgwarden.spec.model import Column, ColumnType, Index, IndexElement, Schema, Source, Table
 from pgwarden.spec.names import secret_like, words
-
-INTEGER_TYPES = ("smallint", "integer", "bigint")
-
+from pgwarden.spec.types import INTEGER_TYPES, TEXT_TYPES
 
 # --------------------------------------------------------------------------- helpers
 
@@ -48,8 +46,7 @@ def _types_match(a: ColumnType, b: ColumnType) -> bool:
         return False
     if a.name in INTEGER_TYPES and b.name in INTEGER_TYPES:
         return True
-    text_like = ("text", "varchar", "char", "citext")
-    if a.name in text_like and b.name in text_like:
+    if a.name in TEXT_TYPES and b.name in TEXT_TYPES:
         return True
     return a.name == b.name
 
@@ -225,13 +222,6 @@ def boolean_delete_flag(table: Table) -> Column | None:
     return None
 
 
-def _is_active_predicate(where: str | None, column: str) -> bool:
-    if not where:
-        return False
-    flat = where.replace('"', "").replace("(", " ").replace(")", " ").lower()
-    return bool(re.search(rf"\b{re.escape(column.lower())}\s+is\s+null\b", flat))
-
-
 @check(id="soft-delete-unique-not-partial", family="schema", severity="error")
 def soft_delete_unique_not_partial(schema: Schema) -> Iterator[Finding]:
     """On a soft-delete table a unique rule covers deleted rows too."""
@@ -245,15 +235,20 @@ def soft_delete_unique_not_partial(schema: Schema) -> Iterator[Finding]:
                 object_loc(schema, table, u.source, u.name),
                 f"unique constraint {u.name} ({', '.join(u.columns)}) also counts soft-deleted "
                 f"rows: a deleted {table.name} blocks a new active one with the same key",
-                f'make it a unique rule without all_rows (rendered WHERE "{marker}" IS NULL)',
+                "make it a unique rule without all_rows "
+                f"(rendered WHERE {sqltext.active_rows(marker)})",
             )
         for i in table.indexes:
-            if i.unique and not _is_active_predicate(i.where, marker):
+            if i.unique and not sqltext.has_active_rows(i.where, marker):
                 yield r.finding(
                     object_loc(schema, table, i.source, i.name),
                     f"unique index {i.name} is not partial over active rows ({marker} IS NULL)",
-                    f'drop all_rows, or add where = "\\"{marker}\\" IS NULL"',
+                    f"drop all_rows, or add where = {_toml_string(sqltext.active_rows(marker))}",
                 )
+
+
+def _toml_string(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
 @check(id="soft-delete-without-unique", family="schema", severity="error")
@@ -268,7 +263,7 @@ def soft_delete_without_unique(schema: Schema) -> Iterator[Finding]:
         partial = [
             i
             for i in table.indexes
-            if i.unique and _is_active_predicate(i.where, table.soft_delete or "")
+            if i.unique and sqltext.has_active_rows(i.where, table.soft_delete or "")
         ]
         if partial:
             continue

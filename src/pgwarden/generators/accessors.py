@@ -26,6 +26,13 @@ from pgwarden.generators import naming
 from pgwarden.generators.layout import LINE, call, py_str, width
 from pgwarden.spec import audit
 from pgwarden.spec.model import Column, ColumnType, ForeignKey, Index, Schema, Table
+from pgwarden.spec.sqltext import (
+    active_rows,
+    is_active_rows,
+    placeholder_safe,
+    query_ident,
+    query_qualified,
+)
 from pgwarden.spec.types import type_sql
 
 
@@ -34,15 +41,6 @@ class GenerateError(PgwardenError):
 
 
 # --------------------------------------------------------------------------- SQL text
-
-
-def ident(name: str) -> str:
-    """A quoted identifier, safe inside a parameterised psycopg query."""
-    return sql.Identifier(name).as_string(None).replace("%", "%%")
-
-
-def qualified(schema: str, table: str) -> str:
-    return f"{ident(schema)}.{ident(table)}"
 
 
 def sql_type(column_type: ColumnType, namespace: str, *, array: bool | None = None) -> str:
@@ -119,6 +117,11 @@ class ColumnView:
     encoder: str  # name of a runtime encoder or "None"
     enum_cls: str | None
     column: Column
+
+    @property
+    def active_rows(self) -> str:
+        """The soft-delete predicate over this column, for query text."""
+        return placeholder_safe(active_rows(self.name))
 
     def decode_line(self, index: int, indent: int) -> str:
         """The keyword argument that builds this field from row ``r``."""
@@ -533,7 +536,7 @@ def _column_view(
         base = f"list[{base} | None]"
     py_type = f"{base} | None" if col.nullable else base
     # enum arrays come back as text (psycopg knows no adapter for the enum), so cast
-    select = ident(col.name)
+    select = query_ident(col.name)
     if enum_cls and ct.array:
         select = f"{select}::text[]"
     decode: tuple[str, tuple[str, ...]] | None = None
@@ -570,7 +573,7 @@ def _column_view(
         nullable=col.nullable,
         defaulted=defaulted,
         writable=col.generated is None and col.identity != "always",
-        ident=ident(col.name),
+        ident=query_ident(col.name),
         select=select,
         cast=f"%s::{sql_type(ct, schema.name)}",
         array_cast=f"%s::{sql_type(ct, schema.name, array=True)}",
@@ -593,15 +596,6 @@ def _in_many(cols: Sequence[ColumnView]) -> str:
     return f"({names}) IN (SELECT * FROM unnest({arrays}))"
 
 
-def _is_active_predicate(where: str | None, column: str) -> bool:
-    if where is None:
-        return False
-    text = " ".join(where.replace("(", " ").replace(")", " ").split()).lower()
-    bare = column.lower()
-    quoted = ident(column).replace("%%", "%").lower()
-    return text in (f"{quoted} is null", f"{bare} is null")
-
-
 def _unique_keys(table: Table) -> list[tuple[str, tuple[str, ...], bool, bool]]:
     """(name, columns, partial-over-active, nulls_not_distinct) for every unique rule."""
     keys: list[tuple[str, tuple[str, ...], bool, bool]] = []
@@ -611,7 +605,7 @@ def _unique_keys(table: Table) -> list[tuple[str, tuple[str, ...], bool, bool]]:
         if not idx.unique or any(e.column is None for e in idx.elements):
             continue
         partial = idx.soft_delete_partial or (
-            table.soft_delete is not None and _is_active_predicate(idx.where, table.soft_delete)
+            table.soft_delete is not None and is_active_rows(idx.where, table.soft_delete)
         )
         if idx.where is not None and not partial:
             continue  # a predicate we cannot reproduce: uniqueness only holds inside it
@@ -709,7 +703,7 @@ def _table_view(
         for c in table.columns
     )
     by_name = {c.name: c for c in cols}
-    qual = qualified(schema.name, table.name)
+    qual = query_qualified(schema.name, table.name)
     select_list = ", ".join(c.select for c in cols)
     pk = tuple(by_name[n] for n in table.primary_key.columns) if table.primary_key else ()
     for c in pk:
@@ -727,8 +721,8 @@ def _table_view(
         )
     # two texts per read instead of one "(%s OR deleted IS NULL)" switch: a generic plan
     # cannot assume the switch is false, so no partial index over active rows would serve it
-    filt = f" AND {soft.ident} IS NULL" if soft else ""
-    where_filt = f" WHERE {soft.ident} IS NULL" if soft else ""
+    filt = f" AND {soft.active_rows}" if soft else ""
+    where_filt = f" WHERE {soft.active_rows}" if soft else ""
     order = ", ".join(c.ident for c in pk) if pk else ""
     base = f"SELECT {select_list} FROM {qual}"
 
@@ -761,7 +755,7 @@ def _table_view(
         if any(c.column.type.array or c.column.secret for c in kcols):
             continue  # ANY() flattens arrays; sealed and hashed values never compare equal
         suffix = methods.claim("_and_".join(c.attr.rstrip("_") for c in kcols), _name)
-        active = f" AND {soft.ident} IS NULL" if partial and soft else ""
+        active = f" AND {soft.active_rows}" if partial and soft else ""
         kf = "" if partial else filt
         uniques.append(
             KeyView(
@@ -906,7 +900,7 @@ def _soft_delete_view(
                 index=name,
                 columns=kcols,
                 query=(
-                    f"SELECT {sel} FROM {qual} WHERE {soft.ident} IS NULL AND {cond}"
+                    f"SELECT {sel} FROM {qual} WHERE {soft.active_rows} AND {cond}"
                     f" AND NOT ({not_self}) LIMIT 1"
                 ),
                 nulls_distinct=not nnd,
@@ -920,16 +914,16 @@ def _soft_delete_view(
         status=status,
         status_value=status_value,
         find_all_active=(
-            f"SELECT {sel} FROM {qual}{own_where}{own_and} {soft.ident} IS NULL ORDER BY {order}"
+            f"SELECT {sel} FROM {qual}{own_where}{own_and} {soft.active_rows} ORDER BY {order}"
         ),
-        find_active=f"SELECT {sel} FROM {qual} WHERE {pk_eq}{own} AND {soft.ident} IS NULL",
+        find_active=f"SELECT {sel} FROM {qual} WHERE {pk_eq}{own} AND {soft.active_rows}",
         find_deleted=(
             f"SELECT {sel} FROM {qual}{own_where}{own_and} {soft.ident} IS NOT NULL"
             f" ORDER BY {soft.ident} DESC, {order}"
         ),
         soft_delete=(
             f"UPDATE {qual} SET {soft.ident} = now(){set_status} WHERE {pk_eq}{own}"
-            f" AND {soft.ident} IS NULL RETURNING {sel}"
+            f" AND {soft.active_rows} RETURNING {sel}"
         ),
         lock_deleted=(
             f"SELECT {sel} FROM {qual} WHERE {pk_eq}{own} AND {soft.ident} IS NOT NULL FOR UPDATE"
@@ -981,7 +975,7 @@ def _depths(schema: Schema, owner: str) -> dict[str, int]:
 
 
 def _col_ref(view: TableView, column: str) -> str:
-    return f"{view.qualified}.{ident(column)}"
+    return f"{view.qualified}.{query_ident(column)}"
 
 
 def _scopes(
@@ -1052,7 +1046,7 @@ def _dependent_view(
     active_expr = billing_expr = statement = None
     if view.soft is not None:
         active_expr = (
-            f"(SELECT count(*) FROM {view.qualified} WHERE {where} AND {view.soft.ident} IS NULL)"
+            f"(SELECT count(*) FROM {view.qualified} WHERE {where} AND {view.soft.active_rows})"
         )
     if table.billing is not None and table.billing.active_when:
         billing_expr = (
@@ -1070,7 +1064,7 @@ def _dependent_view(
             set_status = f", {status.ident} = %({param})s::{cast}"
         statement = (
             f"UPDATE {view.qualified} SET {view.soft.ident} = now(){set_status}"
-            f" WHERE {where} AND {view.soft.ident} IS NULL"
+            f" WHERE {where} AND {view.soft.active_rows}"
         )
     else:
         # an audited table (audit = true) is deleted like any other: its trigger
@@ -1200,7 +1194,7 @@ def _deletion_view(
     if owner.soft is not None:
         mark_owner = (
             f"UPDATE {owner.qualified} SET {owner.soft.ident} = now()"
-            f" WHERE {owner_where} AND {owner.soft.ident} IS NULL"
+            f" WHERE {owner_where} AND {owner.soft.active_rows}"
         )
     summary_cols = [f"EXISTS (SELECT 1 FROM {owner.qualified} WHERE {owner_where})"]
     for d in deps:
@@ -1237,11 +1231,11 @@ def _audit_entry(schema: Schema, owner: TableView, key: ColumnView, uid: str) ->
     op = the method name, row_key = the owner's key, after = the result's counts."""
     if not audit.has_log(schema):
         return None
-    cols = ", ".join(ident(c) for c in ("table_name", "op", "row_key", "after"))
+    cols = ", ".join(query_ident(c) for c in ("table_name", "op", "row_key", "after"))
     table = sql.Literal(owner.name).as_string(None).replace("%", "%%")
     name = sql.Literal(key.name).as_string(None).replace("%", "%%")
     return (
-        f"INSERT INTO {qualified(schema.name, audit.LOG_TABLE)} ({cols})"
+        f"INSERT INTO {query_qualified(schema.name, audit.LOG_TABLE)} ({cols})"
         f" VALUES ({table}, %(op)s, jsonb_build_object({name}, {uid}), %(summary)s::jsonb)"
     )
 

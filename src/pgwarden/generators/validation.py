@@ -31,7 +31,7 @@ from pglast import ast
 from pglast.enums import A_Expr_Kind
 
 from pgwarden.generators.layout import SetCall, call, py_str
-from pgwarden.spec.exprs import ExprSyntaxError, _parse_target, column_refs
+from pgwarden.spec.exprs import ExprSyntaxError, column_refs, parse_expr
 from pgwarden.spec.model import Column, Schema, Table
 from pgwarden.spec.values import INT_RANGES, numeric_limit
 
@@ -150,7 +150,7 @@ def _default_value(col: Column, enums: Mapping[str, tuple[str, ...]]) -> tuple[b
     if col.default is None:
         return True, None
     try:
-        node = _parse_target(col.default)
+        node = parse_expr(col.default)
         if isinstance(node, ast.TypeCast):
             node = node.arg
         value, fam = _literal(node)
@@ -457,7 +457,7 @@ def check_rule(
         if not refs:
             raise Untranslatable("references no column")
         tr = _Translator(table, attrs, enums)
-        result = tr.predicate(_parse_target(expression))
+        result = tr.predicate(parse_expr(expression))
         code = (*tr.lines, f"        return {result}")
     except Untranslatable as exc:
         return CheckRule(name, expression, refs, keys, None, str(exc))

@@ -66,7 +66,7 @@ from pgwarden.spec.model import (
     Source,
     Table,
 )
-from pgwarden.spec.types import type_sql
+from pgwarden.spec.types import INTEGER_TYPES, type_sql
 
 __all__ = ["ImportResult", "PrismaError", "import_prisma", "import_prisma_text"]
 
@@ -690,7 +690,7 @@ class _Mapper:
         if isinstance(value, Call):
             fn = value.name
             if fn == "autoincrement":
-                if ctype.name not in ("smallint", "integer", "bigint") or ctype.array:
+                if ctype.name not in INTEGER_TYPES or ctype.array:
                     self.error(attr.line, where, "autoincrement() needs an Int or BigInt field")
                     return None, None
                 return None, "serial"
@@ -1064,7 +1064,7 @@ class _Mapper:
         pk: PrimaryKey | None = None
         indexes = [Index(f"{name}_B_index", (IndexElement(column="B"),))]
         if self.m2m == "primary-key":
-            pk = PrimaryKey(f"{name}_AB_pkey", ("A", "B"))
+            pk = PrimaryKey(names.primary_key(f"{name}_AB"), ("A", "B"))
         else:
             indexes.append(Index(f"{name}_AB_unique", pair, unique=True))
         return Table(

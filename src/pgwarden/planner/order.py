@@ -33,7 +33,7 @@ def sort_renames(pairs: Sequence[tuple[str, str]], taken: set[str]) -> list[tupl
         else:
             # every remaining target is occupied: a cycle; park the first source
             old, new = pending[0]
-            temp = names.fit(old, "__pgwarden_tmp")
+            temp = names.parked(old)
             done.append((old, temp))
             in_use.discard(old)
             in_use.add(temp)

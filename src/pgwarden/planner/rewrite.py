@@ -9,14 +9,12 @@ passes compare like with like.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import replace
 from typing import Any
 
-from pglast import ast, parse_sql
-from pglast.stream import RawStream
+from pglast import ast
 
-from pgwarden.spec.exprs import column_refs
+from pgwarden.spec.exprs import column_refs, rewrite_expr
 from pgwarden.spec.model import Column, ColumnType, ForeignKey, IndexElement, Schema, Table
 
 
@@ -127,45 +125,35 @@ def renamed_in(text: str | None, old: str, new: str) -> str | None:
     does not name ``old`` is returned as it is."""
     if text is None:
         return None
+
+    def rename(node: Any) -> bool:
+        if isinstance(node, ast.ColumnRef) and node.fields:
+            last = node.fields[-1]
+            if isinstance(last, ast.String) and last.sval == old:
+                node.fields = (*node.fields[:-1], ast.String(sval=new))
+                return True
+        return False
+
     try:
-        if old not in column_refs(text):
-            return text
-        stmt: Any = parse_sql(f"SELECT {text}")[0].stmt
-        target = stmt.targetList[0].val
-        for node in _walk(target):
-            if isinstance(node, ast.ColumnRef) and node.fields:
-                last = node.fields[-1]
-                if isinstance(last, ast.String) and last.sval == old:
-                    node.fields = (*node.fields[:-1], ast.String(sval=new))
-        return str(RawStream()(target))
+        return text if old not in column_refs(text) else rewrite_expr(text, rename)
     except Exception:  # unreadable: leave it; the object is then rebuilt, not renamed
         return text
 
 
 def _relabelled(text: str, old: str, new: str) -> str:
     """A default whose string constant is ``old`` with ``new`` instead."""
+
+    def relabel(node: Any) -> bool:
+        value = node.val if isinstance(node, ast.A_Const) else None
+        if isinstance(value, ast.String) and value.sval == old:
+            node.val = ast.String(sval=new)
+            return True
+        return False
+
     try:
-        stmt: Any = parse_sql(f"SELECT {text}")[0].stmt
-        target = stmt.targetList[0].val
-        changed = False
-        for node in _walk(target):
-            value = getattr(node, "val", None) if isinstance(node, ast.A_Const) else None
-            if isinstance(value, ast.String) and value.sval == old:
-                node.val = ast.String(sval=new)
-                changed = True
-        return str(RawStream()(target)) if changed else text
+        return rewrite_expr(text, relabel)
     except Exception:  # unreadable: the default is then simply set again
         return text
-
-
-def _walk(node: Any) -> Iterator[Any]:
-    if isinstance(node, ast.Node):
-        yield node
-        for name in node:
-            yield from _walk(getattr(node, name))
-    elif isinstance(node, list | tuple):
-        for item in node:
-            yield from _walk(item)
 
 
 __all__ = ["rename_column", "rename_enum", "rename_enum_value", "rename_table", "renamed_in"]

@@ -17,7 +17,7 @@ from psycopg import sql
 
 from pgwarden.planner import ops as o
 from pgwarden.spec.model import ColumnType
-from pgwarden.spec.types import type_sql
+from pgwarden.spec.types import TEXT_TYPES, type_sql
 
 I = sql.Identifier  # noqa: E741 - short alias keeps the templates readable
 S = sql.SQL
@@ -130,7 +130,7 @@ _TEMPORAL = ("timestamp", "timestamptz", "time", "timetz", "interval")
 def _does_not_fit(col: sql.Composable, old: ColumnType, new: ColumnType) -> sql.Composable | None:
     """A predicate true for values that a cast from ``old`` to ``new`` would damage."""
     o_, n = old.name, new.name
-    if n in ("varchar", "char") and new.modifiers and o_ in ("text", "varchar", "char", "citext"):
+    if n in ("varchar", "char") and new.modifiers and o_ in TEXT_TYPES:
         return S("length({}) > {}").format(col, L(new.modifiers[0]))
     if n in _INT_RANGE and o_ in (*_INT_RANGE, "numeric"):
         bound = _INT_RANGE[n]

@@ -351,7 +351,7 @@ def _restart_after_max(table: str, column: str) -> Statement:
 def _sequence_name(table: str, column: str) -> str:
     from pgwarden.spec import names
 
-    return names.fit(f"{table}_{column}", "_seq")
+    return names.serial_sequence(table, column)
 
 
 # --------------------------------------------------------------------------- enums
@@ -394,7 +394,7 @@ def _add_enum_value(op: o.AddEnumValue) -> list[Statement]:
 def _recreate_enum(op: o.RecreateEnum) -> list[Statement]:
     from pgwarden.spec import names
 
-    aside = names.fit(op.enum, "__pgwarden_old")
+    aside = names.set_aside(op.enum)
     new_type = ColumnType(op.enum)
     ctx = op.context
     out = [

@@ -48,7 +48,7 @@ REDACTED_RULE = "plaintext-secret"
 
 def trigger_name(table: str) -> str:
     """Name of the audit trigger on ``table``."""
-    return names.fit(table, "_audit")
+    return names.audit_trigger(table)
 
 
 def redacted_columns(table: Table) -> tuple[str, ...]:

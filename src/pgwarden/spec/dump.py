@@ -18,9 +18,9 @@ from collections.abc import Iterable
 from dataclasses import replace
 from typing import cast
 
-from pgwarden.spec import names
+from pgwarden.spec import names, sqltext
 from pgwarden.spec.exprs import column_refs, literal_sql, name_hint, string_constant, strip_cast
-from pgwarden.spec.load import literal_mismatch, sql_ident
+from pgwarden.spec.load import literal_mismatch
 from pgwarden.spec.model import (
     CheckConstraint,
     Column,
@@ -307,9 +307,7 @@ def _composite(c: CompositeType) -> list[str]:
 def _soft_delete_where(table: Table) -> str | None:
     if not table.soft_delete:
         return None
-    from pgwarden.spec.exprs import normalize_expr
-
-    return normalize_expr(sql_ident(table.soft_delete) + " IS NULL")
+    return sqltext.active_rows_where(table.soft_delete)
 
 
 def _plain_columns(index: Index) -> tuple[str, ...] | None:

@@ -10,30 +10,35 @@ is not Postgres's ``pg_get_expr`` text (only the server knows that one; see
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from pglast import ast, parse_sql
+from pglast.enums.primnodes import BoolExprType
 from pglast.stream import RawStream
-from psycopg import sql
 
 
 class ExprSyntaxError(ValueError):
     """Text that is not exactly one SQL expression; the message says why."""
 
 
+def _one_statement(text: str, what: str) -> Any:
+    """The one statement of ``text`` parsed by pglast (``what``: for the messages)."""
+    try:
+        stmts = parse_sql(text)
+    except Exception as exc:  # pglast raises ParseError, sometimes others on odd input
+        message = str(exc).split("\n")[0]
+        raise ExprSyntaxError(f"not a valid SQL {what}: {message}") from None
+    if len(stmts) != 1:
+        raise ExprSyntaxError(f"must be one {what}, not several statements")
+    return stmts[0].stmt
+
+
 def _parse_target(text: str) -> Any:
     if not text.strip():
         raise ExprSyntaxError("empty expression")
-    try:
-        stmts = parse_sql(f"SELECT {text}")
-    except Exception as exc:  # pglast raises ParseError, sometimes others on odd input
-        message = str(exc).split("\n")[0]
-        raise ExprSyntaxError(f"not a valid SQL expression: {message}") from None
-    if len(stmts) != 1:
-        raise ExprSyntaxError("must be one expression, not several statements")
-    stmt = stmts[0].stmt
+    stmt = _one_statement(f"SELECT {text}", "expression")
     if not isinstance(stmt, ast.SelectStmt) or not stmt.targetList or len(stmt.targetList) != 1:
         raise ExprSyntaxError("must be exactly one expression")
     target = stmt.targetList[0]
@@ -50,32 +55,61 @@ def _parse_target(text: str) -> Any:
     return val
 
 
+def parse_expr(text: str) -> Any:
+    """The pglast tree of exactly one SQL expression (:class:`ExprSyntaxError` otherwise)."""
+    return _parse_target(text)
+
+
+def print_expr(node: Any) -> str:
+    """A pglast expression tree printed in the canonical spelling."""
+    return str(RawStream()(node))
+
+
 def normalize_expr(text: str) -> str:
     """The expression in pglast's canonical spelling (keywords upper, spacing fixed)."""
-    return str(RawStream()(_parse_target(text)))
+    return print_expr(_parse_target(text))
 
 
-def _walk(node: Any) -> Iterator[Any]:
+def walk(node: Any) -> Iterator[Any]:
+    """Every pglast node under ``node`` (itself included), parents before children."""
     if isinstance(node, ast.Node):
         yield node
         for name in node:
-            yield from _walk(getattr(node, name))
+            yield from walk(getattr(node, name))
     elif isinstance(node, list | tuple):
         for item in node:
-            yield from _walk(item)
+            yield from walk(item)
+
+
+def rewrite_expr(text: str, edit: Callable[[Any], bool]) -> str:
+    """``text`` with ``edit`` applied to every node of its tree (``edit`` changes a node in
+    place and says whether it did), printed normalized; ``text`` itself when nothing
+    changed."""
+    tree = _parse_target(text)
+    changed = False
+    for node in walk(tree):
+        changed = edit(node) or changed
+    return print_expr(tree) if changed else text
+
+
+def conjuncts(text: str) -> tuple[str, ...]:
+    """The expression's top-level ``AND`` operands, each normalized (nested ``AND`` operands
+    flattened; the whole expression when it is not an ``AND``)."""
+
+    def flat(node: Any) -> Iterator[Any]:
+        if isinstance(node, ast.BoolExpr) and node.boolop == BoolExprType.AND_EXPR:
+            for arg in node.args or ():
+                yield from flat(arg)
+        else:
+            yield node
+
+    return tuple(print_expr(n) for n in flat(_parse_target(text)))
 
 
 def _parse_query(text: str) -> Any:
     if not text.strip():
         raise ExprSyntaxError("empty query")
-    try:
-        stmts = parse_sql(text)
-    except Exception as exc:  # pglast raises ParseError, sometimes others on odd input
-        message = str(exc).split("\n")[0]
-        raise ExprSyntaxError(f"not a valid SQL query: {message}") from None
-    if len(stmts) != 1:
-        raise ExprSyntaxError("must be one query, not several statements")
-    stmt = stmts[0].stmt
+    stmt = _one_statement(text, "query")
     if not isinstance(stmt, ast.SelectStmt) or stmt.intoClause is not None:
         raise ExprSyntaxError("must be a SELECT (or VALUES, or WITH ... SELECT) query")
     return stmt
@@ -111,7 +145,7 @@ def query_reads(text: str) -> QueryReads:
     columns: set[str] = set()
     aliases: set[str] = set()
     star = False
-    for node in _walk(stmt):
+    for node in walk(stmt):
         if isinstance(node, ast.ResTarget) and node.name:
             aliases.add(node.name)
         elif isinstance(node, ast.Alias):
@@ -139,7 +173,7 @@ def query_reads(text: str) -> QueryReads:
 def column_refs(text: str) -> list[str]:
     """Unqualified column names referenced by the expression, first appearance order."""
     out: list[str] = []
-    for node in _walk(_parse_target(text)):
+    for node in walk(_parse_target(text)):
         if isinstance(node, ast.ColumnRef) and node.fields:
             last = node.fields[-1]
             if isinstance(last, ast.String) and last.sval and last.sval not in out:
@@ -241,6 +275,8 @@ def _number(value: int | float) -> str:
 def _quote(value: str) -> str:
     if "\x00" in value:
         raise LiteralError("PostgreSQL text cannot contain NUL (\\x00) characters")
+    from psycopg import sql  # not at import: the SQL lint runs without psycopg
+
     return sql.Literal(value).as_string(None)
 
 

@@ -74,6 +74,32 @@ def not_null_check(table: str, column: str) -> str:
     return _joined(table, [column], "not_null_pgwarden")
 
 
+def numbered_check(table: str, columns: Iterable[str], n: int) -> str:
+    """``<table>_<cols>_check<n>``: Postgres's name for the n-th further CHECK over the
+    same columns."""
+    return _joined(table, columns, f"check{n}")
+
+
+def audit_trigger(table: str) -> str:
+    """Name of the audit trigger on ``table``."""
+    return fit(table, "_audit")
+
+
+def serial_sequence(table: str, column: str) -> str:
+    """Postgres's name for the sequence of a serial column: ``<table>_<column>_seq``."""
+    return fit(f"{table}_{column}", "_seq")
+
+
+def parked(name: str) -> str:
+    """A temporary name that frees ``name`` while a cycle of renames runs."""
+    return fit(name, "__pgwarden_tmp")
+
+
+def set_aside(name: str) -> str:
+    """The name an enum type takes while its replacement is created under ``name``."""
+    return fit(name, "__pgwarden_old")
+
+
 def tenant_policy(table: str) -> str:
     return fit(local_name(table), "_tenant")
 

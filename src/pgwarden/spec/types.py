@@ -14,6 +14,11 @@ from psycopg import sql
 from pgwarden.spec.model import BUILTIN_TYPES, TYPE_MODIFIER_ARITY, ColumnType
 from pgwarden.spec.names import split_name
 
+#: Type families, by canonical name (the one home; spec.values adds the value ranges).
+INTEGER_TYPES = frozenset({"smallint", "integer", "bigint"})
+NUMBER_TYPES = frozenset({*INTEGER_TYPES, "numeric", "real", "double precision"})
+TEXT_TYPES = frozenset({"text", "varchar", "char", "citext"})
+
 #: Every accepted spelling (lower case, single spaces) -> canonical short name.
 ALIASES: dict[str, str] = {
     "text": "text",
@@ -189,15 +194,8 @@ def type_sql(column_type: ColumnType) -> sql.Composable:
 
 
 def is_numeric(column_type: ColumnType) -> bool:
-    return column_type.name in {
-        "smallint",
-        "integer",
-        "bigint",
-        "numeric",
-        "real",
-        "double precision",
-    }
+    return column_type.name in NUMBER_TYPES
 
 
 def is_textual(column_type: ColumnType) -> bool:
-    return column_type.name in {"text", "varchar", "char", "citext"}
+    return column_type.name in TEXT_TYPES

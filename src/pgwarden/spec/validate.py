@@ -38,16 +38,21 @@ from pgwarden.spec.model import (
     Table,
 )
 from pgwarden.spec.partitions import Bound, empty_range, key_columns, overlap, parse_bound
-from pgwarden.spec.types import ALIASES, CATALOG_TYPES, TypeSyntaxError, parse_type
-from pgwarden.spec.values import (
+from pgwarden.spec.types import (
+    ALIASES,
+    CATALOG_TYPES,
+    INTEGER_TYPES,
     NUMBER_TYPES,
     TEXT_TYPES,
+    TypeSyntaxError,
+    parse_type,
+)
+from pgwarden.spec.values import (
     MovingValue,
     input_problem,
     number_problem,
 )
 
-INTEGER_TYPES = frozenset({"smallint", "integer", "bigint"})
 MAINTAINABLE_TYPES = frozenset({"timestamp", "timestamptz", "date"})
 
 #: Type names a user enum may not take: they would shadow or be confused with a
@@ -57,34 +62,11 @@ RESERVED_TYPE_NAMES = frozenset(
         *ALIASES,
         *BUILTIN_TYPES,
         *CATALOG_TYPES,
-        "bit",
-        "varbit",
-        "money",
-        "point",
-        "line",
-        "lseg",
-        "box",
-        "path",
-        "polygon",
-        "circle",
-        "macaddr",
-        "macaddr8",
-        "tsvector",
-        "tsquery",
-        "xml",
-        "oid",
-        "name",
+        # pseudo-types and the serial shorthands, which no column of a spec has
         "record",
         "serial",
         "bigserial",
         "smallserial",
-        "int4range",
-        "int8range",
-        "numrange",
-        "tsrange",
-        "tstzrange",
-        "daterange",
-        "regclass",
         "void",
         "trigger",
         "any",

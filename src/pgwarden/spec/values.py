@@ -25,15 +25,13 @@ from collections.abc import Sequence
 from decimal import ROUND_HALF_UP, Context, Decimal, InvalidOperation
 
 from pgwarden.spec.model import ColumnType
+from pgwarden.spec.types import NUMBER_TYPES, TEXT_TYPES
 
 INT_RANGES: dict[str, tuple[int, int]] = {
     "smallint": (-(2**15), 2**15 - 1),
     "integer": (-(2**31), 2**31 - 1),
     "bigint": (-(2**63), 2**63 - 1),
 }
-
-TEXT_TYPES = frozenset({"text", "varchar", "char", "citext"})
-NUMBER_TYPES = frozenset({*INT_RANGES, "numeric", "real", "double precision"})
 
 
 def numeric_limit(precision: int, scale: int) -> Decimal:

@@ -21,7 +21,7 @@ from collections.abc import Callable
 from dataclasses import fields, replace
 from typing import Any, ClassVar, Literal, cast
 
-from psycopg import sql
+from pgwarden.spec.sqltext import ident as qname  # descriptions and hand-off messages
 
 Hazard = Literal[
     "destructive",  # data is lost (drop table/column, narrowing type, enum value removal)
@@ -37,11 +37,6 @@ HAZARDS: tuple[Hazard, ...] = (
     "may_fail_on_data",
     "data_step",
 )
-
-
-def qname(name: str) -> str:
-    """An identifier as quoted SQL text, for descriptions and hand-off messages."""
-    return sql.Identifier(name).as_string(None)
 
 
 class Op:

@@ -29,7 +29,7 @@ from pgwarden.spec.load.extensions import read_extension
 from pgwarden.spec.load.functions import read_function
 from pgwarden.spec.load.namespaces import read_namespace
 from pgwarden.spec.load.policies import tenant_expression
-from pgwarden.spec.load.reader import dotted, sql_ident
+from pgwarden.spec.load.reader import dotted
 from pgwarden.spec.load.tables import TableReader
 from pgwarden.spec.load.types import read_composite, read_domain
 from pgwarden.spec.load.views import read_view
@@ -180,6 +180,5 @@ __all__ = [
     "load_schema",
     "load_schema_text",
     "load_texts",
-    "sql_ident",
     "tenant_expression",
 ]

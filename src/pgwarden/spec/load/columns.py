@@ -14,7 +14,13 @@ from typing import Any, Literal
 from pgwarden.spec.exprs import ExprSyntaxError, LiteralError, literal_sql
 from pgwarden.spec.load.reader import SpecPath, SpecReader, did_you_mean
 from pgwarden.spec.model import Column, ColumnType, Enum, IdentityKind
-from pgwarden.spec.types import TypeSyntaxError, is_numeric, is_textual, parse_type
+from pgwarden.spec.types import (
+    INTEGER_TYPES,
+    TypeSyntaxError,
+    is_numeric,
+    is_textual,
+    parse_type,
+)
 
 COLUMN_KEYS = (
     "type",
@@ -149,7 +155,7 @@ def literal_mismatch(
                 f"numeric default on a column of type {col_type.spec_text()}",
                 "quote it as a string or change the column type",
             )
-        if isinstance(value, float) and col_type.name in {"smallint", "integer", "bigint"}:
+        if isinstance(value, float) and col_type.name in INTEGER_TYPES:
             return (
                 f"fractional default {value} on an integer column",
                 "give a whole number or make the column numeric",

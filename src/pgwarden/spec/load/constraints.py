@@ -338,7 +338,7 @@ def auto_check_name(table: str, expression: str, used: Collection[str]) -> str:
         return base
     n = 1
     while True:
-        candidate = names.fit("_".join([names.local_name(table), *cols]), f"_check{n}")
+        candidate = names.numbered_check(table, cols, n)
         if candidate not in used:
             return candidate
         n += 1

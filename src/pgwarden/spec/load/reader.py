@@ -13,8 +13,6 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from psycopg import sql
-
 from pgwarden.errors import Problem
 from pgwarden.spec.exprs import ExprSyntaxError
 from pgwarden.spec.exprs import normalize_expr as _normalize
@@ -218,11 +216,6 @@ class SpecReader:
             )
             return []
         return [((*path, f"{key}[{i}]"), item) for i, item in enumerate(value)]
-
-
-def sql_ident(name: str) -> str:
-    """A double-quoted identifier as text (for building expression text, then parsed)."""
-    return sql.Identifier(name).as_string(None)
 
 
 def did_you_mean(value: str, options: list[str]) -> str | None:

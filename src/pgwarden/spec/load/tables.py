@@ -14,8 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from pgwarden.spec import names
-from pgwarden.spec.exprs import normalize_expr
+from pgwarden.spec import names, sqltext
 from pgwarden.spec.load.citus import read_distribution
 from pgwarden.spec.load.columns import read_column
 from pgwarden.spec.load.constraints import (
@@ -32,7 +31,7 @@ from pgwarden.spec.load.constraints import (
 from pgwarden.spec.load.indexes import read_exclusion, read_index
 from pgwarden.spec.load.partitions import read_partition_by, read_partitions
 from pgwarden.spec.load.policies import read_security
-from pgwarden.spec.load.reader import SpecPath, SpecReader, kind, sql_ident
+from pgwarden.spec.load.reader import SpecPath, SpecReader, kind
 from pgwarden.spec.load.reads import read_cache, read_replica
 from pgwarden.spec.model import (
     Billing,
@@ -107,7 +106,7 @@ class TableReader:
         if raw is None:
             return None
         soft_delete = r.string(raw, "soft_delete", path)
-        active_rows = normalize_expr(sql_ident(soft_delete) + " IS NULL") if soft_delete else None
+        active_rows = sqltext.active_rows_where(soft_delete) if soft_delete else None
 
         cols = self.columns(raw)
         primary_key = self.primary_key(raw, cols.primary_key)
