@@ -25,6 +25,7 @@ from benchmarks import lint_corpus
 from benchmarks.common import (
     Result,
     add_common_args,
+    cli_env,
     environment,
     fmt_s,
     median,
@@ -221,7 +222,10 @@ def _measure(
     cli: Timing | None = None
     if not args.no_cli:
         cmd = [sys.executable, "-m", "pgwarden", "lint", "--format", "json", str(root)]
-        cli = _timed(lambda: subprocess.run(cmd, capture_output=True, check=False), args.repeat)
+        env = cli_env()
+        cli = _timed(
+            lambda: subprocess.run(cmd, capture_output=True, check=False, env=env), args.repeat
+        )
     theirs: Timing | None = None
     squawk_found: list[int] = []
     if exe:

@@ -99,6 +99,8 @@ def test_json_format() -> None:
     first = data[0]
     assert set(first) == {"rule", "severity", "file", "line", "column", "object", "message", "fix"}
     assert {d["rule"] for d in data} >= {"create-index-non-concurrently", "set-not-null"}
+    # written out by hand for speed: byte for byte what json.dumps(indent=2) writes
+    assert out == json.dumps(data, indent=2) + "\n"
 
 
 def test_gcc_format() -> None:

@@ -45,9 +45,27 @@ def test_a_command_imports_what_it_runs(tmp_path: Path) -> None:
         text=True,
         timeout=120,
     )
-    assert "pglast" in done.stderr  # the import report sees lazy imports too
-    # the query rules' SQL parser is for Python sources: a .sql file does not pay for it
-    assert not re.search(r"\|\s+sqlglot$", done.stderr, re.MULTILINE)
+    assert "pgwarden.checks.engine" in done.stderr  # the import report sees lazy imports too
+    # the query rules' SQL parser is for Python sources: a .sql file does not pay for it;
+    # libpg_query is called through ctypes (pgwarden.pgquery), without pglast's package
+    for heavy in ("sqlglot", "pglast", "psycopg"):
+        assert not re.search(rf"\|\s+{heavy}$", done.stderr, re.MULTILINE), heavy
+    # and only the lint command's module of the CLI
+    assert not re.search(r"\|\s+pgwarden\.cli\.migrate_cmds$", done.stderr, re.MULTILINE)
+
+
+def test_lazy_commands_show_their_own_short_help() -> None:
+    """`pgwarden --help` lists every command from group.LAZY without importing it: the
+    text there must be the command's own short help, and every command must be listed."""
+    import importlib
+
+    from pgwarden.cli.group import LAZY, cli
+
+    for name, (module, short_help) in LAZY.items():
+        importlib.import_module(module)
+        command = cli.commands[name]
+        assert command.get_short_help_str(limit=10_000) == short_help, name
+    assert set(cli.commands) == set(LAZY)
 
 
 def test_lint_format_choices_match_the_reporters() -> None:

@@ -12,6 +12,7 @@ from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pgwarden import textfile
 from pgwarden.checks import layouts
@@ -28,7 +29,9 @@ from pgwarden.checks.suppress import (
     spec_suppressions,
 )
 from pgwarden.errors import PgwardenError
-from pgwarden.spec.model import Schema
+
+if TYPE_CHECKING:
+    from pgwarden.spec.model import Schema
 
 _MIGRATION_DIR = re.compile(r"^\d{4,}_")
 _SKIP_DIRS = {".venv", "venv", "node_modules", "__pycache__", ".git", ".pgwarden", "build", "dist"}

@@ -12,9 +12,8 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from pglast.parser import ParseError, scan
-
 from pgwarden.checks.sqlfile import Statement
+from pgwarden.pgquery import ParseError, scan
 
 #: How to run one statement outside a transaction, per layout.
 _OUTSIDE = {

@@ -27,9 +27,16 @@ from pgwarden.checks.replay import (
 )
 from pgwarden.checks.sqlfile import Statement, Tree
 from pgwarden.spec.names import not_null_check
-from pgwarden.spec.sqltext import bare_ident as _q  # quoted only where Postgres needs it
 
 # --------------------------------------------------------------------------- helpers
+
+
+def _q(name: str) -> str:
+    """``name`` quoted only where Postgres needs it (spec.sqltext's printer, which loads
+    pglast: imported when a fix text needs it, not when the rules register)."""
+    from pgwarden.spec.sqltext import bare_ident
+
+    return bare_ident(name)
 
 
 def loc(stmt: Statement) -> Location:

@@ -14,13 +14,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from pgwarden.checks.registry import Finding, Location, check, rule
-from pgwarden.spec import sqltext
-from pgwarden.spec.model import Schema, Table
 
 if TYPE_CHECKING:
     # checks.queries imports sqlglot and psycopg: registering these rules must not
     # (a lint of one .sql file would pay for both), so each rule imports it when run
     from pgwarden.checks.queries import Access, Query, QueryAnalysis
+    from pgwarden.spec.model import Schema, Table
 
 
 def _where(q: Query) -> Location:
@@ -29,6 +28,8 @@ def _where(q: Query) -> Location:
 
 def _active_predicate(table: Table, access: Access) -> str | None:
     """``"deletedAt" IS NULL`` when the table is soft-deleted and the query reads active rows."""
+    from pgwarden.spec import sqltext
+
     if table.soft_delete is None:
         return None
     text = sqltext.active_rows(table.soft_delete)
@@ -82,6 +83,7 @@ def query_without_index(analysis: QueryAnalysis) -> Iterator[Finding]:
 def query_composite_index(analysis: QueryAnalysis) -> Iterator[Finding]:
     """Several queries filter on the same column pair that no composite index serves."""
     from pgwarden.checks.queries import EQ_OPS
+    from pgwarden.spec import sqltext
 
     sites: dict[tuple[str, str, str], list[tuple[Query, Access]]] = {}
     for q in analysis.queries:
@@ -141,6 +143,8 @@ def _serves_pair(analysis: QueryAnalysis, table: str, x: str, y: str, a: Access)
 @check(id="query-reads-deleted-rows", family="query", severity="warning")
 def query_reads_deleted_rows(analysis: QueryAnalysis) -> Iterator[Finding]:
     """A query on a soft-delete table names no condition on its deleted-at column."""
+    from pgwarden.spec import sqltext
+
     seen: set[tuple[str, int, str]] = set()
     for q in analysis.queries:
         for a in q.accesses:

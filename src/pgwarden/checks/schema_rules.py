@@ -8,12 +8,14 @@ entry on that table or column suppresses the finding (handled by the runner).
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 from pgwarden.checks.registry import Finding, Location, check, rule
-from pgwarden.spec import sqltext
-from pgwarden.spec.model import Column, ColumnType, Index, IndexElement, Schema, Source, Table
 from pgwarden.spec.names import secret_like, words
-from pgwarden.spec.types import INTEGER_TYPES, TEXT_TYPES
+
+if TYPE_CHECKING:  # the spec's model (and psycopg, pglast) load when a spec is linted,
+    # not to register rules: the functions that read them import them
+    from pgwarden.spec.model import Column, ColumnType, Index, IndexElement, Schema, Source, Table
 
 # --------------------------------------------------------------------------- helpers
 
@@ -42,6 +44,8 @@ def object_loc(schema: Schema, table: Table, obj_source: Source | None, name: st
 
 
 def _types_match(a: ColumnType, b: ColumnType) -> bool:
+    from pgwarden.spec.types import INTEGER_TYPES, TEXT_TYPES
+
     if a.array or b.array:
         return False
     if a.name in INTEGER_TYPES and b.name in INTEGER_TYPES:
@@ -225,6 +229,8 @@ def boolean_delete_flag(table: Table) -> Column | None:
 @check(id="soft-delete-unique-not-partial", family="schema", severity="error")
 def soft_delete_unique_not_partial(schema: Schema) -> Iterator[Finding]:
     """On a soft-delete table a unique rule covers deleted rows too."""
+    from pgwarden.spec import sqltext
+
     r = rule("soft-delete-unique-not-partial")
     for table in schema.tables:
         marker = table.soft_delete
@@ -254,6 +260,8 @@ def _toml_string(text: str) -> str:
 @check(id="soft-delete-without-unique", family="schema", severity="error")
 def soft_delete_without_unique(schema: Schema) -> Iterator[Finding]:
     """A soft-delete table with no unique rule over its active rows."""
+    from pgwarden.spec import sqltext
+
     r = rule("soft-delete-without-unique")
     for table in schema.tables:
         flag = boolean_delete_flag(table)
@@ -468,6 +476,8 @@ def _element_key(e: IndexElement) -> tuple[object, ...]:
 
 def _all_indexes(table: Table) -> list[Index]:
     """Constraints as the indexes Postgres builds for them, plus declared indexes."""
+    from pgwarden.spec.model import Index, IndexElement
+
     out: list[Index] = []
     if table.primary_key:
         pk = table.primary_key

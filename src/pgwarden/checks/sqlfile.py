@@ -36,7 +36,7 @@ from bisect import bisect_right
 from collections.abc import Iterator
 from typing import Any
 
-from pglast.parser import ParseError, parse_plpgsql_json, parse_sql_json, scan
+from pgwarden.pgquery import ParseError, parse_plpgsql_json, parse_sql_json, scan
 
 _STEP_RE = re.compile(r"^\s*--\s*pgwarden:step\b.*?\batomic=(true|false)", re.MULTILINE)
 #: Whitespace and comments before a statement (libpg_query's location starts after the

@@ -18,10 +18,13 @@ import re
 import tokenize
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from pgwarden.checks.registry import Finding, Location, all_rules, rule
 from pgwarden.checks.sqlfile import LineStarts, Statement
-from pgwarden.spec.model import Schema
+
+if TYPE_CHECKING:
+    from pgwarden.spec.model import Schema
 
 _SQL_LINE_RE = re.compile(r"--[ \t]*pgwarden:[ \t]*ignore\[([^\]\n]*)\][ \t]*(.*?)[ \t]*$", re.M)
 _PY_RE = re.compile(r"#\s*pgwarden:\s*ignore\[([^\]]*)\]\s*(.*?)\s*$")

@@ -95,37 +95,14 @@ def _report_interrupt() -> int:
     return 130
 
 
-# Command modules register themselves on `cli` when imported (each is cheap to import;
-# the heavy ones are imported by `cli` when their command runs: group.LAZY).
-from pgwarden.cli import (  # noqa: E402
-    db_cmds,
-    docs_cmds,
-    generate_cmds,
-    import_cmds,
-    init_cmds,
-    inspect_cmds,
-    lint_cmds,
-    migrate_cmds,
-    render_cmds,
-    spec_cmds,
-)
+# Command modules register themselves on `cli` when their command runs (group.LAZY).
 
 __all__ = [
     "Context",
     "cli",
-    "db_cmds",
-    "docs_cmds",
     "examples",
-    "generate_cmds",
-    "import_cmds",
-    "init_cmds",
-    "inspect_cmds",
-    "lint_cmds",
     "main",
-    "migrate_cmds",
     "pass_ctx",
-    "render_cmds",
     "set_interrupt_note",
     "shared_options",
-    "spec_cmds",
 ]

@@ -49,7 +49,8 @@ class LazyGroup(click.Group):
         for name in self.list_commands(ctx):
             command = self.commands.get(name)
             if command is None:
-                rows.append((name, self.lazy[name][1]))
+                stand_in = click.Command(name, help=self.lazy[name][1])  # click's truncation
+                rows.append((name, stand_in.get_short_help_str(limit)))
             elif not command.hidden:
                 rows.append((name, command.get_short_help_str(limit)))
         if rows:
@@ -57,11 +58,54 @@ class LazyGroup(click.Group):
                 formatter.write_dl(rows)
 
 
-#: Commands whose modules import heavy stages at import time.
+#: Every command, by the module that registers it when imported, and its short help
+#: (the command's own, checked by tests/cli/test_startup.py): `pgwarden lint` imports
+#: lint_cmds alone and `pgwarden --version` none of them.
 LAZY = {
+    "db": (
+        "pgwarden.cli.db_cmds",
+        "Manage the embedded PostgreSQL server (used when no --database-url is given).",
+    ),
+    "docs": (
+        "pgwarden.cli.docs_cmds",
+        "Generate the Data Blueprint from the spec: models, relations and delete rules, "
+        "enums, indexes, the application's query patterns, an ER diagram, and an "
+        "integrity checklist computed by lint.",
+    ),
     "fleet": (
         "pgwarden.cli.fleet_cmds",
-        "One spec over many databases: roll out in waves, report, compare.",
+        "One spec governing many databases: roll migrations out in waves, report, compare.",
+    ),
+    "generate": (
+        "pgwarden.cli.generate_cmds",
+        "Generate typed Python accessors and services from the spec.",
+    ),
+    "import": (
+        "pgwarden.cli.import_cmds",
+        "Import a schema written for another tool into a pgwarden spec.",
+    ),
+    "init": ("pgwarden.cli.init_cmds", "Start a pgwarden project in DIRECTORY (default: here)."),
+    "inspect": ("pgwarden.cli.inspect_cmds", "Print the live schema (--pg-schema) as spec TOML."),
+    "lint": (
+        "pgwarden.cli.lint_cmds",
+        "Lint the spec, migrations and Python data access (default: the project's paths).",
+    ),
+    "migrate": (
+        "pgwarden.cli.migrate_cmds",
+        "Versioned migrations generated from the spec, and the runner that applies them.",
+    ),
+    "roundtrip": (
+        "pgwarden.cli.inspect_cmds",
+        "Create the spec in a scratch database, inspect it back and compare.",
+    ),
+    "sql": (
+        "pgwarden.cli.render_cmds",
+        "Print the full DDL for the spec (--schema): enums, tables, indexes, foreign keys, "
+        "triggers, RLS, comments.",
+    ),
+    "validate": (
+        "pgwarden.cli.spec_cmds",
+        "Check the spec (--schema): syntax, keys, types, references, names.",
     ),
 }
 
