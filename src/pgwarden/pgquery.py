@@ -178,7 +178,7 @@ def _pglast_parse_sql_json(query: str) -> bytes:
     from pglast import parser
 
     try:
-        return parser.parse_sql_json(query).encode("utf-8")  # type: ignore[no-any-return]
+        return parser.parse_sql_json(query).encode("utf-8")
     except parser.ParseError as exc:
         raise ParseError(*exc.args) from None
 
@@ -187,7 +187,7 @@ def _pglast_parse_plpgsql_json(query: str) -> bytes:
     from pglast import parser
 
     try:
-        return parser.parse_plpgsql_json(query).encode("utf-8")  # type: ignore[no-any-return]
+        return parser.parse_plpgsql_json(query).encode("utf-8")
     except parser.ParseError as exc:
         raise ParseError(*exc.args) from None
 
