@@ -111,6 +111,8 @@ class Draft:
     snapshot: str
     history: tuple[files.Migration, ...]
     """The migrations already in the directory, which this one follows."""
+    notes: tuple[str, ...] = ()
+    """What the migration will not do as the spec reads (column order)."""
 
     @property
     def path(self) -> Path:
@@ -137,22 +139,32 @@ class Draft:
         return path
 
 
+@dataclass(frozen=True, slots=True)
+class NoChanges:
+    """The spec equals the latest snapshot (but for what ``notes`` says)."""
+
+    notes: tuple[str, ...] = ()
+
+
 def draft_migration(
     directory: Path, name: str, target: Schema, *, allow_destructive: bool = False
-) -> Draft | None:
-    """Plan the next migration of ``directory`` towards ``target``; None when nothing changed."""
+) -> Draft | NoChanges:
+    """Plan the next migration of ``directory`` towards ``target``."""
+    from pgwarden.planner.column_order import order_notes
+
     # the spec engineer's dumper (model -> spec TOML); imported late like the planner
     dump_schema: Callable[[Schema], str] = importlib.import_module("pgwarden.spec.dump").dump_schema
 
     slug = files.check_name(name)
     migrations = files.load_migrations(directory)
     current = latest_snapshot(migrations, target.name)
+    notes = tuple(order_notes(current, target))
     rendered = render_migration(current, target, allow_destructive=allow_destructive)
     if rendered is None:
-        return None
+        return NoChanges(notes)
     up, down = rendered
     version = files.next_version(migrations)
-    return Draft(directory, version, slug, up, down, dump_schema(target), migrations)
+    return Draft(directory, version, slug, up, down, dump_schema(target), migrations, notes)
 
 
 def write_migration(
@@ -168,4 +180,4 @@ def write_migration(
     Unchecked: ``migrate new`` proves the draft on a shadow database first
     (:mod:`pgwarden.apply.shadow`)."""
     draft = draft_migration(directory, name, target, allow_destructive=allow_destructive)
-    return None if draft is None else draft.write(echo)
+    return None if isinstance(draft, NoChanges) else draft.write(echo)

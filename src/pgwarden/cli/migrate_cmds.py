@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
@@ -56,6 +57,13 @@ def _json(payload: object) -> None:
     click.echo(json.dumps(payload, indent=2, default=str))
 
 
+_SQL = click.option(
+    "--sql",
+    "as_sql",
+    is_flag=True,
+    help="Print the SQL that would run (transactions, preflights, steps outside a "
+    "transaction) and run nothing; reads the database's history only.",
+)
 _JSON = click.option(
     "--json", "as_json", is_flag=True, help="Print one JSON document on stdout (for CI)."
 )
@@ -186,15 +194,24 @@ def new_cmd(
     with the step and Postgres's error (exit 1), and nothing is written. Prints
     "no changes" and writes nothing when the spec equals the latest snapshot.
     """
-    from pgwarden.apply.generate import draft_migration
+    _new(obj, name, allow_destructive=allow_destructive, no_check=no_check, shadow_url=shadow_url)
+
+
+def _new(
+    obj: Context, name: str, *, allow_destructive: bool, no_check: bool, shadow_url: str | None
+) -> Path | None:
+    """``migrate new``: plan, prove (unless ``no_check``), write; None: no changes."""
+    from pgwarden.apply.generate import NoChanges, draft_migration
     from pgwarden.spec.load import load_schema
 
     directory = obj.migrations_dir
     target = load_schema(obj.schema_dir)
     draft = draft_migration(directory, name, target, allow_destructive=allow_destructive)
-    if draft is None:
+    for note in draft.notes:
+        click.echo(f"note: {note}")
+    if isinstance(draft, NoChanges):
         click.echo("no changes")
-        return
+        return None
     if not no_check:
         from pgwarden.apply.shadow import ShadowError, prove
 
@@ -215,6 +232,41 @@ def new_cmd(
             ) from None
     path = draft.write(click.echo)
     click.echo(f"wrote {path}" + ("" if no_check else " (shadow check passed: up, down, up)"))
+    return path
+
+
+@migrate.command(
+    "dev",
+    epilog=examples(
+        "pgwarden migrate dev add_orders",
+        "pgwarden migrate dev drop_legacy --allow-destructive",
+        "pgwarden migrate dev add_index -u postgresql://app@localhost/app_dev",
+    ),
+)
+@click.argument("name")
+@click.option(
+    "--allow-destructive",
+    is_flag=True,
+    help="Consent to drops and narrowing changes (data loss) in this migration.",
+)
+@click.option("--no-check", is_flag=True, help="Skip the shadow check.")
+@_SHADOW
+@shared_options("schema", *_RUN)
+@pass_ctx
+def dev_cmd(
+    obj: Context, name: str, allow_destructive: bool, no_check: bool, shadow_url: str | None
+) -> None:
+    """`migrate new NAME` then `migrate apply` to the development database, in one step.
+
+    The database is --database-url / --env / DATABASE_URL, else the embedded server.
+    When the spec needs no migration, only the pending ones are applied.
+    """
+    _new(obj, name, allow_destructive=allow_destructive, no_check=no_check, shadow_url=shadow_url)
+    runner = _runner(obj, "apply")
+    with _closing(runner):
+        done = runner.apply()
+    if not done:
+        click.echo("nothing to apply")
 
 
 @migrate.command(
@@ -293,7 +345,7 @@ def check_cmd(obj: Context, shadow_url: str | None, start: int | None) -> None:
     epilog=examples(
         "pgwarden migrate apply",
         "pgwarden migrate apply --dry-run -u postgresql://app@db.internal/app",
-        "pgwarden migrate apply --to 3 --env staging",
+        "pgwarden migrate apply --sql --to 3 --env staging > review.sql",
     ),
 )
 @click.option("--to", "to", type=int, default=None, help="Stop after migration number N.")
@@ -302,16 +354,23 @@ def check_cmd(obj: Context, shadow_url: str | None, start: int | None) -> None:
     is_flag=True,
     help="List the pending steps and run the next migration's preflight; change nothing.",
 )
+@_SQL
 @_JSON
 @shared_options(*_RUN)
 @pass_ctx
-def apply_cmd(obj: Context, to: int | None, dry_run: bool, as_json: bool) -> None:
+def apply_cmd(obj: Context, to: int | None, dry_run: bool, as_sql: bool, as_json: bool) -> None:
     """Apply pending migrations in order (resumes a half-applied one first).
 
     On a terminal, a step that runs for more than a second shows step k/n and its
     elapsed time, and a CREATE INDEX CONCURRENTLY its phase and blocks (--quiet:
-    nothing).
+    nothing). --sql prints the SQL this would run, with its transactions, and runs
+    nothing.
     """
+    if as_sql:
+        from pgwarden.apply.review import pending_up, render
+
+        click.echo(render(pending_up(_runner(obj, None), to)), nl=False)
+        return
     runner = _runner(obj, "apply", as_json=as_json)
     with _closing(runner):
         done = runner.dry_run(to) if dry_run else runner.apply(to)
@@ -327,14 +386,23 @@ def apply_cmd(obj: Context, to: int | None, dry_run: bool, as_json: bool) -> Non
     epilog=examples(
         "pgwarden migrate down",
         "pgwarden migrate down --to 2",
-        "pgwarden migrate down -u postgresql://app@localhost/app_dev",
+        "pgwarden migrate down --sql --to 2 --env staging",
     ),
 )
 @click.option("--to", "to", type=int, default=None, help="Revert every migration above N.")
+@_SQL
 @shared_options(*_RUN)
 @pass_ctx
-def down_cmd(obj: Context, to: int | None) -> None:
-    """Revert the latest migration (or every one above --to N) with its down.sql."""
+def down_cmd(obj: Context, to: int | None, as_sql: bool) -> None:
+    """Revert the latest migration (or every one above --to N) with its down.sql.
+
+    --sql prints the SQL this would run, with its transactions, and runs nothing.
+    """
+    if as_sql:
+        from pgwarden.apply.review import pending_down, render
+
+        click.echo(render(pending_down(_runner(obj, None), to)), nl=False)
+        return
     runner = _runner(obj, "down")
     with _closing(runner):
         done = runner.down(to)

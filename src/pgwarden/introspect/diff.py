@@ -116,11 +116,12 @@ def _named(
     for name in rmap:
         if name not in lmap:
             out.append(Difference(f"{prefix}{label} {name}", "exists", False, True))
+    # column order is not compared (pgwarden.planner.column_order); a composite type's
+    # attribute order is part of the type
     lorder = [o.name for o in left if o.name in rmap]
     rorder = [o.name for o in right if o.name in lmap]
-    if attr in ("columns", "attributes") and lorder != rorder:
-        what = "column order" if attr == "columns" else "attribute order"
-        out.append(Difference(prefix.rstrip("."), what, tuple(lorder), tuple(rorder)))
+    if attr == "attributes" and lorder != rorder:
+        out.append(Difference(prefix.rstrip("."), "attribute order", tuple(lorder), tuple(rorder)))
 
 
 def _object(
