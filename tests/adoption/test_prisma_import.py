@@ -111,9 +111,18 @@ def test_syntax_errors_name_file_and_line(source: str, line: int, message: str) 
         ),
         ("model A {\n  id String @id @db.Varchar(3)\n}\n", 6, "unknown native type @db.Varchar"),
         ("model A {\n  id Int @id @db.Text\n}\n", 6, "@db.Text does not apply to Int"),
-        ('model A {\n  id Int @id\n  c Unsupported("circle")\n}\n', 7, 'Unsupported("circle")'),
+        (
+            'model A {\n  id Int @id\n  c Unsupported("geometry(Point, 4326)")\n}\n',
+            7,
+            'Unsupported("geometry(Point, 4326)")',
+        ),
         ("model A {\n  id Int @id\n  m String @db.Money\n}\n", 7, "does not apply to String"),
-        ("model A {\n  id Decimal @id @db.Money\n}\n", 6, "no equivalent in the pgwarden spec"),
+        (
+            'datasource db {\n  provider = "postgresql"\n  url = env("U")\n  schemas = ["a"]\n}\n'
+            'model A {\n  id Int @id\n  @@schema("b")\n}\n',
+            12,
+            "not in the datasource's schemas",
+        ),
         ("model A {\n  id String @id @default(autoincrement())\n}\n", 6, "autoincrement()"),
         ("model A {\n  id Int @id\n  @@index([nope])\n}\n", 7, "not a field of the model"),
         ("model A {\n  id Int @id\n  bs B[]\n}\nmodel B {\n  id Int @id\n}\n", 7, "no opposite"),

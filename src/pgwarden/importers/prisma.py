@@ -50,6 +50,7 @@ from pgwarden.importers.prisma_ast import (
     parse,
 )
 from pgwarden.spec import names
+from pgwarden.spec.exprs import ExprSyntaxError, normalize_query
 from pgwarden.spec.extensions import provider_of_type
 from pgwarden.spec.model import (
     Column,
@@ -61,12 +62,14 @@ from pgwarden.spec.model import (
     Index,
     IndexElement,
     IndexMethod,
+    Namespace,
     PrimaryKey,
     Schema,
     Source,
     Table,
+    View,
 )
-from pgwarden.spec.types import INTEGER_TYPES, type_sql
+from pgwarden.spec.types import INTEGER_TYPES, TypeSyntaxError, parse_type, type_sql
 
 __all__ = ["ImportResult", "PrismaError", "import_prisma", "import_prisma_text"]
 
@@ -94,18 +97,18 @@ NATIVE_TYPES: dict[str, tuple[frozenset[str], str | None, int]] = {
     "Uuid": (frozenset({"String"}), "uuid", 0),
     "Inet": (frozenset({"String"}), "inet", 0),
     "Citext": (frozenset({"String"}), "citext", 0),
-    "Xml": (frozenset({"String"}), None, 0),
-    "Bit": (frozenset({"String"}), None, 1),
-    "VarBit": (frozenset({"String"}), None, 1),
+    "Xml": (frozenset({"String"}), "xml", 0),
+    "Bit": (frozenset({"String"}), "bit", 1),
+    "VarBit": (frozenset({"String"}), "varbit", 1),
     "Boolean": (frozenset({"Boolean"}), "boolean", 0),
     "Integer": (frozenset({"Int"}), "integer", 0),
     "SmallInt": (frozenset({"Int"}), "smallint", 0),
-    "Oid": (frozenset({"Int"}), None, 0),
+    "Oid": (frozenset({"Int"}), "oid", 0),
     "BigInt": (frozenset({"BigInt"}), "bigint", 0),
     "DoublePrecision": (frozenset({"Float"}), "double precision", 0),
     "Real": (frozenset({"Float"}), "real", 0),
     "Decimal": (frozenset({"Decimal", "Float"}), "numeric", 2),
-    "Money": (frozenset({"Decimal", "Float"}), None, 0),
+    "Money": (frozenset({"Decimal", "Float"}), "money", 0),
     "Timestamp": (frozenset({"DateTime"}), "timestamp", 1),
     "Timestamptz": (frozenset({"DateTime"}), "timestamptz", 1),
     "Date": (frozenset({"DateTime"}), "date", 0),
@@ -167,24 +170,40 @@ class ImportResult:
 
 
 def import_prisma(path: Path, m2m: M2MStyle = "unique-index") -> ImportResult:
-    """Import a ``schema.prisma`` file (raises :class:`PrismaError` with file:line)."""
+    """Import a ``schema.prisma`` file (raises :class:`PrismaError` with file:line).
+
+    The queries of ``view`` blocks are read from ``views/<schema>/<View>.sql`` next
+    to it, where ``prisma db pull`` writes them."""
     try:
         text = textfile.read_text(path)
     except textfile.UnreadableFile as exc:
         raise PrismaError([exc.problem]) from None
-    return import_prisma_text(text, str(path), m2m)
+    views: dict[tuple[str, str], str] = {}
+    root = path.parent / "views"
+    if root.is_dir():
+        for file in sorted(root.glob("*/*.sql")):
+            try:
+                views[(file.parent.name, file.stem)] = textfile.read_text(file)
+            except textfile.UnreadableFile as exc:
+                raise PrismaError([exc.problem]) from None
+    return import_prisma_text(text, str(path), m2m, views=views)
 
 
 def import_prisma_text(
-    text: str, filename: str = "schema.prisma", m2m: M2MStyle = "unique-index"
+    text: str,
+    filename: str = "schema.prisma",
+    m2m: M2MStyle = "unique-index",
+    *,
+    views: dict[tuple[str, str], str] | None = None,
 ) -> ImportResult:
     """Import Prisma schema source.
 
     ``m2m`` selects the shape of implicit many-to-many join tables: Prisma 5 and
     earlier create a unique index ``_AToB_AB_unique``; Prisma 6 a primary key
-    ``_AToB_AB_pkey``.
+    ``_AToB_AB_pkey``. ``views`` maps (database schema, view name) to the view's
+    query (the ``views/`` folder of ``prisma db pull``).
     """
-    return _Mapper(parse(text, filename), m2m).run()
+    return _Mapper(parse(text, filename), m2m, views or {}).run()
 
 
 # --------------------------------------------------------------------------- mapping
@@ -208,8 +227,9 @@ class _RelationField:
 
 
 class _Mapper:
-    def __init__(self, doc: Document, m2m: M2MStyle) -> None:
+    def __init__(self, doc: Document, m2m: M2MStyle, views: dict[tuple[str, str], str]) -> None:
         self.doc = doc
+        self.view_sql = views
         self.file = doc.filename
         self.m2m = m2m
         self.errors: list[Problem] = []
@@ -218,6 +238,11 @@ class _Mapper:
         self.enums: dict[str, Block] = {}
         self.composites: dict[str, Block] = {}
         self.relation_mode_prisma = False
+        self.extensions: list[Extension] = []
+        self.namespaces: list[str] = []
+        """``schemas = [...]`` of the datasource (the first, or public, is the default)."""
+        self.default_namespace = "public"
+        self.view_blocks: list[Block] = []
 
     # -- reporting
     def error(self, line: int, path: str, message: str, hint: str | None = None) -> None:
@@ -253,23 +278,34 @@ class _Mapper:
         if self.errors:
             raise PrismaError(sorted(self.errors, key=lambda p: p.line or 0))
         # a native type of an extension (@db.Citext) needs the extension
+        declared = {x.name for x in self.extensions}
         needed = sorted(
             {
                 provider
                 for t in tables
                 for c in t.columns
-                if (provider := provider_of_type(c.type.name)) is not None
+                if (provider := provider_of_type(names.local_name(c.type.name))) is not None
             }
+            - declared
         )
+        views = [v for b in self.view_blocks if (v := self.view(b)) is not None]
+        if self.errors:
+            raise PrismaError(sorted(self.errors, key=lambda p: p.line or 0))
         schema = Schema(
             tables=tuple(tables),
             enums=tuple(enums),
-            extensions=tuple(Extension(x) for x in needed),
+            views=tuple(views),
+            name=self.default_namespace,
+            schemas=tuple(Namespace(n) for n in self.namespaces if n != self.default_namespace),
+            extensions=(*self.extensions, *(Extension(x) for x in needed)),
             sources=(self.file,),
         ).normalized()
         return ImportResult(schema, tuple(sorted(self.warnings, key=lambda p: p.line or 0)))
 
     def collect(self) -> None:
+        for block in self.doc.blocks:
+            if block.kind == "datasource":
+                self.datasource(block)
         for comment in self.doc.comments:
             if _COMMENTED_ATTRIBUTE.match(comment.text):
                 self.warn(
@@ -292,7 +328,7 @@ class _Mapper:
                     continue
                 seen[block.name] = block
             if block.kind == "datasource":
-                self.datasource(block)
+                pass  # read first: the namespaces qualify the names below
             elif block.kind == "generator":
                 pass  # client code generation: no database effect
             elif block.kind == "model":
@@ -300,7 +336,7 @@ class _Mapper:
                 map_attr = block.attribute("map")
                 if map_attr is not None:
                     table = self.string_arg(map_attr, block.name) or table
-                self.models[block.name] = _ModelInfo(block, table)
+                self.models[block.name] = _ModelInfo(block, self.qualified(block, table))
             elif block.kind == "enum":
                 self.enums[block.name] = block
             elif block.kind == "type":
@@ -311,12 +347,7 @@ class _Mapper:
                     "composite types (`type` blocks) are a MongoDB feature; not imported",
                 )
             elif block.kind == "view":
-                self.warn(
-                    block.line,
-                    block.name,
-                    "views are not managed by pgwarden; the view is not imported",
-                    "keep creating it in a migration of your own",
-                )
+                self.view_blocks.append(block)
         for info in self.models.values():
             for f in info.block.fields:
                 if self.is_scalar(f):
@@ -344,15 +375,110 @@ class _Mapper:
                 "`pgwarden lint` flags the unenforced relations; add `references` to the "
                 "spec to create real foreign keys",
             )
-        for key in ("extensions", "schemas"):
-            value = block.assignment(key)
-            if value is not None:
-                self.warn(
-                    value.line,
-                    f"datasource {block.name}",
-                    f"{key} = ...: not managed by pgwarden (one namespace, no extensions)",
-                    "create extensions/namespaces yourself before applying migrations",
+        where = f"datasource {block.name}"
+        schemas = block.assignment("schemas")
+        if schemas is not None:
+            if isinstance(schemas, Array) and all(isinstance(i, Str) for i in schemas.items):
+                self.namespaces = [i.value for i in schemas.items if isinstance(i, Str)]
+                if self.namespaces and "public" not in self.namespaces:
+                    self.default_namespace = self.namespaces[0]
+            else:
+                self.error(
+                    schemas.line,
+                    where,
+                    "schemas must be a list of strings",
+                    'schemas = ["public", "billing"]',
                 )
+        extensions = block.assignment("extensions")
+        if extensions is not None:
+            items = extensions.items if isinstance(extensions, Array) else ()
+            if not isinstance(extensions, Array):
+                self.error(
+                    extensions.line,
+                    where,
+                    "extensions must be a list",
+                    "extensions = [pg_trgm, vector]",
+                )
+            for item in items:
+                x = self.extension(item, where)
+                if x is not None:
+                    self.extensions.append(x)
+
+    def qualified(self, block: Block, name: str) -> str:
+        """``name`` in the namespace ``@@schema`` names (bare in the default one)."""
+        attr = block.attribute("schema")
+        if attr is None:
+            return name
+        namespace = self.string_arg(attr, block.name)
+        if namespace is None:
+            return name
+        if self.namespaces and namespace not in self.namespaces:
+            self.error(
+                attr.line,
+                f"{block.kind} {block.name}",
+                f"@@schema({namespace!r}) is not in the datasource's schemas",
+                f"add {namespace!r} to schemas = [...] in the datasource",
+            )
+        return name if namespace == self.default_namespace else f"{namespace}.{name}"
+
+    def extension(self, item: Expr, where: str) -> Extension | None:
+        """``pg_trgm``, ``vector(schema: "extensions", version: "0.8.0")``,
+        ``uuid_ossp(map: "uuid-ossp")``."""
+        if isinstance(item, Name):
+            return Extension(item.name)
+        if isinstance(item, Call):
+            named = {a.name: a.value for a in item.args}
+            unknown = sorted(k or "?" for k in named if k not in ("map", "schema", "version"))
+            if unknown or not all(isinstance(v, Str) for v in named.values()):
+                self.error(
+                    item.line,
+                    where,
+                    f"extension {item.name}: arguments are map, schema and version (strings)",
+                    'vector(schema: "extensions", version: "0.8.0")',
+                )
+                return None
+            text = {k: v.value for k, v in named.items() if isinstance(v, Str) and k}
+            schema = text.get("schema")
+            return Extension(
+                text.get("map", item.name),
+                None if schema == self.default_namespace else schema,
+                text.get("version"),
+            )
+        self.error(
+            item.line, where, "an extension is a name or name(...)", "extensions = [pg_trgm]"
+        )
+        return None
+
+    def view(self, block: Block) -> View | None:
+        """A ``view`` block: its query from ``views/<schema>/<View>.sql``."""
+        name = block.name
+        map_attr = block.attribute("map")
+        if map_attr is not None:
+            name = self.string_arg(map_attr, block.name) or name
+        qualified = self.qualified(block, name)
+        namespace = names.namespace_of(qualified) or self.default_namespace
+        text = self.view_sql.get((namespace, name))
+        if text is None:
+            self.warn(
+                block.line,
+                f"view {block.name}",
+                f"no views/{namespace}/{name}.sql next to the schema: the view's query is "
+                "unknown, so the view is not imported",
+                "run `prisma db pull` (it writes the views folder), or add "
+                f"[views.{name}] with its definition to the spec",
+            )
+            return None
+        try:
+            definition = normalize_query(text.strip().rstrip(";"))
+        except ExprSyntaxError as exc:
+            self.error(block.line, f"view {block.name}", f"views/{namespace}/{name}.sql: {exc}")
+            return None
+        return View(
+            qualified,
+            definition,
+            comment=block.doc,
+            source=self.source(f"views.{qualified}", block.line),
+        )
 
     # -- classification
     def is_scalar(self, f: Field) -> bool:
@@ -383,10 +509,7 @@ class _Mapper:
                 self.error(attr.line, f"enum {name}", f"unknown enum attribute {attr.spelling}")
             elif attr.name == "map":
                 name = self.string_arg(attr, block.name) or name
-            else:
-                self.warn(
-                    attr.line, f"enum {name}", "@@schema is ignored: pgwarden governs one namespace"
-                )
+        name = self.qualified(block, name)
         for value in block.fields:
             db_value = value.name
             for attr in value.attributes:
@@ -427,12 +550,6 @@ class _Mapper:
                     f"model {block.name}",
                     "@@ignore hides the model from Prisma Client only; the table exists, "
                     "so it is imported",
-                )
-            elif attr.name == "schema":
-                self.warn(
-                    attr.line,
-                    f"model {block.name}",
-                    "@@schema is ignored: pgwarden governs one namespace",
                 )
             elif attr.name == "fulltext":
                 self.error(
@@ -550,14 +667,19 @@ class _Mapper:
     def column(self, info: _ModelInfo, f: Field, path: str) -> Column | None:
         where = f"{info.block.name}.{f.name}"
         if f.type.unsupported is not None:
-            self.error(
-                f.line,
-                where,
-                f'Unsupported("{f.type.unsupported}"): the spec has no such column type',
-                "change the column to a supported type, or manage this table outside pgwarden",
-            )
-            return None
-        ctype = self.column_type(f, where)
+            # a type Prisma has no scalar for (vector(3), tsvector, ltree): the catalog's
+            try:
+                ctype: ColumnType | None = parse_type(f.type.unsupported)
+            except TypeSyntaxError as exc:
+                self.error(
+                    f.line,
+                    where,
+                    f'Unsupported("{f.type.unsupported}"): {exc}',
+                    "change the column to a type the spec reads (docs/spec.md)",
+                )
+                return None
+        else:
+            ctype = self.column_type(f, where)
         if ctype is None:
             return None
         if f.type.list:
@@ -608,7 +730,7 @@ class _Mapper:
                 and isinstance(map_attr.positional()[0], Str)
             ):
                 enum_name = map_attr.positional()[0].value  # type: ignore[union-attr]
-            base = ColumnType(enum_name)
+            base = ColumnType(self.qualified(enum_block, enum_name))
         else:
             self.error(
                 f.line,
