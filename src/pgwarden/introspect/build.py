@@ -40,6 +40,8 @@ from pgwarden.spec.model import (
     Schema,
     Suppression,
     Table,
+    Trigger,
+    TriggerEvent,
     UniqueConstraint,
     View,
     ViewColumn,
@@ -78,6 +80,13 @@ _TRIGGER_INSERT = 4
 _TRIGGER_DELETE = 8
 _TRIGGER_UPDATE = 16
 _TRIGGER_TRUNCATE = 32
+_TRIGGER_INSTEAD = 64
+_TRIGGER_EVENTS: tuple[tuple[TriggerEvent, int], ...] = (
+    ("insert", _TRIGGER_INSERT),
+    ("update", _TRIGGER_UPDATE),
+    ("delete", _TRIGGER_DELETE),
+    ("truncate", _TRIGGER_TRUNCATE),
+)
 
 # the numeric modifiers format_type prints after a type name: vector(3), bit(8)
 _MODIFIERS = re.compile(r"\((?P<mods>[^()]*)\)(?:\[\])*$")
@@ -101,6 +110,7 @@ class _TableParts:
     policies: list[Policy] = field(default_factory=list)
     partition_by: str | None = None
     partitions: list[Partition] = field(default_factory=list)
+    triggers: list[Trigger] = field(default_factory=list)
     on_update_triggers: set[str] = field(default_factory=set)
     audited: bool = False
     redacted: set[str] = field(default_factory=set)
@@ -423,17 +433,64 @@ class _Builder:
     # ------------------------------------------------------------------ triggers
 
     def trigger_rows(self, rows: Rows) -> None:
-        for nsp, rel, name, function, function_nsp, tgtype, enabled, nargs, args in rows:
-            parts = self.tables[self.qualify(nsp, rel)]
+        for (
+            nsp,
+            rel,
+            name,
+            function,
+            function_nsp,
+            tgtype,
+            enabled,
+            nargs,
+            args,
+            relkind,
+            columns,
+            old_table,
+            new_table,
+            constraint,
+            comment,
+            definition,
+        ) in rows:
+            table = self.qualify(nsp, rel)
+            what = f"trigger {name} on {table}"
+            parts = self.tables.get(table)
+            if parts is None or relkind not in ("r", "p"):
+                self.unmanaged.append(f"{what}: a trigger on a view or foreign table")
+                continue
             wanted = _TRIGGER_ROW | _TRIGGER_BEFORE | _TRIGGER_UPDATE
             # pgwarden's maintained-column trigger: named after table and column,
             # calling a function of the same name, BEFORE UPDATE FOR EACH ROW.
-            # Other triggers are not part of the model and are ignored.
             if name == function and tgtype & wanted == wanted and enabled != "D":
                 parts.on_update_triggers.add(name)
                 self.own_functions.add((function_nsp, function))
-            if enabled != "D":
-                _audit_trigger(parts, name, function, tgtype, nargs, args)
+                continue
+            if enabled != "D" and _audit_trigger(parts, name, function, tgtype, nargs, args):
+                continue
+            if constraint:
+                self.unmanaged.append(f"{what}: a constraint trigger")
+                continue
+            if enabled == "D":
+                self.unmanaged.append(f"{what}: disabled")
+                continue
+            parts.triggers.append(
+                Trigger(
+                    name=name,
+                    function=self.qualify(function_nsp, function),
+                    timing="instead of"
+                    if tgtype & _TRIGGER_INSTEAD
+                    else "before"
+                    if tgtype & _TRIGGER_BEFORE
+                    else "after",
+                    events=tuple(e for e, bit in _TRIGGER_EVENTS if tgtype & bit),
+                    for_each="row" if tgtype & _TRIGGER_ROW else "statement",
+                    columns=tuple(columns),
+                    when=when_clause(definition) if definition else None,
+                    old_table=old_table,
+                    new_table=new_table,
+                    arguments=tuple(_trigger_args(nargs, args)),
+                    comment=comment,
+                )
+            )
 
     # ------------------------------------------------------------------ partitions
 
@@ -541,10 +598,53 @@ def _viewdef(text: str) -> str:
     return text[:-1].rstrip() if text.endswith(";") else text
 
 
+def _trigger_args(nargs: int, args: bytes | None) -> list[str]:
+    return [a.decode() for a in bytes(args or b"").split(b"\0")[:nargs]]
+
+
+def when_clause(definition: str) -> str | None:
+    """The ``WHEN (...)`` condition of ``pg_get_triggerdef`` text, without the
+    parentheses CREATE TRIGGER puts around it."""
+    start = _outside_quotes(definition, " WHEN (")
+    if start < 0:
+        return None
+    i = start + len(" WHEN (")
+    depth, quote = 1, ""
+    for j in range(i, len(definition)):
+        ch = definition[j]
+        if quote:
+            if ch == quote:
+                quote = ""
+        elif ch in "'\"":
+            quote = ch
+        elif ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+            if depth == 0:
+                return definition[i:j]
+    return None
+
+
+def _outside_quotes(text: str, needle: str) -> int:
+    """Where ``needle`` first occurs outside quoted names and strings (-1: nowhere)."""
+    quote = ""
+    for j, ch in enumerate(text):
+        if quote:
+            if ch == quote:
+                quote = ""
+        elif ch in "'\"":
+            quote = ch
+        elif text.startswith(needle, j):
+            return j
+    return -1
+
+
 def _audit_trigger(
     parts: _TableParts, name: str, function: str, tgtype: int, nargs: int, args: bytes | None
-) -> None:
-    """pgwarden's audit triggers (docs/audit.md); the caller skips disabled ones."""
+) -> bool:
+    """pgwarden's audit triggers (docs/audit.md), recognised; the caller skips
+    disabled ones."""
     events = _TRIGGER_INSERT | _TRIGGER_DELETE | _TRIGGER_UPDATE
     # an audited table: AFTER INSERT OR UPDATE OR DELETE FOR EACH ROW, named after the table
     if (
@@ -553,12 +653,12 @@ def _audit_trigger(
         and tgtype & (_TRIGGER_ROW | _TRIGGER_BEFORE | events) == _TRIGGER_ROW | events
     ):
         parts.audited = True
-        raw = bytes(args or b"").split(b"\0")[:nargs]
         parts.redacted = {
             a[len(audit.REDACT_PREFIX) :]
-            for a in (x.decode() for x in raw)
+            for a in _trigger_args(nargs, args)
             if a.startswith(audit.REDACT_PREFIX)
         }
+        return True
     # the log itself: its append-only guard, BEFORE UPDATE OR DELETE OR TRUNCATE
     guard = _TRIGGER_BEFORE | _TRIGGER_UPDATE | _TRIGGER_DELETE | _TRIGGER_TRUNCATE
     if (
@@ -568,6 +668,8 @@ def _audit_trigger(
         and tgtype & guard == guard
     ):
         parts.audit_log = True
+        return True
+    return False
 
 
 _REDACTED = Suppression(
@@ -609,6 +711,7 @@ def _table(parts: _TableParts) -> Table:
         policies=tuple(parts.policies),
         partition_by=parts.partition_by,
         partitions=tuple(parts.partitions),
+        triggers=tuple(parts.triggers),
         audit=parts.audited,
     )
 

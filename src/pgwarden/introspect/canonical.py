@@ -175,8 +175,15 @@ def _table(t: Table, db: Table) -> Table:
     policies = {p.name: p for p in db.policies}
     exclusions = {x.name: x for x in db.exclusions}
     bounds = {p.name: p.bound for p in db.partitions}
+    triggers = {g.name: g for g in db.triggers}
     return replace(
         t,
+        triggers=tuple(
+            replace(g, when=_expr(g.when, triggers[g.name].when), comment=g.comment or None)
+            if g.name in triggers
+            else g
+            for g in t.triggers
+        ),
         comment=t.comment or None,
         columns=tuple(_column(c, db.column(c.name)) for c in t.columns),
         checks=tuple(

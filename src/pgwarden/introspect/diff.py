@@ -70,6 +70,7 @@ _LABELS = {
     "indexes": "index",
     "exclusions": "exclusion",
     "policies": "policy",
+    "triggers": "trigger",
     "elements": "key",
 }
 

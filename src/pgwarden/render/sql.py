@@ -820,5 +820,6 @@ from pgwarden.render import citus as _citus  # noqa: E402, F401
 from pgwarden.render import extensions as _extensions  # noqa: E402, F401
 from pgwarden.render import functions as _functions  # noqa: E402, F401
 from pgwarden.render import partitions as _partitions  # noqa: E402, F401
+from pgwarden.render import triggers as _triggers  # noqa: E402, F401
 from pgwarden.render import types as _types  # noqa: E402, F401
 from pgwarden.render import views as _views  # noqa: E402, F401

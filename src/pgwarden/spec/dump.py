@@ -39,6 +39,7 @@ from pgwarden.spec.model import (
     Schema,
     Suppression,
     Table,
+    Trigger,
     UniqueConstraint,
     View,
 )
@@ -435,6 +436,7 @@ def _table(schema: Schema, table: Table, enums: dict[str, Enum]) -> list[str]:
         ("exclusions", [_exclusion_entry(x, name) for x in table.exclusions]),
         ("policies", [_policy_entry(p) for p in table.policies]),
         ("partitions", [_partition_entry(p) for p in table.partitions]),
+        ("triggers", [_trigger_entry(g) for g in table.triggers]),
     ):
         for entry in entries:
             out += [_header("tables", name, key, array=True), *_lines(entry), ""]
@@ -715,6 +717,33 @@ def _index_entry(
         body["nulls_not_distinct"] = True
     if sd_where is not None and index.unique and index.where is None:
         body["all_rows"] = True  # else loading would make it partial
+    return body
+
+
+def _trigger_entry(g: Trigger) -> dict[str, Value]:
+    body: dict[str, Value] = {
+        "name": g.name,
+        "function": g.function,
+        "timing": g.timing,
+        "events": list(g.events),
+    }
+    if g.columns:
+        body["columns"] = list(g.columns)
+    if g.for_each != "row":
+        body["for_each"] = g.for_each
+    if g.when is not None:
+        body["when"] = g.when
+    referencing: dict[str, Value] = {}
+    if g.old_table is not None:
+        referencing["old_table"] = g.old_table
+    if g.new_table is not None:
+        referencing["new_table"] = g.new_table
+    if referencing:
+        body["referencing"] = referencing
+    if g.arguments:
+        body["arguments"] = list(g.arguments)
+    if g.comment is not None:
+        body["comment"] = g.comment
     return body
 
 

@@ -288,6 +288,38 @@ class Policy:
     source: Source | None = field(default=None, compare=False, repr=False)
 
 
+TriggerTiming = Literal["before", "after", "instead of"]
+TriggerEvent = Literal["insert", "update", "delete", "truncate"]
+TRIGGER_TIMINGS: tuple[TriggerTiming, ...] = ("before", "after", "instead of")
+#: The events in the one order the model keeps them in.
+TRIGGER_EVENTS: tuple[TriggerEvent, ...] = ("insert", "update", "delete", "truncate")
+
+
+@dataclass(frozen=True, slots=True)
+class Trigger:
+    """A user trigger on a table (pgwarden's own maintained-column and audit
+    triggers are modelled by ``Column.maintained`` and ``Table.audit`` instead).
+
+    ``function`` is the spec name of the trigger function (qualified outside the
+    default namespace); ``columns`` makes the update event ``UPDATE OF`` them;
+    ``when`` is expression text over ``OLD`` / ``NEW``; ``old_table`` /
+    ``new_table`` are the transition tables (``REFERENCING OLD TABLE AS ...``).
+    """
+
+    name: str
+    function: str
+    timing: TriggerTiming
+    events: tuple[TriggerEvent, ...]
+    for_each: Literal["row", "statement"] = "row"
+    columns: tuple[str, ...] = ()
+    when: str | None = None
+    old_table: str | None = None
+    new_table: str | None = None
+    arguments: tuple[str, ...] = ()
+    comment: str | None = None
+    source: Source | None = field(default=None, compare=False, repr=False)
+
+
 @dataclass(frozen=True, slots=True)
 class Suppression:
     """A lint finding acknowledged in the spec, with the reason (required)."""
@@ -379,6 +411,8 @@ class Table:
     prints it once canonicalized or inspected. None: not partitioned."""
     partitions: tuple[Partition, ...] = ()
     """The partitions (sorted by name); only on a partitioned table."""
+    triggers: tuple[Trigger, ...] = ()
+    """User triggers (sorted by name)."""
     # intent, not state
     soft_delete: str | None = field(default=None, compare=False)
     """Column whose NULL marks an active row (``deletedAt``)."""
@@ -683,4 +717,5 @@ def _normalize_table(t: Table) -> Table:
         exclusions=tuple(sorted(t.exclusions, key=lambda x: x.name)),
         policies=tuple(sorted(t.policies, key=lambda p: p.name)),
         partitions=tuple(sorted(t.partitions, key=lambda p: p.name)),
+        triggers=tuple(sorted(t.triggers, key=lambda g: g.name)),
     )

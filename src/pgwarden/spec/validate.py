@@ -262,6 +262,7 @@ def validate_schema(schema: Schema) -> list[Problem]:
     for table in schema.tables:
         relation = in_namespace(names.namespace_of(table.name))
         _table(report, table, tables, enums, relation, providers)
+        _triggers(report, schema, table, providers)
     # report a clash at the later declaration, pointing back at the first
     seen: dict[str, Source | None] = {}
     for key, name, source, what in sorted(relations, key=lambda r: _position(r[2])):
@@ -520,6 +521,105 @@ def _views(report: _Report, schema: Schema, providers: _Providers) -> None:
                                 f"index names column {col!r}, which {view.name!r} does not have",
                                 _did_you_mean(col, own) or "fix the column name",
                             )
+
+
+#: pg_catalog's own trigger functions a user trigger may call.
+BUILTIN_TRIGGER_FUNCTIONS = frozenset(
+    {
+        "suppress_redundant_updates_trigger",
+        "tsvector_update_trigger",
+        "tsvector_update_trigger_column",
+    }
+)
+
+
+def _triggers(report: _Report, schema: Schema, table: Table, providers: _Providers) -> None:
+    """A trigger calls a trigger function of the spec (or a built-in one), names
+    columns of its table, and keeps to what Postgres allows."""
+    functions = {f.name: f for f in schema.functions}
+    seen: set[str] = set()
+    for g in table.triggers:
+        _long(report, g.source, "trigger", g.name)
+        if g.name in seen:
+            report.add(
+                g.source, f"trigger {g.name!r} is defined twice on {table.name!r}", "rename one"
+            )
+        seen.add(g.name)
+        f = functions.get(g.function)
+        if f is None and g.function not in BUILTIN_TRIGGER_FUNCTIONS and not providers.open:
+            choices = [n for n, fn in functions.items() if fn.returns == "trigger"]
+            report.add(
+                g.source,
+                f"trigger {g.name!r} on {table.name!r} calls function {g.function!r}, which the "
+                "spec does not define",
+                _did_you_mean(g.function, choices)
+                or f'add [functions.{_toml_key(g.function)}] with returns = "trigger", '
+                "or fix the name",
+                "function",
+            )
+        elif f is not None and (f.kind != "function" or (f.returns or "").lower() != "trigger"):
+            report.add(
+                g.source,
+                f"trigger {g.name!r} calls {g.function!r}, which does not return trigger",
+                f'give [functions.{_toml_key(g.function)}] returns = "trigger"',
+                "function",
+            )
+        elif f is not None and f.arguments:
+            report.add(
+                g.source,
+                f"trigger {g.name!r} calls {g.function!r}, which declares arguments (a trigger "
+                "function takes none)",
+                f"remove arguments from [functions.{_toml_key(g.function)}]; pass values with "
+                "the trigger's arguments = [...] (TG_ARGV)",
+                "function",
+            )
+        for col in g.columns:
+            if table.column(col) is None:
+                report.add(
+                    g.source,
+                    f"trigger {g.name!r} names column {col!r}, which {table.name!r} does not have",
+                    _did_you_mean(col, table.column_names) or "fix the column name",
+                    "columns",
+                )
+        if g.timing == "instead of":
+            report.add(
+                g.source,
+                "INSTEAD OF triggers are for views, not tables",
+                'use timing = "before" or "after"',
+                "timing",
+            )
+        if (g.old_table or g.new_table) and (g.timing != "after" or g.columns):
+            report.add(
+                g.source,
+                "transition tables (referencing) need an AFTER trigger without columns",
+                'use timing = "after" and remove columns, or remove referencing',
+                "referencing",
+            )
+        if g.old_table and not {"update", "delete"} & set(g.events):
+            report.add(
+                g.source,
+                "an old_table needs an update or delete event",
+                "remove old_table or add the event",
+                "referencing",
+            )
+        if g.new_table and not {"insert", "update"} & set(g.events):
+            report.add(
+                g.source,
+                "a new_table needs an insert or update event",
+                "remove new_table or add the event",
+                "referencing",
+            )
+        if (
+            g.when is not None
+            and g.for_each == "statement"
+            and ("old." in g.when.lower() or "new." in g.when.lower())
+        ):
+            report.add(
+                g.source,
+                "a statement trigger's WHEN cannot read OLD or NEW",
+                'use for_each = "row"',
+                "when",
+            )
 
 
 def _functions(report: _Report, schema: Schema) -> None:

@@ -77,6 +77,7 @@ from pgwarden.planner.ops.tables import (
     TypeChange,
     classify_type_change,
 )
+from pgwarden.planner.ops.triggers import CreateTrigger, DropTrigger
 from pgwarden.planner.ops.views import CommentOnView, CreateView, DropView
 
 __all__ = [
@@ -103,6 +104,7 @@ __all__ = [
     "CreateOnUpdateTrigger",
     "CreatePolicy",
     "CreateTable",
+    "CreateTrigger",
     "CreateView",
     "DropColumn",
     "DropConstraint",
@@ -116,6 +118,7 @@ __all__ = [
     "DropPolicy",
     "DropPrimaryKey",
     "DropTable",
+    "DropTrigger",
     "DropView",
     "EnumContext",
     "EnumUsage",

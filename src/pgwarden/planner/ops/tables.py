@@ -60,7 +60,7 @@ class DropTable(_TableFields, Paired):
     def reverse(self) -> tuple[Op, ...]:
         # what CreateTable does not carry: table-level state dropped with the table
         t = self.table
-        bare = replace(t, indexes=(), foreign_keys=(), policies=())
+        bare = replace(t, indexes=(), foreign_keys=(), policies=(), triggers=())
         ops: list[Op] = [CreateTable(bare)]
         ops.extend(_comment_ops(bare))
         if t.rls_enabled:

@@ -24,7 +24,7 @@ def plan_tables(ctx: PlanContext) -> None:
 
 
 def _create_table(ctx: PlanContext, t: Table) -> None:
-    bare = replace(t, indexes=(), foreign_keys=(), policies=())
+    bare = replace(t, indexes=(), foreign_keys=(), policies=(), triggers=())
     ctx.emit("create", o.CreateTable(bare))
     for i in t.indexes:
         ctx.emit("constrain", o.CreateIndex(t.name, i))
@@ -45,7 +45,10 @@ def _drop_table(ctx: PlanContext, t: Table) -> None:
     for i in t.indexes:
         ctx.emit("drop_dependents", o.DropIndex(t.name, i))
     # early, with the dependents: a new table may reuse its key and index names
-    ctx.emit("drop_dependents", o.DropTable(replace(t, indexes=(), foreign_keys=(), policies=())))
+    ctx.emit(
+        "drop_dependents",
+        o.DropTable(replace(t, indexes=(), foreign_keys=(), policies=(), triggers=())),
+    )
 
 
 def _alter_table(ctx: PlanContext, have: Table, want: Table) -> None:

@@ -33,6 +33,7 @@ from pgwarden.spec.load.partitions import read_partition_by, read_partitions
 from pgwarden.spec.load.policies import read_security
 from pgwarden.spec.load.reader import SpecPath, SpecReader, kind
 from pgwarden.spec.load.reads import read_cache, read_replica
+from pgwarden.spec.load.triggers import read_trigger
 from pgwarden.spec.model import (
     Billing,
     Column,
@@ -53,6 +54,7 @@ TABLE_KEYS = (
     "indexes",
     "exclusions",
     "policies",
+    "triggers",
     "rls",
     "tenant",
     "soft_delete",
@@ -139,6 +141,11 @@ class TableReader:
             if (x := read_exclusion(r, xpath, item, table=self.name)) is not None
         ]
         security = read_security(r, raw, path, table=self.name, columns=cols.columns)
+        triggers = [
+            g
+            for gpath, item in r.entries(raw, "triggers", path)
+            if (g := read_trigger(r, gpath, item)) is not None
+        ]
         table = Table(
             name=self.name,
             columns=tuple(cols.columns),
@@ -153,6 +160,7 @@ class TableReader:
             policies=security.policies,
             partition_by=read_partition_by(r, raw, path),
             partitions=tuple(read_partitions(r, raw, path)),
+            triggers=tuple(triggers),
             soft_delete=soft_delete,
             owner=r.string(raw, "owner", path),
             owner_table=r.boolean(raw, "owner_table", path),
