@@ -9,12 +9,13 @@ and group them by table. Names outside the default namespace are qualified
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from pgwarden.errors import DatabaseError
 from pgwarden.spec import audit, names
 from pgwarden.spec.model import (
+    DEFAULT_SEQUENCE,
     CheckConstraint,
     Column,
     ColumnType,
@@ -38,6 +39,8 @@ from pgwarden.spec.model import (
     PolicyCommand,
     PrimaryKey,
     Schema,
+    Sequence,
+    SequenceOptions,
     Suppression,
     Table,
     Trigger,
@@ -48,6 +51,7 @@ from pgwarden.spec.model import (
     Volatility,
 )
 from pgwarden.spec.routines import split_search_path
+from pgwarden.spec.sequences import SEQUENCE_TYPES, canonical
 from pgwarden.spec.types import TypeSyntaxError, parse_type
 
 Rows = list[tuple[Any, ...]]
@@ -111,6 +115,8 @@ class _TableParts:
     partition_by: str | None = None
     partitions: list[Partition] = field(default_factory=list)
     triggers: list[Trigger] = field(default_factory=list)
+    identity_numbers: dict[str, SequenceOptions] = field(default_factory=dict)
+    serial_defaults: dict[str, str] = field(default_factory=dict)
     on_update_triggers: set[str] = field(default_factory=set)
     audited: bool = False
     redacted: set[str] = field(default_factory=set)
@@ -183,6 +189,7 @@ class _Builder:
             if generated:  # 's' stored (and 'v' virtual on PostgreSQL 18+)
                 expression, default = default, None
             elif is_serial:
+                parts.serial_defaults[attname] = default  # until its sequence is read
                 kind, default = "serial", None
             parts.columns.append(
                 Column(
@@ -513,6 +520,80 @@ class _Builder:
             else:
                 parts.partitions.append(Partition(part, bound, comment))
 
+    # ------------------------------------------------------------------ sequences
+
+    def sequences(self, rows: Rows) -> list[Sequence]:
+        """Sequence objects; an identity sequence's numbers go onto its column."""
+        out = []
+        for (
+            nsp,
+            rel,
+            type_name,
+            start,
+            increment,
+            low,
+            high,
+            cache,
+            cycle,
+            comment,
+            deptype,
+            table_nsp,
+            table_rel,
+            column,
+            default_uses_it,
+        ) in rows:
+            numbers = SequenceOptions(start, increment, low, high, cache, cycle)
+            owner = self.qualify(table_nsp, table_rel) if table_rel is not None else None
+            if deptype == "i" and owner is not None:
+                if owner in self.tables:
+                    self.tables[owner].identity_numbers[column] = canonical(type_name, numbers)
+                continue
+            parts = self.tables.get(owner) if owner is not None else None
+            name = self.qualify(nsp, rel)
+            serial = deptype == "a" and default_uses_it and parts is not None
+            if serial and self._serial(parts, column, name, type_name, numbers, comment):
+                continue  # a serial column's own sequence
+            if type_name not in SEQUENCE_TYPES:
+                self.unmanaged.append(f"sequence {name}: type {type_name}")
+                continue
+            out.append(
+                Sequence(
+                    name=name,
+                    type=type_name,
+                    options=canonical(type_name, numbers),
+                    owned_by=f"{owner}.{column}" if owner is not None else None,
+                    comment=comment,
+                )
+            )
+        return out
+
+    def _serial(
+        self,
+        parts: _TableParts,
+        column: str,
+        name: str,
+        type_name: str,
+        numbers: SequenceOptions,
+        comment: str | None,
+    ) -> bool:
+        """Whether the owned sequence behind a ``nextval`` default is what ``serial``
+        makes (its name, the column's type, default numbers, no comment); if not,
+        the column keeps its default and the sequence is a sequence of its own."""
+        for i, c in enumerate(parts.columns):
+            if c.name != column or c.identity != "serial":
+                continue
+            plain = (
+                names.local_name(name)
+                == names.fit(f"{names.local_name(parts.name)}_{column}", "_seq")
+                and type_name == c.type.name
+                and canonical(type_name, numbers) == DEFAULT_SEQUENCE
+                and comment is None
+            )
+            if plain:
+                return True
+            parts.columns[i] = replace(c, identity=None, default=parts.serial_defaults.get(column))
+        return False
+
     # ------------------------------------------------------------------ functions
 
     def functions(self, rows: Rows) -> list[Function]:
@@ -685,6 +766,9 @@ def _table(parts: _TableParts) -> Table:
             nullable=c.nullable,
             default=c.default,
             identity=c.identity,
+            identity_options=parts.identity_numbers.get(c.name, DEFAULT_SEQUENCE)
+            if c.identity in ("always", "by default")
+            else DEFAULT_SEQUENCE,
             generated=c.generated,
             comment=c.comment,
             collation=c.collation,
@@ -736,6 +820,7 @@ def build_schema(default: str, also: tuple[str, ...], rows: dict[str, Rows]) -> 
     b.partition_rows(rows["partitions"])
     views = b.views(rows["views"])
     functions = b.functions(rows["functions"])
+    sequences = b.sequences(rows["sequences"])
     if b.unsupported:
         raise DatabaseError(
             f"schema {default!r} uses objects pgwarden cannot model:\n"
@@ -752,6 +837,7 @@ def build_schema(default: str, also: tuple[str, ...], rows: dict[str, Rows]) -> 
         extensions=tuple(extensions),
         views=tuple(views),
         functions=tuple(functions),
+        sequences=tuple(sequences),
         unmanaged=tuple(b.unmanaged),
         schemas=tuple(
             Namespace(name, comment) for name, comment in rows["namespaces"] if name != default

@@ -40,6 +40,7 @@ QUERIES: tuple[str, ...] = (
     "views",
     "partitions",
     "functions",
+    "sequences",
 )
 
 

@@ -58,6 +58,7 @@ _LABELS = {
     "tables": "table",
     "views": "view",
     "functions": "function",
+    "sequences": "sequence",
     "enums": "enum",
     "domains": "domain",
     "composite_types": "composite type",
@@ -88,6 +89,7 @@ def schema_diff(expected: Schema, actual: Schema) -> list[Difference]:
     _named(out, "", "tables", expected.tables, actual.tables)
     _named(out, "", "views", expected.views, actual.views)
     _named(out, "", "functions", expected.functions, actual.functions)
+    _named(out, "", "sequences", expected.sequences, actual.sequences)
     return out
 
 

@@ -78,6 +78,7 @@ _KIND_ORDER: dict[type[Op], int] = {
     o.RenamePolicy: 6,
     # drop dependents
     o.DropView: 9,
+    o.SetSequenceOwner: 10,
     o.DropPolicy: 10,
     o.DropOnUpdateTrigger: 13,
     DropAuditTrigger: 13,
@@ -95,6 +96,7 @@ _KIND_ORDER: dict[type[Op], int] = {
     CreateDomain: 20,  # emitted after the enums, in build order (a stable sort keeps it)
     CreateComposite: 20,
     o.CreateFunction: 21,
+    o.CreateSequence: 21,
     o.AddEnumValue: 21,
     o.CreateTable: 22,
     o.AddColumn: 23,

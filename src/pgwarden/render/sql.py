@@ -23,6 +23,7 @@ from psycopg import sql
 
 from pgwarden.planner import PlanOptions, plan
 from pgwarden.planner import ops as o
+from pgwarden.render.seqoptions import option_clauses
 from pgwarden.spec.model import (
     CheckConstraint,
     Column,
@@ -143,6 +144,9 @@ def column_sql(c: Column) -> sql.Composable:
         parts.append(S("GENERATED ALWAYS AS ({}) STORED").format(S(c.generated)))
     if c.identity in ("always", "by default"):
         parts.append(S("GENERATED {} AS IDENTITY").format(S(c.identity.upper())))
+        numbers = option_clauses(c.type.name, c.identity_options)
+        if numbers:
+            parts.append(S("({})").format(S(" ").join(numbers)))
     if c.default is not None and c.generated is None and c.identity is None:
         parts.append(S("DEFAULT {}").format(_b_expr(c.default)))
     if not c.nullable:
@@ -558,8 +562,16 @@ def _alter_identity(op: o.AlterIdentity) -> list[Statement]:
         out.append(_stmt("DO {}", L(body.as_string(None))))
     # put the new one in place
     if op.new in identities:
+        numbers = option_clauses(op.type.name, op.options)
         out.append(
-            _alter_column(t, c, S("ADD GENERATED {} AS IDENTITY").format(S(str(op.new).upper())))
+            _alter_column(
+                t,
+                c,
+                S("ADD GENERATED {} AS IDENTITY{}").format(
+                    S(str(op.new).upper()),
+                    S(" ({})").format(S(" ").join(numbers)) if numbers else S(""),
+                ),
+            )
         )
         if op.online:
             out.append(_restart_after_max(t, c))
@@ -581,6 +593,13 @@ def _alter_identity(op: o.AlterIdentity) -> list[Statement]:
         if op.online:
             out.append(_restart_after_max(t, c))
     return out
+
+
+@renders(o.AlterIdentityOptions)
+def _alter_identity_options(op: o.AlterIdentityOptions) -> list[Statement]:
+    clauses = option_clauses(op.type.name, op.new, every=True)
+    action = S(" ").join([S("SET {}").format(c) for c in clauses])
+    return [_alter_column(op.table, op.column, action)]
 
 
 @renders(o.AlterGenerated)
@@ -820,6 +839,7 @@ from pgwarden.render import citus as _citus  # noqa: E402, F401
 from pgwarden.render import extensions as _extensions  # noqa: E402, F401
 from pgwarden.render import functions as _functions  # noqa: E402, F401
 from pgwarden.render import partitions as _partitions  # noqa: E402, F401
+from pgwarden.render import sequences as _sequences  # noqa: E402, F401
 from pgwarden.render import triggers as _triggers  # noqa: E402, F401
 from pgwarden.render import types as _types  # noqa: E402, F401
 from pgwarden.render import views as _views  # noqa: E402, F401

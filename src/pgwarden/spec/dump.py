@@ -37,6 +37,8 @@ from pgwarden.spec.model import (
     Partition,
     Policy,
     Schema,
+    Sequence,
+    SequenceOptions,
     Suppression,
     Table,
     Trigger,
@@ -93,6 +95,8 @@ def dump_schema(schema: Schema, *, readable: bool = False) -> str:
         out += _view(view)
     for function in schema.functions:
         out += _function(function)
+    for sequence in schema.sequences:
+        out += _sequence(sequence)
     return "\n".join(out).rstrip("\n") + "\n"
 
 
@@ -234,6 +238,39 @@ def _function(f: Function) -> list[str]:
         body["comment"] = f.comment
     body["body"] = Text(f.body)
     return [_header(section, f.name), *_lines(body), ""]
+
+
+# ---------------------------------------------------------------------- sequences
+
+
+def sequence_options(options: SequenceOptions) -> dict[str, Value]:
+    """The numbers that differ from Postgres's own choice."""
+    body: dict[str, Value] = {}
+    if options.start is not None:
+        body["start"] = options.start
+    if options.increment != 1:
+        body["increment"] = options.increment
+    if options.min_value is not None:
+        body["min_value"] = options.min_value
+    if options.max_value is not None:
+        body["max_value"] = options.max_value
+    if options.cache != 1:
+        body["cache"] = options.cache
+    if options.cycle:
+        body["cycle"] = True
+    return body
+
+
+def _sequence(q: Sequence) -> list[str]:
+    body: dict[str, Value] = {}
+    if q.type != "bigint":
+        body["type"] = q.type
+    body.update(sequence_options(q.options))
+    if q.owned_by is not None:
+        body["owned_by"] = q.owned_by
+    if q.comment is not None:
+        body["comment"] = q.comment
+    return [_header("sequences", q.name), *_lines(body), ""]
 
 
 # ---------------------------------------------------------------------- extensions
@@ -466,7 +503,8 @@ def _column(column: Column, extra: dict[str, Value], enums: dict[str, Enum]) -> 
         else:
             body["default_sql"] = column.default
     if column.identity is not None:
-        body["identity"] = column.identity
+        numbers = sequence_options(column.identity_options)
+        body["identity"] = {"kind": column.identity, **numbers} if numbers else column.identity
     if column.generated is not None:
         body["generated"] = column.generated
     body.update(extra)

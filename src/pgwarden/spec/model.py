@@ -126,6 +126,43 @@ class ColumnType:
         return f"{self.name}{mods}{'[]' if self.array else ''}"
 
 
+# --------------------------------------------------------------------------- sequences
+
+
+@dataclass(frozen=True, slots=True)
+class SequenceOptions:
+    """A sequence's numbers (a sequence object's, or an identity column's).
+
+    A value Postgres would choose itself is None (``start``, ``min_value``,
+    ``max_value``: their defaults follow the type and the direction), so equal
+    sequences are equal however they were written (``spec.sequences.canonical``).
+    """
+
+    start: int | None = None
+    increment: int = 1
+    min_value: int | None = None
+    max_value: int | None = None
+    cache: int = 1
+    cycle: bool = False
+
+
+DEFAULT_SEQUENCE = SequenceOptions()
+
+
+@dataclass(frozen=True, slots=True)
+class Sequence:
+    """``CREATE SEQUENCE name AS type ...``; ``owned_by`` is ``"Table.column"``
+    (``OWNED BY``: the sequence goes when the column does; Postgres wants both in
+    one namespace)."""
+
+    name: str
+    type: str = "bigint"
+    options: SequenceOptions = DEFAULT_SEQUENCE
+    owned_by: str | None = None
+    comment: str | None = None
+    source: Source | None = field(default=None, compare=False, repr=False)
+
+
 # --------------------------------------------------------------------------- columns
 
 
@@ -146,6 +183,8 @@ class Column:
     nullable: bool = False
     default: str | None = None
     identity: IdentityKind | None = None
+    identity_options: SequenceOptions = DEFAULT_SEQUENCE
+    """The identity sequence's numbers (``always`` / ``by default`` only)."""
     generated: str | None = None
     comment: str | None = None
     collation: str | None = None
@@ -643,6 +682,8 @@ class Schema:
     """Composite types (sorted by name)."""
     functions: tuple[Function, ...] = ()
     """Functions and procedures (sorted by name)."""
+    sequences: tuple[Sequence, ...] = ()
+    """Sequences that are not a column's identity or serial (sorted by name)."""
     unmanaged: tuple[str, ...] = field(default=(), compare=False)
     """Introspection: what the inspected namespaces hold that the model does not
     govern, one line each (``function f(integer): an overload of f``)."""
@@ -692,6 +733,7 @@ class Schema:
                 )
             ),
             functions=tuple(sorted(self.functions, key=lambda f: f.name)),
+            sequences=tuple(sorted(self.sequences, key=lambda q: q.name)),
             enums=tuple(sorted(self.enums, key=lambda e: e.name)),
             domains=tuple(
                 sorted(

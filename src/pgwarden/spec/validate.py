@@ -251,6 +251,8 @@ def validate_schema(schema: Schema) -> list[Problem]:
 
     for table in schema.tables:
         relations.append((table.name, table.name, table.source, "table"))
+    for seq in schema.sequences:
+        relations.append((seq.name, seq.name, seq.source, "sequence"))
     for view in schema.views:
         relations.append((view.name, view.name, view.source, view.kind))
         relation = in_namespace(names.namespace_of(view.name))
@@ -259,6 +261,7 @@ def validate_schema(schema: Schema) -> list[Problem]:
             relation(index.name, index.source, "index")
     _views(report, schema, providers)
     _functions(report, schema)
+    _sequences(report, schema)
     for table in schema.tables:
         relation = in_namespace(names.namespace_of(table.name))
         _table(report, table, tables, enums, relation, providers)
@@ -430,6 +433,7 @@ def _namespaces(report: _Report, schema: Schema) -> None:
         *((c.name, c.source, "composite type") for c in schema.composite_types),
         *((v.name, v.source, v.kind) for v in schema.views),
         *((f.name, f.source, f.kind) for f in schema.functions),
+        *((q.name, q.source, "sequence") for q in schema.sequences),
     ]
     for name, source, what in objects:
         namespace = names.namespace_of(name)
@@ -619,6 +623,40 @@ def _triggers(report: _Report, schema: Schema, table: Table, providers: _Provide
                 "a statement trigger's WHEN cannot read OLD or NEW",
                 'use for_each = "row"',
                 "when",
+            )
+
+
+def _sequences(report: _Report, schema: Schema) -> None:
+    """OWNED BY names a column of the spec, in the sequence's own namespace."""
+    for q in schema.sequences:
+        _long(report, q.source, "sequence", q.name)
+        if q.owned_by is None:
+            continue
+        table_name, _, column = q.owned_by.rpartition(".")
+        table = schema.table(table_name)
+        if table is None:
+            report.add(
+                q.source,
+                f"sequence {q.name!r} is owned by {q.owned_by!r}, but the spec has no table "
+                f"{table_name!r}",
+                _did_you_mean(table_name, [t.name for t in schema.tables]) or "fix owned_by",
+                "owned_by",
+            )
+        elif table.column(column) is None:
+            report.add(
+                q.source,
+                f"sequence {q.name!r} is owned by {q.owned_by!r}, but {table_name!r} has no "
+                f"column {column!r}",
+                _did_you_mean(column, table.column_names) or "fix owned_by",
+                "owned_by",
+            )
+        elif names.namespace_of(table_name) != names.namespace_of(q.name):
+            report.add(
+                q.source,
+                f"sequence {q.name!r} and its owner {table_name!r} are in different schemas "
+                "(Postgres wants OWNED BY in the sequence's schema)",
+                "move the sequence into the table's schema, or remove owned_by",
+                "owned_by",
             )
 
 

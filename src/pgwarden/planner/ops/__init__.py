@@ -60,11 +60,18 @@ from pgwarden.planner.ops.extensions import (
     DropExtension,
 )
 from pgwarden.planner.ops.functions import CreateFunction, DropFunction, ReplaceFunction
+from pgwarden.planner.ops.sequences import (
+    AlterSequence,
+    CreateSequence,
+    DropSequence,
+    SetSequenceOwner,
+)
 from pgwarden.planner.ops.tables import (
     AddColumn,
     AlterColumnType,
     AlterGenerated,
     AlterIdentity,
+    AlterIdentityOptions,
     Backfill,
     CreateTable,
     DropColumn,
@@ -93,6 +100,8 @@ __all__ = [
     "AlterExtension",
     "AlterGenerated",
     "AlterIdentity",
+    "AlterIdentityOptions",
+    "AlterSequence",
     "Backfill",
     "CommentOnView",
     "CommentTarget",
@@ -103,6 +112,7 @@ __all__ = [
     "CreateIndex",
     "CreateOnUpdateTrigger",
     "CreatePolicy",
+    "CreateSequence",
     "CreateTable",
     "CreateTrigger",
     "CreateView",
@@ -117,6 +127,7 @@ __all__ = [
     "DropOnUpdateTrigger",
     "DropPolicy",
     "DropPrimaryKey",
+    "DropSequence",
     "DropTable",
     "DropTrigger",
     "DropView",
@@ -139,6 +150,7 @@ __all__ = [
     "SetForceRowLevelSecurity",
     "SetNotNull",
     "SetRowLevelSecurity",
+    "SetSequenceOwner",
     "Swapped",
     "Toggled",
     "TypeChange",

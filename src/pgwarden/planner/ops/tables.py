@@ -20,7 +20,7 @@ from pgwarden.planner.ops.decorations import (
     SetRowLevelSecurity,
 )
 from pgwarden.spec import names
-from pgwarden.spec.model import Column, ColumnType, Table
+from pgwarden.spec.model import DEFAULT_SEQUENCE, Column, ColumnType, SequenceOptions, Table
 
 # --------------------------------------------------------------------------- tables
 
@@ -394,6 +394,8 @@ class AlterIdentity(Swapped):
     old: str | None
     new: str | None
     online: bool = False
+    options: SequenceOptions = DEFAULT_SEQUENCE
+    """The new identity's numbers (ADD GENERATED ... AS IDENTITY (...))."""
 
     @property
     def description(self) -> str:
@@ -401,6 +403,22 @@ class AlterIdentity(Swapped):
             f"change identity of {qname(self.table)}.{qname(self.column)} "
             f"from {self.old or 'none'} to {self.new or 'none'}"
         )
+
+
+@dataclass(frozen=True, slots=True)
+class AlterIdentityOptions(Swapped):
+    """``ALTER COLUMN .. SET INCREMENT BY .. SET START WITH ..``: an identity's
+    numbers (the values already handed out stay)."""
+
+    table: str
+    column: str
+    type: ColumnType
+    old: SequenceOptions
+    new: SequenceOptions
+
+    @property
+    def description(self) -> str:
+        return f"change identity numbers of {qname(self.table)}.{qname(self.column)}"
 
 
 @dataclass(frozen=True, slots=True)

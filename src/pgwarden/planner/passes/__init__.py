@@ -13,6 +13,7 @@ ops into the phases of :data:`~pgwarden.planner.context.PHASES`:
 * :mod:`.extensions` -- extensions, and exclusion constraints of kept tables;
 * :mod:`.functions` -- functions and procedures (replaced in place, or
   dropped and created again when their signature changes);
+* :mod:`.sequences` -- sequences and their owning columns;
 * :mod:`.triggers` -- user triggers (after the functions they call);
 * :mod:`.views` -- views and materialized views, recreated around the table
   changes under them;
@@ -34,6 +35,7 @@ from pgwarden.planner.passes.extensions import plan_extensions
 from pgwarden.planner.passes.functions import plan_functions
 from pgwarden.planner.passes.partitions import plan_partitions
 from pgwarden.planner.passes.renames import plan_renames
+from pgwarden.planner.passes.sequences import plan_sequences
 from pgwarden.planner.passes.tables import plan_tables
 from pgwarden.planner.passes.triggers import plan_triggers
 from pgwarden.planner.passes.types import plan_types
@@ -50,6 +52,7 @@ def run(ctx: PlanContext) -> list[tuple[str, o.Op]]:
     plan_citus(ctx)
     plan_extensions(ctx)
     plan_functions(ctx)
+    plan_sequences(ctx)
     plan_triggers(ctx)
     plan_views(ctx)
     plan_partitions(ctx)

@@ -66,11 +66,30 @@ def _alter_column(
             ctx.emit("alter", o.AlterIdentity(table, col, new.type, old.identity, new.identity))
         else:
             if old.identity is not None:
-                ctx.emit("alter", o.AlterIdentity(table, col, old.type, old.identity, None, online))
+                ctx.emit(
+                    "alter",
+                    o.AlterIdentity(
+                        table, col, old.type, old.identity, None, online, old.identity_options
+                    ),
+                )
             if new.identity is not None:
                 ctx.emit(
-                    "not_null", o.AlterIdentity(table, col, new.type, None, new.identity, online)
+                    "not_null",
+                    o.AlterIdentity(
+                        table, col, new.type, None, new.identity, online, new.identity_options
+                    ),
                 )
+    if (
+        old.identity in _IDENTITIES
+        and new.identity in _IDENTITIES
+        and old.identity_options != new.identity_options
+    ):
+        ctx.emit(
+            "not_null",
+            o.AlterIdentityOptions(
+                table, col, new.type, old.identity_options, new.identity_options
+            ),
+        )
     if old.type != new.type:
         ctx.emit(
             "alter",

@@ -30,6 +30,7 @@ from pgwarden.spec.load.functions import read_function
 from pgwarden.spec.load.namespaces import read_namespace
 from pgwarden.spec.load.policies import tenant_expression
 from pgwarden.spec.load.reader import dotted
+from pgwarden.spec.load.sequences import read_sequence
 from pgwarden.spec.load.tables import TableReader
 from pgwarden.spec.load.types import read_composite, read_domain
 from pgwarden.spec.load.views import read_view
@@ -148,10 +149,16 @@ def _assemble(doc: Document, files: Sequence[tuple[str, str]]) -> Schema:
         for name, (r, raw) in doc.named[section].items()
         if (f := read_function(r, section, name, raw)) is not None
     ]
+    sequences = [
+        q
+        for name, (r, raw) in doc.named["sequences"].items()
+        if (q := read_sequence(r, name, raw)) is not None
+    ]
     return Schema(
         tables=tuple(tables),
         views=tuple(views),
         functions=tuple(functions),
+        sequences=tuple(sequences),
         enums=tuple(enums.values()),
         domains=tuple(domains),
         composite_types=tuple(composites),

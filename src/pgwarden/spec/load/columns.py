@@ -13,7 +13,16 @@ from typing import Any, Literal
 
 from pgwarden.spec.exprs import ExprSyntaxError, LiteralError, literal_sql
 from pgwarden.spec.load.reader import SpecPath, SpecReader, did_you_mean
-from pgwarden.spec.model import Column, ColumnType, Enum, IdentityKind
+from pgwarden.spec.load.sequences import OPTION_KEYS, read_options
+from pgwarden.spec.model import (
+    DEFAULT_SEQUENCE,
+    Column,
+    ColumnType,
+    Enum,
+    IdentityKind,
+    SequenceOptions,
+)
+from pgwarden.spec.sequences import SEQUENCE_TYPES
 from pgwarden.spec.types import (
     INTEGER_TYPES,
     TypeSyntaxError,
@@ -76,7 +85,7 @@ def read_column(
             )
     elif "default_sql" in raw:
         default = r.expr(raw, "default_sql", path)
-    identity = r.choice(raw, "identity", path, choices=IDENTITY_KINDS, default=None)
+    identity, identity_options = _identity(r, raw, path, col_type)
     maintained: Literal["on_update"] | None = r.choice(
         raw, "maintained", path, choices=("on_update",), default=None
     )
@@ -86,6 +95,7 @@ def read_column(
         nullable=r.boolean(raw, "nullable", path),
         default=default,
         identity=identity,
+        identity_options=identity_options,
         generated=r.expr(raw, "generated", path),
         comment=r.string(raw, "comment", path),
         collation=r.string(raw, "collation", path),
@@ -97,6 +107,28 @@ def read_column(
         source=r.source(path),
     )
     return column, raw
+
+
+def _identity(
+    r: SpecReader, raw: dict[str, Any], path: SpecPath, col_type: ColumnType | None
+) -> tuple[IdentityKind | None, SequenceOptions]:
+    """``identity = "always"``, or ``{ kind = "always", start = 100, increment = 10, ... }``."""
+    value = raw.get("identity")
+    if not isinstance(value, dict):
+        return r.choice(
+            raw, "identity", path, choices=IDENTITY_KINDS, default=None
+        ), DEFAULT_SEQUENCE
+    ipath = (*path, "identity")
+    entry = r.mapping(value, ipath, ("kind", *OPTION_KEYS))
+    if entry is None:
+        return None, DEFAULT_SEQUENCE
+    kinds: tuple[IdentityKind, ...] = ("always", "by default")
+    kind = r.choice(entry, "kind", ipath, choices=kinds, default="by default")
+    type_name = col_type.name if col_type is not None else "bigint"
+    if type_name not in SEQUENCE_TYPES or (col_type is not None and col_type.array):
+        r.problem(ipath, f"an identity column is smallint, integer or bigint, not {type_name}")
+        return None, DEFAULT_SEQUENCE
+    return kind, read_options(r, entry, ipath, type_name)
 
 
 def default_literal(

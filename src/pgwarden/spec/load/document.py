@@ -31,6 +31,7 @@ NAMED_SECTIONS = (
     "materialized_views",
     "functions",
     "procedures",
+    "sequences",
 )
 TOP_KEYS = ("schema", *NAMED_SECTIONS)
 SCHEMA_KEYS = ("name", "acknowledge_loss")
