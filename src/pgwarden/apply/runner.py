@@ -732,10 +732,18 @@ def _qualified(conn: psycopg.Connection[Any], schema: str | None, name: str) -> 
 
 
 def database_drift(conn: psycopg.Connection[Any], expected: Schema) -> list[str]:
-    """How the live namespace ``expected.name`` differs from ``expected`` (empty: none)."""
-    from pgwarden.apply.canonical import canonicalize
-    from pgwarden.introspect import inspect_schema, schema_diff
+    """How the live namespace ``expected.name`` (and the spec's other namespaces)
+    differ from ``expected`` (empty: none); objects only in the database that the
+    spec's ``ignore`` acknowledges are not drift."""
+    return database_state(conn, expected)[0]
 
-    actual = inspect_schema(conn, expected.name)
+
+def database_state(conn: psycopg.Connection[Any], expected: Schema) -> tuple[list[str], list[str]]:
+    """(drift, unmanaged): the differences that are drift, and what the database
+    holds that the model does not govern and ``ignore`` does not acknowledge."""
+    from pgwarden.apply.canonical import canonicalize
+    from pgwarden.introspect import drift, inspect_schema, unmanaged
+
+    actual = inspect_schema(conn, expected.name, also=[n.name for n in expected.schemas])
     canonical = canonicalize(expected, conn)
-    return [d.render() for d in schema_diff(canonical, actual)]
+    return [d.render() for d in drift(canonical, actual)], unmanaged(expected, actual)

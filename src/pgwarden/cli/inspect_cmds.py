@@ -65,6 +65,14 @@ def inspect(ctx: Context, output: Path | None) -> None:
             )
         schema = inspect_schema(conn, pg_schema)
     text = dump_schema(schema, readable=True)
+    if schema.unmanaged:
+        # nothing is left out silently: what the spec cannot govern, as TOML comments
+        listed = "".join(f"#   {line}\n" for line in schema.unmanaged)
+        text = (
+            "# Not governed by this spec (acknowledge with [schema] ignore = [...], "
+            "docs/introspection.md):\n" + listed + "\n" + text
+        )
+        click.echo(f"{len(schema.unmanaged)} objects not governed (listed at the top)", err=True)
     if output is None:
         click.echo(text, nl=not text.endswith("\n"))
     else:

@@ -453,7 +453,7 @@ def verify_cmd(obj: Context, as_json: bool) -> None:
     """Compare the live database with the spec; exit 1 with the difference on drift."""
     from dataclasses import replace
 
-    from pgwarden.apply.runner import database_drift
+    from pgwarden.apply.runner import database_state
     from pgwarden.db import connect
     from pgwarden.errors import RefusedError
     from pgwarden.spec.load import load_schema
@@ -464,12 +464,26 @@ def verify_cmd(obj: Context, as_json: bool) -> None:
     if spec.name != pg_schema and pg_schema != "public":
         spec = replace(spec, name=pg_schema)
     with connect(obj.url()) as conn:
-        drift = database_drift(conn, spec)
+        drift, unmanaged = database_state(conn, spec)
     if as_json:
-        _json({"spec": str(schema_dir), "drift": bool(drift), "differences": drift})
+        _json(
+            {
+                "spec": str(schema_dir),
+                "drift": bool(drift),
+                "differences": drift,
+                "unmanaged": unmanaged,
+            }
+        )
         if drift:
             raise click.exceptions.Exit(1)
         return
+    if unmanaged:
+        # not drift: listed so nothing is ignored silently; [schema] ignore acknowledges them
+        click.echo(
+            f"not governed by {schema_dir} ({len(unmanaged)}; acknowledge with "
+            "[schema] ignore = [...]):\n  " + "\n  ".join(unmanaged),
+            err=True,
+        )
     if drift:
         raise RefusedError(
             f"the database has drifted from {schema_dir} ({len(drift)} difference"

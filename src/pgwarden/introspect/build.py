@@ -550,8 +550,12 @@ class _Builder:
                 continue
             parts = self.tables.get(owner) if owner is not None else None
             name = self.qualify(nsp, rel)
-            serial = deptype == "a" and default_uses_it and parts is not None
-            if serial and self._serial(parts, column, name, type_name, numbers, comment):
+            serial = deptype == "a" and default_uses_it
+            if (
+                serial
+                and parts is not None
+                and self._serial(parts, column, name, type_name, numbers, comment)
+            ):
                 continue  # a serial column's own sequence
             if type_name not in SEQUENCE_TYPES:
                 self.unmanaged.append(f"sequence {name}: type {type_name}")
@@ -838,7 +842,14 @@ def build_schema(default: str, also: tuple[str, ...], rows: dict[str, Rows]) -> 
         views=tuple(views),
         functions=tuple(functions),
         sequences=tuple(sequences),
-        unmanaged=tuple(b.unmanaged),
+        unmanaged=tuple(
+            sorted(
+                {
+                    *b.unmanaged,
+                    *(f"{kind} {name}: {detail}" for kind, name, detail in rows["unmanaged"]),
+                }
+            )
+        ),
         schemas=tuple(
             Namespace(name, comment) for name, comment in rows["namespaces"] if name != default
         ),

@@ -41,6 +41,7 @@ QUERIES: tuple[str, ...] = (
     "partitions",
     "functions",
     "sequences",
+    "unmanaged",
 )
 
 

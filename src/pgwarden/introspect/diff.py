@@ -10,6 +10,7 @@ two schemas are equal.
 from __future__ import annotations
 
 import dataclasses
+import fnmatch
 from dataclasses import dataclass
 from typing import Any
 
@@ -91,6 +92,28 @@ def schema_diff(expected: Schema, actual: Schema) -> list[Difference]:
     _named(out, "", "functions", expected.functions, actual.functions)
     _named(out, "", "sequences", expected.sequences, actual.sequences)
     return out
+
+
+def is_ignored(line: str, patterns: tuple[str, ...]) -> bool:
+    """``line`` (a difference's path or an unmanaged line, up to its ``:``) matches
+    one of a spec's ``ignore`` patterns (``fnmatch``, case-sensitive)."""
+    subject = line.split(": ", 1)[0]
+    return any(fnmatch.fnmatchcase(subject, p) for p in patterns)
+
+
+def drift(expected: Schema, actual: Schema) -> list[Difference]:
+    """The differences that count as drift: all of them except objects only in
+    the database that ``expected.ignore`` acknowledges."""
+    return [
+        d
+        for d in schema_diff(expected, actual)
+        if not (d.field == "exists" and not d.expected and is_ignored(d.path, expected.ignore))
+    ]
+
+
+def unmanaged(expected: Schema, actual: Schema) -> list[str]:
+    """What the database holds that no spec governs, less what ``ignore`` acknowledges."""
+    return [u for u in actual.unmanaged if not is_ignored(u, expected.ignore)]
 
 
 def format_diff(

@@ -71,8 +71,13 @@ def dump_schema(schema: Schema, *, readable: bool = False) -> str:
     server, not to the same text, so it is off for ``load(dump(s)) == s``.
     """
     out: list[str] = []
+    head: dict[str, Value] = {}
     if schema.name != "public":
-        out += ["[schema]", f"name = {_value(schema.name)}", ""]
+        head["name"] = schema.name
+    if schema.ignore:
+        head["ignore"] = list(schema.ignore)
+    if head:
+        out += ["[schema]", *_lines(head), ""]
     for namespace in schema.schemas:
         body: dict[str, Value] = {}
         if namespace.comment is not None:

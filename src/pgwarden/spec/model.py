@@ -684,6 +684,10 @@ class Schema:
     """Functions and procedures (sorted by name)."""
     sequences: tuple[Sequence, ...] = ()
     """Sequences that are not a column's identity or serial (sorted by name)."""
+    ignore: tuple[str, ...] = field(default=(), compare=False)
+    """Objects of the database the spec acknowledges and does not govern: patterns
+    (``fnmatch``) of the lines ``migrate verify`` and ``inspect`` print, e.g.
+    ``"view legacy_*"``, ``"schema analytics"``, ``"table Account.trigger audit_*"``."""
     unmanaged: tuple[str, ...] = field(default=(), compare=False)
     """Introspection: what the inspected namespaces hold that the model does not
     govern, one line each (``function f(integer): an overload of f``)."""

@@ -167,6 +167,7 @@ def _assemble(doc: Document, files: Sequence[tuple[str, str]]) -> Schema:
         schemas=tuple(namespaces),
         sources=tuple(name for name, _ in files),
         acknowledge_loss=tuple(doc.acknowledged),
+        ignore=tuple(doc.ignored),
     ).normalized()
 
 

@@ -34,7 +34,7 @@ NAMED_SECTIONS = (
     "sequences",
 )
 TOP_KEYS = ("schema", *NAMED_SECTIONS)
-SCHEMA_KEYS = ("name", "acknowledge_loss")
+SCHEMA_KEYS = ("name", "acknowledge_loss", "ignore")
 
 _TOML_LINE = re.compile(r"at line (\d+)")
 
@@ -47,6 +47,7 @@ class Document:
     indexes: dict[str, LineIndex] = field(default_factory=dict)
     schema_name: tuple[SpecReader, str] | None = None
     acknowledged: list[str] = field(default_factory=list)
+    ignored: list[str] = field(default_factory=list)
     named: dict[str, dict[str, tuple[SpecReader, Any]]] = field(
         default_factory=lambda: {s: {} for s in NAMED_SECTIONS}
     )
@@ -90,6 +91,8 @@ class Document:
         name = r.string(block, "name", ("schema",))
         acks = r.strings(block, "acknowledge_loss", ("schema",))
         self.acknowledged.extend(a for a in acks or () if a not in self.acknowledged)
+        ignore = r.strings(block, "ignore", ("schema",))
+        self.ignored.extend(i for i in ignore or () if i not in self.ignored)
         if not name:
             return
         if self.schema_name and self.schema_name[1] != name:
