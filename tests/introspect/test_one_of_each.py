@@ -13,7 +13,6 @@ from __future__ import annotations
 from typing import Any
 
 import psycopg
-import pytest
 
 from pgwarden.apply.canonical import canonicalize
 from pgwarden.introspect import format_diff, inspect_schema, schema_diff
