@@ -1,7 +1,9 @@
 """Question 4: generated accessors (Basefly's committed ``generated/basefly_db``)
 against hand-written psycopg on the same connection: point lookup by primary
-key, the batch accessor vs a per-row loop, and the statements ``delete_user``
-sends (counted at the server) for 1 vs many clusters.
+key (also through a ``psycopg_pool`` pool, against the raw pool), the batch
+accessor vs a per-row loop and vs the hand-written ``= ANY`` query, and the
+statements ``delete_user`` sends (counted at the server) for 1 vs many clusters;
+a verdict per issue-15 target.
 
     python -m benchmarks.accessors --keys 1000 --clusters 1 1000
 """
@@ -58,6 +60,39 @@ def _wall_cpu(fn: Callable[[Any], object], keys: list[Any]) -> tuple[float, floa
     return time.perf_counter() - t, time.process_time() - c
 
 
+def _pooled(pkg: Any, url: str, keys: list[Any], rounds: int) -> tuple[float, float, float, float]:
+    """(accessor wall, raw wall, accessor CPU, raw CPU) per pooled point lookup, the two
+    interleaved in chunks of 50 keys like the plain-connection lookups."""
+    from psycopg_pool import ConnectionPool
+
+    with ConnectionPool(url, min_size=2, max_size=2, kwargs={"autocommit": True}) as pool:
+        pool.wait()
+        db = pkg.Database(pool)
+
+        def raw(k: Any) -> object:
+            with pool.connection() as c:
+                return c.execute(RAW_GET, (k,)).fetchone()
+
+        fns = [db.user.get, raw]
+        for fn in fns:  # warm up
+            _per_call(fn, keys[:50])
+        walls: list[list[float]] = [[], []]
+        cpus: list[list[float]] = [[], []]
+        for rnd in range(rounds):
+            spent, cpu = [0.0, 0.0], [0.0, 0.0]
+            for c, start in enumerate(range(0, len(keys), 50)):
+                chunk = keys[start : start + 50]
+                for j in range(2):
+                    k = (j + c + rnd) % 2
+                    w, u = _wall_cpu(fns[k], chunk)
+                    spent[k] += w
+                    cpu[k] += u
+            for k in range(2):
+                walls[k].append(spent[k] / len(keys))
+                cpus[k].append(cpu[k] / len(keys))
+    return median(walls[0]), median(walls[1]), median(cpus[0]), median(cpus[1])
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__)
     p.add_argument("--keys", type=int, default=1000, help="batch size and lookups per round")
@@ -106,6 +141,8 @@ def main(argv: list[str] | None = None) -> int:
                 _per_call(raw_get, keys[:50])
                 _per_call(raw_cursor_get, keys[:50])
             acc, rawc, rawcur, loop, batch, rawbatch = [], [], [], [], [], []
+            batch_cpu: list[float] = []
+            rawbatch_cpu: list[float] = []
             cpus: list[list[float]] = []
             fns = [db.user.get, raw_get, raw_cursor_get]
             for rnd in range(args.rounds):
@@ -124,14 +161,18 @@ def main(argv: list[str] | None = None) -> int:
                 rawc.append(spent[1] / len(keys))
                 rawcur.append(spent[2] / len(keys))
                 cpus.append([u / len(keys) for u in cpu])
-                t = time.perf_counter()
-                got = db.user.get_many(keys)
-                batch.append(time.perf_counter() - t)
-                assert len(got) == len(keys)
-                t = time.perf_counter()
-                rows_ = conn.execute(RAW_MANY, (keys,)).fetchall()
-                rawbatch.append(time.perf_counter() - t)
-                assert len(rows_) == len(keys)
+                for first in (rnd % 2, 1 - rnd % 2):  # alternate who goes first
+                    t, c0 = time.perf_counter(), time.process_time()
+                    if first == 0:
+                        got = db.user.get_many(keys)
+                        batch.append(time.perf_counter() - t)
+                        batch_cpu.append(time.process_time() - c0)
+                        assert len(got) == len(keys)
+                    else:
+                        rows_ = conn.execute(RAW_MANY, (keys,)).fetchall()
+                        rawbatch.append(time.perf_counter() - t)
+                        rawbatch_cpu.append(time.process_time() - c0)
+                        assert len(rows_) == len(keys)
                 loop.append(_per_call(db.user.get, keys) * len(keys))
             a, r, rc = median(acc), median(rawc), median(rawcur)
             ca, cr, crc = (median([c[i] for c in cpus]) for i in range(3))
@@ -162,18 +203,71 @@ def main(argv: list[str] | None = None) -> int:
                 ],
             )
             lb, bb, rb = median(loop), median(batch), median(rawbatch)
+            cb, crb = median(batch_cpu), median(rawbatch_cpu)
             res.add_table(
-                [f"{len(keys)} keys", "median wall time", "speed-up of the batch"],
                 [
-                    ["per-row loop of `db.user.get`", fmt_s(lb), "—"],
-                    ["`db.user.get_many(keys)` (one `= ANY` query)", fmt_s(bb), f"{lb / bb:.1f}x"],
+                    f"{len(keys)} keys",
+                    "median wall time",
+                    "speed-up of the batch",
+                    "client CPU",
+                ],
+                [
+                    ["per-row loop of `db.user.get`", fmt_s(lb), "—", "—"],
+                    [
+                        "`db.user.get_many(keys)` (one `= ANY` query)",
+                        fmt_s(bb),
+                        f"{lb / bb:.1f}x",
+                        fmt_s(cb),
+                    ],
                     [
                         "hand-written `= ANY(%s)` + `fetchall()` (tuples, no models)",
                         fmt_s(rb),
                         f"{lb / rb:.1f}x",
+                        fmt_s(crb),
                     ],
                 ],
             )
+        pooled = _pooled(pkg, url, keys, args.rounds)
+        res.add_table(
+            [
+                "point lookup through a pool (psycopg_pool, 2 connections)",
+                "median wall per call",
+                "client CPU per call",
+                "accessor / raw (CPU)",
+            ],
+            [
+                ["`Database(pool).user.get(id)`", fmt_s(pooled[0]), fmt_s(pooled[2]), "—"],
+                [
+                    "`with pool.connection() as c: c.execute(sql, (id,)).fetchone()`",
+                    fmt_s(pooled[1]),
+                    fmt_s(pooled[3]),
+                    f"{pooled[2] / pooled[3]:.3f}",
+                ],
+            ],
+        )
+        res.add_table(
+            ["target (issue 15)", "wanted", "measured (this run)", "verdict"],
+            [
+                [
+                    "point lookup vs raw psycopg, client CPU",
+                    "≤ 1.10x",
+                    f"{ca / cr:.3f}x (`conn.execute`), {ca / crc:.3f}x (cursor)",
+                    "met" if ca / max(cr, crc) <= 1.10 else "missed",
+                ],
+                [
+                    f"`get_many` of {len(keys)} keys vs `= ANY(%s)` + `fetchall()`",
+                    "≤ 1.2x",
+                    f"{bb / rb:.2f}x wall, {cb / crb:.2f}x client CPU",
+                    "met" if bb / rb <= 1.2 else "missed",
+                ],
+                [
+                    "pooled point lookup vs raw pool, client CPU",
+                    "≤ 1.10x",
+                    f"{pooled[2] / pooled[3]:.3f}x",
+                    "met" if pooled[2] / pooled[3] <= 1.10 else "missed",
+                ],
+            ],
+        )
 
         rows = []
         for n in args.clusters:

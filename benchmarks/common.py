@@ -264,6 +264,43 @@ def environment(srv: Server | None, peers: Sequence[str] = ()) -> str:
 
 
 @dataclass
+class Panel:
+    """One log-log chart: ``series`` maps a label to its (x, y) points."""
+
+    title: str
+    xlabel: str
+    ylabel: str
+    series: dict[str, list[tuple[float, float]]]
+
+
+def write_plot(path: Path, title: str, panels: Sequence[Panel]) -> None:
+    """The panels side by side as one PNG (matplotlib, from the ``bench`` extra)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(1, len(panels), figsize=(5.2 * len(panels), 4.2), squeeze=False)
+    for ax, panel in zip(axes[0], panels, strict=True):
+        for label, points in panel.series.items():
+            pts = sorted(p for p in points if p[1] > 0)
+            if pts:
+                ax.plot([p[0] for p in pts], [p[1] for p in pts], marker="o", label=label)
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        ax.set_title(panel.title, fontsize=10)
+        ax.set_xlabel(panel.xlabel)
+        ax.set_ylabel(panel.ylabel)
+        ax.grid(True, which="both", alpha=0.3)
+        ax.legend(fontsize=8)
+    fig.suptitle(title, fontsize=11)
+    fig.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=90, metadata={"Software": None})
+    plt.close(fig)
+
+
+@dataclass
 class Result:
     """One script's output: a title, the command, the environment, tables and notes."""
 
@@ -273,9 +310,14 @@ class Result:
     env: str
     tables: list[tuple[list[str], list[list[str]]]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    plots: list[Panel] = field(default_factory=list)
+    """Scaling curves: written as ``<doc stem>-<key>.png`` next to the doc and linked."""
 
     def add_table(self, header: list[str], rows: list[list[str]]) -> None:
         self.tables.append((header, rows))
+
+    def add_plot(self, panel: Panel) -> None:
+        self.plots.append(panel)
 
     def markdown(self) -> str:
         when = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
@@ -342,6 +384,11 @@ def add_common_args(p: argparse.ArgumentParser) -> None:
 
 def publish(result: Result, args: argparse.Namespace) -> None:
     text = result.markdown()
+    if result.plots and not args.no_doc:
+        png = args.doc.with_name(f"{args.doc.stem}-{result.key}.png")
+        write_plot(png, result.title, result.plots)
+        text = text.rstrip() + f"\n\n![{result.title}: scaling curves]({png.name})\n"
+        print(f"wrote {png}", file=sys.stderr)
     print(text)
     if not args.no_doc:
         write_section(args.doc, result.key, text)

@@ -128,43 +128,58 @@ def test_synthetic_schema_creates_on_the_server(database_url: str) -> None:
 
 def test_introspection(pg_server: str, tmp_path: Path) -> None:
     doc = tmp_path / "bench.md"
-    assert (
-        introspection.main(
-            ["--tables", "5", "15", "--repeat", "1", "--database-url", pg_server, "--doc", str(doc)]
-        )
-        == 0
-    )
-    header, rows = tables(section(doc, "introspection"))[0]
-    assert header[:4] == ["tables", "tool", "median wall time", "statements (server log)"]
+    args = ["--tables", "5", "15", "--repeat", "1", "--peers-up-to", "5"]
+    assert introspection.main([*args, "--database-url", pg_server, "--doc", str(doc)]) == 0
+    text = section(doc, "introspection")
+    (header, rows), (_, verdicts), (_, scaling) = tables(text)
+    assert header[:6] == [
+        "tables",
+        "tool",
+        "median wall time",
+        "client CPU",
+        "peak Python memory",
+        "statements (server log)",
+    ]
+    # the peers up to --peers-up-to, pgwarden at every size
     assert [(r[0], r[1]) for r in rows] == [
-        (n, introspection.LABELS[t]) for n in ("5", "15") for t in introspection.TOOLS
+        *(("5", introspection.LABELS[t]) for t in introspection.TOOLS),
+        ("15", introspection.LABELS["pgwarden"]),
     ]
     ours = {r[0]: r for r in rows if r[1] == introspection.LABELS["pgwarden"]}
     for n, r in ours.items():
-        assert _TIME.match(r[2]), r
-        assert r[6] == f"{n} tables"
+        assert _TIME.match(r[2]) and _TIME.match(r[3]) and r[4].endswith(" MiB"), r
+        assert r[8] == f"{n} tables"
     for r in rows:
         if r[2] == "n/a":  # a peer that is not installed says how to install it
-            assert "pip install" in r[6], r
+            assert "pip install" in r[8], r
         elif r[1] != introspection.LABELS["alembic"]:
-            assert r[6] == f"{r[0]} tables", r  # every peer read every table
+            assert r[8] == f"{r[0]} tables", r  # every peer read every table
         else:
-            assert r[6] == "0 differences", r  # the model equals the database
+            assert r[8] == "0 differences", r  # the model equals the database
     if _find_log(pg_server) is not None:
         # counted at the server: pgwarden's query count does not grow with the tables
-        assert ours["5"][3].isdigit() and ours["5"][3] == ours["15"][3]
-        assert all(r[3].isdigit() for r in rows)
+        assert ours["5"][5].isdigit() and ours["5"][5] == ours["15"][5]
+        assert all(r[5].isdigit() for r in rows)
+    assert verdicts and all(v[3].startswith(("met", "missed")) for v in verdicts)
+    assert [r[0] for r in scaling] == ["5", "15"] and scaling[0][3] == "1.00"
+    png = doc.with_name("bench-introspection.png")  # the curves, linked from the section
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and f"]({png.name})" in text
 
 
 def test_planning(tmp_path: Path) -> None:
     doc = tmp_path / "bench.md"
-    assert planning.main(["--tables", "20", "60", "--repeat", "1", "--doc", str(doc)]) == 0
-    _, rows = tables(section(doc, "planning"))[0]
-    assert [r[0] for r in rows] == ["20", "60"]
-    assert [r[1] for r in rows] == ["200", "600"]
-    assert [r[2] for r in rows] == ["2", "6"]
+    assert planning.main(["--tables", "10", "30", "--repeat", "1", "--doc", str(doc)]) == 0
+    text = section(doc, "planning")
+    (_, rows), (_, e2e), (_, scaling), (_, verdicts) = tables(text)
+    assert [r[0] for r in rows] == ["10", "30"]
+    assert [r[1] for r in rows] == ["100", "300"]
+    assert [r[2] for r in rows] == ["1", "3"]
     assert all(int(r[3]) >= int(r[2]) for r in rows)  # at least one op per changed table
     assert all(r[7].endswith("MiB") for r in rows)
+    assert [r[0] for r in e2e] == ["10", "30"] and all(_TIME.match(c) for c in e2e[0][1:5])
+    assert scaling[0][2] == "1.00"
+    assert [v[3] in ("met", "missed") for v in verdicts] == [True, True]
+    assert (tmp_path / "bench-planning.png").read_bytes()[:4] == b"\x89PNG"
 
 
 def test_lint(tmp_path: Path) -> None:
@@ -194,9 +209,14 @@ def test_accessors(pg_server: str, tmp_path: Path) -> None:
     doc = tmp_path / "bench.md"
     args = ["--keys", "50", "--rounds", "1", "--clusters", "1", "25"]
     assert accessors.main([*args, "--database-url", pg_server, "--doc", str(doc)]) == 0
-    lookups, batch, deletion = (rows for _, rows in tables(section(doc, "accessors")))
+    lookups, batch, pooled, verdicts, deletion = (
+        rows for _, rows in tables(section(doc, "accessors"))
+    )
     assert len(lookups) == 3 and all(_TIME.match(r[1]) for r in lookups)
     assert len(batch) == 3 and all(r[2].endswith("x") for r in batch[1:])
+    assert all(_TIME.match(r[3]) for r in batch[1:])  # client CPU of both batches
+    assert len(pooled) == 2 and all(_TIME.match(r[1]) and _TIME.match(r[2]) for r in pooled)
+    assert len(verdicts) == 3 and all(r[3] in ("met", "missed") for r in verdicts)
     assert [r[0] for r in deletion] == ["1", "25"]
     assert deletion[1][3].startswith("25 soft-deleted")
     if _find_log(pg_server) is not None:

@@ -123,12 +123,12 @@ class ColumnView:
         """The soft-delete predicate over this column, for query text."""
         return placeholder_safe(active_rows(self.name))
 
-    def decode_line(self, index: int, indent: int) -> str:
-        """The keyword argument that builds this field from row ``r``."""
+    def set_line(self, index: int, indent: int) -> str:
+        """The statement that sets this field of ``o`` from row ``r`` (setter ``f[index]``)."""
         if self.decode is None:
-            return f"{' ' * indent}{self.attr}=r[{index}],"
+            return f"{' ' * indent}f[{index}](o, r[{index}])"
         fn, lead = self.decode
-        return call(indent, f"{self.attr}={fn}", [*lead, f"r[{index}]"], ",")
+        return call(indent, f"f[{index}](o, {fn}", [*lead, f"r[{index}]"], ")")
 
     def key_expr(self, index: int) -> str:
         """The non-null key value from raw row ``_r`` (dict keys of batch lookups)."""
