@@ -86,8 +86,12 @@ def main(argv: list[str] | None = None) -> int:
     for label, (med, best, cpu) in measured.items():
         target = TARGETS.get(label)
         verdict = "—" if target is None else ("met" if med <= target else "missed")
-        if target is not None and med > target and best <= target:
-            verdict = "met when unloaded (best run), missed at the median"
+        if target is not None and med > target:
+            if best <= target:
+                verdict = "met when unloaded (best run), missed at the median"
+            elif cpu <= target:
+                # a one-thread CLI that waits on nothing: idle, its wall time is its CPU time
+                verdict = "met on CPU time; wall missed under load"
         rows.append(
             [
                 label,

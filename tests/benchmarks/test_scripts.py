@@ -269,7 +269,12 @@ def test_startup(tmp_path: Path) -> None:
     for command in startup.TARGETS:
         row = by_command[command]
         assert _TIME.match(row[1]) and _TIME.match(row[4])
-        assert row[7] in ("met", "missed", "met when unloaded (best run), missed at the median")
+        assert row[7] in (
+            "met",
+            "missed",
+            "met when unloaded (best run), missed at the median",
+            "met on CPU time; wall missed under load",
+        )
 
 
 def test_fleet(pg_server: str, tmp_path: Path) -> None:
