@@ -203,6 +203,27 @@ def _timed(fn: Callable[[], object], repeat: int) -> Timing:
     return median(walls), median(cpus)
 
 
+def instructions(cmd: list[str], env: dict[str, str] | None = None) -> int | None:
+    """Instructions the process executes (valgrind's callgrind ``Ir``): a count load on
+    the shared machine cannot move, unlike wall and even CPU time. None without valgrind."""
+    import re
+    import shutil
+
+    exe = shutil.which("valgrind")
+    if exe is None:
+        return None
+    with tempfile.TemporaryDirectory(prefix="pgwarden-bench-cg-") as tmp:
+        proc = subprocess.run(
+            [exe, "--tool=callgrind", f"--callgrind-out-file={tmp}/out", *cmd],
+            capture_output=True,
+            text=True,
+            check=False,
+            env=env,
+        )
+    m = re.search(r"refs:\s+([\d,]+)", proc.stderr)
+    return int(m.group(1).replace(",", "")) if m else None
+
+
 def _measure(
     label: str,
     files: list[tuple[str, str]],
@@ -247,9 +268,16 @@ def _measure(
     def tput(m: Timing, i: int) -> str:
         return ratio(n / m[i], n / theirs[i]) if theirs else "n/a"
 
-    ratios = [[label, "in-process", tput(ours, 0), tput(ours, 1)]]
+    ratios = [[label, "in-process", tput(ours, 0), tput(ours, 1), "—"]]
     if cli is not None:
-        ratios.append([label, "whole process", tput(cli, 0), tput(cli, 1)])
+        counted = "not counted (--instructions)"
+        if args.instructions and exe:
+            mine = instructions(cmd, cli_env())
+            peer = instructions([exe, "--reporter", "json", *map(str, paths)])
+            counted = ratio(peer, mine) if mine and peer else "n/a (no valgrind)"
+            if mine and peer:
+                counted += f" ({mine / 1e6:,.0f}M vs squawk's {peer / 1e6:,.0f}M instructions)"
+        ratios.append([label, "whole process", tput(cli, 0), tput(cli, 1), counted])
     return speed, ratios, f"{label}: {len(files)} files, {n} statements"
 
 
@@ -264,6 +292,11 @@ def main(argv: list[str] | None = None) -> int:
     )
     p.add_argument("--repeat", type=int, default=3)
     p.add_argument("--no-cli", action="store_true", help="skip the pgwarden lint subprocess")
+    p.add_argument(
+        "--instructions",
+        action="store_true",
+        help="also count both whole processes' instructions under valgrind (slow, load-proof)",
+    )
     add_common_args(p)
     args = p.parse_args(argv)
     exe = squawk_exe()
@@ -271,7 +304,8 @@ def main(argv: list[str] | None = None) -> int:
         "lint",
         "3. Migration lint",
         f"python -m benchmarks.lint --statements {args.statements} "
-        f"--history-files {args.history_files} --repeat {args.repeat}",
+        f"--history-files {args.history_files} --repeat {args.repeat}"
+        + (" --instructions" if args.instructions else ""),
         environment(None, ["squawk"]),
     )
     with tempfile.TemporaryDirectory(prefix="pgwarden-bench-lint-") as tmp:
@@ -310,6 +344,7 @@ def main(argv: list[str] | None = None) -> int:
                 "pgwarden",
                 "throughput ratio pgwarden/squawk, wall (target ≥ 1)",
                 "same, CPU",
+                "same, instructions (callgrind)",
             ],
             ratios,
         )
