@@ -10,7 +10,7 @@ from typing import Any
 
 import psycopg
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from psycopg import sql
 
@@ -241,6 +241,10 @@ def _postgres_accepts(conn: psycopg.Connection[Any], t: ColumnType, text: str) -
 
 @settings(max_examples=150, deadline=None)
 @given(st.sampled_from(_TYPES), st.one_of(st.sampled_from(_WORDS), st.text(max_size=6)))
+@example("real", "0x1F")  # strtod reads C99 hex floats on every version (found by this test)
+@example("double precision", "-0x1.8p3")
+@example("real", "0x1p200")  # hex, but out of range for real
+@example("time", "12:00:00+02")  # Postgres drops the offset; refused here on purpose
 def test_the_static_verdict_is_postgres_verdict(
     conn: psycopg.Connection[Any], type_text: str, text: str
 ) -> None:
@@ -255,7 +259,8 @@ def test_the_static_verdict_is_postgres_verdict(
     if problem is None:
         # accepted here: Postgres must create it and insert with it
         assert accepted, f"{text!r} as {type_text} was accepted but Postgres refuses it"
-    elif "ISO 8601" not in problem and "PostgreSQL 16+" not in problem:
+    elif not any(n in problem for n in ("ISO 8601", "PostgreSQL 16+", "takes no offset")):
         # refused here (but for the deliberate narrowings: ISO dates only, no syntax
-        # that only some servers read): Postgres refuses too
+        # that only some servers read, no offset on a time without time zone, which
+        # Postgres drops silently): Postgres refuses too
         assert not accepted, f"{text!r} as {type_text}: refused ({problem}) but Postgres takes it"

@@ -48,6 +48,10 @@ _INTEGER = re.compile(r"^\s*[+-]?[0-9]+\s*$")
 _DECIMAL = re.compile(r"^\s*[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?\s*$")
 _FLOAT_SPECIAL = re.compile(r"^\s*[+-]?(?:nan|inf|infinity)\s*$", re.IGNORECASE)
 _NUMERIC_SPECIAL = re.compile(r"^\s*(?:nan|[+-]?inf|[+-]?infinity)\s*$", re.IGNORECASE)
+#: real and double precision are read by the C library's strtod, which takes C99 hex floats
+_HEX_FLOAT = re.compile(
+    r"^\s*[+-]?0[xX](?:[0-9a-fA-F]+\.?[0-9a-fA-F]*|\.[0-9a-fA-F]+)(?:[pP][+-]?[0-9]+)?\s*$"
+)
 _DECIMAL_ONLY = "write a plain decimal number (digits, an optional sign, '.' and exponent)"
 #: PostgreSQL 16+ also reads 0x1F, 0o17, 0b101 and 1_000; 15 does not: refused for both
 _NEWER_SYNTAX = re.compile(
@@ -111,6 +115,12 @@ def _number_input(text: str, t: ColumnType) -> str | None:
         return number_problem(Decimal(text.strip()), t, repr(text))
     if _FLOAT_SPECIAL.match(text):
         return None
+    if _HEX_FLOAT.match(text):
+        try:
+            exact = Decimal(float.fromhex(text.strip()))
+        except OverflowError:
+            return f"{text!r} is out of range for {name}"
+        return number_problem(exact, t, repr(text))
     if not _DECIMAL.match(text):
         return f"{text!r} is not a valid {name}: {_DECIMAL_ONLY}, NaN or Infinity"
     try:
