@@ -298,3 +298,78 @@ def literal_sql(value: object) -> str:
     else:
         raise LiteralError(f"a default must be a string, number, boolean or array, not {value!r}")
     return normalize_expr(text)
+
+
+@dataclass(frozen=True, slots=True)
+class ExprFacts:
+    """What an expression uses that some places refuse: column references,
+    subqueries, and calls (by their unqualified or ``pg_catalog`` name, as the
+    server resolves them first) with how they are called."""
+
+    columns: tuple[str, ...]
+    subquery: bool
+    calls: tuple[str, ...]
+    """Function names called without OVER (lower-cased, first appearance order)."""
+    windowed: tuple[str, ...]
+    """Function names called with OVER (...)."""
+    aggregate_syntax: tuple[str, ...]
+    """Calls with aggregate-only syntax: ``*``, DISTINCT, ORDER BY, FILTER, WITHIN GROUP."""
+    value_functions: tuple[str, ...]
+    """SQL-standard value functions with no parentheses (CURRENT_TIMESTAMP, CURRENT_USER, ...)."""
+
+
+def _catalog_name(funcname: Sequence[Any]) -> str | None:
+    parts = [str(p.sval) for p in funcname if isinstance(p, ast.String)]
+    if len(parts) == 1 or (len(parts) == 2 and parts[0] == "pg_catalog"):
+        return parts[-1].lower()
+    return None
+
+
+def _value_function_name(node: Any) -> str:
+    op = str(getattr(node.op, "name", node.op))
+    return op.removeprefix("SVFOP_").removesuffix("_N").lower()
+
+
+def expr_facts(text: str) -> ExprFacts:
+    """The facts of one expression (raises :class:`ExprSyntaxError` on bad text)."""
+    columns: list[str] = []
+    calls: list[str] = []
+    windowed: list[str] = []
+    aggregate_syntax: list[str] = []
+    value_functions: list[str] = []
+    subquery = False
+
+    def add(out: list[str], name: str) -> None:
+        if name not in out:
+            out.append(name)
+
+    for node in _walk(_parse_target(text)):
+        if isinstance(node, ast.ColumnRef) and node.fields:
+            last = node.fields[-1]
+            if isinstance(last, ast.String) and last.sval:
+                add(columns, str(last.sval))
+        elif isinstance(node, ast.SubLink):
+            subquery = True
+        elif isinstance(node, ast.SQLValueFunction):
+            add(value_functions, _value_function_name(node))
+        elif isinstance(node, ast.FuncCall) and node.funcname:
+            name = _catalog_name(node.funcname)
+            if name is None:
+                continue
+            add(windowed if node.over is not None else calls, name)
+            if (
+                node.agg_star
+                or node.agg_distinct
+                or node.agg_order
+                or node.agg_filter is not None
+                or node.agg_within_group
+            ) and node.over is None:
+                add(aggregate_syntax, name)
+    return ExprFacts(
+        tuple(columns),
+        subquery,
+        tuple(calls),
+        tuple(windowed),
+        tuple(aggregate_syntax),
+        tuple(value_functions),
+    )

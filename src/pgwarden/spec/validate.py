@@ -282,8 +282,9 @@ def validate_schema(schema: Schema) -> list[Problem]:
             seen[key] = source
     _audit(report, schema)
     from pgwarden.spec.citus import citus_problems
+    from pgwarden.spec.static_checks import static_problems
 
-    return report.problems + citus_problems(schema)
+    return report.problems + static_problems(schema) + citus_problems(schema)
 
 
 def _user_types(
