@@ -136,5 +136,6 @@ def extension_default_methods() -> dict[str, tuple[str, frozenset[str]]]:
         "btree_gin": ("gin", _BTREE_EXTENSION_TYPES | {"bit", "varbit", "money", "macaddr8"}),
     }
 
+
 INDEXED_TYPES = frozenset(_DEFAULT_METHODS)
 """The types :func:`default_methods` knows (``double_precision`` spelled with ``_``)."""
