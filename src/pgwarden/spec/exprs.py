@@ -343,7 +343,7 @@ def expr_facts(text: str) -> ExprFacts:
         if name not in out:
             out.append(name)
 
-    for node in _walk(_parse_target(text)):
+    for node in walk(_parse_target(text)):
         if isinstance(node, ast.ColumnRef) and node.fields:
             last = node.fields[-1]
             if isinstance(last, ast.String) and last.sval:
