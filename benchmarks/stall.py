@@ -6,18 +6,30 @@ ADD CONSTRAINT, plain CREATE UNIQUE INDEX) on an identical copy. Reports the
 writer's longest stall (the slowest INSERT+COMMIT) during each migration.
 
     python -m benchmarks.stall --rows 1000000
+
+``--backfill``: the writer's stall while a column is added and backfilled over every
+row, pgwarden's runner (ADD COLUMN committed alone, then keyset batches of
+``--batch-size`` rows, one transaction each) vs the one-shot form (ADD COLUMN and one
+UPDATE in one transaction, what pgwarden did before), reported as a ratio. The writer
+alternates an INSERT and an UPDATE of a random existing row, so it meets the batches'
+row locks too.
+
+    python -m benchmarks.stall --backfill --rows 1000000
 """
 
 from __future__ import annotations
 
 import argparse
+import random
 import statistics
 import sys
+import tempfile
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from functools import partial
+from pathlib import Path
 
 import psycopg
 
@@ -103,6 +115,8 @@ class Writer:
 
     url: str
     tag: str
+    touch: int = 0
+    """> 0: every other commit UPDATEs a random existing row with id <= touch."""
     latencies: list[float] = field(default_factory=list)
     marks: list[tuple[float, float]] = field(default_factory=list)
     error: BaseException | None = None
@@ -117,13 +131,20 @@ class Writer:
                 self.pid = conn.info.backend_pid
                 self.ready.set()
                 n = 0
+                pick = random.Random(n)
                 while not self._stop.is_set():
                     n += 1
                     t = time.perf_counter()
-                    conn.execute(
-                        "INSERT INTO event (account_id, code, payload) VALUES (%s, %s, 'w')",
-                        (1 + n % ACCOUNTS, f"{self.tag}-{n}"),
-                    )
+                    if self.touch and n % 2:
+                        conn.execute(
+                            "UPDATE event SET payload = 'u' WHERE id = %s",
+                            (pick.randint(1, self.touch),),
+                        )
+                    else:
+                        conn.execute(
+                            "INSERT INTO event (account_id, code, payload) VALUES (%s, %s, 'w')",
+                            (1 + n % ACCOUNTS, f"{self.tag}-{n}"),
+                        )
                     d = time.perf_counter() - t
                     self.latencies.append(d)
                     self.marks.append((t, d))
@@ -232,8 +253,10 @@ class Outcome:
     lock_steps: tuple[str, ...]
 
 
-def measure(url: str, tag: str, migrate: Callable[[], Spans], warmup: float) -> Outcome:
-    w = Writer(url, tag)
+def measure(
+    url: str, tag: str, migrate: Callable[[], Spans], warmup: float, touch: int = 0
+) -> Outcome:
+    w = Writer(url, tag, touch)
     w.start()
     time.sleep(warmup)
     t0 = time.perf_counter()
@@ -289,13 +312,156 @@ def verify(url: str) -> None:
         raise RuntimeError(f"migration did not leave a valid FK and unique index: {row}")
 
 
+BACKFILL = "CASE WHEN deleted_at IS NULL THEN length(code) ELSE 0 END"
+
+
+def backfill_schemas() -> tuple[Schema, Schema]:
+    """(before, after): after adds ``event.score`` with a declared backfill."""
+    before, _ = schemas()
+    event = before.table("event")
+    assert event is not None
+    score = Column("score", ColumnType("integer"), nullable=True, backfill=BACKFILL)
+    after = replace(
+        before,
+        tables=tuple(
+            replace(t, columns=(*t.columns, score)) if t.name == "event" else t
+            for t in before.tables
+        ),
+    ).normalized()
+    return before, after
+
+
+def run_backfill_pgwarden(url: str, directory: Path, batch_size: int) -> Spans:
+    from pgwarden.apply import files
+    from pgwarden.apply.runner import Runner
+
+    t = time.perf_counter()
+    Runner(url, files.load_migrations(directory), batch_size=batch_size).apply()
+    return [("ADD COLUMN, then batched backfill", t, time.perf_counter())]
+
+
+def run_backfill_one_shot(url: str) -> Spans:
+    t = time.perf_counter()
+    with psycopg.connect(url, autocommit=True) as conn, conn.transaction():
+        conn.execute('ALTER TABLE "event" ADD COLUMN "score" integer')
+        conn.execute(f'UPDATE "event" SET "score" = ({BACKFILL})'.encode())
+    return [("ADD COLUMN + one UPDATE", t, time.perf_counter())]
+
+
+def backfill_main(args: argparse.Namespace) -> int:
+    from pgwarden.apply.generate import write_migration
+
+    before, after = backfill_schemas()
+    with tempfile.TemporaryDirectory() as tmp, server(args.database_url) as srv:
+        directory = Path(tmp) / "migrations"
+        directory.mkdir()
+        write_migration(directory, "before", before)
+        write_migration(directory, "backfill", after)
+        res = Result(
+            "stall_backfill",
+            "5b. Writer stall during a backfill",
+            f"python -m benchmarks.stall --backfill --rows {args.rows} "
+            f"--batch-size {args.batch_size} --trials {args.trials}",
+            environment(srv),
+        )
+        outcomes: dict[str, list[Outcome]] = {"pgwarden": [], "one-shot": []}
+        for trial in range(args.trials):
+            for name in outcomes:
+                with srv.database(f"bench_backfill_{name.replace('-', '_')}") as url:
+                    from pgwarden.apply import files
+                    from pgwarden.apply.runner import Runner
+
+                    Runner(url, files.load_migrations(directory)).apply(1)
+                    _fill(url, args.rows)
+                    tag = f"{name}{trial}"
+                    migrate = (
+                        partial(run_backfill_pgwarden, url, directory, args.batch_size)
+                        if name == "pgwarden"
+                        else partial(run_backfill_one_shot, url)
+                    )
+                    outcomes[name].append(measure(url, tag, migrate, args.warmup, args.rows))
+                    _check_backfill(url)
+        rows = []
+        for label, name in (
+            (f"pgwarden (batches of {args.batch_size:,})", "pgwarden"),
+            ("one-shot (ADD COLUMN + UPDATE in one transaction)", "one-shot"),
+        ):
+            os_ = outcomes[name]
+            rows.append(
+                [
+                    label,
+                    fmt_s(statistics.median(o.migration_s for o in os_)),
+                    fmt_s(statistics.median(o.stall_s for o in os_)),
+                    fmt_s(max(o.stall_s for o in os_)),
+                    fmt_s(statistics.median(o.p99_s for o in os_)),
+                    str(round(statistics.median(o.commits for o in os_))),
+                    f"{sum(o.lock_samples for o in os_)} of {sum(o.samples for o in os_)}",
+                ]
+            )
+        res.add_table(
+            [
+                "backfill",
+                "wall time (median)",
+                "writer's longest stall (median)",
+                "worst stall",
+                "p99 commit",
+                "writer commits during",
+                "writer seen waiting on a lock (samples)",
+            ],
+            rows,
+        )
+        ours = statistics.median(o.stall_s for o in outcomes["pgwarden"])
+        peer = statistics.median(o.stall_s for o in outcomes["one-shot"])
+        res.notes.append(
+            f"{args.rows:,} rows in `event`; the writer alternates a single-row INSERT and an "
+            "UPDATE of a random existing row, each its own commit"
+        )
+        res.notes.append(
+            f"median longest-stall ratio pgwarden / one-shot: {ours / peer:.3g} "
+            f"({args.trials} trials, each on fresh copies)"
+            if peer
+            else "stall ratio: n/a"
+        )
+    publish(res, args)
+    return 0
+
+
+def _fill(url: str, rows: int) -> None:
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute(
+            "INSERT INTO account (name) SELECT 'a' || g FROM generate_series(1, %s) g",
+            (ACCOUNTS,),
+        )
+        conn.execute(
+            "INSERT INTO event (account_id, code, payload, deleted_at) "
+            "SELECT 1 + g %% %s, 'c' || g, repeat('x', 40), "
+            "CASE WHEN g %% 10 = 0 THEN now() END FROM generate_series(1, %s) g",
+            (ACCOUNTS, rows),
+        )
+        conn.execute("VACUUM ANALYZE")
+
+
+def _check_backfill(url: str) -> None:
+    with psycopg.connect(url, autocommit=True) as conn:
+        row = conn.execute(
+            f"SELECT count(*) FROM event WHERE score IS DISTINCT FROM ({BACKFILL})"
+            " AND payload <> 'w'".encode()
+        ).fetchone()
+    if row != (0,):
+        raise RuntimeError(f"backfill left {row} rows different from a one-shot UPDATE")
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__)
     p.add_argument("--rows", type=int, default=1_000_000)
     p.add_argument("--warmup", type=float, default=1.0, help="writer seconds before migrating")
     p.add_argument("--trials", type=int, default=3, help="runs of each plan")
+    p.add_argument("--backfill", action="store_true", help="the backfill scenario (see above)")
+    p.add_argument("--batch-size", type=int, default=10_000, help="with --backfill")
     add_common_args(p)
     args = p.parse_args(argv)
+    if args.backfill:
+        return backfill_main(args)
     steps = pgwarden_steps()
     with server(args.database_url) as srv:
         res = Result(

@@ -87,7 +87,7 @@ SET lock_timeout = '5s';
 SET statement_timeout = '5min';
 ALTER TABLE "K8sClusterConfig" ADD COLUMN "delete" boolean DEFAULT FALSE;
 
--- pgwarden:step atomic=true description="backfill \"K8sClusterConfig\".\"delete\" = (\"deletedAt\" IS NOT NULL)"
+-- pgwarden:step atomic=false batched=true description="backfill \"K8sClusterConfig\".\"delete\" = (\"deletedAt\" IS NOT NULL)"
 SET lock_timeout = '5s';
 SET statement_timeout = '5min';
 UPDATE "K8sClusterConfig" SET "delete" = ("deletedAt" IS NOT NULL);

@@ -23,7 +23,7 @@ SET lock_timeout = '5s';
 SET statement_timeout = '5min';
 ALTER TABLE "K8sClusterConfig" ADD COLUMN "deletedAt" timestamp(3) without time zone;
 
--- pgwarden:step atomic=true description="backfill \"K8sClusterConfig\".\"deletedAt\" = (CASE WHEN delete THEN now() END)"
+-- pgwarden:step atomic=false batched=true description="backfill \"K8sClusterConfig\".\"deletedAt\" = (CASE WHEN delete THEN now() END)"
 SET lock_timeout = '5s';
 SET statement_timeout = '5min';
 UPDATE "K8sClusterConfig" SET "deletedAt" = (CASE WHEN delete THEN now() END);

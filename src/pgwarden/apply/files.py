@@ -6,6 +6,9 @@ comments that keep what the planner knew:
 ``-- pgwarden:step atomic=true description="..."``
     Starts a step. Consecutive ``atomic=true`` steps run in one transaction;
     an ``atomic=false`` step (``CREATE INDEX CONCURRENTLY``) runs on its own.
+``-- pgwarden:step atomic=false batched=true description="..."``
+    A backfill ``UPDATE``: the runner runs it in keyset batches, each its own
+    transaction (pgwarden.apply.backfill); ``psql -f`` runs it as one statement.
 ``-- pgwarden:preflight table="..." description="..."``
     A ``SELECT`` returning one row per offending row (its key); the runner counts
     and samples it before changing anything. The next ``-- pgwarden:fix`` block
@@ -65,6 +68,8 @@ class FileStep:
     atomic: bool
     description: str
     line: int = 0
+    batched: bool = False
+    """A backfill UPDATE run in keyset batches (``batched=true`` on the marker)."""
 
     @property
     def statements(self) -> tuple[str, ...]:
@@ -201,7 +206,8 @@ def format_script(
             out.append("")
         desc = " ".join(step.description.split())
         atomic = "true" if step.atomic else "false"
-        out.append(f"-- pgwarden:step atomic={atomic} description={_attr(desc)}")
+        batched = " batched=true" if getattr(step, "batched", False) else ""
+        out.append(f"-- pgwarden:step atomic={atomic}{batched} description={_attr(desc)}")
         out.append(_terminated(step.sql))
         out.append("")
     return "\n".join(out).rstrip("\n") + "\n"
@@ -302,11 +308,14 @@ def parse_script(text: str, file: str = "<sql>") -> Script:
                     "  fix: give each non-transactional statement its own "
                     "-- pgwarden:step atomic=false marker (SET statements may stay)"
                 )
+            batched = attrs.get("batched", "false").lower() == "true"
+            if batched:
+                _check_batched(stmts, atomic, file, lineno)
             for pf in pending:
                 preflights.append(_with_step(pf, len(steps)))
             pending.clear()
             description = attrs.get("description") or _describe(stmts[-1])
-            steps.append(FileStep(body.strip(), atomic, description, line=lineno))
+            steps.append(FileStep(body.strip(), atomic, description, line=lineno, batched=batched))
         elif kind == "preflight":
             stmts = _check_sql(body, file, lineno + 1)
             if len(stmts) != 1:
@@ -347,6 +356,33 @@ def parse_script(text: str, file: str = "<sql>") -> Script:
             "  fix: put preflight blocks before the step they guard"
         )
     return Script(tuple(steps), tuple(preflights))
+
+
+def _check_batched(stmts: Sequence[str], atomic: bool, file: str, line: int) -> None:
+    from pgwarden.apply.backfill import BackfillShapeError, parse_update
+
+    if atomic:
+        raise PgwardenError(
+            f"{file}:{line}: a batched step runs as its own transactions, one per batch\n"
+            "  fix: mark it -- pgwarden:step atomic=false batched=true"
+        )
+    try:
+        parse_update(update_statement(stmts))
+    except BackfillShapeError as exc:
+        raise PgwardenError(
+            f"{file}:{line}: {exc}\n  fix: a batched step holds one "
+            "UPDATE table SET column = (expression), ... [WHERE ...] besides SET statements"
+        ) from None
+
+
+def update_statement(stmts: Sequence[str]) -> str:
+    """The one statement of a batched step that is not a ``SET``."""
+    rest = [s for s in stmts if not _is_set(s)]
+    if len(rest) != 1:
+        from pgwarden.apply.backfill import BackfillShapeError
+
+        raise BackfillShapeError("a batched step holds one UPDATE (besides SET statements)")
+    return rest[0]
 
 
 def _uncommented(lines: list[str]) -> str:

@@ -25,11 +25,15 @@ class _Step:
     sql: str
     atomic: bool
     description: str
+    batched: bool = False
 
 
 def _file_steps(steps: Sequence[Any]) -> list[_Step]:
     # the planner's Step keeps its SET timeouts apart (``script`` joins them)
-    return [_Step(getattr(s, "script", s.sql), s.atomic, s.description) for s in steps]
+    return [
+        _Step(getattr(s, "script", s.sql), s.atomic, s.description, getattr(s, "batched", False))
+        for s in steps
+    ]
 
 
 def _render(plan: Any, options: Any) -> tuple[list[_Step], list[Preflight]]:

@@ -59,6 +59,17 @@ CREATE TABLE IF NOT EXISTS {schema}.migration_steps (
     finished_at timestamptz NOT NULL DEFAULT clock_timestamp(),
     PRIMARY KEY (version, direction, step)
 );
+CREATE TABLE IF NOT EXISTS {schema}.backfill_progress (
+    version integer NOT NULL,
+    direction text NOT NULL CHECK (direction IN ('up', 'down')),
+    step integer NOT NULL,
+    batches integer NOT NULL,
+    rows_done bigint NOT NULL,
+    last_key text[],
+    started_at timestamptz NOT NULL DEFAULT clock_timestamp(),
+    updated_at timestamptz NOT NULL DEFAULT clock_timestamp(),
+    PRIMARY KEY (version, direction, step)
+);
 CREATE TABLE IF NOT EXISTS {schema}.migration_resolutions (
     id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     version integer NOT NULL,
@@ -256,13 +267,58 @@ def finish_down(
     conn: psycopg.Connection[Any], version: int, *, schema: str = HISTORY_SCHEMA
 ) -> None:
     """Forget a reverted migration (in the transaction of its last down step)."""
-    for table in ("migration_steps", "migrations"):
+    for table in ("backfill_progress", "migration_steps", "migrations"):
         conn.execute(
             sql.SQL("DELETE FROM {}.{} WHERE version = %s").format(
                 _schema(schema), sql.Identifier(table)
             ),
             (version,),
         )
+
+
+def backfill_done(
+    conn: psycopg.Connection[Any],
+    version: int,
+    direction: Direction,
+    step: int,
+    *,
+    schema: str = HISTORY_SCHEMA,
+) -> tuple[tuple[str, ...] | None, int, int]:
+    """A batched step's committed progress: (last key, rows done, batches); (None, 0, 0)
+    before its first batch."""
+    row = conn.execute(
+        sql.SQL(
+            "SELECT last_key, rows_done, batches FROM {}.backfill_progress"
+            " WHERE version = %s AND direction = %s AND step = %s"
+        ).format(_schema(schema)),
+        (version, direction, step),
+    ).fetchone()
+    if row is None:
+        return None, 0, 0
+    return (tuple(row[0]) if row[0] is not None else None), int(row[1]), int(row[2])
+
+
+def record_batch(
+    conn: psycopg.Connection[Any],
+    version: int,
+    direction: Direction,
+    step: int,
+    last_key: tuple[str, ...] | None,
+    rows: int,
+    *,
+    schema: str = HISTORY_SCHEMA,
+) -> None:
+    """Count one committed batch (call in the batch's own transaction)."""
+    conn.execute(
+        sql.SQL(
+            "INSERT INTO {}.backfill_progress (version, direction, step, batches, rows_done,"
+            " last_key) VALUES (%s, %s, %s, 1, %s, %s) ON CONFLICT (version, direction, step)"
+            " DO UPDATE SET batches = backfill_progress.batches + 1,"
+            " rows_done = backfill_progress.rows_done + EXCLUDED.rows_done,"
+            " last_key = EXCLUDED.last_key, updated_at = clock_timestamp()"
+        ).format(_schema(schema)),
+        (version, direction, step, rows, list(last_key) if last_key is not None else None),
+    )
 
 
 def actor() -> str:
@@ -306,12 +362,13 @@ def resolve(
     if resolution == "rolled_back":
         finish_down(conn, row.version, schema=schema)
         return
-    conn.execute(
-        sql.SQL("DELETE FROM {}.migration_steps WHERE version = %s AND direction = 'down'").format(
-            s
-        ),
-        (row.version,),
-    )
+    for table in ("migration_steps", "backfill_progress"):
+        conn.execute(
+            sql.SQL("DELETE FROM {}.{} WHERE version = %s AND direction = 'down'").format(
+                s, sql.Identifier(table)
+            ),
+            (row.version,),
+        )
     conn.execute(
         sql.SQL(
             "UPDATE {}.migrations SET status = 'applied', finished_at = clock_timestamp(),"

@@ -23,7 +23,15 @@ from pglast import parse_sql
 from psycopg import sql
 
 from pgwarden.apply import history
-from pgwarden.apply.files import FileStep, Migration, Preflight, Script
+from pgwarden.apply.backfill import (
+    BATCH_SIZE,
+    batch_query,
+    end_key,
+    parse_update,
+    primary_key,
+    remaining,
+)
+from pgwarden.apply.files import FileStep, Migration, Preflight, Script, update_statement
 from pgwarden.apply.lock import lock_key, migration_lock
 from pgwarden.apply.preflight import Finding, PreflightError, missing_object, run_check
 from pgwarden.apply.progress import Progress
@@ -84,8 +92,13 @@ class Runner:
         trace: Callable[[str], None] | None = None,
         progress: Progress | None = None,
         history_schema: str = history.HISTORY_SCHEMA,
+        batch_size: int = BATCH_SIZE,
     ) -> None:
+        if batch_size < 1:
+            raise PgwardenError(f"--batch-size {batch_size}: must be at least 1")
         self.url = url
+        self.batch_size = batch_size
+        """Rows per transaction of a batched backfill step."""
         self.schema = schema
         self.history_schema = history_schema
         """Where this target's history lives: ``pgwarden``, or a tenant's own (fleet)."""
@@ -537,8 +550,11 @@ class Runner:
                     self._boundary()
                 started = True
                 began = datetime.now(UTC)
-                for stmt in steps[index].statements:
-                    self._execute_outside(conn, mig, stmt, direction)
+                if steps[index].batched:
+                    self._backfill(conn, mig, direction, index, steps[index])
+                else:
+                    for stmt in steps[index].statements:
+                        self._execute_outside(conn, mig, stmt, direction)
                 with conn.transaction():
                     history.record_step(
                         conn,
@@ -598,6 +614,63 @@ class Runner:
         finally:
             self.progress.statement_finished()
         self._boundary()
+
+    def _backfill(
+        self,
+        conn: psycopg.Connection[Any],
+        mig: Migration,
+        direction: history.Direction,
+        index: int,
+        step: FileStep,
+    ) -> None:
+        """A batched step: keyset batches, each committed with its progress, resuming
+        after the last committed one (pgwarden.apply.backfill)."""
+        stmt = update_statement(step.statements)
+        update = parse_update(stmt)
+        h = self._h
+        if self.trace is not None:
+            self.trace(stmt)
+        self.progress.statement_started(stmt, conn.info.backend_pid)
+        try:
+            for setting in step.statements:
+                if setting != stmt:
+                    conn.execute(_q(setting))  # the timeouts hold for every batch
+            key = primary_key(conn, update)
+            last, rows, _batches = history.backfill_done(conn, mig.version, direction, index, **h)
+            if not key or set(update.columns) & {name for name, _ in key}:
+                if _batches:
+                    return  # the one-transaction form committed before a crash
+                with conn.transaction():
+                    cur = conn.execute(_q(stmt))
+                    history.record_batch(
+                        conn, mig.version, direction, index, None, max(cur.rowcount, 0), **h
+                    )
+                self._boundary()
+                return
+            if last is not None:
+                self.echo(f"  resuming the backfill after {rows:,} rows")
+            end = end_key(conn, update, key)
+            if end is None:
+                return  # an empty table
+            total = rows + remaining(conn, update, key, last, end)
+            self.progress.batch(rows, total)
+            while True:
+                query = batch_query(update, key, resume=last is not None, size=self.batch_size)
+                with conn.transaction():
+                    found = conn.execute(query, [*(last or ()), *end]).fetchone()
+                    if found is None or not found[0]:
+                        break
+                    last = tuple(str(v) for v in found[2])
+                    rows += int(found[1])
+                    history.record_batch(
+                        conn, mig.version, direction, index, last, int(found[1]), **h
+                    )
+                self._boundary()
+                self.progress.batch(rows, max(total, rows))
+        except psycopg.Error as exc:
+            raise self._failed(mig, stmt, exc, changed=True, direction=direction) from None
+        finally:
+            self.progress.statement_finished()
 
     def _failed(
         self,

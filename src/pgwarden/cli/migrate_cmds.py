@@ -17,7 +17,9 @@ if TYPE_CHECKING:
 _RUN = (*DATABASE, "dir", "quiet")
 
 
-def _runner(obj: Context, verb: str | None, *, as_json: bool = False) -> Runner:
+def _runner(
+    obj: Context, verb: str | None, *, as_json: bool = False, batch_size: int | None = None
+) -> Runner:
     """The runner for ``obj``'s database; its notes go to stderr under --json, and a
     terminal gets progress (cli/progress.py) unless --quiet."""
     from pgwarden.apply import files
@@ -34,7 +36,24 @@ def _runner(obj: Context, verb: str | None, *, as_json: bool = False) -> Runner:
     def echo(message: str) -> None:
         click.echo(message, err=as_json)
 
-    return Runner(url, migrations, echo=echo, schema=obj.pg_schema, progress=progress)
+    from pgwarden.apply.backfill import BATCH_SIZE
+
+    return Runner(
+        url,
+        migrations,
+        echo=echo,
+        schema=obj.pg_schema,
+        progress=progress,
+        batch_size=batch_size or BATCH_SIZE,
+    )
+
+
+_BATCH = click.option(
+    "--batch-size",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Rows per transaction of a batched backfill step (default 10,000).",
+)
 
 
 def _closing(runner: Runner) -> Any:
@@ -355,23 +374,32 @@ def check_cmd(obj: Context, shadow_url: str | None, start: int | None) -> None:
     help="List the pending steps and run the next migration's preflight; change nothing.",
 )
 @_SQL
+@_BATCH
 @_JSON
 @shared_options(*_RUN)
 @pass_ctx
-def apply_cmd(obj: Context, to: int | None, dry_run: bool, as_sql: bool, as_json: bool) -> None:
+def apply_cmd(
+    obj: Context,
+    to: int | None,
+    dry_run: bool,
+    as_sql: bool,
+    batch_size: int | None,
+    as_json: bool,
+) -> None:
     """Apply pending migrations in order (resumes a half-applied one first).
 
     On a terminal, a step that runs for more than a second shows step k/n and its
     elapsed time, and a CREATE INDEX CONCURRENTLY its phase and blocks (--quiet:
     nothing). --sql prints the SQL this would run, with its transactions, and runs
-    nothing.
+    nothing. A backfill runs after the DDL committed, in batches of --batch-size rows
+    (each its own transaction, resumable), with rows done, rate and ETA.
     """
     if as_sql:
         from pgwarden.apply.review import pending_up, render
 
         click.echo(render(pending_up(_runner(obj, None), to)), nl=False)
         return
-    runner = _runner(obj, "apply", as_json=as_json)
+    runner = _runner(obj, "apply", as_json=as_json, batch_size=batch_size)
     with _closing(runner):
         done = runner.dry_run(to) if dry_run else runner.apply(to)
     if as_json:
@@ -391,9 +419,10 @@ def apply_cmd(obj: Context, to: int | None, dry_run: bool, as_sql: bool, as_json
 )
 @click.option("--to", "to", type=int, default=None, help="Revert every migration above N.")
 @_SQL
+@_BATCH
 @shared_options(*_RUN)
 @pass_ctx
-def down_cmd(obj: Context, to: int | None, as_sql: bool) -> None:
+def down_cmd(obj: Context, to: int | None, as_sql: bool, batch_size: int | None) -> None:
     """Revert the latest migration (or every one above --to N) with its down.sql.
 
     --sql prints the SQL this would run, with its transactions, and runs nothing.
@@ -403,7 +432,7 @@ def down_cmd(obj: Context, to: int | None, as_sql: bool) -> None:
 
         click.echo(render(pending_down(_runner(obj, None), to)), nl=False)
         return
-    runner = _runner(obj, "down")
+    runner = _runner(obj, "down", batch_size=batch_size)
     with _closing(runner):
         done = runner.down(to)
     if not done:

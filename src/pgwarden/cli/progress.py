@@ -16,7 +16,7 @@ import threading
 import time
 from typing import Any
 
-from pgwarden.apply.progress import Progress
+from pgwarden.apply.progress import BatchRate, Progress
 
 #: Show nothing for work that ends sooner than this (seconds).
 DELAY = 1.0
@@ -54,13 +54,15 @@ class TerminalProgress(Progress):
 
     def __init__(self, url: str) -> None:
         from rich.console import Console
+        from rich.progress import BarColumn, SpinnerColumn, TextColumn, TimeElapsedColumn
         from rich.progress import Progress as Bar
-        from rich.progress import SpinnerColumn, TextColumn, TimeElapsedColumn
 
         self._url = url
+        self._rate = BatchRate()
         self._bar = Bar(
             SpinnerColumn(),
             TextColumn("{task.description}"),
+            BarColumn(),
             TimeElapsedColumn(),
             console=Console(stderr=True),
             transient=True,
@@ -122,6 +124,10 @@ class TerminalProgress(Progress):
         name = self.where.migration if self.where else ""
         self._label = f"{name}: step {index + 1}/{steps} {description}"
         self._detail = ""
+        self._rate = BatchRate()
+        with self._lock:
+            if self._shown:
+                self._bar.update(self._task, total=None, completed=0)
         self._refresh()
 
     def statement_started(self, statement: str, backend_pid: int) -> None:
@@ -136,7 +142,10 @@ class TerminalProgress(Progress):
         self._detail = ""
 
     def batch(self, done: int, total: int | None) -> None:
-        self._detail = f"{done:,} rows" + (f" of {total:,}" if total else "")
+        self._detail = self._rate.text(done, total)
+        with self._lock:
+            if self._shown and total:
+                self._bar.update(self._task, total=total, completed=done)
         self._refresh()
 
     def migration_finished(self, name: str) -> None:

@@ -48,6 +48,8 @@ class Statement:
 
     sql: sql.Composable
     atomic: bool = True
+    batched: bool = False
+    """A data step the runner runs in keyset batches (pgwarden.apply.backfill)."""
 
     def text(self) -> str:
         return self.sql.as_string(None)
@@ -68,6 +70,8 @@ class Step:
     atomic: bool
     description: str
     settings: tuple[str, ...] = ()
+    batched: bool = False
+    """A backfill UPDATE the runner runs in keyset batches, one transaction each."""
 
     @property
     def script(self) -> str:
@@ -505,7 +509,9 @@ def _rename_column(op: o.RenameColumn) -> list[Statement]:
 
 @renders(o.Backfill)
 def _backfill(op: o.Backfill) -> list[Statement]:
-    return [_stmt("UPDATE {} SET {} = ({})", I(op.table), I(op.column), S(op.expression))]
+    # outside the DDL's transaction, in batches: the table is never locked for the scan
+    text = S("UPDATE {} SET {} = ({})").format(I(op.table), I(op.column), S(op.expression))
+    return [Statement(text, atomic=False, batched=True)]
 
 
 @renders(o.AlterColumnType)
@@ -801,7 +807,9 @@ def render_plan(plan: Iterable[o.Op], options: PlanOptions | None = None) -> tup
             desc = op.description
             if len(statements) > 1:
                 desc = f"{desc} ({n}/{len(statements)})"
-            steps.append(Step(st.text(), st.atomic, desc, _settings(opts, st.atomic)))
+            # a batched step's timeouts bound each batch, like an atomic step's
+            timeouts = _settings(opts, st.atomic or st.batched)
+            steps.append(Step(st.text(), st.atomic, desc, timeouts, st.batched))
     return tuple(steps)
 
 
