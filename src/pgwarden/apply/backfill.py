@@ -23,8 +23,10 @@ from typing import Any, LiteralString
 
 import psycopg
 from pglast import parse_sql
-from pglast.stream import RawStream
 from psycopg import sql
+
+from pgwarden.spec.exprs import print_expr
+from pgwarden.spec.sqltext import trusted
 
 #: Rows per batch when ``--batch-size`` is not given.
 BATCH_SIZE = 10_000
@@ -72,15 +74,15 @@ def parse_update(statement: str) -> BatchedUpdate:
     for target in node.targetList:
         if target.indirection or type(target.val).__name__ in ("MultiAssignRef", "SetToDefault"):
             raise BackfillShapeError("a batched UPDATE sets whole columns: SET col = (expr), ...")
-        assignments.append((str(target.name), str(RawStream()(target.val))))
-    where = str(RawStream()(node.whereClause)) if node.whereClause is not None else None
+        assignments.append((str(target.name), print_expr(target.val)))
+    where = print_expr(node.whereClause) if node.whereClause is not None else None
     return BatchedUpdate(node.relation.schemaname, node.relation.relname, tuple(assignments), where)
 
 
 def _text(text: str) -> LiteralString:
     # the expression is the reviewed migration file's SQL: it is the query, not a value;
     # a literal % would be read as a placeholder since the batch query takes parameters
-    return text.replace("%", "%%")
+    return trusted(text.replace("%", "%%"))
 
 
 def _alias(n: int) -> sql.Identifier:

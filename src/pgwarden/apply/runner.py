@@ -634,14 +634,14 @@ class Runner:
         try:
             for setting in step.statements:
                 if setting != stmt:
-                    conn.execute(_q(setting))  # the timeouts hold for every batch
+                    conn.execute(trusted(setting))  # the timeouts hold for every batch
             key = primary_key(conn, update)
             last, rows, _batches = history.backfill_done(conn, mig.version, direction, index, **h)
             if not key or set(update.columns) & {name for name, _ in key}:
                 if _batches:
                     return  # the one-transaction form committed before a crash
                 with conn.transaction():
-                    cur = conn.execute(_q(stmt))
+                    cur = conn.execute(trusted(stmt))
                     history.record_batch(
                         conn, mig.version, direction, index, None, max(cur.rowcount, 0), **h
                     )
