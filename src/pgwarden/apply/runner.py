@@ -628,13 +628,15 @@ class Runner:
         stmt = update_statement(step.statements)
         update = parse_update(stmt)
         h = self._h
-        if self.trace is not None:
-            self.trace(stmt)
         self.progress.statement_started(stmt, conn.info.backend_pid)
         try:
             for setting in step.statements:
                 if setting != stmt:
+                    if self.trace is not None:
+                        self.trace(setting)
                     conn.execute(trusted(setting))  # the timeouts hold for every batch
+            if self.trace is not None:
+                self.trace(stmt)
             key = primary_key(conn, update)
             last, rows, _batches = history.backfill_done(conn, mig.version, direction, index, **h)
             if not key or set(update.columns) & {name for name, _ in key}:
