@@ -232,6 +232,8 @@ def connect(url: str, *, autocommit: bool = True, **kwargs: Any) -> psycopg.Conn
 
 @dataclass(frozen=True, slots=True)
 class EmbeddedStatus:
+    """Whether the project's embedded server runs, where its data lives, its URL when up."""
+
     running: bool
     data_dir: Path
     url: str | None
@@ -297,6 +299,7 @@ def embedded_start(state_dir: Path | str = DEFAULT_STATE_DIR) -> str:
 
 
 def embedded_status(state_dir: Path | str = DEFAULT_STATE_DIR) -> EmbeddedStatus:
+    """The embedded server's state under ``state_dir``, read without starting it."""
     data = _data_dir(Path(state_dir))
     if not (data / "PG_VERSION").exists():
         return EmbeddedStatus(False, data, None)

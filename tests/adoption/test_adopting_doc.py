@@ -16,7 +16,6 @@ The document is the test's script, so it cannot rot:
 
 from __future__ import annotations
 
-import importlib
 import os
 import re
 import shlex
@@ -29,7 +28,6 @@ from pathlib import Path
 from typing import Any, cast
 
 import psycopg
-import pytest
 
 from pgwarden.apply.shadow import SHADOW_ENV
 
@@ -37,21 +35,6 @@ ROOT = Path(__file__).parents[2]
 DOC = ROOT / "docs" / "adopting.md"
 PRISMA_SCHEMA = ROOT / "tests" / "fixtures" / "saasfly_before" / "schema.prisma"
 PRISMA_DDL = Path(__file__).parent / "fixtures" / "saasfly_prisma.sql"
-
-#: pgwarden subcommands -> modules of sibling stages they need; a step whose stage
-#: has not landed yet ends the walk-through with a skip that names it.
-NEEDS: dict[str, tuple[str, ...]] = {
-    "inspect": ("pgwarden.spec.dump:dump_schema",),
-    "init": ("pgwarden.spec.dump:dump_schema",),
-    "import": ("pgwarden.spec.dump:dump_schema",),
-    "migrate": (
-        "pgwarden.spec.dump:dump_schema",
-        "pgwarden.apply.generate:write_migration",
-        "pgwarden.render.sql:render_schema",
-    ),
-    "lint": ("pgwarden.checks.engine:lint_paths",),
-    "docs": (),
-}
 
 
 @dataclass
@@ -127,32 +110,6 @@ def replace_table(spec: str, table: str, new: str) -> str:
     return "\n".join(out).rstrip("\n") + "\n\n" + new
 
 
-def subcommand(argv: list[str]) -> str:
-    """The pgwarden subcommand, after global options such as ``--schema DIR``."""
-    args = argv[1:]
-    while args and args[0].startswith("-"):
-        args = args[2:] if "=" not in args[0] else args[1:]
-    return args[0] if args else ""
-
-
-def missing_stage(argv: list[str]) -> str | None:
-    for target in NEEDS.get(subcommand(argv), ()):
-        module, _, name = target.partition(":")
-        try:
-            getattr(importlib.import_module(module), name)
-        except (ImportError, AttributeError) as exc:
-            return f"{target} ({exc})"
-    if subcommand(argv) == "migrate":
-        try:
-            from pgwarden.render.sql import render_schema
-            from pgwarden.spec.model import Schema
-
-            render_schema(Schema())
-        except ImportError as exc:
-            return f"pgwarden.render.sql.render_schema ({exc})"
-    return None
-
-
 def test_parse_steps_reads_commands_expectations_and_edits() -> None:
     steps = parse_steps(
         "x\n```console\n$ pgwarden lint schema\nfound\n(absent: gone)\n(exit status 1)\n```\n"
@@ -213,12 +170,6 @@ def test_adopting_walkthrough_runs(database_url: str, tmp_path: Path) -> None:
             continue
         assert argv[0] == "pgwarden", f"{where}: no stand-in for {argv[0]!r}; add one here"
         argv = [a.replace("$DATABASE_URL", database_url) for a in argv]  # as a shell would
-        missing = missing_stage(argv)
-        if missing is not None:
-            pytest.skip(
-                f"{where}: `{' '.join(argv)}` needs {missing}, not available yet; "
-                f"steps before it passed: {done}"
-            )
         proc = subprocess.run(
             [sys.executable, "-m", "pgwarden", *argv[1:]],
             cwd=work,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 import os
 import subprocess
 import sys
@@ -10,7 +9,6 @@ from pathlib import Path
 from typing import Any, cast
 
 import psycopg
-import pytest
 
 from pgwarden.apply.canonical import canonicalize
 from pgwarden.importers.prisma import import_prisma
@@ -33,13 +31,6 @@ def pgwarden(
         text=True,
         timeout=120,
     )
-
-
-def needs_dumper() -> None:
-    try:
-        importlib.import_module("pgwarden.spec.dump").dump_schema  # noqa: B018
-    except (ImportError, AttributeError) as exc:
-        pytest.skip(f"pgwarden.spec.dump.dump_schema is not available yet: {exc}")
 
 
 def test_syntax_error_exits_2_with_file_and_line(tmp_path: Path) -> None:
@@ -78,7 +69,6 @@ def test_missing_file_is_a_clean_error(tmp_path: Path) -> None:
 def test_import_writes_a_spec_that_loads_to_the_imported_model(
     tmp_path: Path, database_url: str
 ) -> None:
-    needs_dumper()
     from pgwarden.spec.load import load_schema
 
     proc = pgwarden("import", "prisma", str(CONSTRUCTS), "--output", "schema/", cwd=tmp_path)
@@ -98,7 +88,6 @@ def test_import_writes_a_spec_that_loads_to_the_imported_model(
 
 
 def test_strict_fails_on_warnings(tmp_path: Path) -> None:
-    needs_dumper()
     proc = pgwarden("import", "prisma", str(SAASFLY), "--strict", cwd=tmp_path)
     assert proc.returncode == 1
     assert "relationMode" in proc.stderr and "[tables.User" in proc.stdout
@@ -107,7 +96,6 @@ def test_strict_fails_on_warnings(tmp_path: Path) -> None:
 def test_imported_saasfly_spec_has_no_drift_on_the_prisma_database(
     tmp_path: Path, database_url: str
 ) -> None:
-    needs_dumper()
     with psycopg.connect(database_url, autocommit=True) as conn:
         conn.execute(cast(Any, PRISMA_DDL.read_text()))
         live = inspect_schema(conn)

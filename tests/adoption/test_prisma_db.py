@@ -8,36 +8,23 @@ build the same catalog itself.
 
 from __future__ import annotations
 
-import importlib
-from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 from typing import Any, cast
 
 import psycopg
-import pytest
 from psycopg import sql
 
 from pgwarden.apply.canonical import canonicalize
 from pgwarden.importers.prisma import import_prisma, import_prisma_text
 from pgwarden.introspect import format_diff, inspect_schema, schema_diff
+from pgwarden.render.sql import render_schema
 from pgwarden.spec.model import Schema
 
 HERE = Path(__file__).parent
 SAASFLY = HERE.parent / "fixtures" / "saasfly_before" / "schema.prisma"
 PRISMA_DDL = HERE / "fixtures" / "saasfly_prisma.sql"
 CONSTRUCTS = HERE / "fixtures" / "constructs.prisma"
-
-
-def renderer() -> Callable[[Schema], str]:
-    """pgwarden's renderer (the planner stage); skip while it is not importable."""
-    try:
-        module = importlib.import_module("pgwarden.render.sql")
-        render = cast(Callable[[Schema], str], module.render_schema)
-        render(Schema())
-    except (ImportError, AttributeError) as exc:
-        pytest.skip(f"pgwarden.render.sql.render_schema is not available yet: {exc}")
-    return render
 
 
 def without_defaults(schema: Schema) -> Schema:
@@ -85,7 +72,7 @@ def test_saasfly_import_matches_the_database_prisma_builds(database_url: str) ->
 
 
 def test_saasfly_import_renders_the_same_catalog(database_url: str, pg_server: str) -> None:
-    render = renderer()
+    render = render_schema
     from tests.pg import temp_database
 
     imported = import_prisma(SAASFLY).schema
@@ -101,7 +88,7 @@ def test_saasfly_import_renders_the_same_catalog(database_url: str, pg_server: s
 
 def test_constructs_round_trip_through_a_real_server(database_url: str) -> None:
     """Imported, rendered, applied, inspected: equal to the import (expressions canonical)."""
-    render = renderer()
+    render = render_schema
     imported = import_prisma(CONSTRUCTS).schema
     with psycopg.connect(database_url, autocommit=True) as conn:
         apply(conn, render(imported))
@@ -113,7 +100,7 @@ def test_constructs_round_trip_through_a_real_server(database_url: str) -> None:
 
 def test_relation_mode_foreign_keys_round_trip(database_url: str) -> None:
     """Without relationMode = "prisma" the relations are real foreign keys, Prisma-named."""
-    render = renderer()
+    render = render_schema
     source = (
         'datasource db {\n  provider = "postgresql"\n  url = env("U")\n}\n'
         'model User {\n  id String @id @default(dbgenerated("gen_random_uuid()")) @db.Uuid\n'

@@ -23,7 +23,7 @@ from pgwarden.apply.canonical import canonicalize
 from pgwarden.importers.prisma import PrismaError, import_prisma_text
 from pgwarden.importers.prisma_ast import parse
 from pgwarden.introspect import format_diff, inspect_schema, schema_diff
-from pgwarden.spec.model import Schema
+from pgwarden.render.sql import render_schema
 from tests.pg import reset_schema
 
 # Prisma type -> (native attribute or "", format_type text, literal default strategy)
@@ -246,16 +246,6 @@ def catalog_facts(conn: psycopg.Connection[Any]) -> Expected:
     return got
 
 
-def renderer() -> Callable[[Schema], str]:
-    try:
-        from pgwarden.render.sql import render_schema
-
-        render_schema(Schema())
-    except ImportError as exc:
-        pytest.skip(f"pgwarden.render.sql.render_schema is not available yet: {exc}")
-    return render_schema
-
-
 @settings(max_examples=60)
 @given(prisma_schemas())
 def test_parser_accepts_generated_schemas_and_keeps_positions(case: tuple[str, Expected]) -> None:
@@ -276,7 +266,7 @@ def test_parser_accepts_generated_schemas_and_keeps_positions(case: tuple[str, E
 def test_imported_random_schemas_build_what_prisma_builds(
     database_url: str, case: tuple[str, Expected]
 ) -> None:
-    render = renderer()
+    render = render_schema
     text, expected = case
     imported = import_prisma_text(text, "gen.prisma").schema
     with psycopg.connect(database_url, autocommit=True) as conn:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import psycopg
 import pytest
 
 from pgwarden.checks.config import LintConfig
@@ -223,3 +224,46 @@ def test_sql_suppression_needs_reason_and_unused_is_reported() -> None:
         ("unused-suppression", 5),
     ]
     assert result.suppressed == 1
+
+
+def test_add_column_references_is_validated_at_once() -> None:
+    # a new column's foreign key scans the table under lock like ADD CONSTRAINT does
+    for sql in (
+        "ALTER TABLE orders ADD COLUMN user_id bigint REFERENCES users (id);",
+        "ALTER TABLE orders ADD COLUMN user_id bigint CONSTRAINT fk REFERENCES users (id)"
+        " ON DELETE SET NULL;",
+        "ALTER TABLE orders ADD COLUMN x int, ADD COLUMN user_id bigint REFERENCES users;",
+    ):
+        assert len(findings(sql, "constraint-without-not-valid")) == 1, sql
+    # NOT VALID on the column's key is not SQL; a new table is exempt
+    assert not findings(
+        "CREATE TABLE orders (id int);\n"
+        "ALTER TABLE orders ADD COLUMN user_id bigint REFERENCES users (id);",
+        "constraint-without-not-valid",
+    )
+
+
+def test_the_add_column_references_fix_splits_it_and_runs(database_url: str) -> None:
+    sql = (
+        "ALTER TABLE orders ADD COLUMN user_id bigint NOT NULL DEFAULT 1"
+        " REFERENCES users (id) ON DELETE CASCADE;"
+    )
+    (finding,) = findings(sql, "constraint-without-not-valid")
+    steps = [line for line in finding.fix.splitlines() if line.startswith("ALTER TABLE")]
+    assert steps == [
+        "ALTER TABLE orders ADD COLUMN user_id bigint NOT NULL DEFAULT 1;",
+        "ALTER TABLE orders ADD CONSTRAINT orders_user_id_fkey FOREIGN KEY (user_id) "
+        "REFERENCES users (id) ON DELETE CASCADE NOT VALID;",
+        "ALTER TABLE orders VALIDATE CONSTRAINT orders_user_id_fkey;",
+    ]
+    assert not findings("\n".join(steps[:2]), "constraint-without-not-valid")
+    with psycopg.connect(database_url, autocommit=True) as conn:
+        conn.execute("CREATE TABLE users (id bigint PRIMARY KEY); INSERT INTO users VALUES (1)")
+        conn.execute("CREATE TABLE orders (id int); INSERT INTO orders VALUES (1), (2)")
+        for step in steps:
+            conn.execute(step)
+        row = conn.execute(
+            "SELECT convalidated, confdeltype FROM pg_constraint"
+            " WHERE conname = 'orders_user_id_fkey'"
+        ).fetchone()
+    assert row == (True, "c")

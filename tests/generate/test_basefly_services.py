@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import sys
 from collections.abc import Iterator
 from typing import Any
 
@@ -12,6 +13,7 @@ import pytest
 from tests.generate.helpers import (
     basefly_package,
     basefly_schema,
+    build_package,
     counting_connect,
     create,
     dump,
@@ -64,8 +66,10 @@ def test_soft_delete_restore_and_conflict(d: Any) -> None:
     assert svc.find_all_active(u) == [restored]
 
 
-def test_ownership(d: Any) -> None:
-    from basefly_db import NotFound
+def test_ownership(fresh: Any) -> None:
+    # on the package the generator renders now: owner scope is behaviour, not bytes
+    d = fresh
+    not_found = sys.modules[type(d).__module__.rsplit(".", 1)[0]].NotFound
 
     alice = d.user.insert({"email": "alice@x.io"}).id
     mallory = d.user.insert({"email": "mallory@x.io"}).id
@@ -73,12 +77,12 @@ def test_ownership(d: Any) -> None:
     svc = d.k8s_cluster_service
     assert svc.find_active(c.id, mallory) is None
     assert svc.find_all_active(mallory) == []
-    with pytest.raises(NotFound):
+    with pytest.raises(not_found):
         svc.soft_delete(c.id, mallory)
     assert svc.find_active(c.id, alice) == c  # untouched
     svc.soft_delete(c.id, alice)
     assert svc.find_deleted(mallory) == []
-    with pytest.raises(NotFound):
+    with pytest.raises(not_found):
         svc.restore(c.id, mallory)
     assert svc.find_active(c.id, alice) is None and len(svc.find_deleted(alice)) == 1
 
@@ -296,3 +300,131 @@ def test_restore_race_becomes_restore_conflict(d: Any, url: str) -> None:
     assert len(outcome) == 1 and isinstance(outcome[0], RestoreConflict), outcome
     assert outcome[0].index == "K8sClusterConfig_plan_authUserId_key"
     assert d.k8s_cluster_service.find_active(old.id, u) is None
+
+
+@pytest.fixture
+def fresh(url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    """A Basefly package rendered now by the generator (not the committed copy), so a
+    change to the generator's SQL shows here as behaviour, not only as a byte diff."""
+    _, sync, _ = build_package(
+        basefly_schema(),
+        tmp_path_factory.mktemp("pkg"),
+        services={"K8sClusterConfig": "k8s_cluster"},
+    )
+    with psycopg.connect(url, autocommit=True) as conn:
+        yield sync.Database(conn)
+
+
+def _rows_of(url: str, user: str) -> dict[str, list[str]]:
+    """Everything that belongs to ``user`` (their row, clusters, accounts, customers), as text."""
+    with psycopg.connect(url) as conn:
+        return {
+            table: [
+                r[0]
+                for r in conn.execute(
+                    f'SELECT t::text FROM "{table}" t WHERE "{column}" = %s ORDER BY 1', (user,)
+                )
+            ]
+            for table, column in (
+                ("User", "id"),
+                ("K8sClusterConfig", "authUserId"),
+                ("Account", "userId"),
+                ("Customer", "authUserId"),
+            )
+        }
+
+
+def test_every_soft_delete_method_keeps_to_its_owner(fresh: Any, url: str) -> None:
+    """Soft delete, restore, the deleted list and both user-deletion services change and
+    show only the given owner's rows: another owner's rows stay byte for byte."""
+    d = fresh
+    alice = d.user.insert({"email": "alice@x.io"}).id
+    bob = d.user.insert({"email": "bob@x.io"}).id
+    for owner in (alice, bob):
+        for name in ("a", "b"):
+            _cluster(d, owner, None, name)
+        d.account.insert(
+            {"user_id": owner, "type": "oauth", "provider": "gh", "provider_account_id": owner}
+        )
+        d.customer.insert({"auth_user_id": owner})
+    bobs = _rows_of(url, bob)
+    svc = d.k8s_cluster_service
+    first, second = (c.id for c in svc.find_all_active(alice))
+    svc.soft_delete(first, alice)
+    assert [c.auth_user_id for c in svc.find_deleted(alice)] == [alice]
+    assert svc.find_deleted(bob) == [] and _rows_of(url, bob) == bobs
+    svc.restore(first, alice)
+    assert _rows_of(url, bob) == bobs
+    d.user_deletion_service.soft_delete_user(alice)
+    assert svc.find_all_active(alice) == [] and len(svc.find_all_active(bob)) == 2
+    assert _rows_of(url, bob) == bobs
+    d.user_deletion_service.delete_user(alice)
+    assert _rows_of(url, bob) == bobs
+    assert _rows_of(url, alice)["Account"] == [] and second  # alice's own rows did go
+
+
+def test_delete_user_holds_the_user_row_for_update_before_its_first_step(
+    fresh: Any, url: str
+) -> None:
+    """Seen from a second connection while delete_user is paused at its first dependent
+    statement: the service's transaction holds a ROW SHARE lock on "User" (a SELECT ... FOR
+    UPDATE, not a plain read) and the user's row blocks even FOR KEY SHARE (which only
+    FOR UPDATE does), so no reference to the user can be inserted meanwhile."""
+    import threading
+
+    d = fresh
+    database = type(d)
+    u = d.user.insert({"email": "lock@x.io"}).id
+    _cluster(d, u)
+    with psycopg.connect(url, autocommit=True) as admin:
+        # the first dependent statement (the clusters' soft delete) waits on this lock
+        admin.execute(
+            "CREATE FUNCTION pause() RETURNS trigger LANGUAGE plpgsql AS"
+            " $$ BEGIN PERFORM pg_advisory_xact_lock(4242); RETURN NULL; END $$"
+        )
+        admin.execute(
+            'CREATE TRIGGER pause BEFORE UPDATE ON "K8sClusterConfig"'
+            " FOR EACH STATEMENT EXECUTE FUNCTION pause()"
+        )
+        admin.execute("SELECT pg_advisory_lock(4242)")
+        outcome: list[Any] = []
+        with psycopg.connect(url, autocommit=True) as service_conn:
+            pid = service_conn.info.backend_pid
+
+            def run() -> None:
+                try:
+                    outcome.append(database(service_conn).user_deletion_service.delete_user(u))
+                except BaseException as exc:  # reported by the assertion below
+                    outcome.append(exc)
+
+            worker = threading.Thread(target=run)
+            worker.start()
+            try:
+                for _ in range(200):  # until the service waits at the pause
+                    waiting = admin.execute(
+                        "SELECT 1 FROM pg_locks WHERE pid = %s AND locktype = 'advisory'"
+                        " AND NOT granted",
+                        (pid,),
+                    ).fetchone()
+                    if waiting:
+                        break
+                    worker.join(0.05)
+                assert waiting, "delete_user never reached its first dependent statement"
+                modes = {
+                    r[0]
+                    for r in admin.execute(
+                        "SELECT mode FROM pg_locks WHERE pid = %s AND granted"
+                        " AND relation = '\"User\"'::regclass",
+                        (pid,),
+                    )
+                }
+                assert "RowShareLock" in modes, modes
+                admin.execute("SET lock_timeout = '200ms'")
+                with pytest.raises(psycopg.errors.LockNotAvailable):
+                    admin.execute('SELECT 1 FROM "User" WHERE id = %s FOR KEY SHARE', (u,))
+                admin.execute("RESET lock_timeout")
+            finally:
+                admin.execute("SELECT pg_advisory_unlock(4242)")
+                worker.join(30)
+    assert len(outcome) == 1 and not isinstance(outcome[0], BaseException), outcome
+    assert outcome[0].tombstoned or outcome[0].deleted

@@ -19,7 +19,6 @@ REPO = Path(__file__).resolve().parents[2]
 MIGRATIONS = REPO / "migrations"
 SAASFLY = REPO / "tests" / "fixtures" / "saasfly_before" / "saasfly.toml"
 
-pytest.importorskip("pgwarden.spec.dump")
 
 SAASFLY_DATA = """
 INSERT INTO "User" (id, email) VALUES ('u1', 'a@x'), ('u2', 'b@x'), ('u3', 'c@x');

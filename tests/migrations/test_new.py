@@ -5,12 +5,8 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
-import pytest
-
 from pgwarden.apply import files
 from tests.migrations.helpers import PGWARDEN, fetch, history, run_cli
-
-pytest.importorskip("pgwarden.spec.dump")
 
 V1 = """
 [enums.Plan]

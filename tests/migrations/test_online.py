@@ -21,8 +21,6 @@ from pgwarden.apply.runner import Runner
 from pgwarden.spec.load import load_schema_text
 from tests.migrations.helpers import fetch
 
-pytest.importorskip("pgwarden.planner.diff")
-
 BEFORE = """
 [tables.Owner.columns]
 id = { type = "integer", primary_key = true }

@@ -2,27 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import psycopg
 import pytest
 from hypothesis import given, settings
 
+from pgwarden.render.sql import render_schema
 from pgwarden.spec.model import Schema
 from pgwarden.spec.validate import validate_schema
 from tests.pg import reset_schema, temp_database
 from tests.strategies import schema_pairs, schemas
-
-
-def _renderer() -> Callable[[Schema], str]:
-    try:
-        from pgwarden.render.sql import render_schema
-
-        return render_schema
-    except ImportError:
-        from tests.introspect.ddl import stand_in_render
-
-        return stand_in_render
 
 
 @settings(max_examples=40)
@@ -42,7 +30,7 @@ def test_schema_pairs_are_valid(pair: tuple[Schema, Schema]) -> None:
 
 @pytest.mark.slow
 def test_schemas_create_in_postgres(pg_server: str) -> None:
-    render = _renderer()
+    render = render_schema
     with temp_database(pg_server) as url, psycopg.connect(url, autocommit=True) as conn:
 
         @settings(max_examples=30)

@@ -8,15 +8,19 @@ same bytes (the Basefly history test regenerates and compares).
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
+from pgwarden import planner
 from pgwarden.apply import files
 from pgwarden.apply.files import Preflight
 from pgwarden.errors import RefusedError
+from pgwarden.planner import Plan, PlanOptions
+from pgwarden.render.preflight import preflight
+from pgwarden.render.sql import Step, render_plan
+from pgwarden.spec.dump import dump_schema
+from pgwarden.spec.load import load_schema_text
 from pgwarden.spec.model import Schema
 
 
@@ -28,22 +32,16 @@ class _Step:
     batched: bool = False
 
 
-def _file_steps(steps: Sequence[Any]) -> list[_Step]:
-    # the planner's Step keeps its SET timeouts apart (``script`` joins them)
-    return [
-        _Step(getattr(s, "script", s.sql), s.atomic, s.description, getattr(s, "batched", False))
-        for s in steps
-    ]
+def _file_steps(steps: Sequence[Step]) -> list[_Step]:
+    # the renderer's Step keeps its SET timeouts apart (``script`` joins them)
+    return [_Step(s.script, s.atomic, s.description, s.batched) for s in steps]
 
 
-def _render(plan: Any, options: Any) -> tuple[list[_Step], list[Preflight]]:
+def _render(ops: Plan, options: PlanOptions) -> tuple[list[_Step], list[Preflight]]:
     """Steps and preflights; each check placed before the first step of its op."""
-    from pgwarden.render.preflight import preflight
-    from pgwarden.render.sql import render_plan
-
     steps: list[_Step] = []
     checks: list[Preflight] = []
-    for op in plan:
+    for op in ops:
         query = preflight(op)
         if query is not None:
             checks.append(
@@ -63,8 +61,6 @@ def _render(plan: Any, options: Any) -> tuple[list[_Step], list[Preflight]]:
 
 def latest_snapshot(migrations: Sequence[files.Migration], name: str) -> Schema:
     """The schema the last migration reaches (empty before the first one)."""
-    from pgwarden.spec.load import load_schema_text
-
     if not migrations:
         return Schema(name=name)
     latest = migrations[-1]
@@ -81,10 +77,8 @@ def render_migration(
     current: Schema, target: Schema, *, allow_destructive: bool = False
 ) -> tuple[str, str] | None:
     """(up.sql, down.sql) text for current -> target, or None when they agree."""
-    from pgwarden.planner import PlanOptions, plan
-
     options = PlanOptions(allow_destructive=allow_destructive)
-    up_plan = plan(current, target, options)
+    up_plan = planner.plan(current, target, options)
     if not up_plan:
         return None
     down_plan = up_plan.reverse()
@@ -155,9 +149,6 @@ def draft_migration(
 ) -> Draft | NoChanges:
     """Plan the next migration of ``directory`` towards ``target``."""
     from pgwarden.planner.column_order import order_notes
-
-    # the spec engineer's dumper (model -> spec TOML); imported late like the planner
-    dump_schema: Callable[[Schema], str] = importlib.import_module("pgwarden.spec.dump").dump_schema
 
     slug = files.check_name(name)
     migrations = files.load_migrations(directory)

@@ -9,6 +9,7 @@ with a fix written for the tool that runs the file (see ``fixes``).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 from pgwarden.checks import fixes
@@ -26,6 +27,7 @@ from pgwarden.checks.replay import (
     walk,
 )
 from pgwarden.checks.sqlfile import Statement, Tree
+from pgwarden.spec import names as spec_names
 from pgwarden.spec.names import not_null_check
 
 # --------------------------------------------------------------------------- helpers
@@ -198,12 +200,13 @@ def concurrently_in_transaction(stmt: Statement, state: Replay) -> Iterator[Find
 # --------------------------------------------------------------------------- constraints
 
 
-def _constraint_name(table: Rel, con: Tree) -> str:
+def _constraint_name(table: Rel, con: Tree, column: str = "") -> str:
     if con.get("conname"):
         return str(con["conname"])
-    cols = names(con.get("fk_attrs")) or names(con.get("keys"))
-    suffix = "fkey" if con.get("contype") == "CONSTR_FOREIGN" else "check"
-    return "_".join([table[1], *cols[:1], suffix])
+    cols = names(con.get("fk_attrs")) or names(con.get("keys")) or ([column] if column else [])
+    if con.get("contype") == "CONSTR_FOREIGN":
+        return spec_names.foreign_key(table[1], cols)  # Postgres's: every key column
+    return spec_names.check(table[1], cols[:1])
 
 
 @check(
@@ -241,10 +244,22 @@ def constraint_without_not_valid(stmt: Statement, state: Replay) -> Iterator[Fin
     prefix = fixes.alter_prefix(stmt)
     adds, validates = [], []
     for i, t, c in found:
-        name = _constraint_name(t, c)
+        is_column = cmd_is_column(stmt, i)
+        column = str(_column(cmd_at(stmt, i)).get("colname") or "") if is_column else ""
+        name = _constraint_name(t, c, column)
         text = stmt.text[subs[i][0] : subs[i][1]].strip() if i < len(subs) else ""
-        if cmd_is_column(stmt, i):
-            adds.append(f"{prefix} {text}")  # ADD COLUMN ... REFERENCES: split below
+        if is_column:
+            split = _split_references(text, column)
+            if split is None:
+                adds.append(f"{prefix} {text}")
+                continue
+            add_column, references = split
+            adds.append(f"{prefix} {add_column}")
+            adds.append(
+                f"{prefix} ADD CONSTRAINT {_q(name)} FOREIGN KEY "
+                f"({_q(column)}) {references} NOT VALID"
+            )
+            validates.append(f"{prefix} VALIDATE CONSTRAINT {_q(name)}")
             continue
         if text and not c.get("conname"):
             text = text.replace("ADD ", f"ADD CONSTRAINT {_q(name)} ", 1)
@@ -262,6 +277,36 @@ def constraint_without_not_valid(stmt: Statement, state: Replay) -> Iterator[Fin
             fixes.block(state.layout, validates, False),
         ),
     )
+
+
+_NAME = r'(?:"(?:[^"]|"")+"|[\w$]+)'
+_REFERENCES = re.compile(
+    rf"(?:\bCONSTRAINT\s+{_NAME}\s+)?\bREFERENCES\s+{_NAME}(?:\s*\.\s*{_NAME})?"
+    r"(?:\s*\([^)]*\))?(?:\s+MATCH\s+\w+)?"
+    r"(?:\s+ON\s+(?:DELETE|UPDATE)\s+(?:NO\s+ACTION|RESTRICT|CASCADE"
+    r"|SET\s+(?:NULL|DEFAULT)(?:\s*\([^)]*\))?))*"
+    r"(?:\s+(?:NOT\s+)?DEFERRABLE)?(?:\s+INITIALLY\s+(?:DEFERRED|IMMEDIATE))?",
+    re.IGNORECASE,
+)
+
+
+def _split_references(text: str, column: str) -> tuple[str, str] | None:
+    """``ADD COLUMN c t REFERENCES p (k) ...`` -> (``ADD COLUMN c t ...``, ``REFERENCES p
+    (k)``): the column first, its foreign key added NOT VALID after (None: not found)."""
+    found = list(_REFERENCES.finditer(text))
+    if len(found) != 1 or not column:
+        return None
+    m = found[0]
+    references = m.group()
+    start = references.upper().find("REFERENCES")
+    rest = " ".join((text[: m.start()] + text[m.end() :]).split())
+    return rest, references[start:]
+
+
+def cmd_at(stmt: Statement, index: int) -> Tree:
+    """The ``index``-th sub-command of an ALTER TABLE."""
+    cmds = (stmt.tree or {}).get("cmds") or ()
+    return dict(cmds[index].get("AlterTableCmd") or {}) if index < len(cmds) else {}
 
 
 def cmd_is_column(stmt: Statement, index: int) -> bool:

@@ -56,6 +56,8 @@ def _environment() -> jinja2.Environment:
 
 @dataclass(frozen=True, slots=True)
 class Generated:
+    """A rendered package: relative path -> file text."""
+
     files: dict[str, str]
 
     def write(self, output: Path) -> list[str]:
@@ -118,6 +120,7 @@ def crypto_module(header: str) -> str:
 
 
 def render_view(view: PackageView) -> Generated:
+    """Render every template of the package from its view model."""
     env = _environment()
     files: dict[str, str] = {}
     for template, target, extra in _FILES:

@@ -27,6 +27,7 @@ class Difference:
     actual: object
 
     def render(self, expected_label: str = "spec", actual_label: str = "database") -> str:
+        """One line: the path, the field and both sides' values under their labels."""
         if self.field == "exists":
             return f"{self.path}: only in the {expected_label if self.expected else actual_label}"
         return (
@@ -119,6 +120,7 @@ def unmanaged(expected: Schema, actual: Schema) -> list[str]:
 def format_diff(
     diffs: list[Difference], expected_label: str = "spec", actual_label: str = "database"
 ) -> str:
+    """The differences as lines, one each (empty text: none)."""
     return "\n".join(d.render(expected_label, actual_label) for d in diffs)
 
 

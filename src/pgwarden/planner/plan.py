@@ -48,13 +48,16 @@ class Plan:
 
     @property
     def hazards(self) -> frozenset[o.Hazard]:
+        """Every hazard of every op (destructive, rewrites_table, ...)."""
         return frozenset(h for op in self.ops for h in op.hazards)
 
     @property
     def atomic(self) -> bool:
+        """Whether every op may run inside one transaction."""
         return all(op.atomic for op in self.ops)
 
     def describe(self) -> str:
+        """The plan for people: one line per op with its hazards."""
         lines = []
         for op in self.ops:
             flags = sorted(op.hazards) + ([] if op.atomic else ["non-atomic"])

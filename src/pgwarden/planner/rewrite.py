@@ -19,6 +19,8 @@ from pgwarden.spec.model import Column, ColumnType, ForeignKey, IndexElement, Sc
 
 
 def rename_enum(s: Schema, old: str, new: str) -> Schema:
+    """``s`` with enum type ``old`` called ``new``, its columns included."""
+
     def ty(t: ColumnType) -> ColumnType:
         return replace(t, name=new) if t.name == old and not t.is_builtin else t
 
@@ -33,6 +35,8 @@ def rename_enum(s: Schema, old: str, new: str) -> Schema:
 
 
 def rename_enum_value(s: Schema, enum: str, old: str, new: str) -> Schema:
+    """``s`` with label ``old`` of ``enum`` called ``new``; defaults holding it follow."""
+
     def col(c: Column) -> Column:
         # a default holding the label follows it (Postgres stores the value, not the text)
         if c.type.name != enum or c.type.is_builtin or c.type.array or c.default is None:
@@ -52,6 +56,8 @@ def rename_enum_value(s: Schema, enum: str, old: str, new: str) -> Schema:
 
 
 def rename_table(s: Schema, old: str, new: str) -> Schema:
+    """``s`` with table ``old`` called ``new``; foreign keys to it follow."""
+
     def fk(f: ForeignKey) -> ForeignKey:
         return replace(f, ref_table=new) if f.ref_table == old else f
 
@@ -69,6 +75,8 @@ def rename_table(s: Schema, old: str, new: str) -> Schema:
 
 
 def rename_column(s: Schema, table: str, old: str, new: str) -> Schema:
+    """``s`` with column ``old`` of ``table`` called ``new`` in every key, index and expression."""
+
     def r(c: str) -> str:
         return new if c == old else c
 

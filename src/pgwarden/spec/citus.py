@@ -33,6 +33,7 @@ RULES = ("citus-placement", "citus-unique-key", "citus-foreign-key")
 
 
 def uses_citus(schema: Schema) -> bool:
+    """Whether any table is distributed or a reference table."""
     return any(t.distribution is not None or t.reference for t in schema.tables)
 
 
@@ -54,6 +55,7 @@ def _problem(source: Source | None, rule: str, message: str, hint: str) -> Probl
 
 
 def distribution_type(schema: Schema, table: Table) -> ColumnType | None:
+    """The type of the table's distribution column (None: not distributed, or no such column)."""
     if table.distribution is None:
         return None
     column = table.column(table.distribution.column)
@@ -90,6 +92,7 @@ class Colocation:
         self.parent[self._find(a)] = self._find(b)
 
     def together(self, a: str, b: str) -> bool:
+        """Whether two tables are in one colocation group."""
         return a in self.parent and b in self.parent and self._find(a) == self._find(b)
 
 

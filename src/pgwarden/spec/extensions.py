@@ -14,6 +14,8 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True, slots=True)
 class Provides:
+    """What a known extension defines: types, index methods, operator classes."""
+
     types: frozenset[str] = frozenset()
     methods: frozenset[str] = frozenset()
     opclasses: frozenset[tuple[str, str]] = frozenset()
@@ -73,6 +75,7 @@ def provider_of_type(name: str) -> str | None:
 
 
 def provider_of_method(name: str) -> str | None:
+    """The listed extension defining index method ``name`` (None: built in or unknown)."""
     return next((e for e, p in KNOWN_EXTENSIONS.items() if name in p.methods), None)
 
 

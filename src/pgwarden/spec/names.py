@@ -37,22 +37,27 @@ def _joined(table: str, columns: Iterable[str], suffix: str) -> str:
 
 
 def primary_key(table: str) -> str:
+    """``<table>_pkey``."""
     return fit(local_name(table), "_pkey")
 
 
 def unique(table: str, columns: Iterable[str]) -> str:
+    """``<table>_<columns>_key``, Postgres's and Prisma's name for a unique constraint."""
     return _joined(table, columns, "key")
 
 
 def index(table: str, columns: Iterable[str]) -> str:
+    """``<table>_<columns>_idx``."""
     return _joined(table, columns, "idx")
 
 
 def foreign_key(table: str, columns: Iterable[str]) -> str:
+    """``<table>_<columns>_fkey``: every key column, as Postgres names an unnamed one."""
     return _joined(table, columns, "fkey")
 
 
 def check(table: str, columns: Iterable[str]) -> str:
+    """``<table>_<columns>_check``."""
     return _joined(table, columns, "check")
 
 
@@ -101,10 +106,12 @@ def set_aside(name: str) -> str:
 
 
 def tenant_policy(table: str) -> str:
+    """``<table>_tenant``: the row-level security policy of a tenant-scoped table."""
     return fit(local_name(table), "_tenant")
 
 
 def too_long(name: str) -> bool:
+    """Whether Postgres would truncate ``name`` (more than 63 bytes)."""
     return len(name.encode()) > MAX_IDENTIFIER_BYTES
 
 

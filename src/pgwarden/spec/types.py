@@ -194,8 +194,10 @@ def type_sql(column_type: ColumnType) -> sql.Composable:
 
 
 def is_numeric(column_type: ColumnType) -> bool:
+    """Whether the type is one of the number family (integers, numeric, real, double)."""
     return column_type.name in NUMBER_TYPES
 
 
 def is_textual(column_type: ColumnType) -> bool:
+    """Whether the type is one of the text family (text, varchar, char, citext)."""
     return column_type.name in TEXT_TYPES

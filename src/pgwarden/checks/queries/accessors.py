@@ -33,6 +33,7 @@ class AccessorMap:
 
     @property
     def attrs(self) -> frozenset[str]:
+        """The ``Database`` attributes that have mapped methods (``customer``, ...)."""
         return frozenset(a for a, _ in self.methods)
 
 
@@ -167,10 +168,13 @@ def generate_services(pyproject: Path | None) -> dict[str, str]:
 
 
 def is_generated_queries(text: str) -> bool:
+    """Whether ``text`` is a generated package's ``_queries.py``."""
     return text.startswith(GENERATED) and "\nclass " in text and "def build_insert" in text
 
 
 def sibling_access(path: str, root: Path | None = None) -> str | None:
+    """The text of the ``sync.py`` next to a generated ``_queries.py`` (None: absent or
+    unreadable)."""
     sync = (root / path if root else Path(path)).with_name("sync.py")
     try:
         return textfile.read_text(sync) if sync.is_file() else None

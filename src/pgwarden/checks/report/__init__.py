@@ -18,6 +18,7 @@ FORMATS: dict[str, Callable[[list[Finding]], str]] = {
 
 
 def render(findings: list[Finding], fmt: str) -> str:
+    """The findings in format ``fmt`` (a key of :data:`FORMATS`)."""
     return FORMATS[fmt](findings)
 
 

@@ -8,6 +8,7 @@ _KIND = {"error": "error", "warning": "warning", "info": "note"}
 
 
 def render(findings: list[Finding]) -> str:
+    """``file:line:col: severity: message [rule]`` lines, the form editors and CI annotate."""
     lines = []
     for f in findings:
         loc = f.location

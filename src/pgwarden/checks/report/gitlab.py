@@ -24,6 +24,7 @@ def _fingerprint(f: Finding) -> str:
 
 
 def as_dict(f: Finding) -> dict[str, object]:
+    """One finding as a GitLab Code Quality issue (fingerprint stable across runs)."""
     loc = f.location
     description = f"{loc.object}: {f.message}" if loc.object else f.message
     if f.fix:
@@ -38,4 +39,5 @@ def as_dict(f: Finding) -> dict[str, object]:
 
 
 def render(findings: list[Finding]) -> str:
+    """The findings as a GitLab Code Quality report."""
     return json.dumps([as_dict(f) for f in findings], indent=2) + "\n"

@@ -8,6 +8,7 @@ from pgwarden.checks.registry import Finding
 
 
 def as_dict(f: Finding) -> dict[str, object]:
+    """One finding as a JSON object with stable keys."""
     loc = f.location
     return {
         "rule": f.rule,

@@ -23,6 +23,7 @@ def _uri(file: str) -> str:
 
 
 def document(findings: list[Finding]) -> dict[str, Any]:
+    """A SARIF 2.1.0 log: one run, every rule, one result per finding."""
     rules = sorted(all_rules().values(), key=lambda r: r.id)
     index = {r.id: n for n, r in enumerate(rules)}
     results = []
@@ -78,4 +79,5 @@ def document(findings: list[Finding]) -> dict[str, Any]:
 
 
 def render(findings: list[Finding]) -> str:
+    """The SARIF document as JSON text."""
     return json.dumps(document(findings), indent=2) + "\n"

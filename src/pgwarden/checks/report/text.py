@@ -25,6 +25,7 @@ Source = Callable[[str], list[str] | None]
 
 
 def where(loc: Location) -> str:
+    """``file:line:col`` of a location, as far as it is known."""
     if loc.line is not None:
         head = f"{loc.file}:{loc.line}:{loc.col or 1}"
         return f"{head}: {loc.object}" if loc.object else head
@@ -59,6 +60,7 @@ def frame(lines: list[str] | None, line: int | None, col: int | None) -> list[st
 
 
 def finding(f: Finding, source: Source | None = None) -> list[str]:
+    """One finding for people: location, message, the source line with a caret, the fix."""
     sev = "" if f.severity == "error" else f" [{f.severity}]"
     out = [f"{where(f.location)}: {f.rule}{sev} {f.message}"]
     if source is not None and f.location.line is not None:
@@ -72,6 +74,7 @@ def finding(f: Finding, source: Source | None = None) -> list[str]:
 
 
 def render(findings: list[Finding], source: Source | None = None) -> str:
+    """The findings for a terminal, each with its source line (read through ``source``)."""
     source = source or file_lines()
     lines = [line for f in findings for line in finding(f, source)]
     return "\n".join(lines) + ("\n" if lines else "")
