@@ -102,3 +102,17 @@ def test_a_trigger_naming_a_missing_function_exits_2(tmp_path: Path) -> None:
     ) in result.err
     assert 'fix: add [functions.nope] with returns = "trigger"' in result.err
     assert "Traceback" not in result.output
+
+
+def test_pgwarden_history_is_not_listed_as_unmanaged(tmp_path: Path, database_url: str) -> None:
+    """After `migrate apply` the database holds the ``pgwarden`` history schema: it is
+    the runner's own, so a clean `verify` lists nothing as ungoverned."""
+    root = _project(tmp_path, database_url)
+    with psycopg.connect(database_url, autocommit=True) as conn:
+        conn.execute("CREATE SCHEMA IF NOT EXISTS pgwarden")
+        conn.execute("CREATE TABLE IF NOT EXISTS pgwarden.probe_history (id int)")
+        conn.execute("CREATE SCHEMA IF NOT EXISTS someone_else")
+    code, _, err = _verify(root, database_url)
+    assert code == 0, err
+    assert "schema pgwarden:" not in err
+    assert "schema someone_else:" in err  # another schema is still listed

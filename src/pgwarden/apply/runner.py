@@ -821,4 +821,14 @@ def database_state(conn: psycopg.Connection[Any], expected: Schema) -> tuple[lis
 
     actual = inspect_schema(conn, expected.name, also=[n.name for n in expected.schemas])
     canonical = canonicalize(expected, conn)
-    return [d.render() for d in drift(canonical, actual)], unmanaged(expected, actual)
+    # pgwarden's own history (``pgwarden``, a fleet tenant's ``pgwarden_<tenant>``) is
+    # governed by the runner, not unmanaged: a clean quick start must not list it
+    own = [
+        u
+        for u in unmanaged(expected, actual)
+        if not (
+            u.startswith(f"schema {history.HISTORY_SCHEMA}:")
+            or u.startswith(f"schema {history.HISTORY_SCHEMA}_")
+        )
+    ]
+    return [d.render() for d in drift(canonical, actual)], own
