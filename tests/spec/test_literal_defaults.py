@@ -264,3 +264,12 @@ def test_the_static_verdict_is_postgres_verdict(
         # that only some servers read, no offset on a time without time zone, which
         # Postgres drops silently): Postgres refuses too
         assert not accepted, f"{text!r} as {type_text}: refused ({problem}) but Postgres takes it"
+
+
+def test_array_elements_keep_what_postgres_does_not_skip() -> None:
+    """array_in skips only ' \\t\\n\\r\\v\\f'; Python's isspace() also takes \\x1f (a found
+    case: the enum value '0\\x1f' in an array default was read as '0')."""
+    from pgwarden.spec.values import parse_array
+
+    assert parse_array("{0\x1f}") == ["0\x1f"]
+    assert parse_array(" { a , b\t}\n") == ["a", "b"]

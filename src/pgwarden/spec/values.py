@@ -323,12 +323,16 @@ def judge(text: str, t: ColumnType, enum_values: Sequence[str] | None = None) ->
 # --------------------------------------------------------------------------- arrays
 
 
+#: what array_in skips (array_isspace): Python's isspace() also takes \x1c-\x1f and more
+_ARRAY_SPACE = " \t\n\r\v\f"
+
+
 def parse_array(text: str) -> list[str | None] | None:
     """The elements (all dimensions, in order) of a Postgres array literal
     ``{a,"b c",NULL}``; None when the text is not one this reader understands."""
     i = 0
     n = len(text)
-    while i < n and text[i].isspace():
+    while i < n and text[i] in _ARRAY_SPACE:
         i += 1
     if i < n and text[i] == "[":  # explicit bounds [1:2]={...}: left to the server
         return None
@@ -355,7 +359,7 @@ def parse_array(text: str) -> list[str | None] | None:
             i += 1
             expect_element = True
             continue
-        if c.isspace():
+        if c in _ARRAY_SPACE:
             i += 1
             continue
         if not expect_element or depth == 0:
@@ -379,9 +383,9 @@ def parse_array(text: str) -> list[str | None] | None:
                     i += 1
                 buf.append(text[i])
                 i += 1
-            word = "".join(buf).strip()
+            word = "".join(buf).strip(_ARRAY_SPACE)
             out.append(None if word.upper() == "NULL" else word)
         expect_element = False
-    if depth != 0 or text[i:].strip():
+    if depth != 0 or text[i:].strip(_ARRAY_SPACE):
         return None
     return out
