@@ -14,6 +14,8 @@ from typing import Any
 import psycopg
 from psycopg import sql
 
+from pgwarden.apply.canonical import canonicalize
+from pgwarden.introspect import format_diff, inspect_schema, schema_diff
 from pgwarden.spec import names
 from pgwarden.spec.model import Column, Index, Schema, Table
 from pgwarden.spec.types import type_sql
@@ -229,3 +231,13 @@ def apply_ddl(
         conn.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(schema.name)))
         conn.execute("SELECT set_config('search_path', quote_ident(%s), true)", (schema.name,))
         conn.execute(render(schema))  # type: ignore[arg-type]
+
+
+def inspects_equal(conn: psycopg.Connection[Any], spec: Schema) -> Schema:
+    """Inspect the database and assert it equals ``spec`` as the server canonicalises
+    it (the readable diff first, then the models); returns the inspected schema."""
+    db = inspect_schema(conn)
+    expected = canonicalize(spec, conn)
+    assert format_diff(schema_diff(expected, db)) == ""
+    assert db == expected
+    return db

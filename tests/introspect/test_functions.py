@@ -13,25 +13,16 @@ from pgwarden.introspect import format_diff, inspect_schema, schema_diff
 from pgwarden.planner import plan
 from pgwarden.spec.dump import dump_schema
 from pgwarden.spec.load import load_schema_text
-from pgwarden.spec.model import Schema
-from tests.introspect.ddl import apply_ddl, pipeline_render
+from tests.introspect.ddl import apply_ddl, inspects_equal, pipeline_render
 from tests.planner.helpers import apply_plan
 from tests.spec.test_functions import SPEC
-
-
-def _equal(conn: psycopg.Connection[object], spec: Schema) -> Schema:
-    db = inspect_schema(conn)
-    expected = canonicalize(spec, conn)
-    assert format_diff(schema_diff(expected, db)) == ""
-    assert db == expected
-    return db
 
 
 def test_functions_round_trip(database_url: str) -> None:
     spec = load_schema_text(SPEC)
     with psycopg.connect(database_url, autocommit=True) as conn:
         apply_ddl(conn, spec, pipeline_render)
-        db = _equal(conn, spec)
+        db = inspects_equal(conn, spec)
         # the dump of the database loads back to the database
         back = canonicalize(load_schema_text(dump_schema(db, readable=True)), conn)
         assert format_diff(schema_diff(db, back), "database", "dump") == ""
@@ -53,11 +44,11 @@ def test_a_body_change_replaces_in_place_and_goes_back(database_url: str) -> Non
         up = plan(inspect_schema(conn), canonicalize(after, conn))
         assert [op.description for op in up] == ['replace function "is_email"(value text): body']
         apply_plan(conn, up)  # the check that calls it stays in place
-        db = _equal(conn, after)
+        db = inspects_equal(conn, after)
         assert not plan(db, canonicalize(after, conn))
         assert conn.execute("SELECT is_email('@')").fetchone() == (False,)
         apply_plan(conn, up.reverse())
-        _equal(conn, before)
+        inspects_equal(conn, before)
 
 
 def test_a_signature_change_drops_and_creates(database_url: str) -> None:
@@ -74,10 +65,10 @@ def test_a_signature_change_drops_and_creates(database_url: str) -> None:
         assert "(to recreate it: its signature changes)" in text
         assert 'recreate function "bump"' in text
         apply_plan(conn, up)
-        db = _equal(conn, after)
+        db = inspects_equal(conn, after)
         assert not plan(db, canonicalize(after, conn))
         apply_plan(conn, up.reverse())
-        _equal(conn, before)
+        inspects_equal(conn, before)
 
 
 def test_adding_and_dropping_functions_converge(database_url: str) -> None:
@@ -87,9 +78,9 @@ def test_adding_and_dropping_functions_converge(database_url: str) -> None:
         apply_ddl(conn, bare, pipeline_render)
         up = plan(inspect_schema(conn), canonicalize(full, conn))
         apply_plan(conn, up)
-        _equal(conn, full)
+        inspects_equal(conn, full)
         apply_plan(conn, up.reverse())
-        db = _equal(conn, bare)
+        db = inspects_equal(conn, bare)
         assert db.functions == ()
 
 
@@ -104,7 +95,7 @@ def test_extension_and_own_functions_are_not_the_users(database_url: str) -> Non
     )
     with psycopg.connect(database_url, autocommit=True) as conn:
         apply_ddl(conn, spec, pipeline_render)
-        db = _equal(conn, spec)
+        db = inspects_equal(conn, spec)
     assert sorted(f.name for f in db.functions) == [
         "bump",
         "is_email",

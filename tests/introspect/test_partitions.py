@@ -18,8 +18,7 @@ from pgwarden.planner import PlanOptions, plan
 from pgwarden.render.sql import render_plan
 from pgwarden.spec.dump import dump_schema
 from pgwarden.spec.load import load_schema_text
-from pgwarden.spec.model import Schema
-from tests.introspect.ddl import apply_ddl, pipeline_render
+from tests.introspect.ddl import apply_ddl, inspects_equal, pipeline_render
 from tests.planner.helpers import apply_plan
 from tests.spec.test_partitions import SPEC
 
@@ -28,14 +27,6 @@ INSERT INTO "Event" (at, "accountId", kind) VALUES
   ('2023-05-01', 1, 'old'), ('2024-05-01', 1, 'now'), ('2031-01-01', 1, 'later');
 INSERT INTO "Region" VALUES ('de');
 INSERT INTO "Bucket" VALUES (1), (2), (3)"""
-
-
-def _equal(conn: psycopg.Connection[object], spec: Schema) -> Schema:
-    db = inspect_schema(conn)
-    expected = canonicalize(spec, conn)
-    assert format_diff(schema_diff(expected, db)) == ""
-    assert db == expected
-    return db
 
 
 def _where(conn: psycopg.Connection[object]) -> dict[str, str]:
@@ -47,7 +38,7 @@ def test_partitions_round_trip(database_url: str) -> None:
     spec = load_schema_text(SPEC)
     with psycopg.connect(database_url, autocommit=True) as conn:
         apply_ddl(conn, spec, pipeline_render)
-        db = _equal(conn, spec)
+        db = inspects_equal(conn, spec)
         back = canonicalize(load_schema_text(dump_schema(db, readable=True)), conn)
         assert format_diff(schema_diff(db, back), "database", "dump") == ""
         conn.execute(ROWS)
@@ -94,14 +85,14 @@ def test_add_a_partition_and_an_online_index(database_url: str) -> None:
         assert len(concurrent) == 4 and not any(s.atomic for s in concurrent)
         assert sum("ATTACH PARTITION" in s for s in sql) == 4
         apply_plan(conn, up)
-        db = _equal(conn, after)
+        db = inspects_equal(conn, after)
         assert not plan(db, canonicalize(after, conn))
         valid = conn.execute(
             "SELECT indisvalid FROM pg_index WHERE indexrelid = '\"Event_kind_idx\"'::regclass"
         ).fetchone()
         assert valid == (True,)
         apply_plan(conn, up.reverse())
-        _equal(conn, before)
+        inspects_equal(conn, before)
         assert _where(conn)["later"] == '"Event_other"'
 
 
@@ -134,10 +125,10 @@ def test_drop_and_rebind_partitions(database_url: str) -> None:
         ]
         assert not detach.atomic
         apply_plan(conn, up)
-        _equal(conn, after)
+        inspects_equal(conn, after)
         assert _where(conn) == {"now": '"Event_2024"', "later": '"Event_late"'}
         apply_plan(conn, up.reverse())
-        _equal(conn, before)
+        inspects_equal(conn, before)
 
 
 def test_detach_is_not_concurrent_beside_a_default_partition(database_url: str) -> None:
@@ -155,7 +146,7 @@ def test_detach_is_not_concurrent_beside_a_default_partition(database_url: str) 
         )
         assert 'detach and drop partition "Event_old"' in up.describe()
         apply_plan(conn, up)
-        _equal(conn, after)
+        inspects_equal(conn, after)
 
 
 def test_changing_the_partition_key_is_refused_with_the_way_out(database_url: str) -> None:

@@ -14,17 +14,9 @@ from pgwarden.planner import PlanOptions, plan
 from pgwarden.spec.dump import dump_schema
 from pgwarden.spec.load import load_schema_text
 from pgwarden.spec.model import Schema, SequenceOptions
-from tests.introspect.ddl import apply_ddl, pipeline_render
+from tests.introspect.ddl import apply_ddl, inspects_equal, pipeline_render
 from tests.planner.helpers import apply_plan
 from tests.spec.test_sequences import SPEC
-
-
-def _equal(conn: psycopg.Connection[object], spec: Schema) -> Schema:
-    db = inspect_schema(conn)
-    expected = canonicalize(spec, conn)
-    assert format_diff(schema_diff(expected, db)) == ""
-    assert db == expected
-    return db
 
 
 def test_sequences_round_trip(database_url: str) -> None:
@@ -33,7 +25,7 @@ def test_sequences_round_trip(database_url: str) -> None:
     )
     with psycopg.connect(database_url, autocommit=True) as conn:
         apply_ddl(conn, spec, pipeline_render)
-        db = _equal(conn, spec)
+        db = inspects_equal(conn, spec)
         back = canonicalize(load_schema_text(dump_schema(db, readable=True)), conn)
         assert format_diff(schema_diff(db, back), "database", "dump") == ""
         conn.execute('INSERT INTO "Invoice" DEFAULT VALUES')
@@ -45,13 +37,13 @@ def test_sequences_round_trip(database_url: str) -> None:
 
 def _converge(conn: psycopg.Connection[object], before: Schema, after: Schema) -> str:
     apply_ddl(conn, before, pipeline_render)
-    _equal(conn, before)
+    inspects_equal(conn, before)
     up = plan(inspect_schema(conn), canonicalize(after, conn), PlanOptions(allow_destructive=True))
     apply_plan(conn, up)
-    db = _equal(conn, after)
+    db = inspects_equal(conn, after)
     assert not plan(db, canonicalize(after, conn))
     apply_plan(conn, up.reverse())
-    _equal(conn, before)
+    inspects_equal(conn, before)
     return up.describe()
 
 

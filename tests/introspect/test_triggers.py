@@ -13,28 +13,20 @@ from pgwarden.planner import PlanOptions, plan
 from pgwarden.spec.dump import dump_schema
 from pgwarden.spec.load import load_schema_text
 from pgwarden.spec.model import Schema
-from tests.introspect.ddl import apply_ddl, pipeline_render
+from tests.introspect.ddl import apply_ddl, inspects_equal, pipeline_render
 from tests.planner.helpers import apply_plan
 from tests.spec.test_triggers import SPEC
 
 
-def _equal(conn: psycopg.Connection[object], spec: Schema) -> Schema:
-    db = inspect_schema(conn)
-    expected = canonicalize(spec, conn)
-    assert format_diff(schema_diff(expected, db)) == ""
-    assert db == expected
-    return db
-
-
 def _converge(conn: psycopg.Connection[object], before: Schema, after: Schema) -> str:
     apply_ddl(conn, before, pipeline_render)
-    _equal(conn, before)
+    inspects_equal(conn, before)
     up = plan(inspect_schema(conn), canonicalize(after, conn), PlanOptions(allow_destructive=True))
     apply_plan(conn, up)
-    db = _equal(conn, after)
+    db = inspects_equal(conn, after)
     assert not plan(db, canonicalize(after, conn))
     apply_plan(conn, up.reverse())
-    _equal(conn, before)
+    inspects_equal(conn, before)
     return up.describe()
 
 
@@ -42,7 +34,7 @@ def test_triggers_round_trip(database_url: str) -> None:
     spec = load_schema_text(SPEC)
     with psycopg.connect(database_url, autocommit=True) as conn:
         apply_ddl(conn, spec, pipeline_render)
-        db = _equal(conn, spec)
+        db = inspects_equal(conn, spec)
         back = canonicalize(load_schema_text(dump_schema(db, readable=True)), conn)
         assert format_diff(schema_diff(db, back), "database", "dump") == ""
         conn.execute("INSERT INTO \"Account\" (balance, status) VALUES (1, 'a')")
@@ -95,7 +87,7 @@ def test_own_and_constraint_triggers_are_not_the_users(database_url: str) -> Non
     )
     with psycopg.connect(database_url, autocommit=True) as conn:
         apply_ddl(conn, spec, pipeline_render)
-        _equal(conn, spec)
+        inspects_equal(conn, spec)
         conn.execute(
             'CREATE CONSTRAINT TRIGGER "late_check" AFTER INSERT ON "Account" '
             'DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION "count_changes"()'

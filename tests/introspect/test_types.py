@@ -14,8 +14,7 @@ from pgwarden.introspect import format_diff, inspect_schema, schema_diff
 from pgwarden.planner import PlanOptions, plan
 from pgwarden.spec.dump import dump_schema
 from pgwarden.spec.load import load_schema_text
-from pgwarden.spec.model import Schema
-from tests.introspect.ddl import apply_ddl, pipeline_render
+from tests.introspect.ddl import apply_ddl, inspects_equal, pipeline_render
 from tests.planner.helpers import apply_plan
 from tests.spec.test_types import SPEC
 
@@ -23,19 +22,11 @@ ROW = """INSERT INTO "Customer" (email, handle, home)
 VALUES ('a@b', 'h', ROW('s', '1', 'c@d', 'Nick'))"""
 
 
-def _equal(conn: psycopg.Connection[object], spec: Schema) -> Schema:
-    db = inspect_schema(conn)
-    expected = canonicalize(spec, conn)
-    assert format_diff(schema_diff(expected, db)) == ""
-    assert db == expected
-    return db
-
-
 def test_types_round_trip(database_url: str) -> None:
     spec = load_schema_text(SPEC)
     with psycopg.connect(database_url, autocommit=True) as conn:
         apply_ddl(conn, spec, pipeline_render)
-        db = _equal(conn, spec)
+        db = inspects_equal(conn, spec)
         back = canonicalize(load_schema_text(dump_schema(db, readable=True)), conn)
         assert format_diff(schema_diff(db, back), "database", "dump") == ""
         # the types work: a bad value is refused by the domain's check
@@ -88,14 +79,14 @@ def test_changes_converge_and_reverse(database_url: str) -> None:
         assert 'add attribute "city" to type "Address"' in text
         assert 'drop composite type "Parcel"' in text and 'create domain "Code"' in text
         apply_plan(conn, up)
-        db = _equal(conn, after)
+        db = inspects_equal(conn, after)
         assert not plan(db, canonicalize(after, conn))
         # the row kept its street through the attribute changes
         row = conn.execute('SELECT (home).street, (home).owner FROM "Customer"').fetchone()
         assert row == ("s", "c@d")
         assert 'drop attribute "owner"' not in text
         apply_plan(conn, up.reverse())
-        _equal(conn, before)
+        inspects_equal(conn, before)
 
 
 def test_a_middle_attribute_comes_back_last_in_the_down(database_url: str) -> None:
@@ -128,7 +119,7 @@ def test_attribute_drop_needs_consent(database_url: str) -> None:
             PlanOptions(acknowledged=("Address.owner",)),
         )
         apply_plan(conn, ok)
-        _equal(conn, after)
+        inspects_equal(conn, after)
 
 
 def test_not_null_of_a_domain_inside_a_used_composite_is_refused(database_url: str) -> None:

@@ -12,25 +12,16 @@ from pgwarden.introspect import format_diff, inspect_schema, schema_diff
 from pgwarden.planner import PlanOptions, plan
 from pgwarden.spec.dump import dump_schema
 from pgwarden.spec.load import load_schema_text
-from pgwarden.spec.model import Schema
-from tests.introspect.ddl import apply_ddl, pipeline_render
+from tests.introspect.ddl import apply_ddl, inspects_equal, pipeline_render
 from tests.planner.helpers import apply_plan
 from tests.spec.test_views import SPEC
-
-
-def _equal(conn: psycopg.Connection[object], spec: Schema) -> Schema:
-    db = inspect_schema(conn)
-    expected = canonicalize(spec, conn)
-    assert format_diff(schema_diff(expected, db)) == ""
-    assert db == expected
-    return db
 
 
 def test_views_round_trip(database_url: str) -> None:
     spec = load_schema_text(SPEC)
     with psycopg.connect(database_url, autocommit=True) as conn:
         apply_ddl(conn, spec, pipeline_render)
-        db = _equal(conn, spec)
+        db = inspects_equal(conn, spec)
         back = canonicalize(load_schema_text(dump_schema(db, readable=True)), conn)
         assert format_diff(schema_diff(db, back), "database", "dump") == ""
         row = conn.execute(
@@ -70,10 +61,10 @@ def test_a_column_change_under_views_recreates_them_in_order(database_url: str) 
         assert at('recreate view "ActiveUser"') < at('recreate view "ActiveEmail"')
         assert "PlanCount" not in text  # it does not read email
         apply_plan(conn, up)
-        db = _equal(conn, after)
+        db = inspects_equal(conn, after)
         assert not plan(db, canonicalize(after, conn))
         apply_plan(conn, up.reverse())
-        _equal(conn, before)
+        inspects_equal(conn, before)
 
 
 def test_dropping_a_column_a_view_reads_and_the_view(database_url: str) -> None:
@@ -86,7 +77,7 @@ def test_dropping_a_column_a_view_reads_and_the_view(database_url: str) -> None:
         up = plan(inspect_schema(conn), canonicalize(after, conn))
         assert 'drop materialized view "PlanCount"' in up.describe()
         apply_plan(conn, up)
-        _equal(conn, after)
+        inspects_equal(conn, after)
 
 
 def test_materialized_view_change_rebuilds_with_indexes(database_url: str) -> None:
@@ -97,7 +88,7 @@ def test_materialized_view_change_rebuilds_with_indexes(database_url: str) -> No
         up = plan(inspect_schema(conn), canonicalize(after, conn))
         assert 'recreate materialized view "PlanCount" (its definition changes)' in up.describe()
         apply_plan(conn, up)
-        db = _equal(conn, after)
+        db = inspects_equal(conn, after)
         pc = next(v for v in db.views if v.name == "PlanCount")
         assert [c.name for c in pc.columns or ()] == ["plan", "members"]
         assert [i.name for i in pc.indexes] == ["PlanCount_plan_idx"]
