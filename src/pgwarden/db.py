@@ -286,6 +286,16 @@ def start_embedded(data_dir: Path, *, persistent: bool) -> tuple[str, Any]:
         url: str = server.get_uri()
     except (subprocess.CalledProcessError, subprocess.TimeoutExpired, OSError) as exc:
         log = data_dir / "log"
+        if isinstance(exc, FileNotFoundError) and exc.filename == "useradd":
+            # As root the wheel runs the server as a system user it creates with
+            # useradd, which lives in /usr/sbin: absent from a minimal PATH.
+            raise DatabaseError(
+                f"the embedded PostgreSQL server in {data_dir} did not start: PostgreSQL "
+                "refuses to run as root, and `useradd` (to create the user it runs as) "
+                "is not on PATH\n"
+                "  fix: add /usr/sbin to PATH, run pgwarden as a non-root user, "
+                "or point --database-url at a server"
+            ) from None
         raise DatabaseError(
             f"the embedded PostgreSQL server in {data_dir} did not start: {exc}\n"
             f"  fix: read {log}; remove {data_dir.parent} to start from a fresh data directory"

@@ -12,7 +12,9 @@ from pgwarden.errors import DatabaseError
 
 
 def _pgwarden(state: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {"PATH": "/usr/bin:/bin", "HOME": str(state.parent)}
+    # a CI-like minimal environment; /usr/sbin holds useradd, which the embedded
+    # wheel needs as root on a machine where its system user does not exist yet
+    env = {"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "HOME": str(state.parent)}
     return subprocess.run(
         [sys.executable, "-m", "pgwarden", "--state-dir", str(state), *args],
         capture_output=True,
