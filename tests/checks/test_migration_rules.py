@@ -95,6 +95,11 @@ CASES: dict[str, tuple[str, str]] = {
         "SET lock_timeout = '5s';\nALTER TABLE users ADD COLUMN bio text;",
     ),
     "unparsable-statement": ("SELEC 1;", "SELECT 1;"),
+    "unchecked-dynamic-sql": (
+        "DO $$ DECLARE t text := 'orders';\nBEGIN EXECUTE format('ALTER TABLE %I ADD c int', t); "
+        "END $$;",
+        "DO $$ BEGIN EXECUTE format('ALTER TABLE %I ADD c int', 'orders'); END $$;",
+    ),
     "not-valid-validated-in-transaction": (
         "BEGIN;\nALTER TABLE orders ADD CONSTRAINT fk FOREIGN KEY (user_id) "
         "REFERENCES users (id) NOT VALID;\nALTER TABLE orders VALIDATE CONSTRAINT fk;\nCOMMIT;",

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 from pgwarden import textfile
 from pgwarden.checks import layouts
 from pgwarden.checks.baseline import fingerprint, read_baseline
+from pgwarden.checks.calls import CALLING_KINDS, MigrationCalls
 from pgwarden.checks.config import LintConfig
 from pgwarden.checks.registry import Finding, Location, Rule, all_rules, rule
 from pgwarden.checks.replay import Replay
@@ -109,6 +110,14 @@ class SqlLinter:
                 self.by_kind.setdefault(kind, []).append(r)
         self.state = Replay()
         self._by_subtypes: dict[frozenset[str], list[Rule]] = {}
+        self.calls = MigrationCalls(self.rules_for)
+
+    def rules_for(self, stmt: Statement) -> list[Rule]:
+        """The enabled rules that read ``stmt``."""
+        rules = self.by_kind.get(stmt.kind)
+        if rules and stmt.kind == "AlterTableStmt":
+            rules = self._alter_rules(stmt, rules)
+        return rules or []
 
     def _alter_rules(self, stmt: Statement, rules: list[Rule]) -> list[Rule]:
         """The ALTER TABLE rules that read one of the statement's sub-command types."""
@@ -145,6 +154,8 @@ class SqlLinter:
         state = self.state
         for stmt in self._statements(source):
             state.assign_tx(stmt)
+            if stmt.kind in CALLING_KINDS:
+                self.calls.check(stmt, state, report=False)
             state.apply(stmt)
 
     def lint(self, source: SqlSource) -> Collected:
@@ -172,6 +183,8 @@ class SqlLinter:
             if rules:
                 for r in rules:
                     out.findings += r.fn(stmt, state)
+            if stmt.kind in CALLING_KINDS:  # the bodies of functions it calls
+                out.findings += self.calls.check(stmt, state)
             state.apply(stmt)
         out.suppressions += suppressions.result()
         return out

@@ -179,6 +179,7 @@ def load_rules() -> None:
 RULE_MODULES = (
     "pgwarden.checks.schema_rules",
     "pgwarden.checks.migration_rules",
+    "pgwarden.checks.calls",
     "pgwarden.checks.access_rules",
     "pgwarden.checks.query_rules",
     "pgwarden.checks.meta_rules",

@@ -20,6 +20,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from pgwarden.checks.plpgsql import Routines
 from pgwarden.checks.sqlfile import Statement, Tree
 
 Rel = tuple[str, str]
@@ -129,6 +130,8 @@ class Replay:
     volatile_functions: set[Rel] = field(default_factory=set)
     not_null_checks: dict[tuple[Rel, str], tuple[Rel, str, bool]] = field(default_factory=dict)
     """(table, constraint) -> (table, column, validated) of ``CHECK (col IS NOT NULL)``."""
+    routines: Routines = field(default_factory=Routines)
+    """Functions and procedures with their bodies (checked where they are called)."""
     # per file
     file: str = ""
     layout: str = "plain"
@@ -171,6 +174,11 @@ class Replay:
         self._tx_counter += 1
         return self._tx_counter
 
+    def call_tx(self, stmt: Statement) -> int:
+        """The transaction a function called by ``stmt`` runs in (its caller's; a
+        statement run on its own is its own transaction)."""
+        return stmt.tx if stmt.tx is not None else self._new_tx()
+
     def begin_statements(self, statements: list[Statement], markers: bool = False) -> None:
         """Decide the file-level transaction (``file``; ``implicit`` with several
         statements) from the file's statements (all of them, or for a large file the
@@ -205,6 +213,8 @@ class Replay:
         """How ``stmt`` came to be in a transaction (for messages)."""
         if stmt.origin == "do":
             return "a DO block"
+        if stmt.origin == "call":
+            return "a function or procedure body (it runs in its caller's transaction)"
         if self._block_tx is not None and stmt.tx == self._block_tx:
             return "a BEGIN ... COMMIT block"
         if self._file_tx is not None:
@@ -371,8 +381,12 @@ class Replay:
                 rel = self.qualify_names(parts, self.enums)
                 if rel in self.enums:
                     self.retired_enums[rel] = self.enums.pop(rel)
-            elif kind == "OBJECT_FUNCTION":
+            elif kind in ("OBJECT_FUNCTION", "OBJECT_PROCEDURE", "OBJECT_ROUTINE"):
                 self.volatile_functions.discard(self.qualify_names(parts, self.volatile_functions))
+                rel = self.qualify_names(parts, self.routines.by_name)
+                args = obj.get("ObjectWithArgs", {})
+                nargs = None if args.get("args_unspecified") else len(args.get("objargs") or ())
+                self.routines.drop(rel, nargs)
 
     def _rename(self, node: Tree, stmt: Statement) -> None:
         kind = node.get("renameType")
@@ -435,6 +449,7 @@ class Replay:
             self.volatile_functions.add(rel)
         else:
             self.volatile_functions.discard(rel)
+        self.routines.define(rel, node, stmt.text, stmt.file, stmt.line)
 
     def _set(self, node: Tree, stmt: Statement) -> None:
         name = node.get("name")

@@ -19,7 +19,10 @@ size (only one group's trees are alive at once).
 
 Statements inside ``DO`` blocks are parsed with pglast's PL/pgSQL parser and
 returned after their block, at their own line, as if they were top level
-(``origin="do"``; they always run inside the block's transaction).
+(``origin="do"``; they always run inside the block's transaction). What else the
+block evaluates comes with them (see ``plpgsql``): an expression, ``PERFORM`` or
+``CALL`` as kind ``PLpgSQL_expr`` (for the functions it calls), an ``EXECUTE`` of
+SQL known only at run time as ``PLpgSQL_dynexecute``; their tree is ``{"query": sql}``.
 
 The file also carries two kinds of comments pgwarden reads:
 
@@ -36,6 +39,7 @@ from bisect import bisect_right
 from collections.abc import Iterator
 from typing import Any
 
+from pgwarden.checks.plpgsql import plpgsql_items
 from pgwarden.pgquery import ParseError, parse_plpgsql_json, parse_sql_json, scan
 
 _STEP_RE = re.compile(r"^\s*--\s*pgwarden:step\b.*?\batomic=(true|false)", re.MULTILINE)
@@ -429,31 +433,6 @@ def _do_body(tree: Tree) -> tuple[str, str] | None:
     return (language, body) if body is not None else None
 
 
-def _plpgsql_queries(node: Any) -> Iterator[tuple[int, str]]:
-    """(line in the body, SQL text) of every statement a PL/pgSQL body runs: plain SQL
-    statements, and ``EXECUTE 'constant'``."""
-    stack = [node]
-    while stack:
-        cur = stack.pop()
-        if isinstance(cur, list):
-            stack.extend(reversed(cur))
-            continue
-        if not isinstance(cur, dict):
-            continue
-        for key, value in cur.items():
-            if key == "PLpgSQL_stmt_execsql":
-                query = value.get("sqlstmt", {}).get("PLpgSQL_expr", {}).get("query")
-                if query:
-                    yield value.get("lineno", 1), query
-            elif key == "PLpgSQL_stmt_dynexecute":
-                query = value.get("query", {}).get("PLpgSQL_expr", {}).get("query", "")
-                m = re.fullmatch(r"\s*'((?:[^']|'')*)'\s*", query)
-                if m:
-                    yield value.get("lineno", 1), m.group(1).replace("''", "'")
-            elif isinstance(value, dict | list):
-                stack.append(value)
-
-
 def do_statements(do: Statement, text: str, lines: LineStarts, index: int) -> list[Statement]:
     """The statements a DO block runs, located at their own lines of ``text``."""
     assert do.tree is not None
@@ -492,10 +471,32 @@ def do_statements(do: Statement, text: str, lines: LineStarts, index: int) -> li
         )
         return out
     body_start = opener.end()
-    for lineno, query in _plpgsql_queries(tree):
-        line = first_line + lineno - 1
-        at = _find_on_line(text, lines, line, query, body_start)
+    for item in plpgsql_items(tree):
+        line = first_line + item.line - 1
+        at = _find_on_line(text, lines, line, item.text, body_start)
         line, col = lines.line_col(at) if at >= 0 else (line, 1)
+        if item.kind != "sql":
+            # an expression (read for the functions it calls) or dynamic SQL
+            kind = "PLpgSQL_expr" if item.kind == "expr" else "PLpgSQL_dynexecute"
+            out.append(
+                Statement(
+                    do.file,
+                    index + len(out),
+                    line,
+                    col,
+                    line + item.text.count("\n"),
+                    item.text,
+                    kind,
+                    {"query": item.sql},
+                    None,
+                    do.step_atomic,
+                    do.step,
+                    max(at, do.offset),
+                    "do",
+                )
+            )
+            continue
+        query = item.sql
         try:
             parsed = json.loads(parse_sql_json(query))["stmts"]
         except ParseError as exc:
