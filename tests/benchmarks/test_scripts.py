@@ -209,13 +209,15 @@ def test_accessors(pg_server: str, tmp_path: Path) -> None:
     doc = tmp_path / "bench.md"
     args = ["--keys", "50", "--rounds", "1", "--clusters", "1", "25"]
     assert accessors.main([*args, "--database-url", pg_server, "--doc", str(doc)]) == 0
-    lookups, batch, pooled, verdicts, deletion = (
+    lookups, batch, pooled, cached, verdicts, deletion = (
         rows for _, rows in tables(section(doc, "accessors"))
     )
     assert len(lookups) == 3 and all(_TIME.match(r[1]) for r in lookups)
     assert len(batch) == 3 and all(r[2].endswith("x") for r in batch[1:])
     assert all(_TIME.match(r[3]) for r in batch[1:])  # client CPU of both batches
     assert len(pooled) == 2 and all(_TIME.match(r[1]) and _TIME.match(r[2]) for r in pooled)
+    assert len(cached) == 2 and all(_TIME.match(r[1]) and _TIME.match(r[3]) for r in cached)
+    assert cached[0][2].endswith("x") and "cache hit" in cached[0][0]
     assert len(verdicts) == 3 and all(r[3] in ("met", "missed") for r in verdicts)
     assert [r[0] for r in deletion] == ["1", "25"]
     assert deletion[1][3].startswith("25 soft-deleted")

@@ -62,3 +62,19 @@ def test_lint_doc_maps_squawk_ids() -> None:
     text = (DOCS / "lint.md").read_text()
     for squawk_id in [*LOCK_HAZARDS, *NOT_LOCK_HAZARDS]:
         assert f"`{squawk_id}`" in text, f"docs/lint.md does not map squawk's {squawk_id}"
+
+
+def test_json_report_is_what_json_dumps_with_indent_writes() -> None:
+    import json
+
+    from pgwarden.checks.registry import Location
+    from pgwarden.checks.report import json_report
+
+    findings = [
+        Finding("a-rule", "error", Location("m/0001.sql", 3, 1), 'say "hi"\n\tnow', "fix ✓"),
+        Finding("b-rule", "warning", Location("schema/a.toml", None, None, "T.c"), "é\\ \x01"),
+        Finding("c-rule", "info", Location("x.py", 10**12, 0), "", None),
+    ]
+    data = [json_report.as_dict(f) for f in findings]
+    assert json_report.render(findings) == json.dumps(data, indent=2) + "\n"
+    assert json_report.render([]) == json.dumps([], indent=2) + "\n"
