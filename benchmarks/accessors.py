@@ -314,7 +314,7 @@ def main(argv: list[str] | None = None) -> int:
         hit, miss = _cached(url, args.keys, args.rounds)
         res.add_table(
             [
-                "read by primary key, `cache = { ttl = \"5m\" }` (issue 17)",
+                'read by primary key, `cache = { ttl = "5m" }` (issue 17)',
                 "median wall per call",
                 "uncached / this (wall)",
                 "client CPU per call",
@@ -395,7 +395,7 @@ def main(argv: list[str] | None = None) -> int:
         )
         res.notes.append(
             f"cached reads: a generated package of a one-table spec with "
-            f"`cache = {{ ttl = \"5m\" }}`, {args.keys} rows, every key read once before "
+            f'`cache = {{ ttl = "5m" }}`, {args.keys} rows, every key read once before '
             "timing (so each timed cached call is a hit, checked with `db.cache.stats()`), "
             "the cached and the `cache=False` Database on one connection interleaved in "
             "chunks of 50 keys"
