@@ -48,9 +48,11 @@ class BatchedUpdate:
 
     @property
     def columns(self) -> tuple[str, ...]:
+        """The columns the UPDATE sets, in the statement's order."""
         return tuple(c for c, _ in self.assignments)
 
     def relation(self) -> sql.Identifier:
+        """The updated table as an identifier (schema-qualified when the statement was)."""
         return (
             sql.Identifier(self.schema, self.table) if self.schema else sql.Identifier(self.table)
         )

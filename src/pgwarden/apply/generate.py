@@ -114,6 +114,7 @@ class Draft:
 
     @property
     def path(self) -> Path:
+        """The migration's directory: ``NNNN_slug`` under the migrations directory."""
         return self.directory / f"{self.version:04d}_{self.slug}"
 
     def migration(self) -> files.Migration:

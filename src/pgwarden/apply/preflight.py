@@ -23,11 +23,14 @@ SAMPLE_SIZE = 5
 
 @dataclass(frozen=True, slots=True)
 class Finding:
+    """A preflight check that found offending rows: how many, and a sample of their keys."""
+
     check: Preflight
     count: int
     sample: tuple[str, ...]
 
     def report(self) -> str:
+        """The lines the runner prints before refusing: table, count, what is wrong, sample, fix."""
         lines = [f"{self.check.table}: {self.count} row(s): {self.check.description}"]
         if self.sample:
             lines.append("    sample keys: " + "; ".join(self.sample))

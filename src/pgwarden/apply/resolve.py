@@ -29,6 +29,7 @@ Direction = Literal["up", "down"]
 
 
 def flag(outcome: Outcome) -> str:
+    """The ``migrate resolve`` option that records this outcome."""
     return "--applied" if outcome == "applied" else "--rolled-back"
 
 

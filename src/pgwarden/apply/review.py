@@ -32,6 +32,7 @@ class Pending:
 
     @property
     def script(self) -> Script:
+        """The script this direction runs (up.sql, or down.sql for a revert)."""
         script = self.migration.up if self.direction == "up" else self.migration.down
         assert script is not None  # the caller refused a migration without down.sql
         return script

@@ -54,6 +54,8 @@ class ApplyError(PgwardenError):
 
 @dataclass(frozen=True, slots=True)
 class MigrationState:
+    """One migration as ``migrate status`` shows it."""
+
     version: int
     name: str
     state: str
@@ -65,6 +67,7 @@ class MigrationState:
     duration_ms: int | None = None
 
     def line(self) -> str:
+        """The status line: name, state, and for a half-done migration what resumes it."""
         text = f"{self.name:<40} {self.state}"
         if self.state in ("running", "reverting"):
             again = "apply" if self.state == "running" else "down"
@@ -163,6 +166,7 @@ class Runner:
     # ------------------------------------------------------------------ status
 
     def status(self) -> list[MigrationState]:
+        """Every migration of the directory with its state in the database's history."""
         with self._connect() as conn:
             rows = history.read(conn, **self._h)
             states: list[MigrationState] = []

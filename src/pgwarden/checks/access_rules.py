@@ -53,6 +53,8 @@ def accessor_names(table_names: Iterable[str]) -> frozenset[str]:
 
 @dataclass(frozen=True, slots=True)
 class PythonSource:
+    """One parsed Python file and what the access rules need to read it."""
+
     file: str
     text: str
     tree: ast.Module
@@ -256,6 +258,7 @@ def n_plus_one_loop(src: PythonSource) -> Iterator[Finding]:
 def parse_python(
     text: str, file: str, tables: frozenset[str] = frozenset()
 ) -> PythonSource | SyntaxError:
+    """The parsed file, or the SyntaxError (reported as a finding by the caller)."""
     try:
         return PythonSource(file, text, ast.parse(text, filename=file), tables=tables)
     except SyntaxError as exc:

@@ -18,11 +18,13 @@ VERSION = 1
 
 
 def fingerprint(f: Finding) -> tuple[str, str, str]:
+    """What identifies a finding across runs: rule, file and a key that survives line moves."""
     key = f.key or f"{f.location.object or ''}|{f.message}"
     return (f.rule, f.location.file, key)
 
 
 def write_baseline(path: Path, findings: list[Finding]) -> None:
+    """Write the findings as the accepted baseline (counted per fingerprint, sorted)."""
     counts = Counter(fingerprint(f) for f in findings)
     entries = [
         {"rule": r, "file": file, "key": key, "count": n}
@@ -32,6 +34,7 @@ def write_baseline(path: Path, findings: list[Finding]) -> None:
 
 
 def read_baseline(path: Path) -> Counter[tuple[str, str, str]]:
+    """The accepted findings of a baseline file (a wrong version or shape is a ValueError)."""
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
         if data.get("version") != VERSION:

@@ -46,6 +46,8 @@ _PRECISION = frozenset({"timestamp", "timestamptz", "time", "timetz", "interval"
 
 
 def canonical(name: str) -> str:
+    """The catalog spelling of a type name written in lower case (``int4`` -> ``integer``); a
+    quoted mixed-case name is a user type and stays as it is."""
     return _ALIASES.get(name.lower(), name.lower()) if name.islower() or " " in name else name
 
 

@@ -42,10 +42,12 @@ _LATER = {
 
 
 def outside(layout: str) -> str:
+    """How a fix in this migration layout says "run this outside a transaction"."""
     return _OUTSIDE.get(layout, _OUTSIDE["plain"])
 
 
 def later(layout: str) -> str:
+    """How a fix in this migration layout says "run this in a later migration"."""
     return _LATER.get(layout, _LATER["plain"])
 
 
@@ -92,6 +94,7 @@ def insert_after(text: str, keyword: str, insertion: str, skip: Sequence[str] = 
 
 
 def statement_sql(stmt: Statement) -> str:
+    """The statement's text without its trailing semicolon."""
     return stmt.text.strip().rstrip(";").strip()
 
 

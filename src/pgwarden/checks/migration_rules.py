@@ -42,6 +42,7 @@ def _q(name: str) -> str:
 
 
 def loc(stmt: Statement) -> Location:
+    """Where the statement starts."""
     return Location(stmt.file, stmt.line, stmt.col)
 
 
@@ -59,6 +60,7 @@ def cmd_loc(stmt: Statement, index: int) -> Location:
 
 
 def show(rel: Rel | None) -> str:
+    """A relation as findings name it (bare in public)."""
     if rel is None:
         return "?"
     return rel[1] if rel[0] == "public" else f"{rel[0]}.{rel[1]}"
@@ -310,6 +312,7 @@ def cmd_at(stmt: Statement, index: int) -> Tree:
 
 
 def cmd_is_column(stmt: Statement, index: int) -> bool:
+    """Sub-command ``index`` of the ALTER TABLE is an ADD COLUMN."""
     cmds = (stmt.tree or {}).get("cmds") or ()
     return (
         index < len(cmds) and cmds[index].get("AlterTableCmd", {}).get("subtype") == "AT_AddColumn"

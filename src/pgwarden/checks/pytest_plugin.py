@@ -24,6 +24,7 @@ _KEY = pytest.StashKey[QueryRecorder]()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
+    """``--pgwarden-n-plus-one``: check every test, not only the marked ones."""
     group = parser.getgroup("pgwarden")
     group.addoption(
         "--pgwarden-n-plus-one",
@@ -39,6 +40,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    """Register the N+1 marker."""
     config.addinivalue_line(
         "markers",
         f"{MARKER}(threshold=3): fail the test when a query repeats per item (N+1)",
@@ -66,6 +68,8 @@ def n_plus_one(request: pytest.FixtureRequest) -> QueryRecorder:
 
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_call(item: pytest.Item) -> Generator[None, Any, Any]:
+    """Record the queries of a marked test (or of every test with the option) and fail it on an
+    N+1."""
     wanted = (
         item.get_closest_marker(MARKER) is not None
         or "n_plus_one" in getattr(item, "fixturenames", ())

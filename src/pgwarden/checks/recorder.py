@@ -62,6 +62,8 @@ class NPlusOneError(AssertionError):
 
 @dataclass(frozen=True, slots=True)
 class Execution:
+    """One query the recorder saw: its text, its fingerprint and the call site that ran it."""
+
     sql: str
     fingerprint: str
     site: tuple[str, int]
@@ -254,6 +256,7 @@ class QueryRecorder:
         return len(self.executions)
 
     def assert_no_n_plus_one(self) -> None:
+        """Raise :class:`NPlusOneError` listing each query repeated per item past the threshold."""
         found = self.repeated()
         if found:
             raise NPlusOneError(

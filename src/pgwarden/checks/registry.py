@@ -62,11 +62,14 @@ class Finding:
     """Stable identity for the baseline when the location has no line (or lines move)."""
 
     def with_location(self, **changes: Any) -> Finding:
+        """The finding moved to another location (fields of :class:`Location` replaced)."""
         return replace(self, location=replace(self.location, **changes))
 
 
 @dataclass(frozen=True, slots=True)
 class Rule:
+    """A registered lint rule: id, family, severity, one-line summary and the function."""
+
     id: str
     family: Family
     severity: Severity
@@ -155,6 +158,7 @@ def rule(rule_id: str) -> Rule:
 
 
 def all_rules() -> dict[str, Rule]:
+    """Every rule by id (the rule modules are imported on first use)."""
     load_rules()
     return RULES
 

@@ -32,6 +32,8 @@ _STYLE = {
 
 
 class Board:
+    """The live table of a fleet rollout: one row per target, its state and detail."""
+
     def __init__(self, title: str, targets: Sequence[Target], console: Console | None = None):
         self.title = title
         self.labels = [t.label for t in targets]
@@ -63,9 +65,11 @@ class Board:
             self._live = None
 
     def started(self, index: int) -> None:
+        """Target ``index`` is running."""
         self.states[index] = "running"
 
     def finished(self, index: int, state: str, detail: str) -> None:
+        """Target ``index`` ended in ``state`` (ok, failed, skipped...) with a one-line detail."""
         self.states[index] = state
         self.details[index] = detail
 

@@ -124,6 +124,8 @@ def _entry_url(value: str | None, obj: Context, where: str) -> tuple[str, str]:
 def resolve_targets(
     obj: Context, targets_file: Path | None, schemas: str | None, config: FleetConfig | None
 ) -> list[Target]:
+    """The targets of a fleet command: ``--targets FILE``, ``--schemas PATTERN``, or the
+    ``[tool.pgwarden.fleet]`` configuration (a usage error when none or two are given)."""
     if targets_file is not None and schemas is not None:
         raise click.UsageError("give --targets or --schemas, not both")
     if targets_file is not None:

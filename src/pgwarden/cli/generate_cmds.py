@@ -32,6 +32,8 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True, slots=True)
 class GenerateConfig:
+    """``[tool.pgwarden.generate]``: where the accessor package goes and what it contains."""
+
     output: Path | None = None
     package: str | None = None
     services: dict[str, str] = field(default_factory=dict)

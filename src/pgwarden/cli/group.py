@@ -21,6 +21,7 @@ def set_interrupt_note(note: str | Callable[[], str]) -> None:
 
 
 def interrupt_note() -> str:
+    """The one line an interrupt prints: what state the database is in, what continues."""
     note = _interrupt_note[0]
     return note() if callable(note) else note
 

@@ -46,6 +46,7 @@ def index_progress(conn: Any, pid: int) -> str | None:
 
 
 def wanted(quiet: bool) -> bool:
+    """Draw progress: on a terminal, unless ``--quiet``."""
     return not quiet and sys.stderr.isatty()
 
 
@@ -103,6 +104,7 @@ class TerminalProgress(Progress):
         self._timer.start()
 
     def close(self) -> None:
+        """Stop drawing (the timer, the watcher, the bar); safe to call twice."""
         if self._timer is not None:
             self._timer.cancel()
         self._stop_watch()

@@ -78,6 +78,7 @@ class Project:
 
 
 def read_pyproject(path: Path) -> dict[str, Any]:
+    """A pyproject.toml as a dict (unreadable or malformed: a :class:`ProjectError`)."""
     try:
         return tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError) as exc:

@@ -37,9 +37,11 @@ class SetCall:
     items: tuple[str, ...]
 
     def flat(self) -> str:
+        """The call on one line."""
         return f"{self.head}({{{', '.join(self.items)}}})"
 
     def exploded(self, indent: int) -> str:
+        """The call as ruff formats it: on one line when it fits, else one item a line."""
         pad = " " * indent
         one = f"{pad}{self.flat()},\n"
         if width(one) - 1 <= LINE or not self.items:

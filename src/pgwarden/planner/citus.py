@@ -32,6 +32,9 @@ from pgwarden.spec.model import Schema, Table
 
 @dataclass(frozen=True, slots=True)
 class DistributeTable(o.Op):
+    """Citus: ``create_distributed_table`` on the distribution column, colocated as the spec
+    says (``concurrently``: the online form on a table with rows)."""
+
     table: str
     column: str
     colocate_with: str | None = None
@@ -58,6 +61,8 @@ class DistributeTable(o.Op):
 
 @dataclass(frozen=True, slots=True)
 class CreateReferenceTable(o.Op):
+    """Citus: ``create_reference_table`` (the table is replicated to every node)."""
+
     table: str
 
     @property

@@ -72,6 +72,7 @@ class PlanContext:
     """Functions dropped and created again (their dependents follow them)."""
 
     def emit(self, phase: str, *ops: o.Op) -> None:
+        """Append ``ops`` to the phase ``phase`` (see :data:`PHASES` for the order)."""
         self.out[phase].extend(ops)
 
     def existing(self, table: str) -> bool:
@@ -79,6 +80,7 @@ class PlanContext:
         return self.now.table(table) is not None and self.tgt.table(table) is not None
 
     def online(self, table: str) -> bool:
+        """Use the online forms on ``table``: asked for, and the table exists with its rows."""
         return self.opts.online and self.existing(table)
 
     def pre_plan(self, table: str, columns: Iterable[str] = ()) -> bool:

@@ -43,6 +43,8 @@ def signature(f: Function) -> sql.Composable:
 
 
 def function_sql(f: Function, *, or_replace: bool = False) -> sql.Composable:
+    """CREATE [OR REPLACE] FUNCTION / PROCEDURE with its arguments, result, language, options
+    and body."""
     kind = S("PROCEDURE" if f.kind == "procedure" else "FUNCTION")
     parts: list[sql.Composable] = [
         S("CREATE {}{} {}({})").format(

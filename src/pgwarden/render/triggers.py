@@ -14,6 +14,7 @@ L = sql.Literal
 
 
 def trigger_sql(table: str, t: Trigger) -> sql.Composable:
+    """CREATE TRIGGER on ``table``: timing, events (``UPDATE OF`` columns), level, condition."""
     events: list[sql.Composable] = []
     for event in t.events:
         if event == "update" and t.columns:

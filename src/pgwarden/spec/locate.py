@@ -65,6 +65,7 @@ def split_key(key: str) -> list[str]:
 
 
 def join_path(parts: list[str]) -> str:
+    """A spec path as the dotted text the line index keys by."""
     return ".".join(parts)
 
 

@@ -31,6 +31,9 @@ KEYS = (*_SOURCES, "control", "database", *_COUNTS)
 
 @dataclass(frozen=True, slots=True)
 class FleetConfig:
+    """``[tool.pgwarden.fleet]``: where the targets come from (a file, a query on a control
+    database, or tenant schemas) and how the rollout proceeds."""
+
     file: str
     targets: tuple[str, ...] | None = None
     query: str | None = None

@@ -40,6 +40,8 @@ def _normalize(node: exp.Expr) -> str:
 
 @cache
 def normalize_text(text: str) -> str:
+    """A condition's text in the normal form the index matching compares (pinned to pglast's
+    by tests/queries/test_normalisers.py)."""
     return _normalize(sqlglot.parse_one(text, read="postgres", into=exp.Condition))
 
 
@@ -271,6 +273,7 @@ class _Slot:
 
 
 def schema_table(schema: Schema, name: str) -> Table:
+    """The table ``name`` of the schema (the caller knows it exists)."""
     table = schema.table(name)
     assert table is not None
     return table
@@ -375,6 +378,7 @@ def parse_sql(text: str) -> list[exp.Expr] | None:
 
 
 def analyse_sql(text: str, schema: Schema) -> tuple[Access, ...] | None:
+    """The table accesses of every statement of ``text`` (None: not SQL sqlglot can read)."""
     stmts = parse_sql(text)
     if stmts is None:
         return None

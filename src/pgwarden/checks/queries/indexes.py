@@ -35,10 +35,12 @@ class IndexInfo:
 
     @property
     def constraint(self) -> bool:
+        """A key constraint or unique index: it enforces a rule (never reported as unused)."""
         return self.kind != "index" or self.unique
 
 
 def table_indexes(table: Table) -> list[IndexInfo]:
+    """Every index of ``table`` and the indexes its keys and unique constraints create."""
     out: list[IndexInfo] = []
     if table.primary_key:
         cols = table.primary_key.columns
@@ -182,6 +184,7 @@ def suggested_columns(access: Access) -> tuple[str, ...]:
 def create_index_sql(
     schema_name: str, table: str, columns: Sequence[str], where: str | None = None
 ) -> str:
+    """The fix for a missing index: CREATE INDEX CONCURRENTLY with the conventional name."""
     from pgwarden.spec import names
 
     stmt = sql.SQL("CREATE INDEX CONCURRENTLY {} ON {} ({})").format(

@@ -40,6 +40,7 @@ class Access:
     """The rows the statement returns or changes (not an EXISTS/IN/scalar subquery)."""
 
     def columns(self, ops: frozenset[str]) -> tuple[str, ...]:
+        """The columns compared with one of ``ops``, each once, in the order they appear."""
         out: list[str] = []
         for c in self.conds:
             if c.op in ops and c.column not in out:
@@ -48,6 +49,7 @@ class Access:
 
     @property
     def filtered(self) -> tuple[str, ...]:
+        """The columns an index could serve: those compared by equality or a range."""
         return self.columns(EQ_OPS | RANGE_OPS)
 
     def pattern(self) -> str:

@@ -22,9 +22,11 @@ class QueryAnalysis:
     indexes: dict[str, tuple[IndexInfo, ...]] = field(default_factory=dict)
 
     def table_indexes(self, table: str) -> tuple[IndexInfo, ...]:
+        """The indexes (and key constraints) of ``table``."""
         return self.indexes.get(table, ())
 
     def verdict(self, access: Access) -> Verdict:
+        """Which index serves the access, or why none does."""
         return serving_index(access, self.table_indexes(access.table))
 
 

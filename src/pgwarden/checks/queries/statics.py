@@ -21,6 +21,8 @@ class StaticText:
         self.names = names
 
     def text(self, node: ast.expr | None, depth: int = 0) -> str | None:
+        """The string a Python expression always evaluates to (constants, names bound once,
+        concatenation, f-strings of constants), or None when it is built at run time."""
         if node is None or depth > 20:
             return None
         if isinstance(node, ast.Constant) and isinstance(node.value, str):
@@ -43,6 +45,8 @@ class StaticText:
         return None
 
     def call(self, node: ast.Call, depth: int) -> str | None:
+        """The static text of a call that builds SQL (psycopg's ``sql.SQL``, ``Identifier``,
+        ``Literal``, ``.format``; SQLAlchemy's ``text``), or None."""
         func = node.func
         fname = (
             func.attr

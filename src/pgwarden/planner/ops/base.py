@@ -51,17 +51,21 @@ class Op:
 
     @property
     def hazards(self) -> frozenset[Hazard]:
+        """What can go wrong on a live database (the plan's review and refusal read these)."""
         return frozenset()
 
     @property
     def description(self) -> str:
+        """One line for humans: the step's comment in up.sql, progress, review."""
         raise NotImplementedError
 
     @property
     def destructive(self) -> bool:
+        """Data is lost: the plan refuses the op unless the loss is acknowledged."""
         return "destructive" in self.hazards
 
     def reverse(self) -> tuple[Op, ...]:
+        """The ops that undo this one (the down migration is derived, never written)."""
         raise NotImplementedError
 
     def loss(self) -> str | None:

@@ -88,6 +88,8 @@ class AddExclusion(_ExclusionFields, Paired):
 
 @dataclass(frozen=True, slots=True)
 class DropExclusion(_ExclusionFields, Paired):
+    """Drop an exclusion constraint (the mirror of :class:`AddExclusion`)."""
+
     @property
     def description(self) -> str:
         return f"drop exclusion constraint {qname(self.exclusion.name)} of {qname(self.table)}"

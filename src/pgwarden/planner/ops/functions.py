@@ -36,6 +36,8 @@ class CreateFunction(_FunctionFields, Paired):
 
 @dataclass(frozen=True, slots=True)
 class DropFunction(_FunctionFields, Paired):
+    """Drop a function or procedure (the mirror of :class:`CreateFunction`)."""
+
     @property
     def description(self) -> str:
         why = f" (to recreate it: {self.reason})" if self.reason else ""

@@ -50,6 +50,7 @@ class DropPartition(_PartitionFields, Paired):
     @property
     def concurrently(self) -> bool:
         # Postgres: no concurrent detach while a DEFAULT partition exists
+        """Detach concurrently: online, and allowed (no DEFAULT partition exists or is detached)."""
         return self.online and not self.has_default and not self.partition.is_default
 
     @property

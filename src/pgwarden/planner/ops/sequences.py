@@ -30,6 +30,8 @@ class CreateSequence(_SequenceFields, Paired):
 
 @dataclass(frozen=True, slots=True)
 class DropSequence(_SequenceFields, Paired):
+    """Drop a sequence (the mirror of :class:`CreateSequence`)."""
+
     @property
     def description(self) -> str:
         return f"drop sequence {qname(self.sequence.name)}"

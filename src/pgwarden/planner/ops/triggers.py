@@ -29,6 +29,8 @@ class CreateTrigger(_TriggerFields, Paired):
 
 @dataclass(frozen=True, slots=True)
 class DropTrigger(_TriggerFields, Paired):
+    """Drop a trigger (the mirror of :class:`CreateTrigger`)."""
+
     @property
     def description(self) -> str:
         why = f" (to recreate it: {self.reason})" if self.reason else ""

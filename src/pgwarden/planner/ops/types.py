@@ -100,6 +100,8 @@ class AddDomainCheck(_DomainCheckFields, Paired):
 
 @dataclass(frozen=True, slots=True)
 class DropDomainCheck(_DomainCheckFields, Paired):
+    """Drop a check of a domain (the mirror of :class:`AddDomainCheck`)."""
+
     @property
     def description(self) -> str:
         return f"drop check {qname(self.check.name)} of domain {qname(self.domain)}"
@@ -124,6 +126,8 @@ class CreateComposite(_CompositeFields, Paired):
 
 @dataclass(frozen=True, slots=True)
 class DropComposite(_CompositeFields, Paired):
+    """Drop a composite type (the mirror of :class:`CreateComposite`)."""
+
     @property
     def description(self) -> str:
         return f"drop composite type {qname(self.composite.name)}"

@@ -34,6 +34,8 @@ class CreateView(_ViewFields, Paired):
 
 @dataclass(frozen=True, slots=True)
 class DropView(_ViewFields, Paired):
+    """Drop a view or materialized view (the mirror of :class:`CreateView`)."""
+
     @property
     def description(self) -> str:
         why = f" (to recreate it: {self.reason})" if self.reason else ""

@@ -25,6 +25,8 @@ def plan_constraints(
     key: tuple[str, ...],
     recreated: set[str],
 ) -> None:
+    """Keys, unique constraints, checks and foreign keys of a table both sides have: drop what
+    goes or changed, add what is new, in the online form when the table has rows."""
     name = want.name
 
     def touches(cols: Iterable[str | None]) -> bool:

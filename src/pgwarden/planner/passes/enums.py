@@ -27,6 +27,8 @@ from pgwarden.spec.model import (
 
 
 def plan_enums(ctx: PlanContext) -> None:
+    """Enums: create and drop, add values in place, recreate the type when values go or
+    move (usages converted through text)."""
     now = {e.name: e for e in ctx.now.enums}
     tgt = {e.name: e for e in ctx.tgt.enums}
     for name in sorted(tgt.keys() - now.keys()):

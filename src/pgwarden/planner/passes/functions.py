@@ -42,6 +42,8 @@ def names_relation(f: Function, schema: Schema) -> bool:
 
 
 def plan_functions(ctx: PlanContext) -> None:
+    """Functions and procedures: drop, create, replace in place when only the body or options
+    changed, drop and recreate when the signature or the kind did."""
     have = {f.name: f for f in ctx.now.functions}
     want = {f.name: f for f in ctx.tgt.functions}
     for name in sorted(have.keys() - want.keys()):

@@ -27,6 +27,8 @@ from pgwarden.spec.model import Table
 
 
 def plan_partitions(ctx: PlanContext) -> None:
+    """Partitions of tables both sides have: attach and detach, rebind changed bounds, and the
+    indexes built on the partitioned parent."""
     partitioned: dict[str, Table] = {}
     for want in ctx.tgt.tables:
         have = ctx.now.table(want.name)

@@ -19,6 +19,8 @@ from pgwarden.spec.model import Schema
 
 
 def plan_renames(ctx: PlanContext) -> Schema:
+    """Renames declared with ``renamed_from`` (enums, tables, columns, indexes, constraints) come
+    first; returns the current schema as it is after them, which later passes diff."""
     cur, tgt = ctx.cur, ctx.tgt
     cur_enums = {e.name for e in cur.enums}
     tgt_enums = {e.name for e in tgt.enums}

@@ -22,6 +22,8 @@ from pgwarden.planner.ops.sequences import (
 
 
 def plan_sequences(ctx: PlanContext) -> None:
+    """Standalone sequences: create, drop, alter their numbers, and set their owner after the
+    owning column exists."""
     have = {q.name: q for q in ctx.now.sequences}
     want = {q.name: q for q in ctx.tgt.sequences}
     for name in sorted(have.keys() | want.keys()):

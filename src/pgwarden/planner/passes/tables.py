@@ -13,6 +13,8 @@ from pgwarden.spec.model import Table
 
 
 def plan_tables(ctx: PlanContext) -> None:
+    """Tables: drop those that go, create those that are new (with their indexes, triggers and
+    comments); tables both sides have are diffed by the column and constraint passes."""
     now = {t.name: t for t in ctx.now.tables}
     tgt = {t.name: t for t in ctx.tgt.tables}
     for name in sorted(now.keys() - tgt.keys()):

@@ -46,6 +46,7 @@ def _why(table: str, t: Trigger, touched: set[str]) -> str | None:
 
 
 def plan_triggers(ctx: PlanContext) -> None:
+    """Triggers: drop what goes or changed, create what is new or changed."""
     now = {t.name: t for t in ctx.now.tables}
     tgt = {t.name: t for t in ctx.tgt.tables}
     for name in sorted(now.keys() | tgt.keys()):

@@ -32,6 +32,8 @@ UserType = Domain | CompositeType
 
 
 def plan_types(ctx: PlanContext) -> None:
+    """Domains and composite types, in dependency order: create, drop, and alter in place
+    (default, NOT NULL, checks, attributes) where Postgres can."""
     have = _by_name(ctx.now)
     want = _by_name(ctx.tgt)
     for name in build_order(ctx.tgt):

@@ -106,6 +106,8 @@ def _same_but_indexes_and_comments(a: View, b: View) -> bool:
 
 
 def plan_views(ctx: PlanContext) -> None:
+    """Views: drop and recreate those whose definition changed, and every view depending on
+    something the plan changes (the reason is kept for the step's description)."""
     now, tgt = ctx.now, ctx.tgt
     have = {v.name: v for v in now.views}
     want = {v.name: v for v in tgt.views}

@@ -16,6 +16,7 @@ DISTRIBUTION_KEYS = ("column", "colocate_with")
 
 
 def read_distribution(r: SpecReader, raw: dict[str, Any], path: SpecPath) -> Distribution | None:
+    """``distribution = {...}`` of a table (Citus placement), or None when absent."""
     if "distribution" not in raw:
         return None
     dpath = (*path, "distribution")

@@ -138,6 +138,8 @@ def default_literal(
     col_type: ColumnType | None,
     enums: Mapping[str, Enum],
 ) -> str | None:
+    """A ``default = ...`` TOML value as SQL literal text checked against the column's type
+    (an enum default must be one of its values)."""
     dpath = (*path, "default")
     if col_type is not None:
         wrong = literal_mismatch(value, col_type, enums)

@@ -312,6 +312,8 @@ def resolve_foreign_keys(
 def read_checks(
     r: SpecReader, raw: dict[str, Any], path: SpecPath, table: str
 ) -> list[CheckConstraint]:
+    """``[[tables.T.checks]]``: each check's expression (normalised) and its name (given, or
+    derived from the columns it references)."""
     read: list[tuple[SpecPath, str | None, str]] = []
     for cpath, item in r.entries(raw, "checks", path):
         c = r.mapping(item, cpath, CHECK_KEYS)
@@ -332,6 +334,7 @@ def read_checks(
 
 
 def auto_check_name(table: str, expression: str, used: Collection[str]) -> str:
+    """The derived name of an unnamed check, numbered when another check of the table has it."""
     cols = column_refs(expression)
     base = names.check(table, cols)
     if base not in used:

@@ -53,6 +53,7 @@ class Document:
     )
 
     def read(self, files: Sequence[tuple[str, str]]) -> None:
+        """Parse each spec file and collect its sections (problems are kept, not raised)."""
         for name, text in files:
             doc = self._parse(name, text)
             if doc is None:

@@ -10,6 +10,7 @@ ENUM_VALUE_KEYS = ("name", "renamed_from")
 
 
 def read_enum(r: SpecReader, name: str, value: object) -> Enum | None:
+    """``[enums.Name]``: its values (unique, non-empty), comment and ``renamed_from``."""
     path = ("enums", name)
     raw = r.mapping(value, path, ENUM_KEYS)
     if raw is None:

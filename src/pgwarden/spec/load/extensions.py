@@ -11,6 +11,7 @@ EXTENSION_KEYS = ("schema", "version")
 def read_extension(
     r: SpecReader, name: str, value: object, *, default_schema: str
 ) -> Extension | None:
+    """``[extensions.name]``: schema (default: the spec's), version."""
     path = ("extensions", name)
     raw = r.mapping(value, path, EXTENSION_KEYS)
     if raw is None:

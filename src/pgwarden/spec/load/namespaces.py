@@ -9,6 +9,7 @@ NAMESPACE_KEYS = ("comment",)
 
 
 def read_namespace(r: SpecReader, name: str, value: object, *, default: str) -> Namespace | None:
+    """``[schemas.name]``: a further PostgreSQL schema the spec governs (not the default one)."""
     path = ("schemas", name)
     raw = r.mapping(value, path, NAMESPACE_KEYS)
     if raw is None:

@@ -39,6 +39,7 @@ _EXAMPLE = (
 
 
 def read_partition_by(r: SpecReader, raw: dict[str, Any], path: SpecPath) -> str | None:
+    """``partition_by = "RANGE (col)"`` in its normal spelling (None when absent)."""
     text = r.string(raw, "partition_by", path)
     if text is None:
         return None
@@ -50,6 +51,7 @@ def read_partition_by(r: SpecReader, raw: dict[str, Any], path: SpecPath) -> str
 
 
 def read_partitions(r: SpecReader, raw: dict[str, Any], path: SpecPath) -> list[Partition]:
+    """``[[tables.T.partitions]]``: each partition's name, bound and comment."""
     out: list[Partition] = []
     for ppath, item in r.entries(raw, "partitions", path):
         p = r.mapping(item, ppath, PARTITION_KEYS)

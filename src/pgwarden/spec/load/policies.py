@@ -31,6 +31,7 @@ class Security:
 def read_security(
     r: SpecReader, raw: dict[str, Any], path: SpecPath, *, table: str, columns: Sequence[Column]
 ) -> Security:
+    """Row-level security of a table: ``rls``, ``force_rls`` and its policies."""
     policies: list[Policy] = []
     for ppath, item in r.entries(raw, "policies", path):
         policy = _policy(r, ppath, item)

@@ -40,6 +40,7 @@ def read_options(
 
 
 def read_sequence(r: SpecReader, name: str, value: object) -> Sequence | None:
+    """``[sequences.name]``: type, numbers and ``owned_by``."""
     path: SpecPath = ("sequences", name)
     raw = r.mapping(value, path, SEQUENCE_KEYS)
     if raw is None:

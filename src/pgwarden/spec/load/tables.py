@@ -103,6 +103,7 @@ class TableReader:
         self.enums = enums
 
     def read(self, value: object) -> TableDraft | None:
+        """A ``[tables.T]`` section as a draft table (None when it is not a table at all)."""
         r, path = self.r, self.path
         raw = r.mapping(value, path, TABLE_KEYS)
         if raw is None:
@@ -179,6 +180,8 @@ class TableReader:
     # ------------------------------------------------------------------ sections
 
     def columns(self, raw: dict[str, Any]) -> _Columns:
+        """The columns of the table, and what they declare beyond themselves (keys, references,
+        indexes, checks)."""
         r, path, name = self.r, self.path, self.name
         out = _Columns()
         cols_raw = raw.get("columns")
@@ -238,6 +241,7 @@ class TableReader:
         return declared
 
     def billing(self, raw: dict[str, Any]) -> Billing | None:
+        """``billing = {...}`` of a table, or None when absent."""
         if "billing" not in raw:
             return None
         bpath = (*self.path, "billing")

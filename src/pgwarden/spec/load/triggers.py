@@ -33,6 +33,7 @@ REFERENCING_KEYS = ("old_table", "new_table")
 
 
 def read_trigger(r: SpecReader, path: SpecPath, value: object) -> Trigger | None:
+    """One ``[[tables.T.triggers]]`` entry: name, function, timing, events, level, condition."""
     raw = r.mapping(value, path, TRIGGER_KEYS)
     if raw is None:
         return None

@@ -41,6 +41,7 @@ def _type(r: SpecReader, path: SpecPath, text: str | None) -> ColumnType | None:
 def read_domain(
     r: SpecReader, name: str, value: object, enums: Mapping[str, Enum]
 ) -> Domain | None:
+    """``[domains.Name]``: the base type, default, NOT NULL and checks of a domain."""
     path: SpecPath = ("domains", name)
     raw = r.mapping(value, path, DOMAIN_KEYS)
     if raw is None:
@@ -98,6 +99,7 @@ def _domain_checks(
 
 
 def read_composite(r: SpecReader, name: str, value: object) -> CompositeType | None:
+    """``[composite_types.Name]``: the attributes of a composite type, in declaration order."""
     path: SpecPath = ("composite_types", name)
     raw = r.mapping(value, path, COMPOSITE_KEYS)
     if raw is None:
