@@ -53,3 +53,14 @@ def test_concurrently_inside_a_do_block_always_fails() -> None:
 def test_unparsable_do_body_is_a_finding() -> None:
     text = "DO $$ BEGIN ALTER TABEL orders ADD x int; END $$;"
     assert [r for r, _, _ in findings(text)] == ["unparsable-statement"]
+
+
+def test_a_do_block_is_one_transaction_for_not_valid_then_validate() -> None:
+    add = "ALTER TABLE orders ADD CONSTRAINT fk FOREIGN KEY (u) REFERENCES users (id) NOT VALID;"
+    validate = "ALTER TABLE orders VALIDATE CONSTRAINT fk;"
+    one = f"SET lock_timeout = '5s';\nDO $$ BEGIN\n{add}\n{validate}\nEND $$;\n"
+    assert findings(one) == [("not-valid-validated-in-transaction", 4, 20)]  # at VALIDATE
+    two = (
+        f"SET lock_timeout = '5s';\nDO $$ BEGIN\n{add}\nEND $$;\nDO $$ BEGIN\n{validate}\nEND $$;\n"
+    )
+    assert findings(two) == []

@@ -151,6 +151,7 @@ class Replay:
     _tx_counter: int = 0
     _file_tx: int | None = None
     _block_tx: int | None = None
+    _do_tx: int | None = None
     _step_tx: dict[int, int] = field(default_factory=dict)
 
     def start_file(self, file: str, tx_mode: str = "none", layout: str = "plain") -> None:
@@ -168,6 +169,7 @@ class Replay:
         self.not_valid = {}
         self._file_tx = None
         self._block_tx = None
+        self._do_tx = None
         self._step_tx = {}
 
     def _new_tx(self) -> int:
@@ -205,8 +207,11 @@ class Replay:
             tx = self._step_tx.get(stmt.step)
             if tx is None:
                 tx = self._step_tx[stmt.step] = self._new_tx()
-        if tx is None and stmt.origin == "do":
-            tx = self._new_tx()  # a DO block is one statement: its body runs in one transaction
+        if stmt.origin is None and stmt.kind == "DoStmt":
+            # a DO block is one statement: its body runs in one transaction
+            self._do_tx = tx if tx is not None else self._new_tx()
+        elif tx is None and stmt.origin == "do":
+            tx = self._do_tx if self._do_tx is not None else self._new_tx()
         stmt.tx = tx
 
     def transaction_kind(self, stmt: Statement) -> str:
