@@ -19,29 +19,15 @@ SRC = Path(__file__).resolve().parents[2] / "src"
 PENDING = frozenset(
     {
         "pgwarden/apply/files.py",
-        "pgwarden/apply/fleet/rollout.py",
         "pgwarden/apply/fleet/survey.py",
-        "pgwarden/apply/history.py",
-        "pgwarden/checks/config.py",
-        "pgwarden/checks/engine.py",
         "pgwarden/checks/replay.py",
-        "pgwarden/checks/schema_rules.py",
-        "pgwarden/checks/suppress.py",
-        "pgwarden/cli/context.py",
         "pgwarden/crypto.py",
         "pgwarden/docs/blueprint.py",
         "pgwarden/generators/accessors.py",
-        "pgwarden/generators/validation.py",
         "pgwarden/importers/prisma_ast.py",
-        "pgwarden/planner/audit.py",
-        "pgwarden/planner/ops/constraints.py",
-        "pgwarden/planner/ops/decorations.py",
-        "pgwarden/planner/ops/enums.py",
         "pgwarden/planner/ops/tables.py",
-        "pgwarden/render/sql.py",
         "pgwarden/spec/load/reader.py",
         "pgwarden/spec/model.py",
-        "pgwarden/spec/partitions.py",
     }
 )
 

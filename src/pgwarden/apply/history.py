@@ -102,6 +102,8 @@ ACTOR_ENV = "PGWARDEN_ACTOR"
 
 @dataclass(frozen=True, slots=True)
 class HistoryRow:
+    """One row of ``pgwarden.migrations``: a migration's checksum, status and who ran it when."""
+
     version: int
     name: str
     checksum: str
@@ -146,6 +148,7 @@ def ensure_tables(conn: psycopg.Connection[Any], *, schema: str = HISTORY_SCHEMA
 
 
 def tables_exist(conn: psycopg.Connection[Any], *, schema: str = HISTORY_SCHEMA) -> bool:
+    """The history tables exist in ``schema`` (a database never migrated has none)."""
     row = conn.execute(
         "SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_tables"
         " WHERE schemaname = %s AND tablename = 'migration_steps')",
@@ -155,6 +158,7 @@ def tables_exist(conn: psycopg.Connection[Any], *, schema: str = HISTORY_SCHEMA)
 
 
 def read(conn: psycopg.Connection[Any], *, schema: str = HISTORY_SCHEMA) -> dict[int, HistoryRow]:
+    """Every recorded migration by version (empty when the history does not exist yet)."""
     if not tables_exist(conn, schema=schema):
         return {}
     rows = conn.execute(
@@ -190,6 +194,7 @@ def steps_done(
     *,
     schema: str = HISTORY_SCHEMA,
 ) -> set[int]:
+    """The steps of a half-done migration already run in this direction (a rerun skips them)."""
     if not tables_exist(conn, schema=schema):
         return set()
     rows = conn.execute(
@@ -241,6 +246,8 @@ def record_step(
     *,
     schema: str = HISTORY_SCHEMA,
 ) -> None:
+    """Record that a step ran: the runner calls it in the transaction of an atomic step, so
+    the record commits with the change; after a non-atomic one, in its own."""
     conn.execute(
         sql.SQL(
             "INSERT INTO {}.migration_steps"
@@ -400,6 +407,7 @@ def baseline(
     *,
     schema: str = HISTORY_SCHEMA,
 ) -> None:
+    """Record a migration as applied without running it (``migrate baseline``)."""
     host, user = _who()
     conn.execute(
         sql.SQL(

@@ -59,9 +59,11 @@ class LintConfig:
         return r.family in self.select and r.default_enabled
 
     def enabled_ids(self) -> set[str]:
+        """The ids of the rules this configuration runs (select/ignore over the defaults)."""
         return {i for i, r in all_rules().items() if self.enabled(r)}
 
     def adjust(self, finding: Finding) -> Finding:
+        """The finding with the severity the configuration gives its rule, if any."""
         sev = self.severity.get(finding.rule)
         return finding if sev is None else replace(finding, severity=sev)
 
@@ -71,6 +73,7 @@ class LintConfig:
 
 
 def find_pyproject(start: Path) -> Path | None:
+    """The nearest pyproject.toml at or above ``start`` (None: there is none)."""
     for directory in (start, *start.parents):
         candidate = directory / "pyproject.toml"
         if candidate.is_file():
@@ -108,6 +111,8 @@ def _names(raw: dict[str, Any], key: str, pyproject: Path) -> tuple[str, ...]:
 
 
 def parse_config(raw: dict[str, Any], pyproject: Path) -> LintConfig:
+    """``[tool.pgwarden.lint]`` as a :class:`LintConfig`; an unknown key or value is an error
+    naming the file, the key and the fix."""
     base = pyproject.parent
     allowed = {"select", "ignore", "severity", "paths", "baseline", "layout"}
     for key in raw:

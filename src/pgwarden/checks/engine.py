@@ -47,22 +47,27 @@ class Collected:
     suppressions: list[Suppression] = field(default_factory=list)
 
     def extend(self, other: Collected) -> None:
+        """Add another part's findings and suppressions to these."""
         self.findings += other.findings
         self.suppressions += other.suppressions
 
 
 @dataclass(frozen=True)
 class LintResult:
+    """What a lint run reports: the findings kept, and how many were suppressed or baselined."""
+
     findings: list[Finding]
     suppressed: int = 0
     baselined: int = 0
 
     @property
     def errors(self) -> int:
+        """How many findings are errors."""
         return sum(1 for f in self.findings if f.severity == "error")
 
     @property
     def exit_code(self) -> int:
+        """1 when an error was found, else 0 (warnings do not fail)."""
         return 1 if self.errors else 0
 
 
@@ -74,6 +79,7 @@ def _enabled(config: LintConfig, family: str) -> list[str]:
 
 
 def lint_schema(schema: Schema, config: LintConfig | None = None) -> Collected:
+    """The enabled schema rules over a spec, with the spec's suppressions."""
     config = config or LintConfig()
     out = Collected(suppressions=spec_suppressions(schema))
     for rid in _enabled(config, "schema"):
@@ -159,6 +165,8 @@ class SqlLinter:
             state.apply(stmt)
 
     def lint(self, source: SqlSource) -> Collected:
+        """The enabled migration rules over one SQL file, statement by statement, replaying the
+        schema state the statements build."""
         state = self.state
         file = source.file
         suppressions = SqlSuppressions(source.text, file)
@@ -271,6 +279,7 @@ class Finisher:
         self.enabled = self.config.enabled_ids()
 
     def part(self, collected: Collected) -> list[Finding]:
+        """The findings of one part with suppressions, severities and the baseline applied."""
         config = self.config
         if not collected.findings and not collected.suppressions:
             return []
@@ -317,6 +326,8 @@ def finish(
 
 @dataclass
 class Inputs:
+    """The files one lint run reads, by kind."""
+
     specs: list[Path] = field(default_factory=list)
     sql: list[Path] = field(default_factory=list)
     python: list[Path] = field(default_factory=list)

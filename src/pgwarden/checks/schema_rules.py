@@ -27,11 +27,13 @@ def _file(schema: Schema, source: Source | None) -> str:
 
 
 def table_loc(schema: Schema, table: Table) -> Location:
+    """A finding's location on a table: its spec file and line."""
     src = table.source
     return Location(_file(schema, src), src.line if src else None, None, table.name)
 
 
 def column_loc(schema: Schema, table: Table, column: Column) -> Location:
+    """A finding's location on a column (the table's line when the column has none)."""
     src = column.source or table.source
     return Location(
         _file(schema, src), src.line if src else None, None, f"{table.name}.{column.name}"
@@ -39,6 +41,7 @@ def column_loc(schema: Schema, table: Table, column: Column) -> Location:
 
 
 def object_loc(schema: Schema, table: Table, obj_source: Source | None, name: str) -> Location:
+    """A finding's location on an object of a table (an index, a key, a check)."""
     src = obj_source or table.source
     return Location(_file(schema, src), src.line if src else None, None, f"{table.name}.{name}")
 
@@ -220,6 +223,7 @@ _DELETE_FLAGS = {"delete", "deleted", "isdeleted", "softdeleted", "removed", "is
 
 
 def boolean_delete_flag(table: Table) -> Column | None:
+    """The boolean column used as a soft-delete flag (``deleted``, ``isDeleted``...), if any."""
     for column in table.columns:
         if column.type.name == "boolean" and "".join(words(column.name)) in _DELETE_FLAGS:
             return column

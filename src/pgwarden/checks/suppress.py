@@ -45,6 +45,7 @@ class Suppression:
     used: bool = field(default=False)
 
     def covers(self, finding: Finding) -> bool:
+        """The finding is one this suppression silences (its rule, on its lines or object)."""
         if finding.rule not in self.rules:
             return False
         loc = finding.location
@@ -83,10 +84,12 @@ class SqlSuppressions:
         self._done: list[Suppression] = []
 
     def see(self, statement: Statement) -> None:
+        """A statement was read: suppression comments waiting above it now cover its lines."""
         while self._pending and self._pending[-1][0] <= statement.end_line:
             self._add(self._pending.pop(), (statement.line, statement.end_line))
 
     def result(self) -> list[Suppression]:
+        """Every suppression of the file; comments after the last statement cover their own line."""
         while self._pending:
             line = self._pending[-1][0]
             self._add(self._pending.pop(), (line, line))
@@ -100,6 +103,8 @@ class SqlSuppressions:
 
 
 def python_suppressions(text: str, file: str) -> list[Suppression]:
+    """The ``# pgwarden: ignore[...]`` comments of a Python file, each covering its line or the
+    statement below it."""
     out: list[Suppression] = []
     try:
         tokens = list(tokenize.generate_tokens(io.StringIO(text).readline))
@@ -141,6 +146,7 @@ def python_suppressions(text: str, file: str) -> list[Suppression]:
 
 
 def spec_suppressions(schema: Schema) -> list[Suppression]:
+    """The ``ignore = [...]`` lists of the spec's tables and columns as suppressions."""
     from pgwarden.checks.schema_rules import column_loc, table_loc
 
     out = []

@@ -141,6 +141,7 @@ class Context:
         return find_project()
 
     def require_project(self, what: str, option: str) -> Project:
+        """The project, or a :class:`ProjectError` naming the option that replaces it."""
         if self.project is None:
             raise ProjectError(
                 f"no pgwarden project here: no pyproject.toml with [tool.pgwarden] in "
@@ -151,10 +152,12 @@ class Context:
 
     @property
     def quiet(self) -> bool:
+        """``--quiet`` was given (before or after the subcommand)."""
         return bool(self._given("quiet"))
 
     @property
     def schema_dir(self) -> Path:
+        """The spec directory: ``--schema``, else the project's."""
         given = self._given("schema_dir")
         if given is not None:
             return Path(given)
@@ -162,6 +165,7 @@ class Context:
 
     @property
     def migrations_dir(self) -> Path:
+        """The migrations directory: ``--dir``, else the project's."""
         given = self._given("migrations_dir")
         if given is not None:
             return Path(given)
@@ -169,6 +173,7 @@ class Context:
 
     @property
     def state_dir(self) -> Path:
+        """Where the embedded server lives: ``--state-dir``, else the project's state directory."""
         given = self._given("state_dir")
         if given is not None:
             return Path(given)

@@ -72,12 +72,16 @@ class Untranslatable(Exception):
 
 @dataclass(frozen=True)
 class ColumnRule:
+    """The ``_Col(...)`` validation of one column: its keyword arguments."""
+
     attr: str
     args: tuple[str | SetCall, ...]  # keyword arguments of ``_Col(...)``
 
 
 @dataclass(frozen=True)
 class CheckRule:
+    """A check constraint translated into Python (or the reason it was skipped)."""
+
     name: str
     expression: str
     columns: tuple[str, ...]  # database names
@@ -87,21 +91,26 @@ class CheckRule:
 
     @property
     def code(self) -> tuple[str, ...] | None:
+        """The Python statements of the check, None when it was skipped."""
         return self.body
 
 
 @dataclass(frozen=True)
 class TableRules:
+    """The validation of one table: column rules, checks, unique keys."""
+
     columns: tuple[ColumnRule, ...]
     checks: tuple[CheckRule, ...]
     constraints: tuple[tuple[str, tuple[str, ...]], ...]
 
     @property
     def translated(self) -> tuple[CheckRule, ...]:
+        """The checks translated into Python."""
         return tuple(c for c in self.checks if c.code is not None)
 
     @property
     def skipped(self) -> tuple[CheckRule, ...]:
+        """The checks left to the database (each with its reason in the generated module)."""
         return tuple(c for c in self.checks if c.code is None)
 
 
@@ -182,6 +191,7 @@ def _value_literal(value: Any) -> str:
 
 
 def column_rule(col: Column, attr: str, enums: Mapping[str, tuple[str, ...]]) -> ColumnRule:
+    """The column's type, nullability, length and enum values as a validation rule."""
     kind = _kind(col, enums)
     known, default = _default_value(col, enums)
     required = not col.nullable and known and default is None
@@ -448,6 +458,8 @@ def check_rule(
     attrs: dict[str, str],
     enums: Mapping[str, tuple[str, ...]],
 ) -> CheckRule:
+    """A check constraint translated into Python over the row's attributes, or skipped with the
+    reason when its expression has no faithful translation."""
     try:
         refs = tuple(column_refs(expression))
     except ExprSyntaxError:

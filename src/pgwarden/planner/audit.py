@@ -22,6 +22,8 @@ from pgwarden.spec.model import Table
 
 @dataclass(frozen=True, slots=True)
 class CreateAuditLog(Op):
+    """Create the append-only audit log table and its trigger function."""
+
     @property
     def description(self) -> str:
         return f"create the append-only audit log {qname(audit.LOG_TABLE)}"
@@ -32,6 +34,8 @@ class CreateAuditLog(Op):
 
 @dataclass(frozen=True, slots=True)
 class DropAuditLog(Op):
+    """Drop the audit log (destructive: the recorded history goes with it)."""
+
     @property
     def description(self) -> str:
         return f"drop the audit log {qname(audit.LOG_TABLE)}"
@@ -49,6 +53,8 @@ class DropAuditLog(Op):
 
 @dataclass(frozen=True, slots=True)
 class CreateAuditTrigger(Op):
+    """The audit trigger of a table (its arguments name the key and the redacted columns)."""
+
     table: str
     name: str
     args: tuple[str, ...]
@@ -63,6 +69,8 @@ class CreateAuditTrigger(Op):
 
 @dataclass(frozen=True, slots=True)
 class DropAuditTrigger(Op):
+    """Drop the audit trigger of a table (the mirror of :class:`CreateAuditTrigger`)."""
+
     table: str
     name: str
     args: tuple[str, ...]

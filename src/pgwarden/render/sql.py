@@ -52,6 +52,7 @@ class Statement:
     """A data step the runner runs in keyset batches (pgwarden.apply.backfill)."""
 
     def text(self) -> str:
+        """The statement as text (identifiers quoted by psycopg)."""
         return self.sql.as_string(None)
 
 
@@ -97,6 +98,7 @@ def renders(op_type: type[OpT]) -> Callable[[Callable[[OpT], list[Statement]]], 
 
 
 def render_op(op: o.Op) -> list[Statement]:
+    """The statements of one op, from the renderer registered for its type."""
     try:
         renderer = _RENDERERS[type(op)]
     except KeyError:
@@ -180,10 +182,12 @@ def _deferrable(deferrable: bool, initially_deferred: bool) -> sql.Composable:
 
 
 def primary_key_sql(pk: PrimaryKey) -> sql.Composable:
+    """``CONSTRAINT name PRIMARY KEY (cols)``."""
     return S("CONSTRAINT {} PRIMARY KEY ({})").format(I(pk.name), _idents(pk.columns))
 
 
 def unique_sql(u: UniqueConstraint) -> sql.Composable:
+    """``CONSTRAINT name UNIQUE [NULLS NOT DISTINCT] (cols) [DEFERRABLE ...]``."""
     return S("CONSTRAINT {} UNIQUE{} ({}){}").format(
         I(u.name),
         S(" NULLS NOT DISTINCT" if u.nulls_not_distinct else ""),
@@ -193,10 +197,13 @@ def unique_sql(u: UniqueConstraint) -> sql.Composable:
 
 
 def check_sql(c: CheckConstraint) -> sql.Composable:
+    """``CONSTRAINT name CHECK (expression)``."""
     return S("CONSTRAINT {} CHECK ({})").format(I(c.name), S(c.expression))
 
 
 def foreign_key_sql(fk: ForeignKey) -> sql.Composable:
+    """``CONSTRAINT name FOREIGN KEY (cols) REFERENCES table (cols)`` with its actions
+    (``NO ACTION`` left implicit)."""
     actions: list[sql.Composable] = []
     if fk.on_delete != "no action":
         actions.append(S(" ON DELETE " + fk.on_delete.upper()))
@@ -316,6 +323,7 @@ _ROLE_KEYWORDS = {"public", "current_user", "current_role", "session_user"}
 
 
 def policy_sql(table: str, p: Policy) -> sql.Composable:
+    """CREATE POLICY on ``table``: permissive or not, command, roles, USING, WITH CHECK."""
     roles = _join(S(r.upper()) if r.lower() in _ROLE_KEYWORDS else I(r) for r in p.roles)
     parts: list[sql.Composable] = [
         S("CREATE POLICY {} ON {} AS {} FOR {} TO {}").format(

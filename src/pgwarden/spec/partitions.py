@@ -102,6 +102,7 @@ def bound_value(value: Value) -> str:
 
 
 def range_bound(lower: list[Value], upper: list[Value]) -> str:
+    """The bound text of a range partition."""
     return (
         f"FOR VALUES FROM ({', '.join(bound_value(v) for v in lower)}) "
         f"TO ({', '.join(bound_value(v) for v in upper)})"
@@ -109,10 +110,12 @@ def range_bound(lower: list[Value], upper: list[Value]) -> str:
 
 
 def list_bound(values: list[Value]) -> str:
+    """The bound text of a list partition."""
     return f"FOR VALUES IN ({', '.join(bound_value(v) for v in values)})"
 
 
 def hash_bound(modulus: int, remainder: int) -> str:
+    """The bound text of a hash partition."""
     return f"FOR VALUES WITH (modulus {modulus}, remainder {remainder})"
 
 
@@ -130,6 +133,7 @@ class Bound:
 
     @property
     def is_default(self) -> bool:
+        """The DEFAULT partition (takes the rows no other bound does)."""
         return self.kind == "default"
 
 
@@ -245,6 +249,7 @@ def _less(a: tuple[tuple[int, object], ...], b: tuple[tuple[int, object], ...]) 
 
 
 def empty_range(b: Bound) -> bool:
+    """A range bound no value falls in (lower not below upper): Postgres refuses it."""
     return b.kind == "range" and not _less(b.lower, b.upper)
 
 

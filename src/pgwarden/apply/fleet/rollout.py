@@ -80,10 +80,13 @@ class Probe:
         return "pending" if self.pending(migrations) else "current"
 
     def pending(self, migrations: Sequence[Migration]) -> list[str]:
+        """The names of the migrations the target has not applied yet."""
         return [m.name for m in migrations if m.version not in self.rows]
 
 
 def probe(target: Target, connect_timeout: int = DEFAULT_CONNECT_TIMEOUT) -> Probe:
+    """Read the target's history (a short connect timeout: an unreachable target is reported,
+    not waited for)."""
     with connect(with_timeout(target.url, connect_timeout)) as conn:
         return Probe(history.summary(conn, schema=target.history_schema))
 
@@ -105,9 +108,11 @@ class TargetResult:
 
     @property
     def failed(self) -> bool:
+        """The target ended in failure."""
         return self.status == "failed"
 
     def as_json(self) -> dict[str, Any]:
+        """The result as ``fleet apply --json`` prints it."""
         return {
             "target": self.target.label,
             "schema": self.target.schema,
@@ -197,6 +202,8 @@ class Plan:
 
 @dataclass
 class Outcome(Generic[R]):
+    """What a rollout did: a result per started target, and why it stopped early, if it did."""
+
     results: list[R]
     stopped: str | None = None
     """Why targets were left unstarted (canary failed, max failures, interrupted)."""

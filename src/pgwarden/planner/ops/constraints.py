@@ -44,6 +44,8 @@ class AddPrimaryKey(_PrimaryKeyFields, Paired):
 
 @dataclass(frozen=True, slots=True)
 class DropPrimaryKey(_PrimaryKeyFields, Paired):
+    """Drop a primary key (the mirror of :class:`AddPrimaryKey`)."""
+
     @property
     def description(self) -> str:
         return f"drop primary key {qname(self.primary_key.name)} of {qname(self.table)}"
@@ -180,6 +182,8 @@ class ValidateConstraint(Op):
 
 @dataclass(frozen=True, slots=True)
 class RenameConstraint(Swapped):
+    """Rename a constraint of a table."""
+
     table: str
     old: str
     new: str
@@ -206,6 +210,8 @@ class _IndexFields(Op):
 
 @dataclass(frozen=True, slots=True)
 class CreateIndex(_IndexFields, Paired):
+    """CREATE [UNIQUE] INDEX, concurrently when online (then outside a transaction)."""
+
     @property
     def hazards(self) -> frozenset[Hazard]:
         return data_hazards(self.online, self.check_data, self.index.unique)
@@ -219,6 +225,8 @@ class CreateIndex(_IndexFields, Paired):
 
 @dataclass(frozen=True, slots=True)
 class DropIndex(_IndexFields, Paired):
+    """Drop an index (the mirror of :class:`CreateIndex`)."""
+
     @property
     def description(self) -> str:
         how = " concurrently" if self.online else ""
@@ -230,6 +238,8 @@ pair(CreateIndex, DropIndex)
 
 @dataclass(frozen=True, slots=True)
 class RenameIndex(Swapped):
+    """Rename an index."""
+
     old: str
     new: str
 

@@ -29,6 +29,8 @@ class CreateOnUpdateTrigger(_TriggerFields, Paired):
 
 @dataclass(frozen=True, slots=True)
 class DropOnUpdateTrigger(_TriggerFields, Paired):
+    """Drop the ``maintained`` trigger (the mirror of :class:`CreateOnUpdateTrigger`)."""
+
     @property
     def description(self) -> str:
         return f"stop maintaining {qname(self.table)}.{qname(self.column)} ({qname(self.name)})"
@@ -39,6 +41,8 @@ pair(CreateOnUpdateTrigger, DropOnUpdateTrigger)
 
 @dataclass(frozen=True, slots=True)
 class SetRowLevelSecurity(Toggled):
+    """ALTER TABLE ... ENABLE / DISABLE ROW LEVEL SECURITY."""
+
     flag = "enabled"
 
     table: str
@@ -52,6 +56,8 @@ class SetRowLevelSecurity(Toggled):
 
 @dataclass(frozen=True, slots=True)
 class SetForceRowLevelSecurity(Toggled):
+    """ALTER TABLE ... [NO] FORCE ROW LEVEL SECURITY (policies apply to the owner too)."""
+
     flag = "forced"
 
     table: str
@@ -71,6 +77,8 @@ class _PolicyFields(Op):
 
 @dataclass(frozen=True, slots=True)
 class CreatePolicy(_PolicyFields, Paired):
+    """CREATE POLICY on a table."""
+
     @property
     def description(self) -> str:
         return f"create policy {qname(self.policy.name)} on {qname(self.table)}"
@@ -78,6 +86,8 @@ class CreatePolicy(_PolicyFields, Paired):
 
 @dataclass(frozen=True, slots=True)
 class DropPolicy(_PolicyFields, Paired):
+    """Drop a policy (the mirror of :class:`CreatePolicy`)."""
+
     @property
     def description(self) -> str:
         return f"drop policy {qname(self.policy.name)} on {qname(self.table)}"
@@ -88,6 +98,8 @@ pair(CreatePolicy, DropPolicy)
 
 @dataclass(frozen=True, slots=True)
 class RenamePolicy(Swapped):
+    """Rename a policy of a table."""
+
     table: str
     old: str
     new: str

@@ -45,6 +45,8 @@ class _EnumFields(Op):
 
 @dataclass(frozen=True, slots=True)
 class CreateEnum(_EnumFields, Paired):
+    """CREATE TYPE ... AS ENUM."""
+
     @property
     def description(self) -> str:
         return f"create enum {qname(self.enum.name)}"
@@ -52,6 +54,8 @@ class CreateEnum(_EnumFields, Paired):
 
 @dataclass(frozen=True, slots=True)
 class DropEnum(_EnumFields, Paired):
+    """Drop an enum; its reverse also restores the comment."""
+
     @property
     def description(self) -> str:
         return f"drop enum {qname(self.enum.name)}"
@@ -68,6 +72,8 @@ pair(CreateEnum, DropEnum)
 
 @dataclass(frozen=True, slots=True)
 class RenameEnum(Swapped):
+    """Rename an enum type."""
+
     old: str
     new: str
 
@@ -78,6 +84,8 @@ class RenameEnum(Swapped):
 
 @dataclass(frozen=True, slots=True)
 class RenameEnumValue(Swapped):
+    """Rename a value of an enum (the value's position stays)."""
+
     enum: str
     old: str
     new: str
@@ -164,10 +172,12 @@ class RecreateEnum(Swapped):
 
     @property
     def usages(self) -> tuple[EnumUsage, ...]:
+        """The columns, domains and defaults that use the enum (converted through text)."""
         return self.context.usages
 
     @property
     def removed(self) -> tuple[str, ...]:
+        """The values that go (rows holding them make the conversion fail; preflight counts)."""
         return tuple(v for v in self.old_values if v not in self.new_values)
 
     @property
