@@ -190,3 +190,12 @@ def test_layout_override_in_pyproject(tmp_path: Path) -> None:
     pyproject.write_text('[tool.pgwarden.lint]\nlayout = "rails"\n')
     with pytest.raises(PgwardenError, match="unknown layout 'rails'"):
         load_config(pyproject)
+
+
+def test_lint_command_on_prisma_migrations_lints_the_history(tmp_path: Path) -> None:
+    from tests.checks.test_cli import invoke
+
+    files = write(tmp_path / "prisma" / "migrations", "prisma", HISTORY)
+    code, out = invoke("--format", "gcc", str(files[0].parent.parent))
+    assert code == 1  # findings, not bad input (2) from reading migration_lock.toml
+    assert f"{files[2]}:3:1: error:" in out and "[create-index-non-concurrently]" in out

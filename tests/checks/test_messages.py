@@ -3,6 +3,10 @@ fix written for the user's tool and a code frame in the text report."""
 
 from __future__ import annotations
 
+import os
+import select
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -97,3 +101,26 @@ def test_results_stream_per_file(tmp_path: Path) -> None:
     assert {Path(f.location.file).name for f in next(parts)} == {files[0].name}
     assert {Path(f.location.file).name for f in next(parts)} == {files[1].name}
     assert [f for part in parts for f in part] == []  # spec and Python part: nothing
+
+
+def test_the_command_prints_each_file_before_reading_the_next_input(tmp_path: Path) -> None:
+    # The Python source is a FIFO: reading it blocks until the test writes to it. The
+    # migration's finding must be on stdout while the command waits there; without
+    # streaming it would come only after the FIFO is read, i.e. never (timeout).
+    write(tmp_path / "m", "plain", [("a", "DROP TABLE a;")])
+    (tmp_path / "src").mkdir()
+    fifo = tmp_path / "src" / "app.py"
+    os.mkfifo(fifo)
+    exe = Path(sys.executable).parent / "pgwarden"
+    with subprocess.Popen(
+        [str(exe), "lint", "--format", "gcc", str(tmp_path / "m"), str(tmp_path / "src")],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    ) as proc:
+        assert proc.stdout is not None
+        ready, _, _ = select.select([proc.stdout], [], [], 60)
+        first = proc.stdout.readline() if ready else ""
+        fifo.write_text("x = 1\n")  # let it finish
+        proc.communicate(timeout=60)
+    assert "001_a.sql" in first and "drop-table" in first

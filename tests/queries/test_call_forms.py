@@ -184,3 +184,19 @@ def test_n_plus_one_through_map_and_an_immediately_called_lambda() -> None:
     )
     found = sorted(f.location.line for f in lint_python([("app.py", text)]).findings)
     assert found == [2, 5]
+
+
+def test_query_rules_see_chained_calls() -> None:
+    from pgwarden.checks.query_rules import lint_queries
+
+    text = (
+        "def f(conn, key):\n"
+        f"    return [r[0] for r in conn.execute({QUERY!r}, (key,)).fetchall()]\n\n"
+        "def g(conn, key):\n"
+        f"    return conn.execute({QUERY!r}, (key,)).fetchone()[0]\n"
+    )
+    found = lint_queries([("app.py", text)], SCHEMA, {"query-without-index"})
+    assert sorted((f.rule, f.location.line) for f in found) == [
+        ("query-without-index", 2),
+        ("query-without-index", 5),
+    ]
