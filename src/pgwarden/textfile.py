@@ -10,7 +10,8 @@ migrations, SQL and Python given to lint and Prisma schemas are all read here:
   error (exit 2) naming the file, the line, the column and the byte offset;
 * a UTF-8 byte-order mark at the start is dropped (editors on Windows write one);
 * line ends are read as Python's text mode reads them (``\\r\\n`` and ``\\r``
-  become ``\\n``), so line numbers agree with every editor.
+  become ``\\n``), so line numbers agree with every editor; a migration script
+  (:func:`read_script`) keeps its ``\\r``, which may be data inside a string literal.
 
 Checksums are taken over the raw bytes (:func:`read_checked_bytes`), which are
 validated first: a file pgwarden refuses to read can neither be hashed nor applied.
@@ -47,6 +48,14 @@ def line_col(data: bytes, offset: int) -> tuple[int, int]:
     prefix = data[:offset].decode("utf-8", "replace")
     lines = _LINE_BREAK.split(prefix)
     return len(lines), len(lines[-1]) + 1
+
+
+def lines(text: str) -> list[str]:
+    """``text`` split at its line ends only (``\\n``, ``\\r\\n``, ``\\r``), like a file's
+    lines. ``str.splitlines`` also breaks at U+0085, U+2028, ``\\x1c``-``\\x1e``, ``\\v`` and
+    ``\\f``, which a string literal or a comment of a migration may hold."""
+    parts = _LINE_BREAK.split(text)
+    return parts[:-1] if parts and parts[-1] == "" else parts
 
 
 def _problem(name: str, data: bytes, offset: int, what: str, hint: str) -> UnreadableFile:
@@ -93,8 +102,9 @@ def check_bytes(data: bytes, name: str) -> None:
         )
 
 
-def decode(data: bytes, name: str) -> str:
-    """``data`` as text (BOM dropped, line ends normalised), or :class:`UnreadableFile`."""
+def decode(data: bytes, name: str, *, keep_line_ends: bool = False) -> str:
+    """``data`` as text (BOM dropped, line ends normalised unless ``keep_line_ends``),
+    or :class:`UnreadableFile`."""
     if data.startswith(_UTF16_BOMS):
         check_bytes(data, name)
     try:
@@ -106,7 +116,7 @@ def decode(data: bytes, name: str) -> str:
         check_bytes(data, name)
     if decoded.startswith("\ufeff"):
         decoded = decoded[1:]
-    if "\r" in decoded:
+    if "\r" in decoded and not keep_line_ends:
         decoded = decoded.replace("\r\n", "\n").replace("\r", "\n")
     return decoded
 
@@ -125,6 +135,13 @@ def read_text(path: Path | str) -> str:
     """The text of ``path``, read strictly (see the module docstring)."""
     path = Path(path)
     return decode(_read(path), str(path))
+
+
+def read_script(path: Path | str) -> str:
+    """A migration script as ``psql -f`` would run it: read strictly, but a ``\\r`` is
+    kept (a string literal may hold one; normalising it would change the data)."""
+    path = Path(path)
+    return decode(_read(path), str(path), keep_line_ends=True)
 
 
 def read_checked_bytes(path: Path | str) -> bytes:

@@ -8,6 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from pgwarden import textfile
 from pgwarden.apply import files
 from pgwarden.apply.files import FileStep, Preflight, format_script, parse_script
 from pgwarden.errors import PgwardenError, RefusedError
@@ -43,6 +44,21 @@ def test_script_round_trip_keeps_steps_atomicity_and_preflights() -> None:
     assert parsed.steps[2].statements[-1].startswith("CREATE INDEX CONCURRENTLY")
     assert parsed.preflights == (check,)
     assert format_script(parsed.steps, parsed.preflights, header="migration 0001_x (up)") == text
+
+
+def test_literals_keep_characters_python_reads_as_line_breaks(tmp_path: Path) -> None:
+    # str.splitlines() breaks at U+0085, U+2028, \x1c-\x1e, \v and \f, and reading
+    # a file in text mode turns \r into \n: a comment '\x85' and an enum value '\r'
+    # came back from the file as '\n' (found by the history property)
+    odd = "\r\x85\u2028\x1c\x1d\x1e\x0b\x0c"
+    step = FileStep(f"COMMENT ON TABLE \"t\" IS 'a{odd}b';", True, "comment")
+    check = Preflight("t", "rows", 'SELECT "id" FROM "t"', f"UPDATE t SET c = '{odd}';", 0)
+    path = tmp_path / "up.sql"
+    path.write_bytes(format_script([step], [check], header=f"migration{odd}").encode())
+    parsed = parse_script(textfile.read_script(path), "up.sql")
+    assert parsed.steps[0].statements == (f"COMMENT ON TABLE \"t\" IS 'a{odd}b'",)
+    # a fix is a commented suggestion, and SQL ends a comment at \r: that one is a line end
+    assert parsed.preflights[0].fix == check.fix.replace("\r", "\n")
 
 
 def test_hand_written_script_without_markers() -> None:

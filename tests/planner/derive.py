@@ -2,13 +2,17 @@
 keys and FKs on existing tables, enum insertions/removals, identity, triggers, RLS.
 
 ``evolved_pairs()`` draws ``(a, b)``: a random schema and the same after 1-3 of
-these edits (each kept only when the result still validates).
+these edits (each kept only when the result still validates). ``histories()`` draws a
+chain of such states with two more edits a real history makes: a key's type changed
+together with every FK column that references it, and a primary key moved to another
+column.
 """
 
 from __future__ import annotations
 
 from dataclasses import replace
 
+from hypothesis import event
 from hypothesis import strategies as st
 
 from pgwarden.spec import names, sqltext
@@ -330,6 +334,102 @@ def _edit(draw: st.DrawFn, s: Schema) -> Schema:
     return s
 
 
+#: key type changes a real history makes (int ids widened, int ids turned into text)
+_KEY_TYPES = {
+    "smallint": ColumnType("integer"),
+    "integer": ColumnType("bigint"),
+    "bigint": ColumnType("text"),
+}
+_PK_TYPES = {"smallint", "integer", "bigint", "text", "varchar", "uuid"}
+
+
+def _key_type(s: Schema, t: Table) -> Schema:
+    """``t``'s single-column key and every FK column referencing it change type together."""
+    if t.primary_key is None or len(t.primary_key.columns) != 1:
+        return s
+    key = t.column(t.primary_key.columns[0])
+    exprs = {r for text in _expr_texts(s) if text for r in column_refs(text)}
+    if key is None or key.type.array or key.name in exprs or key.identity or key.default:
+        return s
+    new = _KEY_TYPES.get(key.type.name) if not key.type.modifiers else None
+    if new is None:
+        return s
+    moved = {(t.name, key.name)}
+    for x in s.tables:
+        for fk in x.foreign_keys:
+            if fk.ref_table == t.name and fk.ref_columns == (key.name,):
+                moved.add((x.name, fk.columns[0]))
+    changed = []
+    for x in s.tables:
+        cols = []
+        for c in x.columns:
+            if (x.name, c.name) in moved:
+                if c.generated or c.identity or c.default or c.type != key.type or c.name in exprs:
+                    return s  # a dependent this edit does not rewrite
+                if any(e.column == c.name and e.opclass for i in x.indexes for e in i.elements):
+                    return s
+                c = replace(c, type=new)
+            cols.append(c)
+        changed.append(replace(x, columns=tuple(cols)))
+    return replace(s, tables=tuple(changed))
+
+
+@st.composite
+def _pk_swap(draw: st.DrawFn, s: Schema, t: Table) -> Schema:
+    """The primary key moves to another plain column (which becomes NOT NULL)."""
+    if t.primary_key is None or any(
+        f.ref_table == t.name for x in s.tables for f in x.foreign_keys
+    ):
+        return s
+    cands = [
+        c
+        for c in t.columns
+        if (c.name,) != t.primary_key.columns
+        and c.type.name in _PK_TYPES
+        and not c.type.array
+        and c.generated is None
+        and c.identity is None
+        and c.default is None
+    ]
+    if not cands:
+        return s
+    c = draw(st.sampled_from(cands))
+    pk = replace(t.primary_key, columns=(c.name,))
+    return _set_table(s, replace(_set_column(t, replace(c, nullable=False)), primary_key=pk))
+
+
+@st.composite
+def _history_edit(draw: st.DrawFn, s: Schema) -> Schema:
+    kind = draw(st.sampled_from(["key_type", "pk_swap", "other", "other"]))
+    t = draw(st.sampled_from(s.tables))
+    if kind == "key_type":
+        out = _key_type(s, t)
+    elif kind == "pk_swap":
+        out = draw(_pk_swap(s, t))
+    else:
+        out = draw(_edit(s))
+    if out != s and kind != "other":
+        event(f"history edit: {kind}")
+    return out
+
+
+@st.composite
+def histories(
+    draw: st.DrawFn, max_tables: int = 3, max_steps: int = 4, max_edits: int = 2
+) -> list[Schema]:
+    """A random schema, then 1..``max_steps`` later states, each 1..``max_edits``
+    edits after the one before (an edit is kept only when the result validates)."""
+    states = [draw(schemas(max_tables=max_tables))]
+    for _ in range(draw(st.integers(1, max_steps))):
+        s = states[-1]
+        for _ in range(draw(st.integers(1, max_edits))):
+            candidate = draw(_history_edit(s)).normalized()
+            if not validate_schema(candidate):
+                s = candidate
+        states.append(s)
+    return states
+
+
 @st.composite
 def evolved_pairs(
     draw: st.DrawFn, max_tables: int = 4, max_edits: int = 3
@@ -343,4 +443,4 @@ def evolved_pairs(
     return a, b
 
 
-__all__ = ["IndexElement", "evolved_pairs"]
+__all__ = ["IndexElement", "evolved_pairs", "histories"]

@@ -183,7 +183,7 @@ def format_script(
 ) -> str:
     """The text of a migration script; ``parse_script`` reads it back to the same steps."""
     out: list[str] = []
-    for line in header.splitlines():
+    for line in textfile.lines(header):
         out.append(f"-- {line}".rstrip())
     if out:
         out.append("")
@@ -202,7 +202,7 @@ def format_script(
             out.append("-- pgwarden:fix")
             # a suggestion for a human, never run: commented out, so the file stays
             # valid SQL whatever placeholder (<value>) the fix holds
-            out.extend(f"-- {line}".rstrip() for line in _terminated(pf.fix).splitlines())
+            out.extend(f"-- {line}".rstrip() for line in textfile.lines(_terminated(pf.fix)))
             out.append("")
         desc = " ".join(step.description.split())
         atomic = "true" if step.atomic else "false"
@@ -256,7 +256,9 @@ def parse_script(text: str, file: str = "<sql>") -> Script:
     blocks: list[tuple[str, dict[str, str], int, list[str]]] = []
     preamble: list[str] = []
     current: list[str] = preamble
-    for lineno, line in enumerate(text.splitlines(), start=1):
+    # split at \n only: a \r inside a string literal is data (a \r\n line end leaves
+    # a \r at the end of a line, which SQL reads as white space)
+    for lineno, line in enumerate(text.split("\n"), start=1):
         marker = _MARKER_RE.match(line.strip())
         if marker:
             current = []
@@ -557,10 +559,10 @@ def load_migrations(directory: Path, *, check_sum: bool = True) -> tuple[Migrati
                     f"{f}: unexpected file in a migration directory\n"
                     f"  fix: a migration holds only {', '.join(KNOWN_FILES)}"
                 )
-        up = parse_script(textfile.read_text(up_path), str(up_path))
+        up = parse_script(textfile.read_script(up_path), str(up_path))
         down_path = path / DOWN
         down = (
-            parse_script(textfile.read_text(down_path), str(down_path))
+            parse_script(textfile.read_script(down_path), str(down_path))
             if down_path.exists()
             else None
         )
