@@ -272,3 +272,54 @@ def test_the_add_column_references_fix_splits_it_and_runs(database_url: str) -> 
             " WHERE conname = 'orders_user_id_fkey'"
         ).fetchone()
     assert row == (True, "c")
+
+
+# Mutants of checks/migration_rules.py that survived the sampled mutmut run
+# (docs/status.md): each test below fails on one of them.
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "DROP INDEX CONCURRENTLY orders_user_idx;",
+        "ALTER TABLE events DETACH PARTITION events_2024 CONCURRENTLY;",
+        "REINDEX (CONCURRENTLY) INDEX orders_user_idx;",
+    ],
+)
+def test_every_concurrent_form_in_a_transaction_is_found(statement: str) -> None:
+    (f,) = findings(f"BEGIN;\n{statement}\nCOMMIT;", "concurrently-in-transaction")
+    assert f.location.line == 2
+    assert (
+        findings(f"-- pgwarden:step atomic=false\n{statement}", "concurrently-in-transaction") == []
+    )
+
+
+def test_an_unnamed_key_is_fixed_under_the_name_postgres_gives_it() -> None:
+    (unique,) = findings(
+        "ALTER TABLE users ADD UNIQUE (email, org);", "unique-constraint-under-lock"
+    )
+    assert "CREATE UNIQUE INDEX CONCURRENTLY users_email_org_key ON" in (unique.fix or "")
+    assert "ADD CONSTRAINT users_email_org_key UNIQUE USING INDEX" in (unique.fix or "")
+    (pk,) = findings("ALTER TABLE users ADD PRIMARY KEY (id);", "unique-constraint-under-lock")
+    assert "ADD CONSTRAINT users_pkey PRIMARY KEY USING INDEX users_pkey" in (pk.fix or "")
+
+
+def test_a_volatile_default_names_the_function() -> None:
+    (f,) = findings(
+        "ALTER TABLE users ADD COLUMN token uuid DEFAULT gen_random_uuid();", "volatile-default"
+    )
+    assert "its default calls volatile gen_random_uuid()" in f.message
+
+
+@pytest.mark.parametrize(
+    ("sql", "locked"),
+    [
+        ("VACUUM FULL users;", "users"),
+        ("VACUUM FULL;", "(all tables)"),
+        ("REINDEX TABLE users;", "users"),
+        ("CREATE TABLE fresh (a int);\nDROP TABLE fresh, users;", "users"),
+    ],
+)
+def test_the_lock_timeout_finding_names_the_locked_table(sql: str, locked: str) -> None:
+    (f,) = findings(sql, "missing-lock-timeout")
+    assert f"this statement locks {locked} with no lock_timeout" in f.message

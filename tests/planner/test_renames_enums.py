@@ -281,3 +281,30 @@ def test_a_default_follows_its_renamed_enum_value(database_url: str) -> None:
         assert inspect_schema(conn) == canonicalize(new, conn)
         apply_plan(conn, up.reverse())
         assert inspect_schema(conn) == canonicalize(old, conn)
+
+
+TWO_ENUMS = """
+[enums.Plan]
+values = ["FREE", "PRO"]
+[enums.Tier]
+values = ["LOW", "HIGH"]
+[tables.T.columns]
+id   = { type = "integer", primary_key = true }
+plan = { type = "Plan", nullable = true }
+tier = { type = "Tier", nullable = true }
+"""
+
+
+def test_renaming_one_enum_and_a_value_leaves_the_other_enum_and_its_columns() -> None:
+    # A mutant of planner/rewrite.py survived the mutmut run: renaming every non-builtin
+    # column type along with the enum (here: tier would become Billing and be "changed").
+    target = (
+        TWO_ENUMS.replace("[enums.Plan]", '[enums.Billing]\nrenamed_from = "Plan"')
+        .replace('["FREE", "PRO"]', '["FREE", { name = "PREMIUM", renamed_from = "PRO" }]')
+        .replace('type = "Plan"', 'type = "Billing"')
+    )
+    up = plan(load_schema_text(TWO_ENUMS), load_schema_text(target))
+    assert [op.description for op in up] == [
+        'rename enum "Plan" to "Billing"',
+        "rename value 'PRO' of enum \"Billing\" to 'PREMIUM'",
+    ]

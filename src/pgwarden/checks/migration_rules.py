@@ -60,10 +60,10 @@ def cmd_loc(stmt: Statement, index: int) -> Location:
 
 
 def show(rel: Rel | None) -> str:
-    """A relation as findings name it (bare in public)."""
+    """A relation as findings name it (bare in public, and for VACUUM FULL's "all tables")."""
     if rel is None:
         return "?"
-    return rel[1] if rel[0] == "public" else f"{rel[0]}.{rel[1]}"
+    return rel[1] if rel[0] in ("public", "") else f"{rel[0]}.{rel[1]}"
 
 
 def _alter_cmds(stmt: Statement, state: Replay) -> list[tuple[Rel, int, Tree]]:
