@@ -18,14 +18,10 @@ SRC = Path(__file__).resolve().parents[2] / "src"
 #: Modules (relative to src/) that still have undocumented public definitions.
 PENDING = frozenset(
     {
-        "pgwarden/apply/files.py",
         "pgwarden/apply/fleet/survey.py",
-        "pgwarden/checks/replay.py",
         "pgwarden/crypto.py",
-        "pgwarden/docs/blueprint.py",
         "pgwarden/generators/accessors.py",
         "pgwarden/importers/prisma_ast.py",
-        "pgwarden/planner/ops/tables.py",
         "pgwarden/spec/load/reader.py",
         "pgwarden/spec/model.py",
     }

@@ -53,11 +53,16 @@ class StepLike(Protocol):
     """What the runner needs from a step: the planner's ``Step`` satisfies it."""
 
     @property
-    def sql(self) -> str: ...
+    def sql(self) -> str:
+        """The step's SQL text."""
+
     @property
-    def atomic(self) -> bool: ...
+    def atomic(self) -> bool:
+        """The step runs inside a transaction."""
+
     @property
-    def description(self) -> str: ...
+    def description(self) -> str:
+        """The step's one-line description."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,6 +78,7 @@ class FileStep:
 
     @property
     def statements(self) -> tuple[str, ...]:
+        """The step's SQL split into statements."""
         return split_statements(self.sql)
 
 
@@ -109,11 +115,14 @@ class Script:
 
     @property
     def statement_count(self) -> int:
+        """How many statements the script runs."""
         return sum(len(s.statements) for s in self.steps)
 
 
 @dataclass(frozen=True, slots=True)
 class Migration:
+    """One migration directory: its version, name, up.sql and down.sql (optional)."""
+
     version: int
     name: str
     """The directory name, ``0002_blueprint``."""
@@ -126,6 +135,7 @@ class Migration:
 
     @property
     def label(self) -> str:
+        """How progress and errors name the migration."""
         return self.name
 
 
@@ -423,6 +433,7 @@ def _describe(stmt: str) -> str:
 
 
 def sha256_file(path: Path) -> str:
+    """The sha256 of a file's bytes (an unreadable file is a clear error)."""
     return hashlib.sha256(textfile.read_checked_bytes(path)).hexdigest()
 
 
@@ -442,6 +453,7 @@ def _tracked(path: Path, root: Path) -> bool:
 
 
 def format_sum(directory: Path) -> str:
+    """The text of ``pgwarden.sum`` for the migrations of ``directory``."""
     lines = [
         "# pgwarden.sum: sha256 of every migration file. Written by `pgwarden migrate new`",
         "# and `pgwarden migrate hash`; an edit, a deletion or an unlisted file is refused.",
@@ -452,12 +464,15 @@ def format_sum(directory: Path) -> str:
 
 
 def write_sum(directory: Path) -> Path:
+    """Write ``pgwarden.sum`` next to the migrations."""
     path = directory / SUM_FILE
     path.write_text(format_sum(directory), encoding="utf-8")
     return path
 
 
 def read_sum(directory: Path) -> dict[str, str]:
+    """The entries of ``pgwarden.sum`` (path -> sha256); a malformed line is an error with its
+    line number."""
     path = directory / SUM_FILE
     entries: dict[str, str] = {}
     for lineno, line in enumerate(textfile.read_text(path).splitlines(), start=1):
@@ -585,4 +600,5 @@ def check_name(name: str) -> str:
 
 
 def next_version(migrations: Sequence[Migration]) -> int:
+    """The version of the next migration (1 in an empty directory)."""
     return (migrations[-1].version + 1) if migrations else 1

@@ -68,6 +68,7 @@ def names(items: Any) -> list[str]:
 
 
 def last(items: Any) -> str:
+    """The last part of a dotted name list (the bare name)."""
     got = names(items)
     return got[-1] if got else ""
 
@@ -109,12 +110,16 @@ def type_name(tn: Tree | None) -> tuple[str, tuple[int, ...], bool]:
 
 @dataclass
 class Column:
+    """What the replay knows of a column: its type and whether it is NOT NULL."""
+
     type: tuple[str, tuple[int, ...], bool]
     not_null: bool = False
 
 
 @dataclass
 class TableInfo:
+    """What the replay knows of a table: its columns so far."""
+
     columns: dict[str, Column] = field(default_factory=dict)
     known: bool = True
     """False for a table seen only through ALTERs (its columns are partly unknown)."""
@@ -155,6 +160,7 @@ class Replay:
     _step_tx: dict[int, int] = field(default_factory=dict)
 
     def start_file(self, file: str, tx_mode: str = "none", layout: str = "plain") -> None:
+        """A new file begins: its name, how it runs (transaction mode) and its migration layout."""
         self.file = file
         self.layout = layout
         self.tx_mode = tx_mode
@@ -247,6 +253,8 @@ class Replay:
         return self.resolve(name, self.tables)
 
     def resolve(self, name: str, known: Any) -> Rel:
+        """A bare name qualified by the search path: the first schema where ``known`` has it,
+        else the first schema of the path."""
         path = self.search_path
         if len(path) == 1:
             return (path[0], name)
@@ -256,6 +264,7 @@ class Replay:
         return (self.search_path[0] if self.search_path else "public", name)
 
     def qualify_names(self, parts: list[str], known: Any) -> Rel:
+        """A possibly qualified name list (``[schema,] name``) as a relation."""
         if len(parts) >= 2:
             return (parts[-2], parts[-1])
         return self.resolve(parts[-1] if parts else "", known)
@@ -265,20 +274,25 @@ class Replay:
         return table is not None and table not in self.new_tables
 
     def column(self, table: Rel, name: str) -> Column | None:
+        """What is known of a column of a table (None: unknown)."""
         info = self.tables.get(table)
         return info.columns.get(name) if info else None
 
     def proven_not_null(self, table: Rel, column: str) -> bool:
+        """A valid CHECK (col IS NOT NULL) proves the column has no NULLs (SET NOT NULL is then
+        instant)."""
         return any(
             t == table and c == column and valid for t, c, valid in self.not_null_checks.values()
         )
 
     def index_table(self, parts: list[str]) -> Rel | None:
+        """The table an index belongs to (None: an index the replay has not seen)."""
         return self.indexes.get(self.qualify_names(parts, self.indexes))
 
     # ----------------------------------------------------------------- replay
 
     def apply(self, stmt: Statement) -> None:
+        """Replay a statement's effect on the known schema (tables, columns, indexes, functions)."""
         handler = _APPLY.get(stmt.kind)
         if handler is not None and stmt.tree is not None:
             handler(self, stmt.tree, stmt)

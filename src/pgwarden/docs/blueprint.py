@@ -84,6 +84,8 @@ def lint_issues(schema: Schema) -> list[Issue]:
 
 @dataclass(frozen=True, slots=True)
 class ColumnRow:
+    """One row of a table's column list in the blueprint."""
+
     name: str
     type: str
     nullable: bool
@@ -94,11 +96,15 @@ class ColumnRow:
 
 @dataclass(frozen=True, slots=True)
 class Relation:
+    """One relation of a table, as a sentence ("each X belongs to one Y")."""
+
     text: str
 
 
 @dataclass(frozen=True, slots=True)
 class TableView:
+    """One table's section of the blueprint: comment, columns, relations, rules."""
+
     name: str
     comment: str | None
     columns: tuple[ColumnRow, ...]
@@ -108,12 +114,16 @@ class TableView:
 
 @dataclass(frozen=True, slots=True)
 class EnumValue:
+    """One enum value and what it means."""
+
     name: str
     description: str | None
 
 
 @dataclass(frozen=True, slots=True)
 class EnumView:
+    """One enum's section of the blueprint."""
+
     name: str
     comment: str | None
     values: tuple[EnumValue, ...]
@@ -134,6 +144,8 @@ class ViewBlock:
 
 @dataclass(frozen=True, slots=True)
 class IndexRow:
+    """One index in the blueprint's index table, with the rule or query it serves."""
+
     table: str
     name: str
     columns: str
@@ -154,6 +166,8 @@ class PatternRow:
 
 @dataclass(frozen=True, slots=True)
 class PatternSection:
+    """The access patterns found in the application's queries, each with its serving index."""
+
     sources: tuple[str, ...]
     rows: tuple[PatternRow, ...]
     queries: int
@@ -162,6 +176,8 @@ class PatternSection:
 
 @dataclass(frozen=True, slots=True)
 class CheckItem:
+    """One item of the blueprint's checklist: met or not, and the findings behind it."""
+
     ok: bool
     text: str
     rules: tuple[str, ...]
@@ -171,6 +187,8 @@ class CheckItem:
 
 @dataclass(frozen=True, slots=True)
 class Blueprint:
+    """The whole blueprint document, as data the Markdown renderer lays out."""
+
     title: str
     sources: tuple[str, ...]
     tables: tuple[TableView, ...]

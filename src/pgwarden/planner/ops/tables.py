@@ -45,6 +45,8 @@ class CreateTable(_TableFields, Paired):
 
 @dataclass(frozen=True, slots=True)
 class DropTable(_TableFields, Paired):
+    """Drop a table (destructive: its rows go; the mirror of :class:`CreateTable`)."""
+
     @property
     def hazards(self) -> frozenset[Hazard]:
         return frozenset({"destructive"})
@@ -83,6 +85,8 @@ def _comment_ops(t: Table) -> Iterator[Op]:
 
 @dataclass(frozen=True, slots=True)
 class RenameTable(Swapped):
+    """Rename a table."""
+
     old: str
     new: str
 
@@ -107,6 +111,9 @@ class _ColumnFields(Op):
 
 @dataclass(frozen=True, slots=True)
 class AddColumn(_ColumnFields, Paired):
+    """ADD COLUMN; on a table with rows, a volatile default, identity or generated column
+    rewrites it, and NOT NULL without a default fails on its rows."""
+
     @property
     def hazards(self) -> frozenset[Hazard]:
         c = self.column
@@ -131,6 +138,8 @@ class AddColumn(_ColumnFields, Paired):
 
 @dataclass(frozen=True, slots=True)
 class DropColumn(_ColumnFields, Paired):
+    """Drop a column (destructive: its values go; the mirror of :class:`AddColumn`)."""
+
     @property
     def hazards(self) -> frozenset[Hazard]:
         return frozenset({"destructive"})
@@ -165,6 +174,8 @@ pair(AddColumn, DropColumn)
 
 @dataclass(frozen=True, slots=True)
 class RenameColumn(Swapped):
+    """Rename a column of a table."""
+
     table: str
     old: str
     new: str
@@ -277,6 +288,9 @@ def classify_type_change(old: ColumnType, new: ColumnType) -> tuple[TypeChange, 
 
 @dataclass(frozen=True, slots=True)
 class AlterColumnType(Swapped):
+    """ALTER COLUMN ... TYPE (with USING when needed); the default is dropped and restored
+    around it, so the reverse swaps both."""
+
     swaps = (("old", "new"), ("default", "old_default"))
 
     table: str
@@ -293,6 +307,7 @@ class AlterColumnType(Swapped):
 
     @property
     def kind(self) -> TypeChange:
+        """Widening (every old value fits: no consent needed) or narrowing (values may be lost)."""
         return classify_type_change(self.old, self.new)[0]
 
     @property
@@ -355,6 +370,8 @@ class SetNotNull(_NullabilityFields, Paired):
 
 @dataclass(frozen=True, slots=True)
 class DropNotNull(_NullabilityFields, Paired):
+    """Drop NOT NULL (the mirror of :class:`SetNotNull`)."""
+
     @property
     def description(self) -> str:
         return f"drop NOT NULL on {qname(self.table)}.{qname(self.column)}"
