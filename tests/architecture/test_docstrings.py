@@ -22,8 +22,6 @@ PENDING = frozenset(
         "pgwarden/crypto.py",
         "pgwarden/generators/accessors.py",
         "pgwarden/importers/prisma_ast.py",
-        "pgwarden/spec/load/reader.py",
-        "pgwarden/spec/model.py",
     }
 )
 

@@ -114,10 +114,12 @@ class ColumnType:
 
     @property
     def is_builtin(self) -> bool:
+        """A type Postgres ships (not an enum, domain or composite of the spec)."""
         return self.name in BUILTIN_TYPES
 
     @property
     def element(self) -> ColumnType:
+        """The type of one element of an array type."""
         return replace(self, array=False)
 
     def spec_text(self) -> str:
@@ -207,6 +209,8 @@ class Column:
 
 @dataclass(frozen=True, slots=True)
 class PrimaryKey:
+    """A table's primary key."""
+
     name: str
     columns: tuple[str, ...]
     source: Source | None = field(default=None, compare=False, repr=False)
@@ -214,6 +218,8 @@ class PrimaryKey:
 
 @dataclass(frozen=True, slots=True)
 class UniqueConstraint:
+    """A UNIQUE constraint (see :class:`Index` for unique indexes, partial ones included)."""
+
     name: str
     columns: tuple[str, ...]
     nulls_not_distinct: bool = False
@@ -224,6 +230,8 @@ class UniqueConstraint:
 
 @dataclass(frozen=True, slots=True)
 class ForeignKey:
+    """A foreign key: columns, referenced table and columns, actions."""
+
     name: str
     columns: tuple[str, ...]
     ref_table: str
@@ -239,6 +247,8 @@ class ForeignKey:
 
 @dataclass(frozen=True, slots=True)
 class CheckConstraint:
+    """A CHECK constraint; the expression is kept as text (Postgres is the judge of its form)."""
+
     name: str
     expression: str
     source: Source | None = field(default=None, compare=False, repr=False)
@@ -265,6 +275,8 @@ class IndexElement:
 
 @dataclass(frozen=True, slots=True)
 class Index:
+    """An index: its elements (columns or expressions), method, uniqueness and predicate."""
+
     name: str
     elements: tuple[IndexElement, ...]
     unique: bool = False
@@ -428,11 +440,15 @@ class Partition:
 
     @property
     def is_default(self) -> bool:
+        """The DEFAULT partition."""
         return self.bound == "DEFAULT"
 
 
 @dataclass(frozen=True, slots=True)
 class Table:
+    """A table: columns in declaration order, keys, indexes, triggers, security, and the
+    intent pgwarden acts on (soft delete, owner, billing: ``compare=False``)."""
+
     name: str
     columns: tuple[Column, ...]
     primary_key: PrimaryKey | None = None
@@ -489,16 +505,19 @@ class Table:
 
     @property
     def column_names(self) -> tuple[str, ...]:
+        """The column names, in declaration order."""
         return tuple(c.name for c in self.columns)
 
     @property
     def partition_strategy(self) -> PartitionStrategy | None:
+        """``range``, ``list`` or ``hash`` for a partitioned table, else None."""
         if self.partition_by is None:
             return None
         word = self.partition_by.split("(", 1)[0].strip().lower()
         return word if word in ("range", "list", "hash") else None  # type: ignore[return-value]
 
     def constraint_names(self) -> Iterator[str]:
+        """Every constraint name of the table (key, unique, foreign key, check, exclusion)."""
         if self.primary_key:
             yield self.primary_key.name
         yield from (u.name for u in self.uniques)
@@ -509,6 +528,8 @@ class Table:
 
 @dataclass(frozen=True, slots=True)
 class Enum:
+    """An enum type: its values in order (the order is part of the type)."""
+
     name: str
     values: tuple[str, ...]
     comment: str | None = None
@@ -597,6 +618,7 @@ class View:
 
     @property
     def kind(self) -> str:
+        """``view`` or ``materialized view``, as SQL and messages spell it."""
         return "materialized view" if self.materialized else "view"
 
 

@@ -26,6 +26,7 @@ IGNORE_KEYS = ("rule", "reason")
 
 
 def dotted(path: SpecPath) -> str:
+    """A spec path as dotted text (``tables.User.columns.email``)."""
     return ".".join(path)
 
 
@@ -48,10 +49,12 @@ class SpecReader:
     # ------------------------------------------------------------------ reporting
 
     def problem(self, path: SpecPath, message: str, hint: str | None = None) -> None:
+        """Record a problem at ``path`` (its file and line found through the line index)."""
         f = self.file
         self.problems.append(Problem(f.name, dotted(path), message, hint, f.index.line_of(path)))
 
     def source(self, path: SpecPath) -> Source:
+        """Where the object at ``path`` is declared (kept on the model for later messages)."""
         return Source(self.file.name, dotted(path), self.file.index.line_of(path))
 
     # ------------------------------------------------------------------ typed getters
@@ -79,6 +82,8 @@ class SpecReader:
     def string(
         self, raw: dict[str, Any], key: str, path: SpecPath, *, required: bool = False
     ) -> str | None:
+        """``raw[key]`` as a string (None when absent; a wrong type, or absent when
+        ``required``, is a problem)."""
         value = raw.get(key)
         if value is None:
             if required:
@@ -99,6 +104,7 @@ class SpecReader:
     def boolean(
         self, raw: dict[str, Any], key: str, path: SpecPath, *, default: bool = False
     ) -> bool:
+        """``raw[key]`` as a boolean (``default`` when absent; another type is a problem)."""
         value = raw.get(key, default)
         if not isinstance(value, bool):
             self.problem((*path, key), f"must be true or false, got {kind(value)}", f"{key} = true")
@@ -108,6 +114,7 @@ class SpecReader:
     def strings(
         self, raw: dict[str, Any], key: str, path: SpecPath, *, required: bool = False
     ) -> tuple[str, ...] | None:
+        """``raw[key]`` as a list of strings (None when absent; anything else is a problem)."""
         value = raw.get(key)
         if value is None:
             if required:
@@ -127,6 +134,7 @@ class SpecReader:
         return tuple(value)
 
     def integer(self, raw: dict[str, Any], key: str, path: SpecPath) -> int | None:
+        """``raw[key]`` as an integer (None when absent; a boolean or another type is a problem)."""
         value = raw.get(key)
         if value is None:
             return None
@@ -147,6 +155,9 @@ class SpecReader:
         choices: Sequence[T],
         default: T,
     ) -> T:
+        """``raw[key]`` as one of ``choices``, case, spaces and underscores ignored
+        (``"by_default"`` is ``"by default"``); an unknown value is a problem with the closest
+        choice."""
         value = raw.get(key)
         if value is None:
             return default
@@ -168,12 +179,14 @@ class SpecReader:
     def expr(
         self, raw: dict[str, Any], key: str, path: SpecPath, *, required: bool = False
     ) -> str | None:
+        """``raw[key]`` as an SQL expression in its normal form (a syntax error is a problem)."""
         text = self.string(raw, key, path, required=required)
         if text is None:
             return None
         return self.normalize((*path, key), text)
 
     def normalize(self, path: SpecPath, text: str) -> str | None:
+        """``text`` in pglast's normal form, or None after recording why it does not parse."""
         try:
             return _normalize(text)
         except ExprSyntaxError as exc:
@@ -181,6 +194,7 @@ class SpecReader:
             return None
 
     def suppressions(self, raw: dict[str, Any], path: SpecPath) -> tuple[Suppression, ...]:
+        """``ignore = [{ rule, reason }]`` of an object: lint suppressions, each with its reason."""
         value = raw.get("ignore")
         if value is None:
             return ()
@@ -219,6 +233,7 @@ class SpecReader:
 
 
 def did_you_mean(value: str, options: list[str]) -> str | None:
+    """A hint naming the closest option, when one is close enough."""
     close = difflib.get_close_matches(value, options, n=1, cutoff=0.5)
     return f"did you mean {close[0]!r}?" if close else None
 
