@@ -231,6 +231,13 @@ def test_replaced_and_dropped_functions() -> None:
     assert lint(("m.sql", dropped)) == []
 
 
+def test_a_renamed_function_runs_under_its_new_name() -> None:
+    renamed = ADD_INDEX + "ALTER FUNCTION add_index() RENAME TO build_index;\n" + LOCK
+    assert lint(("m.sql", renamed + "SELECT add_index();\n")) == []
+    (f,) = lint(("m.sql", renamed + "SELECT build_index();\n"))
+    assert f.message.startswith("build_index() line 3 (m.sql:3), called here:")
+
+
 def test_schema_qualified_and_search_path() -> None:
     fn = ADD_INDEX.replace("FUNCTION add_index", "FUNCTION app.add_index")
     assert lint(("m.sql", fn + LOCK + "SELECT add_index();\n")) == []  # public.add_index

@@ -329,6 +329,17 @@ class Routines:
             self.by_name.pop(rel, None)
         self._pattern = None
 
+    def rename(self, rel: Rel, nargs: int | None, new: str) -> None:
+        """``ALTER FUNCTION|PROCEDURE ... RENAME TO new`` (same schema)."""
+        moved = [r for r in self.by_name.get(rel, []) if nargs is None or r.nargs == nargs]
+        self.drop(rel, nargs)
+        target = (rel[0], new)
+        for r in moved:
+            r.name = target
+            same = [x for x in self.by_name.get(target, []) if x.nargs != r.nargs]
+            self.by_name[target] = [*same, r]
+        self._pattern = None
+
     def mentioned(self, text: str) -> bool:
         """Whether ``text`` may call one of them (a cheap filter before the tree walk)."""
         if not self.by_name:

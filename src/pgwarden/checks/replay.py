@@ -430,6 +430,12 @@ class Replay:
                 values = self.enums.pop(old)
                 self.enums[(old[0], new)] = values
                 self.retired_enums.setdefault(old, values)
+        elif kind in ("OBJECT_FUNCTION", "OBJECT_PROCEDURE", "OBJECT_ROUTINE"):
+            obj = node.get("object")
+            args = obj.get("ObjectWithArgs", {}) if isinstance(obj, dict) else {}
+            nargs = None if args.get("args_unspecified") else len(args.get("objargs") or ())
+            rel = self.qualify_names(object_names(obj), self.routines.by_name)
+            self.routines.rename(rel, nargs, new)
         elif kind == "OBJECT_TABCONSTRAINT":
             table = self.qualify(node.get("relation"))
             if table and (table, node.get("subname", "")) in self.not_null_checks:
