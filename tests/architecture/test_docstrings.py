@@ -18,10 +18,7 @@ SRC = Path(__file__).resolve().parents[2] / "src"
 #: Modules (relative to src/) that still have undocumented public definitions.
 PENDING = frozenset(
     {
-        "pgwarden/apply/fleet/survey.py",
         "pgwarden/crypto.py",
-        "pgwarden/generators/accessors.py",
-        "pgwarden/importers/prisma_ast.py",
     }
 )
 

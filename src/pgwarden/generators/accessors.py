@@ -94,6 +94,8 @@ _PY_TYPES: dict[str, str] = {
 
 @dataclass(frozen=True)
 class EnumView:
+    """An enum as the generated ``enum.Enum`` class: its members and their values."""
+
     name: str
     cls: str
     members: tuple[tuple[str, str], ...]  # (member name, python literal of the value)
@@ -102,6 +104,9 @@ class EnumView:
 
 @dataclass(frozen=True)
 class ColumnView:
+    """A column as the generated code sees it: attribute name, annotation, how it is read and
+    written."""
+
     name: str
     attr: str
     py_type: str  # full annotation, with "| None"
@@ -152,6 +157,7 @@ class KeyView:
 
     @property
     def composite(self) -> bool:
+        """The key has several columns (its lookup takes a tuple)."""
         return len(self.columns) > 1
 
     @property
@@ -199,6 +205,8 @@ class RouteView:
 
 @dataclass(frozen=True)
 class RestoreKeyView:
+    """A unique key a restore must not break: the query finding an active row holding it."""
+
     index: str
     columns: tuple[ColumnView, ...]
     query: str  # the active row holding this key, params: key values + pk
@@ -207,6 +215,8 @@ class RestoreKeyView:
 
 @dataclass(frozen=True)
 class SoftDeleteView:
+    """The soft-delete service of a table: its class, the deleted-at column, scopes and routes."""
+
     cls: str  # K8sClusterService
     attr: str  # k8s_cluster_service
     deleted_at: ColumnView
@@ -225,11 +235,14 @@ class SoftDeleteView:
     routes: tuple[RouteView, ...] = ()
 
     def route(self, method: str) -> RouteView | None:
+        """The route of ``method`` (None: the service has none)."""
         return next((r for r in self.routes if r.method == method), None)
 
 
 @dataclass(frozen=True)
 class TableView:
+    """A table as the generated accessors see it: row class, columns, keys, queries."""
+
     name: str
     cls: str
     attr: str
@@ -261,6 +274,7 @@ class TableView:
     routes: tuple[RouteView, ...] = ()  # read methods the spec sends to the cache or a replica
 
     def route(self, method: str) -> RouteView | None:
+        """The route of ``method`` (None: the table has none)."""
         return next((r for r in self.routes if r.method == method), None)
 
     @property
@@ -302,6 +316,7 @@ class TableView:
 
     @property
     def key_where(self) -> str:
+        """The WHERE clause matching one row by primary key."""
         return _eq(self.pk)
 
     @property
@@ -324,6 +339,7 @@ class TableView:
 
     @property
     def writable(self) -> tuple[ColumnView, ...]:
+        """The columns an insert or update may set."""
         return tuple(c for c in self.columns if c.writable)
 
 
@@ -342,6 +358,8 @@ class DependentView:
 
 @dataclass(frozen=True)
 class DeletionView:
+    """The user-deletion service: the owner table and the steps over its dependents."""
+
     cls: str
     attr: str
     owner: TableView
@@ -373,6 +391,7 @@ class DeletionView:
 
     @property
     def key_param(self) -> str:
+        """The parameter name of the owner's key in the generated ``delete_user``."""
         return f"{self.owner.attr}_{self.key.attr.rstrip('_')}"
 
 
@@ -387,6 +406,8 @@ class PoolView:
 
 @dataclass(frozen=True)
 class PackageView:
+    """The whole generated package as data the templates read."""
+
     package: str
     header: str
     schema: Schema
@@ -438,14 +459,17 @@ class PackageView:
 
     @property
     def uses_hash_verify(self) -> bool:
+        """Some table has a hashed column (the async accessors import the verifier)."""
         return any(t.hashed for t in self.tables)
 
     @property
     def uses_not_required(self) -> bool:
+        """Some writable column has a database default (its TypedDict key is ``NotRequired``)."""
         return any(c.defaulted for t in self.tables for c in t.writable)
 
     @property
     def columns_use_enums(self) -> bool:
+        """Some column has an enum type (the models module imports the enums)."""
         return any(c.enum_cls for t in self.tables for c in t.columns)
 
     @property
@@ -459,6 +483,7 @@ class PackageView:
 
     @property
     def uses_json(self) -> bool:
+        """Some column holds JSON (the models module defines ``JsonValue``)."""
         return any("JsonValue" in c.py_type for t in self.tables for c in t.columns)
 
 

@@ -43,6 +43,8 @@ class PrismaError(PgwardenError):
 
 @dataclass(frozen=True, slots=True)
 class Token:
+    """One token of a Prisma schema, with its line."""
+
     kind: TokenKind
     text: str
     line: int
@@ -120,12 +122,16 @@ def tokenize(text: str, filename: str) -> list[Token]:
 
 @dataclass(frozen=True, slots=True)
 class Str:
+    """A string literal."""
+
     value: str
     line: int
 
 
 @dataclass(frozen=True, slots=True)
 class Num:
+    """A number literal, kept as written."""
+
     text: str
     line: int
 
@@ -149,6 +155,8 @@ class Call:
 
 @dataclass(frozen=True, slots=True)
 class Array:
+    """A list literal ``[a, b]``."""
+
     items: tuple[Expr, ...]
     line: int
 
@@ -158,6 +166,8 @@ Expr = Str | Num | Name | Call | Array
 
 @dataclass(frozen=True, slots=True)
 class Arg:
+    """One argument of an attribute or call: positional (``name`` None) or ``name: value``."""
+
     name: str | None
     value: Expr
     line: int
@@ -175,9 +185,11 @@ class Attribute:
 
     @property
     def spelling(self) -> str:
+        """The attribute as written in the schema (``@id``, ``@@index``), for messages."""
         return ("@@" if self.block else "@") + self.name
 
     def positional(self) -> list[Expr]:
+        """The positional arguments, in order."""
         return [a.value for a in self.args if a.name is None]
 
     def first(self, key: str) -> Expr | None:
@@ -186,6 +198,7 @@ class Attribute:
         return pos[0] if pos else self.named(key)
 
     def named(self, key: str) -> Expr | None:
+        """The value of the argument named ``key`` (None when not given)."""
         for arg in self.args:
             if arg.name == key:
                 return arg.value
@@ -194,6 +207,8 @@ class Attribute:
 
 @dataclass(frozen=True, slots=True)
 class FieldType:
+    """A field's type: the name, ``?`` (optional), ``[]`` (list), or ``Unsupported("...")``."""
+
     name: str
     optional: bool = False
     list: bool = False
@@ -203,6 +218,8 @@ class FieldType:
 
 @dataclass(frozen=True, slots=True)
 class Field:
+    """One field of a model (or a value of an enum): name, type, attributes, doc comment."""
+
     name: str
     type: FieldType
     attributes: tuple[Attribute, ...]
@@ -210,6 +227,7 @@ class Field:
     line: int
 
     def attribute(self, name: str) -> Attribute | None:
+        """The field's attribute called ``name`` (None when it has none)."""
         for attr in self.attributes:
             if attr.name == name:
                 return attr
@@ -218,6 +236,8 @@ class Field:
 
 @dataclass(frozen=True, slots=True)
 class Assignment:
+    """A ``key = value`` line of a datasource or generator block."""
+
     key: str
     value: Expr
     line: int
@@ -237,12 +257,14 @@ class Block:
     assignments: tuple[Assignment, ...] = ()
 
     def attribute(self, name: str) -> Attribute | None:
+        """The block's ``@@name`` attribute (None when it has none)."""
         for attr in self.attributes:
             if attr.name == name:
                 return attr
         return None
 
     def assignment(self, key: str) -> Expr | None:
+        """The value of the block's ``key = value`` line (None when absent)."""
         for a in self.assignments:
             if a.key == key:
                 return a.value
@@ -251,12 +273,16 @@ class Block:
 
 @dataclass(frozen=True, slots=True)
 class Comment:
+    """A ``//`` comment (the importer looks for commented-out attributes in them)."""
+
     text: str
     line: int
 
 
 @dataclass(frozen=True, slots=True)
 class Document:
+    """A parsed Prisma schema: its blocks in order and its plain comments."""
+
     filename: str
     blocks: tuple[Block, ...] = field(default=())
     comments: tuple[Comment, ...] = ()

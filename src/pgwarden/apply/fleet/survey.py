@@ -36,6 +36,8 @@ from pgwarden.spec.model import Schema
 
 @dataclass(frozen=True, slots=True)
 class TargetStatus:
+    """One target's migration state for ``fleet status``."""
+
     target: Target
     state: str
     """current, pending, half-applied, changed, unreachable (or skipped)."""
@@ -46,9 +48,11 @@ class TargetStatus:
 
     @property
     def failed(self) -> bool:
+        """A state that needs a person: a changed history or an unreachable target."""
         return self.state in ("changed", "unreachable")
 
     def as_json(self) -> dict[str, Any]:
+        """The status as ``fleet status --json`` prints it."""
         return {
             "target": self.target.label,
             "schema": self.target.schema,
@@ -67,6 +71,8 @@ def _ms(began: float) -> int:
 def status_of(
     target: Target, migrations: Sequence[Migration], connect_timeout: int
 ) -> TargetStatus:
+    """Read one target's history and compare it with the migrations (never raises: an
+    unreachable target is a state)."""
     began = time.monotonic()
     try:
         found = probe(target, connect_timeout)
@@ -97,6 +103,7 @@ def fleet_status(
     connect_timeout: int = DEFAULT_CONNECT_TIMEOUT,
     on_done: Callable[[int, TargetStatus], None] | None = None,
 ) -> Outcome[TargetStatus]:
+    """Every target's status, ``parallel`` at a time; ``on_done`` reports each as it ends."""
     return run_pool(
         targets,
         lambda t, _phase: status_of(t, migrations, connect_timeout),
@@ -119,6 +126,7 @@ class CanonicalSpecs:
         self._lock = threading.Lock()
 
     def for_connection(self, conn: psycopg.Connection[Any], namespace: str) -> Schema:
+        """The spec as this connection's server version canonicalises it, in ``namespace``."""
         from pgwarden.apply.canonical import canonicalize
 
         version = conn.info.server_version
@@ -136,6 +144,8 @@ class CanonicalSpecs:
 
 @dataclass(frozen=True, slots=True)
 class TargetVerify:
+    """One target's ``fleet verify`` result: ok, drift (with its differences) or failed."""
+
     target: Target
     state: str
     """ok, drift, failed (or skipped)."""
@@ -145,9 +155,11 @@ class TargetVerify:
 
     @property
     def failed(self) -> bool:
+        """Anything but a clean match."""
         return self.state != "ok"
 
     def as_json(self) -> dict[str, Any]:
+        """The result as ``fleet verify --json`` prints it."""
         return {
             "target": self.target.label,
             "schema": self.target.schema,
@@ -170,6 +182,7 @@ def _inspect(target: Target, connect_timeout: int) -> tuple[Schema, int, psycopg
 
 
 def verify_one(target: Target, specs: CanonicalSpecs, connect_timeout: int) -> TargetVerify:
+    """Compare one target with the spec (never raises: a failure is a state)."""
     from pgwarden.introspect import schema_diff
 
     began = time.monotonic()
@@ -191,6 +204,7 @@ def fleet_verify(
     connect_timeout: int = DEFAULT_CONNECT_TIMEOUT,
     on_done: Callable[[int, TargetVerify], None] | None = None,
 ) -> Outcome[TargetVerify]:
+    """Every target compared with the spec, ``parallel`` at a time."""
     specs = CanonicalSpecs(spec)
     return run_pool(
         targets,
@@ -216,6 +230,8 @@ def fingerprint(schema: Schema) -> str:
 
 @dataclass(frozen=True, slots=True)
 class Inspected:
+    """One target as ``fleet drift`` saw it: a fingerprint of its schema, or the error."""
+
     target: Target
     fingerprint: str | None
     server_version: int | None = None
@@ -226,6 +242,8 @@ class Inspected:
 
 @dataclass(frozen=True, slots=True)
 class DriftGroup:
+    """Targets whose schemas are identical, and how that schema differs from the spec."""
+
     fingerprint: str
     targets: tuple[Target, ...]
     server_versions: tuple[int, ...]
@@ -234,9 +252,11 @@ class DriftGroup:
 
     @property
     def matches_spec(self) -> bool:
+        """The group's schema is the spec's."""
         return not self.differences
 
     def as_json(self) -> dict[str, Any]:
+        """The group as ``fleet drift --json`` prints it."""
         return {
             "fingerprint": self.fingerprint,
             "matches_spec": self.matches_spec,
@@ -249,6 +269,9 @@ class DriftGroup:
 
 @dataclass(frozen=True, slots=True)
 class DriftReport:
+    """What ``fleet drift`` found: groups of identical schemas, and the targets it could not
+    read."""
+
     groups: tuple[DriftGroup, ...]
     """Largest first."""
     failed: tuple[Inspected, ...]
@@ -257,9 +280,11 @@ class DriftReport:
 
     @property
     def clean(self) -> bool:
+        """Every target read, and every one matches the spec."""
         return not self.failed and all(g.matches_spec for g in self.groups)
 
     def as_json(self) -> dict[str, Any]:
+        """The report as ``fleet drift --json`` prints it."""
         return {
             "groups": [g.as_json() for g in self.groups],
             "failed": [{"target": i.target.label, "error": i.error} for i in self.failed],
@@ -292,6 +317,7 @@ class _Differ:
 
 
 def inspect_one(target: Target, differ: _Differ, connect_timeout: int) -> Inspected:
+    """Introspect one target and fingerprint its schema (never raises: a failure is kept)."""
     try:
         actual, version, conn = _inspect(target, connect_timeout)
         with conn:
