@@ -48,6 +48,22 @@ def pg_server() -> Iterator[str]:
 
 
 @pytest.fixture
+def embedded_state_dir() -> Iterator[Path]:
+    """A ``--state-dir`` for a test that starts its own embedded server.
+
+    Not under pytest's basetemp: as root the server runs as a system user that must
+    traverse the path, and every pytest session that starts re-locks
+    /tmp/pytest-of-<user> to 0700 (so a concurrent run made initdb fail with
+    "Permission denied").
+    """
+    state = Path(tempfile.mkdtemp(prefix="pgwarden-test-state-")) / "state"
+    try:
+        yield state
+    finally:
+        shutil.rmtree(state.parent, ignore_errors=True)
+
+
+@pytest.fixture
 def database_url(pg_server: str) -> Iterator[str]:
     """A fresh, empty database for this test; dropped afterwards."""
     with temp_database(pg_server) as url:

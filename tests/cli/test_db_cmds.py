@@ -24,8 +24,8 @@ def _pgwarden(state: Path, *args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-def test_embedded_server_lifecycle(tmp_path: Path) -> None:
-    state = tmp_path / "state"
+def test_embedded_server_lifecycle(embedded_state_dir: Path) -> None:
+    state = embedded_state_dir
     assert _pgwarden(state, "db", "status").returncode == 1
     started = _pgwarden(state, "db", "start")
     assert started.returncode == 0, started.stderr

@@ -241,10 +241,12 @@ def test_basefly_history_holds_up(pg_server: str) -> None:
 
 
 @pytest.mark.slow
-def test_without_a_shadow_url_the_embedded_server_is_used(project: Path, tmp_path: Path) -> None:
+def test_without_a_shadow_url_the_embedded_server_is_used(
+    project: Path, embedded_state_dir: Path
+) -> None:
     from pgwarden.db import embedded_status
 
-    state = tmp_path / "state"
+    state = embedded_state_dir
     try:
         done = run_process(
             "--schema", "schema", "migrate", "--dir", "migrations", "new", "init",
