@@ -174,6 +174,19 @@ def test_dynamic_sql_is_one_informational_finding() -> None:
     assert "add_col() line 3" in found[0].message and "format(" in found[0].message
 
 
+def test_a_body_in_another_language_is_one_informational_finding() -> None:
+    fn = (
+        "CREATE FUNCTION py() RETURNS void LANGUAGE plpython3u AS $$\n"
+        "plpy.execute('CREATE INDEX i ON orders (a)')\n"
+        "$$;\n"
+    )
+    found = lint(("m.sql", fn + LOCK + "SELECT py();\n"))
+    assert [(f.rule, f.severity, f.location.line) for f in found] == [
+        ("unchecked-dynamic-sql", "info", 5)
+    ]
+    assert "py() (m.sql:1) is written in plpython3u" in found[0].message
+
+
 def test_dynamic_sql_of_constants_is_resolved_and_checked() -> None:
     fn = (
         "CREATE FUNCTION add_col() RETURNS void LANGUAGE plpgsql AS $$\n"
