@@ -17,6 +17,7 @@ import ctypes
 import importlib.machinery
 import importlib.util
 import os
+import re
 from collections.abc import Callable
 from typing import NamedTuple
 
@@ -211,3 +212,24 @@ parse_plpgsql_json: Callable[[str], bytes] = (
 scan: Callable[[str], list[Token]] = _scan if _LIB else _pglast_scan
 #: Which binding is in use ("ctypes" or "pglast").
 BINDING = "ctypes" if _LIB else "pglast"
+
+_SIMPLE = re.compile(r"[a-z_][a-z0-9_]*$").match
+#: Keyword kinds that cannot stand as a bare column or table name.
+_QUOTED_KINDS = frozenset({"RESERVED_KEYWORD", "TYPE_FUNC_NAME_KEYWORD"})
+_BARE: dict[str, str] = {}
+
+
+def bare_ident(name: str) -> str:
+    """``name`` as pglast's printer writes it (``maybe_double_quote_name``): bare when it
+    is a simple lower-case word that is neither a reserved nor a type/function-name
+    keyword, double-quoted otherwise. The keyword kind comes from the scanner (the same
+    kwlist pglast's sets are extracted from), so a fix text in lint does not load the
+    pglast package; ``tests/checks/test_pgquery.py`` compares the two on every keyword."""
+    got = _BARE.get(name)
+    if got is None:
+        bare = _SIMPLE(name) is not None
+        if bare:
+            tokens = scan(name)
+            bare = len(tokens) == 1 and tokens[0].kind not in _QUOTED_KINDS
+        got = _BARE[name] = name if bare else '"%s"' % name.replace('"', '""')
+    return got

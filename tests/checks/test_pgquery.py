@@ -81,3 +81,20 @@ def test_plpgsql_agrees_with_pglast(body: list[str]) -> None:
     ours = _ours(pgquery.parse_plpgsql_json, text)
     theirs = _theirs(parser.parse_plpgsql_json, text)
     assert (ours.decode("utf-8") if isinstance(ours, bytes) else ours) == theirs
+
+
+def test_bare_ident_quotes_as_pglasts_printer_does() -> None:
+    """Every keyword of every kind, and names that are or are not simple words."""
+    from pglast import keywords
+    from pglast.stream import maybe_double_quote_name
+
+    words = set().union(
+        keywords.COL_NAME_KEYWORDS,
+        keywords.RESERVED_KEYWORDS,
+        keywords.TYPE_FUNC_NAME_KEYWORDS,
+        keywords.UNRESERVED_KEYWORDS,
+    )
+    assert len(words) > 400
+    others = ["abc", "_x1", "deletedAt", "a b", 'a"b', "1a", "é", "user_id", "abc\n", "", "a$"]
+    for name in sorted(words) + others + [w.upper() for w in sorted(words)[:20]]:
+        assert pgquery.bare_ident(name) == maybe_double_quote_name(name), name

@@ -27,6 +27,7 @@ from pgwarden.checks.replay import (
     walk,
 )
 from pgwarden.checks.sqlfile import Statement, Tree
+from pgwarden.pgquery import bare_ident
 from pgwarden.spec import names as spec_names
 from pgwarden.spec.names import not_null_check
 
@@ -34,10 +35,8 @@ from pgwarden.spec.names import not_null_check
 
 
 def _q(name: str) -> str:
-    """``name`` quoted only where Postgres needs it (spec.sqltext's printer, which loads
-    pglast: imported when a fix text needs it, not when the rules register)."""
-    from pgwarden.spec.sqltext import bare_ident
-
+    """``name`` quoted only where Postgres needs it (pglast's printer's rule, without
+    loading pglast: see ``pgquery.bare_ident``)."""
     return bare_ident(name)
 
 

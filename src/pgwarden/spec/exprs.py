@@ -5,6 +5,15 @@ Both must load to the same model, so every expression is parsed as
 ``SELECT <expr>`` with pglast (libpg_query) and printed back. The printed form
 is not Postgres's ``pg_get_expr`` text (only the server knows that one; see
 ``introspect.canonicalize``), but it is stable: equal ASTs print equally.
+
+Parsing and printing cost ~1-3 ms an expression, and a spec repeats the same texts
+(``now()``, ``"deletedAt" IS NULL``, one CHECK per table) while loading reads each
+one several times (normalized, then its column references, then its facts), so the
+results are cached by text: every function here is a pure function of its text.
+The trees themselves are cached (a small LRU) only for the readers that walk them
+without printing (printing a node re-links its ``ancestors``, which a print of the
+whole tree in another thread would see); whatever hands a tree out, edits one or
+prints a part of one parses afresh.
 """
 
 from __future__ import annotations
@@ -12,6 +21,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from pglast import ast, parse_sql
@@ -35,7 +45,18 @@ def _one_statement(text: str, what: str) -> Any:
     return stmts[0].stmt
 
 
+#: Distinct texts whose results are kept (strings and tuples: small).
+_RESULTS = 1 << 15
+#: Distinct texts whose parse trees are kept (pglast trees: large).
+_TREES = 1 << 10
+
+
 def _parse_target(text: str) -> Any:
+    return _parse_printed(text)[0]
+
+
+def _parse_printed(text: str) -> tuple[Any, str]:
+    """The expression's tree and its printed form, parsed afresh."""
     if not text.strip():
         raise ExprSyntaxError("empty expression")
     stmt = _one_statement(f"SELECT {text}", "expression")
@@ -52,11 +73,22 @@ def _parse_target(text: str) -> Any:
         raise ExprSyntaxError(f"cannot print expression: {exc}") from None
     if target.name is not None or whole != f"SELECT {printed}":
         raise ExprSyntaxError("must be exactly one expression (no FROM, WHERE, AS, ...)")
-    return val
+    return val, str(printed)
+
+
+@lru_cache(maxsize=_TREES)
+def _shared(text: str) -> tuple[Any, str]:
+    """:func:`_parse_printed`, cached: for readers only (never edit the tree)."""
+    return _parse_printed(text)
+
+
+def _read_target(text: str) -> Any:
+    return _shared(text)[0]
 
 
 def parse_expr(text: str) -> Any:
-    """The pglast tree of exactly one SQL expression (:class:`ExprSyntaxError` otherwise)."""
+    """The pglast tree of exactly one SQL expression (:class:`ExprSyntaxError` otherwise);
+    a fresh tree, the caller's to edit."""
     return _parse_target(text)
 
 
@@ -65,9 +97,10 @@ def print_expr(node: Any) -> str:
     return str(RawStream()(node))
 
 
+@lru_cache(maxsize=_RESULTS)
 def normalize_expr(text: str) -> str:
     """The expression in pglast's canonical spelling (keywords upper, spacing fixed)."""
-    return print_expr(_parse_target(text))
+    return _shared(text)[1]
 
 
 def walk(node: Any) -> Iterator[Any]:
@@ -92,6 +125,7 @@ def rewrite_expr(text: str, edit: Callable[[Any], bool]) -> str:
     return print_expr(tree) if changed else text
 
 
+@lru_cache(maxsize=_RESULTS)
 def conjuncts(text: str) -> tuple[str, ...]:
     """The expression's top-level ``AND`` operands, each normalized (nested ``AND`` operands
     flattened; the whole expression when it is not an ``AND``)."""
@@ -115,6 +149,7 @@ def _parse_query(text: str) -> Any:
     return stmt
 
 
+@lru_cache(maxsize=_RESULTS)
 def normalize_query(text: str) -> str:
     """A view's query in pglast's canonical spelling (one SELECT, no trailing ``;``)."""
     try:
@@ -137,6 +172,7 @@ class QueryReads:
     """Names the query defines itself (output, table, subquery and CTE aliases)."""
 
 
+@lru_cache(maxsize=_RESULTS)
 def query_reads(text: str) -> QueryReads:
     """The relations and columns a view's query names (for dependency order)."""
     stmt = _parse_query(text)
@@ -172,15 +208,21 @@ def query_reads(text: str) -> QueryReads:
 
 def column_refs(text: str) -> list[str]:
     """Unqualified column names referenced by the expression, first appearance order."""
+    return list(_column_refs(text))
+
+
+@lru_cache(maxsize=_RESULTS)
+def _column_refs(text: str) -> tuple[str, ...]:
     out: list[str] = []
-    for node in walk(_parse_target(text)):
+    for node in walk(_read_target(text)):
         if isinstance(node, ast.ColumnRef) and node.fields:
             last = node.fields[-1]
             if isinstance(last, ast.String) and last.sval and last.sval not in out:
                 out.append(last.sval)
-    return out
+    return tuple(out)
 
 
+@lru_cache(maxsize=_RESULTS)
 def strip_cast(text: str) -> tuple[str, str] | None:
     """``(constant, type)`` when the expression is one constant under one cast, as
     Postgres prints literal defaults (``'FREE'::"SubscriptionPlan"``); else None."""
@@ -198,6 +240,7 @@ def strip_cast(text: str) -> tuple[str, str] | None:
     return str(RawStream()(val.arg)), type_text
 
 
+@lru_cache(maxsize=_RESULTS)
 def constant(text: str) -> tuple[str, str | bool | None, str | None] | None:
     """``(kind, value, cast)`` when the expression is one constant, maybe under one
     cast: kind ``string`` / ``number`` (value: its digits) / ``boolean`` / ``null``;
@@ -226,10 +269,11 @@ def constant(text: str) -> tuple[str, str | bool | None, str | None] | None:
     return None
 
 
+@lru_cache(maxsize=_RESULTS)
 def name_hint(text: str) -> str:
     """The word Postgres itself uses to name an expression index key: the function
     name for a function call, else ``expr``."""
-    val = _parse_target(text)
+    val = _read_target(text)
     if isinstance(val, ast.FuncCall) and val.funcname:
         last = val.funcname[-1]
         if isinstance(last, ast.String):
@@ -237,10 +281,11 @@ def name_hint(text: str) -> str:
     return "expr"
 
 
+@lru_cache(maxsize=_RESULTS)
 def string_constant(text: str) -> str | None:
     """The value when the (normalized) expression is one plain string literal."""
     try:
-        val = _parse_target(text)
+        val = _read_target(text)
     except ExprSyntaxError:
         return None
     if isinstance(val, ast.A_Const) and isinstance(val.val, ast.String):
@@ -330,6 +375,7 @@ def _value_function_name(node: Any) -> str:
     return op.removeprefix("SVFOP_").removesuffix("_N").lower()
 
 
+@lru_cache(maxsize=_RESULTS)
 def expr_facts(text: str) -> ExprFacts:
     """The facts of one expression (raises :class:`ExprSyntaxError` on bad text)."""
     columns: list[str] = []
@@ -343,7 +389,7 @@ def expr_facts(text: str) -> ExprFacts:
         if name not in out:
             out.append(name)
 
-    for node in walk(_parse_target(text)):
+    for node in walk(_read_target(text)):
         if isinstance(node, ast.ColumnRef) and node.fields:
             last = node.fields[-1]
             if isinstance(last, ast.String) and last.sval:

@@ -13,8 +13,7 @@ from __future__ import annotations
 
 from typing import LiteralString
 
-from pglast.stream import maybe_double_quote_name
-
+from pgwarden import pgquery
 from pgwarden.spec.exprs import ExprSyntaxError, conjuncts, normalize_expr
 
 
@@ -32,8 +31,9 @@ def qualified(*parts: str) -> str:
 
 def bare_ident(name: str) -> str:
     """``name`` as Postgres prints it: unquoted when it is a plain lower-case word that is
-    no keyword, quoted otherwise (``user`` -> ``"user"``), by pglast's printer."""
-    return str(maybe_double_quote_name(name))
+    no keyword, quoted otherwise (``user`` -> ``"user"``), by pglast's printer's rule
+    (``pgquery.bare_ident``, which lint uses without loading pglast)."""
+    return pgquery.bare_ident(name)
 
 
 def placeholder_safe(text: str) -> str:
