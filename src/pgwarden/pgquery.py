@@ -231,5 +231,6 @@ def bare_ident(name: str) -> str:
         if bare:
             tokens = scan(name)
             bare = len(tokens) == 1 and tokens[0].kind not in _QUOTED_KINDS
-        got = _BARE[name] = name if bare else '"%s"' % name.replace('"', '""')
+        quoted = name.replace('"', '""')
+        got = _BARE[name] = name if bare else f'"{quoted}"'
     return got
