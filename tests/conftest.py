@@ -13,6 +13,11 @@ from hypothesis import HealthCheck, settings
 from pgwarden.db import start_embedded
 from tests.pg import temp_database
 
+# `validate`, `sql`, `generate`, `docs` and `migrate new` prove the spec on a server
+# first; the suite runs them often, so it stays offline unless a test asks for the
+# proof (tests/apply/test_proof.py, which unsets this)
+os.environ.setdefault("PGWARDEN_OFFLINE", "1")
+
 # Reproducible by default: the "ci" profile draws the same examples on every run (the
 # README's command and CI's first pass). .ci/run's second-server pass sets
 # HYPOTHESIS_PROFILE=random: fresh examples each run and more of them, so the suite keeps

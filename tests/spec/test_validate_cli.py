@@ -16,7 +16,7 @@ ROOT = Path(__file__).resolve().parents[2]
 def test_valid_spec_prints_summary() -> None:
     result = CliRunner().invoke(cli, ["--schema", str(ROOT / "schema"), "validate"])
     assert result.exit_code == 0, result.output
-    assert "valid (6 tables, 2 enums, 1 file)" in result.output
+    assert "valid (6 tables, 2 enums, 1 file; not proved on a server)" in result.output
 
 
 def test_bad_spec_lists_every_problem_and_exits_2(tmp_path: Path) -> None:

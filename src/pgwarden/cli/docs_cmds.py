@@ -48,14 +48,15 @@ if TYPE_CHECKING:
     help="Python file or directory whose queries the query-pattern table analyses "
     "(repeatable; default: [tool.pgwarden.docs] source of the spec's pyproject.toml).",
 )
-@shared_options("schema")
+@shared_options("schema", "database_url", "state_dir", "env")
 @pass_ctx
 def docs_cmd(
     ctx: Context, output: Path | None, check: bool, title: str, sources: tuple[Path, ...]
 ) -> None:
     """Generate the Data Blueprint from the spec: models, relations and delete rules,
     enums, indexes, the application's query patterns, an ER diagram, and an
-    integrity checklist computed by lint."""
+    integrity checklist computed by lint. The spec is proved on a server first
+    (see `pgwarden validate`; PGWARDEN_OFFLINE=1 skips the proof)."""
     from pgwarden.docs.blueprint import render_blueprint
     from pgwarden.spec.load import load_schema
 
@@ -63,6 +64,9 @@ def docs_cmd(
         root = ctx.project.root if ctx.project is not None else Path.cwd()
         output = shown_path(root / "docs" / "blueprint.md")
     schema = load_schema(ctx.schema_dir)
+    from pgwarden.cli.proof import prove_spec
+
+    prove_spec(ctx, schema)
     pyproject = _pyproject(ctx.schema_dir)
     base = pyproject.parent if pyproject else Path.cwd()
     paths = list(sources) or _configured_sources(pyproject)

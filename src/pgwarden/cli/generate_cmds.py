@@ -132,10 +132,11 @@ def read_config(pyproject: Path) -> GenerateConfig:
 @click.option(
     "--package", default=None, help="Python package name ([tool.pgwarden.generate] package)."
 )
-@shared_options("schema")
+@shared_options("schema", "database_url", "state_dir", "env")
 @pass_ctx
 def generate(ctx: Context, check: bool, output: Path | None, package: str | None) -> None:
-    """Generate typed Python accessors and services from the spec."""
+    """Generate typed Python accessors and services from the spec (proved on a
+    server first, see `pgwarden validate`; PGWARDEN_OFFLINE=1 skips the proof)."""
     from pgwarden.generators.engine import render
     from pgwarden.spec.load import load_schema
 
@@ -152,6 +153,9 @@ def generate(ctx: Context, check: bool, output: Path | None, package: str | None
             "[tool.pgwarden.generate] in the project's pyproject.toml"
         )
     schema = load_schema(ctx.schema_dir)
+    from pgwarden.cli.proof import prove_spec
+
+    prove_spec(ctx, schema)
     generated = render(schema, package, services=config.services, pool=config.pool)
     if check:
         stale = generated.stale(output)

@@ -211,7 +211,9 @@ def new_cmd(
     is replayed, then the new migration goes up (and must equal the spec), down
     (and must equal the previous snapshot) and up again. A failed step is refused
     with the step and Postgres's error (exit 1), and nothing is written. Prints
-    "no changes" and writes nothing when the spec equals the latest snapshot.
+    "no changes" and writes nothing when the spec equals the latest snapshot. The
+    spec itself is proved on a server first (see `pgwarden validate`; --no-check or
+    PGWARDEN_OFFLINE=1 skips that too).
     """
     _new(obj, name, allow_destructive=allow_destructive, no_check=no_check, shadow_url=shadow_url)
 
@@ -221,10 +223,12 @@ def _new(
 ) -> Path | None:
     """``migrate new``: plan, prove (unless ``no_check``), write; None: no changes."""
     from pgwarden.apply.generate import NoChanges, draft_migration
+    from pgwarden.cli.proof import prove_spec
     from pgwarden.spec.load import load_schema
 
     directory = obj.migrations_dir
     target = load_schema(obj.schema_dir)
+    prove_spec(obj, target, skip=no_check)
     draft = draft_migration(directory, name, target, allow_destructive=allow_destructive)
     for note in draft.notes:
         click.echo(f"note: {note}")

@@ -25,7 +25,7 @@ from pgwarden.cli.group import cli
     default=None,
     help="Write the DDL to this file instead of standard output.",
 )
-@shared_options("schema")
+@shared_options("schema", "database_url", "state_dir", "env")
 @pass_ctx
 def sql_command(ctx: Context, output: Path | None) -> None:
     """Print the full DDL for the spec (--schema): enums, tables, indexes,
@@ -33,12 +33,16 @@ def sql_command(ctx: Context, output: Path | None) -> None:
 
     Names are unqualified (the namespace comes from search_path) and the output
     is byte-identical for the same spec. Every statement is transactional, so
-    the text can run in one transaction.
+    the text can run in one transaction. The spec is proved on a server first
+    (see `pgwarden validate`; PGWARDEN_OFFLINE=1 skips the proof).
     """
+    from pgwarden.cli.proof import prove_spec
     from pgwarden.render.sql import render_schema
     from pgwarden.spec.load import load_schema
 
-    ddl = render_schema(load_schema(ctx.schema_dir))
+    schema = load_schema(ctx.schema_dir)
+    prove_spec(ctx, schema)
+    ddl = render_schema(schema)
     if output is None:
         click.echo(ddl, nl=False)
     else:
