@@ -17,8 +17,10 @@ $pgwarden --schema tests/fixtures/basefly_blueprint migrate --dir "$dir" new blu
 $pgwarden --schema tests/fixtures/basefly_audit migrate --dir "$dir" new audit --no-check
 # 0004: indexes on Account.userId and Session.userId
 $pgwarden --schema tests/fixtures/basefly_fk_indexes migrate --dir "$dir" new fk_indexes --no-check
+# 0005: User.deletedAt and the tombstone guards (a tombstoned user gains no new rows)
+$pgwarden --schema tests/fixtures/basefly_tombstone migrate --dir "$dir" new tombstone --no-check
 # schema/ as it is now must need no further migration ("no changes"; a DDL change
-# without a migration would appear here as 0005). Its changes since 0004 are intent
+# without a migration would appear here as 0006). Its changes since 0004 are intent
 # only: Account's tokens secret = "encrypted" (the data step is `pgwarden migrate
 # encrypt`) and the dashboard's replica-safe reads.
 $pgwarden --schema schema migrate --dir "$dir" new current --no-check

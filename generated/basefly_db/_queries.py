@@ -702,7 +702,7 @@ class UserSql:
 
     TABLE = '"public"."User"'
     WRITES = frozenset({"Account", "Customer", "K8sClusterConfig", "Session", "User"})
-    RETURNING = '"id", "name", "email", "emailVerified", "image"'
+    RETURNING = '"id", "name", "email", "emailVerified", "image", "deletedAt"'
     KEY = '"id" = %s::text'
     COLUMNS: ClassVar[Mapping[str, Col]] = {
         "id": Col('"id"', "%s::text", None, "%s::text[]"),
@@ -715,35 +715,41 @@ class UserSql:
             "%s::timestamp without time zone[]",
         ),
         "image": Col('"image"', "%s::text", None, "%s::text[]"),
+        "deleted_at": Col(
+            '"deletedAt"',
+            "%s::timestamp with time zone",
+            None,
+            "%s::timestamp with time zone[]",
+        ),
     }
     GET = _j(
-        'SELECT "id", "name", "email", "emailVerified", "image" FROM "public"."User" ',
-        'WHERE "id" = %s::text',
+        'SELECT "id", "name", "email", "emailVerified", "image", "deletedAt" FROM ',
+        '"public"."User" WHERE "id" = %s::text',
     )
     GET_MANY = _j(
-        'SELECT "id", "name", "email", "emailVerified", "image" FROM "public"."User" ',
-        'WHERE "id" = ANY(%s::text[])',
+        'SELECT "id", "name", "email", "emailVerified", "image", "deletedAt" FROM ',
+        '"public"."User" WHERE "id" = ANY(%s::text[])',
     )
     PAGE_FIRST = _j(
-        'SELECT "id", "name", "email", "emailVerified", "image" FROM "public"."User" ',
-        'ORDER BY "id" LIMIT %s',
+        'SELECT "id", "name", "email", "emailVerified", "image", "deletedAt" FROM ',
+        '"public"."User" ORDER BY "id" LIMIT %s',
     )
     PAGE_AFTER = _j(
-        'SELECT "id", "name", "email", "emailVerified", "image" FROM "public"."User" ',
-        'WHERE ("id") > (%s::text) ORDER BY "id" LIMIT %s',
+        'SELECT "id", "name", "email", "emailVerified", "image", "deletedAt" FROM ',
+        '"public"."User" WHERE ("id") > (%s::text) ORDER BY "id" LIMIT %s',
     )
     DELETE = _j(
         'DELETE FROM "public"."User" WHERE "id" = %s::text RETURNING "id", "name", ',
-        '"email", "emailVerified", "image"',
+        '"email", "emailVerified", "image", "deletedAt"',
     )
     COUNT = 'SELECT count(*) FROM "public"."User"'
     UNIQUE_0 = _j(
-        'SELECT "id", "name", "email", "emailVerified", "image" FROM "public"."User" ',
-        'WHERE "email" = %s::text',
+        'SELECT "id", "name", "email", "emailVerified", "image", "deletedAt" FROM ',
+        '"public"."User" WHERE "email" = %s::text',
     )
     UNIQUE_MANY_0 = _j(
-        'SELECT "id", "name", "email", "emailVerified", "image" FROM "public"."User" ',
-        'WHERE "email" = ANY(%s::text[]) ORDER BY "id"',
+        'SELECT "id", "name", "email", "emailVerified", "image", "deletedAt" FROM ',
+        '"public"."User" WHERE "email" = ANY(%s::text[]) ORDER BY "id"',
     )
 
     @staticmethod
@@ -853,9 +859,10 @@ class UserDeletionSql:
     STEP_3 = 'DELETE FROM "public"."Session" WHERE "public"."Session"."userId" = %(uid)s::text'
     TOMBSTONE = _j(
         'UPDATE "public"."User" SET "name" = NULL, "email" = NULL, "emailVerified" = ',
-        'NULL, "image" = NULL WHERE "public"."User"."id" = %(uid)s::text AND (EXISTS ',
-        '(SELECT 1 FROM "public"."Account" WHERE "public"."Account"."userId" = ',
-        '"public"."User"."id") OR EXISTS (SELECT 1 FROM "public"."Customer" WHERE ',
+        'NULL, "image" = NULL, "deletedAt" = coalesce("deletedAt", now()) WHERE ',
+        '"public"."User"."id" = %(uid)s::text AND (EXISTS (SELECT 1 FROM ',
+        '"public"."Account" WHERE "public"."Account"."userId" = "public"."User"."id") OR ',
+        'EXISTS (SELECT 1 FROM "public"."Customer" WHERE ',
         '"public"."Customer"."authUserId" = "public"."User"."id") OR EXISTS (SELECT 1 ',
         'FROM "public"."K8sClusterConfig" WHERE "public"."K8sClusterConfig"."authUserId" ',
         '= "public"."User"."id") OR EXISTS (SELECT 1 FROM "public"."Session" WHERE ',

@@ -535,6 +535,7 @@ class UserRules(_Rules):
         "email": _Col(name="email", kind="text", nullable=True, required=False),
         "email_verified": _Col(name="emailVerified", kind="other", nullable=True, required=False),
         "image": _Col(name="image", kind="text", nullable=True, required=False),
+        "deleted_at": _Col(name="deletedAt", kind="other", nullable=True, required=False),
     }
     CONSTRAINTS: ClassVar[Mapping[str, tuple[str, ...]]] = {
         "User_email_key": _cols("email"),

@@ -193,6 +193,7 @@ class User:
     email: str | None
     email_verified: _dt.datetime | None
     image: str | None
+    deleted_at: _dt.datetime | None
 
 
 class UserInsert(TypedDict):
@@ -203,6 +204,7 @@ class UserInsert(TypedDict):
     email: NotRequired[str | None]
     email_verified: NotRequired[_dt.datetime | None]
     image: NotRequired[str | None]
+    deleted_at: NotRequired[_dt.datetime | None]
 
 
 class UserPatch(TypedDict, total=False):
@@ -212,6 +214,7 @@ class UserPatch(TypedDict, total=False):
     email: str | None
     email_verified: _dt.datetime | None
     image: str | None
+    deleted_at: _dt.datetime | None
 
 
 @dataclasses.dataclass(frozen=True, slots=True)

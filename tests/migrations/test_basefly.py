@@ -41,7 +41,13 @@ def _cli(url: str, *args: str) -> subprocess.CompletedProcess[str]:
 
 def test_history_is_basefly(tmp_path: Path) -> None:
     names = [m.name for m in files.load_migrations(MIGRATIONS)]
-    assert names == ["0001_saasfly", "0002_blueprint", "0003_audit", "0004_fk_indexes"]
+    assert names == [
+        "0001_saasfly",
+        "0002_blueprint",
+        "0003_audit",
+        "0004_fk_indexes",
+        "0005_tombstone",
+    ]
     up = (MIGRATIONS / "0002_blueprint" / "up.sql").read_text()
     assert 'ADD COLUMN "deletedAt"' in up and 'DROP COLUMN "delete"' in up
     assert up.index('SET "deletedAt"') < up.index('DROP COLUMN "delete"')
@@ -50,6 +56,10 @@ def test_history_is_basefly(tmp_path: Path) -> None:
     fk = (MIGRATIONS / "0004_fk_indexes" / "up.sql").read_text()
     for name, table in (("Account_userId_idx", "Account"), ("Session_userId_idx", "Session")):
         assert f'CREATE INDEX CONCURRENTLY "{name}" ON "{table}" ("userId")' in fk
+    guards = (MIGRATIONS / "0005_tombstone" / "up.sql").read_text()
+    for table, column in (("K8sClusterConfig", "authUserId"), ("Session", "userId")):
+        name = f"{table}_{column}_tombstone"
+        assert f'CREATE TRIGGER "{name}" BEFORE INSERT OR UPDATE OF "{column}"' in guards
     first = (MIGRATIONS / "0001_saasfly" / "up.sql").read_text()
     assert "FOREIGN KEY" in first and "authUserId_fkey" not in first
 
@@ -85,6 +95,7 @@ def test_applies_from_empty_and_verify_reports_no_drift(database_url: str) -> No
         (2, "0002_blueprint", "applied"),
         (3, "0003_audit", "applied"),
         (4, "0004_fk_indexes", "applied"),
+        (5, "0005_tombstone", "applied"),
     ]
     verify = _cli(database_url, "verify")
     assert verify.returncode == 0, verify.stderr
@@ -220,7 +231,7 @@ def test_baseline_a_pushed_database(database_url: str) -> None:
     assert "pending" in status.stdout
 
     assert _cli(database_url, "apply").returncode == 0
-    assert history(database_url)[-1] == (4, "0004_fk_indexes", "applied")
+    assert history(database_url)[-1] == (5, "0005_tombstone", "applied")
     assert _cli(database_url, "verify").returncode == 0
     again = _cli(database_url, "baseline")
     assert again.returncode == 1 and "already has migration history" in again.stderr
@@ -250,7 +261,7 @@ def test_a_check_on_a_new_column_runs_before_its_step(database_url: str) -> None
     resumed = _cli(database_url, "apply")
     assert resumed.returncode == 0, resumed.stderr
     assert "resuming 0002_blueprint" in resumed.stdout
-    assert history(database_url)[-1] == (4, "0004_fk_indexes", "applied")
+    assert history(database_url)[-1] == (5, "0005_tombstone", "applied")
     assert _cli(database_url, "verify").returncode == 0
 
 

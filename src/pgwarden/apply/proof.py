@@ -29,6 +29,7 @@ from pgwarden.introspect.canonical import SEARCH_PATH_FIRST
 from pgwarden.planner import plan
 from pgwarden.planner.ops import Op
 from pgwarden.planner.ops.tables import CreateTable
+from pgwarden.planner.tombstone import Guard
 from pgwarden.render.sql import render_op, render_schema
 from pgwarden.spec.citus import local_only
 from pgwarden.spec.model import (
@@ -128,7 +129,8 @@ class _Diagnosis:
     def run(self, ops: tuple[Op, ...]) -> list[Problem]:
         for op in ops:
             if isinstance(op, CreateTable):
-                self._table(op.table)
+                if _runs(self.conn, _ddl(op)) is not None:
+                    self._table(op.table)  # only a table that fails is taken apart
                 continue
             ddl = _ddl(op)
             error = _runs(self.conn, ddl)
@@ -211,6 +213,9 @@ class _Diagnosis:
                 return _Part(value.source, "using" if value.using else "with_check", expr)
             if isinstance(value, View):
                 return _Part(value.source, "query", None)
+            if isinstance(value, Guard):
+                owner = self.spec.table(value.owner)
+                return _Part(owner.source if owner else None, "tombstone", None)
             source = getattr(value, "source", None)
             if isinstance(source, Source):
                 return _Part(source, "", None)

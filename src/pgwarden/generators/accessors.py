@@ -1131,12 +1131,14 @@ def _anonymise(schema: Schema, owner: TableView) -> tuple[list[str], list[str]]:
     referenced = {c for t, fk in _referencing(schema, owner.name) for c in fk.ref_columns}
     sets: list[str] = []
     touched: list[str] = []
+    flag = owner.table.tombstone
     for col in owner.columns:
         c = col.column
         if (
             col in owner.pk
             or col.name in referenced
             or col is owner.soft
+            or col.name == flag
             or c.generated is not None
             or c.identity is not None
         ):
@@ -1153,6 +1155,10 @@ def _anonymise(schema: Schema, owner: TableView) -> tuple[list[str], list[str]]:
             touched.append(col.name)
     if owner.soft is not None:
         sets.append(f"{owner.soft.ident} = coalesce({owner.soft.ident}, now())")
+    if flag is not None and (owner.soft is None or owner.soft.name != flag):
+        # the mark the guard triggers read: from here on nothing may reference the row
+        ident = next(col.ident for col in owner.columns if col.name == flag)
+        sets.append(f"{ident} = coalesce({ident}, now())")
     if not sets:
         sets.append(f"{key.ident} = {key.ident}")
     return sets, touched

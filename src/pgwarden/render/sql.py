@@ -856,6 +856,7 @@ from pgwarden.render import extensions as _extensions  # noqa: E402, F401
 from pgwarden.render import functions as _functions  # noqa: E402, F401
 from pgwarden.render import partitions as _partitions  # noqa: E402, F401
 from pgwarden.render import sequences as _sequences  # noqa: E402, F401
+from pgwarden.render import tombstone as _tombstone  # noqa: E402, F401
 from pgwarden.render import triggers as _triggers  # noqa: E402, F401
 from pgwarden.render import types as _types  # noqa: E402, F401
 from pgwarden.render import views as _views  # noqa: E402, F401

@@ -382,6 +382,8 @@ def _table(schema: Schema, table: Table, enums: dict[str, Enum]) -> list[str]:
         head["owner"] = table.owner
     if table.owner_table:
         head["owner_table"] = True
+    if table.tombstone is not None:
+        head["tombstone"] = table.tombstone
     if table.billing is not None:
         head["billing"] = (
             {"active_when": table.billing.active_when} if table.billing.active_when else {}

@@ -475,6 +475,10 @@ class Table:
     """Column that scopes every generated service call (``authUserId``)."""
     owner_table: bool = field(default=False, compare=False)
     """This table is the principal (User) whose deletion service is generated."""
+    tombstone: str | None = field(default=None, compare=False)
+    """On the owner table: the column ``delete_user`` sets when it keeps the row as an
+    anonymised tombstone; every foreign key to the table then refuses new references
+    to a tombstone (a guard trigger, planner/tombstone.py)."""
     billing: Billing | None = field(default=None, compare=False)
     # Citus placement: not compared (introspection does not read Citus's metadata)
     distribution: Distribution | None = field(default=None, compare=False)

@@ -71,6 +71,12 @@ def on_update_trigger(table: str, column: str) -> str:
     return _joined(table, [column], "on_update")
 
 
+def tombstone_guard(table: str, column: str) -> str:
+    """Name of the trigger (and its function) refusing rows of ``table`` whose
+    ``column`` references a tombstoned owner."""
+    return _joined(table, [column], "tombstone")
+
+
 def not_null_check(table: str, column: str) -> str:
     """The temporary ``CHECK (col IS NOT NULL) NOT VALID`` of an online SET NOT NULL.
 

@@ -852,6 +852,24 @@ def _table(
             )
     if table.owner:
         need([table.owner], table.source, "owner", "owner")
+    if table.tombstone is not None and need(
+        [table.tombstone], table.source, "tombstone", "tombstone"
+    ):
+        flag = columns[table.tombstone]
+        if not table.owner_table:
+            report.add(
+                table.source,
+                "tombstone is for the owner table (the one with owner_table = true)",
+                "move it there, or remove it",
+                "tombstone",
+            )
+        if not flag.nullable or flag.type.name not in MAINTAINABLE_TYPES or flag.type.array:
+            report.add(
+                flag.source,
+                f"tombstone column {flag.name!r} must be a nullable timestamp, timestamptz or "
+                "date (NULL: the owner is active; delete_user sets it)",
+                'declare it e.g. { type = "timestamptz", nullable = true }',
+            )
 
 
 def _column(

@@ -9,6 +9,7 @@ ops into the phases of :data:`~pgwarden.planner.context.PHASES`:
 * :mod:`.tables` -- tables that come, go or change, through
   :mod:`.columns`, :mod:`.constraints` and :mod:`.decorate`;
 * :mod:`pgwarden.planner.audit` -- the audit log and triggers;
+* :mod:`pgwarden.planner.tombstone` -- guards refusing new rows for a tombstoned owner;
 * :mod:`pgwarden.planner.citus` -- Citus placement (reference, distributed tables);
 * :mod:`.extensions` -- extensions, and exclusion constraints of kept tables;
 * :mod:`.functions` -- functions and procedures (replaced in place, or
@@ -40,6 +41,7 @@ from pgwarden.planner.passes.tables import plan_tables
 from pgwarden.planner.passes.triggers import plan_triggers
 from pgwarden.planner.passes.types import plan_types
 from pgwarden.planner.passes.views import plan_views
+from pgwarden.planner.tombstone import plan_tombstones
 
 
 def run(ctx: PlanContext) -> list[tuple[str, o.Op]]:
@@ -49,6 +51,7 @@ def run(ctx: PlanContext) -> list[tuple[str, o.Op]]:
     plan_types(ctx)
     plan_tables(ctx)
     plan_audit(ctx)
+    plan_tombstones(ctx)
     plan_citus(ctx)
     plan_extensions(ctx)
     plan_functions(ctx)

@@ -1,0 +1,196 @@
+"""A tombstoned user gains no new children (issue 20 item 7): Basefly's owner row,
+kept as an anonymised tombstone by ``delete_user``, is a row the database refuses
+to reference -- during the deletion (writers racing it) and after it."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import psycopg
+import pytest
+
+from tests.generate.helpers import basefly_package, basefly_schema, create
+
+INSERT = (
+    'INSERT INTO "K8sClusterConfig" (name, location, "authUserId") VALUES (%s, %s, %s) RETURNING id'
+)
+# the racing writers open sessions: one active cluster per plan and user is allowed
+SESSION = (
+    'INSERT INTO "Session" ("sessionToken", "userId", expires) '
+    "VALUES (gen_random_uuid()::text, %s, now() + interval '1 day')"
+)
+
+
+@pytest.fixture
+def url(database_url: str) -> str:
+    create(database_url, basefly_schema())
+    basefly_package()
+    return database_url
+
+
+@pytest.fixture
+def d(url: str) -> Iterator[Any]:
+    from basefly_db import Database
+
+    with psycopg.connect(url, autocommit=True) as conn:
+        yield Database(conn)
+
+
+def _tombstoned_user(d: Any) -> str:
+    u: str = d.user.insert({"email": "gone@x.io", "name": "Gone"}).id
+    d.k8s_cluster_config.insert({"name": "kept", "location": "eu", "auth_user_id": u})
+    result = d.user_deletion_service.delete_user(u)
+    assert result.tombstoned and not result.deleted
+    tomb = d.user.get(u)
+    assert tomb is not None and tomb.deleted_at is not None and tomb.email is None
+    return u
+
+
+def test_a_tombstone_cannot_gain_a_row(d: Any, url: str) -> None:
+    u = _tombstoned_user(d)
+    alive = d.user.insert({"email": "alive@x.io"}).id
+    with psycopg.connect(url, autocommit=True) as conn:
+        with pytest.raises(psycopg.errors.ForeignKeyViolation) as err:
+            conn.execute(INSERT, ("new", "eu", u))
+        assert "is deleted (a tombstone): no new K8sClusterConfig row" in str(err.value)
+        assert err.value.diag.message_hint == "create the row for an active User"
+        # moving an existing row onto the tombstone is refused too
+        (cid,) = conn.execute(INSERT, ("other", "eu", alive)).fetchone() or (None,)
+        with pytest.raises(psycopg.errors.ForeignKeyViolation):
+            conn.execute('UPDATE "K8sClusterConfig" SET "authUserId" = %s WHERE id = %s', (u, cid))
+        # rows that already reference it stay writable (the audit trail can be purged...)
+        conn.execute('UPDATE "K8sClusterConfig" SET name = name WHERE "authUserId" = %s', (u,))
+        # ... and a session or an account for it is refused as well (every FK to User)
+        with pytest.raises(psycopg.errors.ForeignKeyViolation):
+            conn.execute(
+                'INSERT INTO "Session" ("sessionToken", "userId", expires) '
+                "VALUES ('s', %s, now())",
+                (u,),
+            )
+    # through the generated package: its typed error for a foreign-key violation
+    from basefly_db import errors
+
+    with pytest.raises(errors.ForeignKeyViolationError):
+        d.k8s_cluster_config.insert({"name": "x", "location": "eu", "auth_user_id": u})
+
+
+def _writer(url: str, user: str, stop: threading.Event, log: list[tuple[float, bool]]) -> None:
+    """Open sessions for ``user`` until told to stop: (commit time, succeeded)."""
+    with psycopg.connect(url, autocommit=True) as conn:
+        while not stop.is_set():
+            try:
+                conn.execute(SESSION, (user,))
+                log.append((time.monotonic(), True))
+            except psycopg.errors.ForeignKeyViolation:
+                log.append((time.monotonic(), False))
+
+
+@pytest.mark.parametrize("trial", range(3))
+def test_writers_racing_the_deletion_never_attach_to_the_tombstone(
+    d: Any, url: str, trial: int
+) -> None:
+    u = d.user.insert({"email": f"race{trial}@x.io"}).id
+    d.k8s_cluster_config.insert({"name": "first", "location": "eu", "auth_user_id": u})
+    stop = threading.Event()
+    logs: list[list[tuple[float, bool]]] = [[] for _ in range(4)]
+    threads = [threading.Thread(target=_writer, args=(url, u, stop, log)) for log in logs]
+    for t in threads:
+        t.start()
+    deadline = time.monotonic() + 30
+    while not any(ok for log in logs for _, ok in log) and time.monotonic() < deadline:
+        time.sleep(0.05)  # until the writers are inserting
+    result = d.user_deletion_service.delete_user(u)
+    done = time.monotonic()
+    time.sleep(0.5)  # and keep trying after the deletion committed
+    stop.set()
+    for t in threads:
+        t.join(timeout=60)
+    entries = [e for log in logs for e in log]
+    assert result.tombstoned and result.soft_deleted == {"K8sClusterConfig": 1}
+    assert result.removed.get("Session", 0) >= 1  # the sessions opened before it went
+    assert any(ok for _, ok in entries), "the writers never got a row in before the deletion"
+    assert any(at > done for at, _ in entries), "the writers stopped before the deletion ended"
+    assert not all(ok for _, ok in entries), "no writer was refused"
+    with psycopg.connect(url) as conn:
+        left = conn.execute('SELECT count(*) FROM "Session" WHERE "userId" = %s', (u,)).fetchone()
+    # every session a writer got in before the deletion was deleted by it; none came after
+    assert left == (0,)
+
+
+SPEC = """[tables.User]
+owner_table = true
+{tombstone}
+[tables.User.columns]
+id = {{ type = "uuid", primary_key = true }}
+deletedAt = {{ type = "{flag_type}", nullable = {nullable} }}
+
+[tables.Post.columns]
+id = {{ type = "integer", primary_key = true }}
+uid = {{ type = "uuid", references = {{ table = "User" }} }}
+"""
+
+
+def _spec(tombstone: str = 'tombstone = "deletedAt"', flag_type: str = "timestamptz",
+          nullable: str = "true") -> str:  # fmt: skip
+    return SPEC.format(tombstone=tombstone, flag_type=flag_type, nullable=nullable)
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        (_spec(flag_type="text"), "tombstone column 'deletedAt' must be a nullable timestamp"),
+        (_spec(nullable="false"), "tombstone column 'deletedAt' must be a nullable timestamp"),
+        (_spec('tombstone = "gone"'), "tombstone names column 'gone'"),
+        (
+            _spec().replace("owner_table = true\n", ""),
+            "tombstone is for the owner table (the one with owner_table = true)",
+        ),
+    ],
+)
+def test_tombstone_spec_errors(text: str, words: str) -> None:
+    from pgwarden.errors import SpecError
+    from pgwarden.spec.load import load_schema_text
+
+    with pytest.raises(SpecError) as err:
+        load_schema_text(text, "schema/app.toml")
+    assert words in str(err.value)
+    assert "schema/app.toml:" in str(err.value) and "fix:" in str(err.value)
+
+
+def test_the_planner_adds_and_drops_guards_with_their_reverse() -> None:
+    from pgwarden.planner import plan
+    from pgwarden.planner.tombstone import CreateTombstoneGuard, DropTombstoneGuard
+    from pgwarden.spec.dump import dump_schema
+    from pgwarden.spec.load import load_schema_text
+
+    before = load_schema_text(_spec(tombstone=""), "a.toml")
+    after = load_schema_text(_spec(), "b.toml")
+    assert load_schema_text(dump_schema(after), "c.toml").table("User").tombstone == "deletedAt"
+    ops = plan(before, after).ops
+    assert [type(op) for op in ops] == [CreateTombstoneGuard]
+    guard = ops[0].guard  # type: ignore[attr-defined]
+    assert (guard.table, guard.column, guard.owner, guard.key, guard.flag) == (
+        "Post", "uid", "User", "id", "deletedAt",
+    )  # fmt: skip
+    assert ops[0].reverse() == (DropTombstoneGuard(guard),)
+    assert [type(op) for op in plan(after, before).ops] == [DropTombstoneGuard]
+    assert plan(after, after).ops == ()
+
+
+def test_the_guard_applies_and_refuses_on_the_server(database_url: str) -> None:
+    from pgwarden.render.sql import render_schema
+    from pgwarden.spec.load import load_schema_text
+
+    with psycopg.connect(database_url, autocommit=True) as conn:
+        conn.execute(render_schema(load_schema_text(_spec(), "a.toml")).encode())
+        live, gone = (
+            conn.execute('INSERT INTO "User" (id, "deletedAt") VALUES '
+                         "(gen_random_uuid(), NULL), (gen_random_uuid(), now()) "
+                         "RETURNING id").fetchall()
+        )  # fmt: skip
+        conn.execute('INSERT INTO "Post" (id, uid) VALUES (1, %s)', live)
+        with pytest.raises(psycopg.errors.ForeignKeyViolation, match="is deleted"):
+            conn.execute('INSERT INTO "Post" (id, uid) VALUES (2, %s)', gone)
