@@ -93,7 +93,7 @@ def test_insert_update_delete_each_leave_one_row(conn: psycopg.Connection[Any]) 
     (ins,) = _log(conn)
     assert (ins["table_name"], ins["op"], ins["actor"]) == ("User", "insert", "admin-7")
     assert ins["row_key"] == {"id": uid}
-    assert ins["changed"] == ["id", "name", "email", "emailVerified", "image"]
+    assert ins["changed"] == ["id", "name", "email", "emailVerified", "image", "deletedAt"]
     assert ins["before"] is None
     assert ins["after"] == {
         "id": uid,
@@ -101,6 +101,7 @@ def test_insert_update_delete_each_leave_one_row(conn: psycopg.Connection[Any]) 
         "email": "ada@example.com",
         "emailVerified": None,
         "image": None,
+        "deletedAt": None,
     }
 
     conn.execute("SET app.user_id = 'support-2'")
@@ -126,7 +127,7 @@ def test_insert_update_delete_each_leave_one_row(conn: psycopg.Connection[Any]) 
     assert len(dele) == 1
     assert (dele[0]["op"], dele[0]["actor"], dele[0]["after"]) == ("delete", None, None)
     assert dele[0]["before"]["name"] == "Ada L."
-    assert dele[0]["changed"] == ["id", "name", "email", "emailVerified", "image"]
+    assert dele[0]["changed"] == ["id", "name", "email", "emailVerified", "image", "deletedAt"]
 
 
 def test_one_row_per_changed_row_and_none_for_unaudited_tables(
