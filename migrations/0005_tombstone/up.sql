@@ -33,7 +33,7 @@ END';
 -- pgwarden:step atomic=true description="refuse new \"Account\" rows for a tombstoned \"User\" (2/2)"
 SET lock_timeout = '5s';
 SET statement_timeout = '5min';
-CREATE TRIGGER "Account_userId_tombstone" BEFORE INSERT OR UPDATE OF "userId" ON "Account" FOR EACH ROW EXECUTE FUNCTION "Account_userId_tombstone"();
+CREATE TRIGGER "Account_userId_tombstone" BEFORE INSERT OR UPDATE OF "userId" ON "Account" FOR EACH ROW EXECUTE FUNCTION "Account_userId_tombstone"('User', 'deletedAt');
 
 -- pgwarden:step atomic=true description="refuse new \"Customer\" rows for a tombstoned \"User\" (1/2)"
 SET lock_timeout = '5s';
@@ -55,7 +55,7 @@ END';
 -- pgwarden:step atomic=true description="refuse new \"Customer\" rows for a tombstoned \"User\" (2/2)"
 SET lock_timeout = '5s';
 SET statement_timeout = '5min';
-CREATE TRIGGER "Customer_authUserId_tombstone" BEFORE INSERT OR UPDATE OF "authUserId" ON "Customer" FOR EACH ROW EXECUTE FUNCTION "Customer_authUserId_tombstone"();
+CREATE TRIGGER "Customer_authUserId_tombstone" BEFORE INSERT OR UPDATE OF "authUserId" ON "Customer" FOR EACH ROW EXECUTE FUNCTION "Customer_authUserId_tombstone"('User', 'deletedAt');
 
 -- pgwarden:step atomic=true description="refuse new \"K8sClusterConfig\" rows for a tombstoned \"User\" (1/2)"
 SET lock_timeout = '5s';
@@ -77,7 +77,7 @@ END';
 -- pgwarden:step atomic=true description="refuse new \"K8sClusterConfig\" rows for a tombstoned \"User\" (2/2)"
 SET lock_timeout = '5s';
 SET statement_timeout = '5min';
-CREATE TRIGGER "K8sClusterConfig_authUserId_tombstone" BEFORE INSERT OR UPDATE OF "authUserId" ON "K8sClusterConfig" FOR EACH ROW EXECUTE FUNCTION "K8sClusterConfig_authUserId_tombstone"();
+CREATE TRIGGER "K8sClusterConfig_authUserId_tombstone" BEFORE INSERT OR UPDATE OF "authUserId" ON "K8sClusterConfig" FOR EACH ROW EXECUTE FUNCTION "K8sClusterConfig_authUserId_tombstone"('User', 'deletedAt');
 
 -- pgwarden:step atomic=true description="refuse new \"Session\" rows for a tombstoned \"User\" (1/2)"
 SET lock_timeout = '5s';
@@ -99,7 +99,7 @@ END';
 -- pgwarden:step atomic=true description="refuse new \"Session\" rows for a tombstoned \"User\" (2/2)"
 SET lock_timeout = '5s';
 SET statement_timeout = '5min';
-CREATE TRIGGER "Session_userId_tombstone" BEFORE INSERT OR UPDATE OF "userId" ON "Session" FOR EACH ROW EXECUTE FUNCTION "Session_userId_tombstone"();
+CREATE TRIGGER "Session_userId_tombstone" BEFORE INSERT OR UPDATE OF "userId" ON "Session" FOR EACH ROW EXECUTE FUNCTION "Session_userId_tombstone"('User', 'deletedAt');
 
 -- pgwarden:step atomic=true description="set comment on column \"User\".\"deletedAt\""
 SET lock_timeout = '5s';

@@ -144,10 +144,6 @@ def _spec(tombstone: str = 'tombstone = "deletedAt"', flag_type: str = "timestam
         (_spec(flag_type="text"), "tombstone column 'deletedAt' must be a nullable timestamp"),
         (_spec(nullable="false"), "tombstone column 'deletedAt' must be a nullable timestamp"),
         (_spec('tombstone = "gone"'), "tombstone names column 'gone'"),
-        (
-            _spec().replace("owner_table = true\n", ""),
-            "tombstone is for the owner table (the one with owner_table = true)",
-        ),
     ],
 )
 def test_tombstone_spec_errors(text: str, words: str) -> None:

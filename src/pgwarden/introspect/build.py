@@ -118,6 +118,7 @@ class _TableParts:
     identity_numbers: dict[str, SequenceOptions] = field(default_factory=dict)
     serial_defaults: dict[str, str] = field(default_factory=dict)
     on_update_triggers: set[str] = field(default_factory=set)
+    tombstone: str | None = None
     audited: bool = False
     redacted: set[str] = field(default_factory=set)
     audit_log: bool = False
@@ -439,6 +440,30 @@ class _Builder:
 
     # ------------------------------------------------------------------ triggers
 
+    def _tombstone_guard(
+        self,
+        nsp: str,
+        rel: str,
+        name: str,
+        function: str,
+        columns: list[str],
+        nargs: int,
+        args: bytes | None,
+    ) -> bool:
+        """A tombstone guard (planner.tombstone): named after its table and column,
+        calling a function of that name with the owner table and the owner's flag
+        column; the owner's ``tombstone`` is read back from those arguments."""
+        if name != function or len(columns) != 1 or nargs != 2:
+            return False
+        if name != names.tombstone_guard(rel, columns[0]):
+            return False
+        owner_name, flag = _trigger_args(nargs, args)
+        owner = self.tables.get(self.qualify(nsp, owner_name))
+        if owner is None:
+            return False
+        owner.tombstone = flag
+        return True
+
     def trigger_rows(self, rows: Rows) -> None:
         for (
             nsp,
@@ -465,6 +490,11 @@ class _Builder:
                 self.unmanaged.append(f"{what}: a trigger on a view or foreign table")
                 continue
             wanted = _TRIGGER_ROW | _TRIGGER_BEFORE | _TRIGGER_UPDATE
+            if enabled != "D" and self._tombstone_guard(
+                nsp, rel, name, function, columns, nargs, args
+            ):
+                self.own_functions.add((function_nsp, function))
+                continue
             # pgwarden's maintained-column trigger: named after table and column,
             # calling a function of the same name, BEFORE UPDATE FOR EACH ROW.
             if name == function and tgtype & wanted == wanted and enabled != "D":
@@ -684,6 +714,7 @@ def _viewdef(text: str) -> str:
 
 
 def _trigger_args(nargs: int, args: bytes | None) -> list[str]:
+    """The arguments CREATE TRIGGER passed (``tgargs``: NUL-separated)."""
     return [a.decode() for a in bytes(args or b"").split(b"\0")[:nargs]]
 
 
@@ -801,6 +832,7 @@ def _table(parts: _TableParts) -> Table:
         partitions=tuple(parts.partitions),
         triggers=tuple(parts.triggers),
         audit=parts.audited,
+        tombstone=parts.tombstone,
     )
 
 

@@ -48,8 +48,8 @@ def _create_guard(op: CreateTombstoneGuard) -> list[Statement]:
         Statement(
             S(
                 "CREATE TRIGGER {} BEFORE INSERT OR UPDATE OF {} ON {} FOR EACH ROW "
-                "EXECUTE FUNCTION {}()"
-            ).format(I(g.name), I(g.column), relation(g.table), I(g.name))
+                "EXECUTE FUNCTION {}({}, {})"
+            ).format(I(g.name), I(g.column), relation(g.table), I(g.name), L(g.owner), L(g.flag))
         ),
     ]
 
