@@ -235,9 +235,15 @@ def test_basefly_history_holds_up(pg_server: str) -> None:
         env={SHADOW_ENV: pg_server},
     )  # fmt: skip
     assert checked.returncode == 0, checked.stdout + checked.stderr
-    for name in ("0001_saasfly", "0002_blueprint", "0003_audit", "0004_fk_indexes"):
+    for name in (
+        "0001_saasfly",
+        "0002_blueprint",
+        "0003_audit",
+        "0004_fk_indexes",
+        "0005_tombstone",
+    ):
         assert f"{name}: ok (up, down, up)" in checked.stdout
-    assert files.load_migrations(ROOT / "migrations")[-1].name == "0004_fk_indexes"
+    assert files.load_migrations(ROOT / "migrations")[-1].name == "0005_tombstone"
 
 
 @pytest.mark.slow
