@@ -761,6 +761,7 @@ class UserSql:
         f[2](o, r[2])
         f[3](o, r[3])
         f[4](o, r[4])
+        f[5](o, r[5])
         return o
 
 

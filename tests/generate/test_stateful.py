@@ -98,7 +98,8 @@ def test_services_match_model(database_url: str) -> None:
                 "auth_user_id": self.user_ids[user],
                 "plan": None if plan is None else enums.SubscriptionPlan(plan),
             }
-            if not self.exists[user]:
+            if not self.exists[user] or self.tombstoned[user]:
+                # gone, or a tombstone: its guard refuses new rows (23503, like the FK)
                 with pytest.raises(ForeignKeyViolationError):
                     self.d.k8s_cluster_config.insert(values)
             elif plan is not None and self._active(user, plan):
@@ -161,17 +162,22 @@ def test_services_match_model(database_url: str) -> None:
                 assert row.deleted_at is None
                 c.deleted = False
 
+        def _subscription(self, user: int) -> dict[str, Any]:
+            return {
+                "auth_user_id": self.user_ids[user],
+                "stripe_subscription_id": f"sub_{self.subscriptions}",
+                "stripe_current_period_end": dt.datetime.now() + dt.timedelta(days=30),
+            }
+
         @rule(user=st.integers(0, USERS - 1))
         def start_subscription(self, user: int) -> None:
             if not self.exists[user]:
                 return
-            row = self.d.customer.insert(
-                {
-                    "auth_user_id": self.user_ids[user],
-                    "stripe_subscription_id": f"sub_{self.subscriptions}",
-                    "stripe_current_period_end": dt.datetime.now() + dt.timedelta(days=30),
-                }
-            )
+            if self.tombstoned[user]:
+                with pytest.raises(ForeignKeyViolationError):
+                    self.d.customer.insert(self._subscription(user))
+                return
+            row = self.d.customer.insert(self._subscription(user))
             self.subscriptions += 1
             self.billing.setdefault(user, []).append(row.id)
 
