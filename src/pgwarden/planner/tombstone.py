@@ -31,32 +31,41 @@ class Guard:
 
     @property
     def name(self) -> str:
+        """The trigger's and its function's name (``names.tombstone_guard``)."""
         return names.tombstone_guard(self.table, self.column)
 
 
 @dataclass(frozen=True, slots=True)
 class CreateTombstoneGuard(Op):
+    """Create a guard's trigger function and its trigger."""
+
     guard: Guard
 
     @property
     def description(self) -> str:
+        """What the op does, for plans and step headers."""
         g = self.guard
         return f"refuse new {qname(g.table)} rows for a tombstoned {qname(g.owner)}"
 
     def reverse(self) -> tuple[Op, ...]:
+        """The op that undoes this one."""
         return (DropTombstoneGuard(self.guard),)
 
 
 @dataclass(frozen=True, slots=True)
 class DropTombstoneGuard(Op):
+    """Drop a guard's trigger and its function."""
+
     guard: Guard
 
     @property
     def description(self) -> str:
+        """What the op does, for plans and step headers."""
         g = self.guard
         return f"drop the tombstone guard of {qname(g.table)} ({qname(g.name)})"
 
     def reverse(self) -> tuple[Op, ...]:
+        """The op that undoes this one."""
         return (CreateTombstoneGuard(self.guard),)
 
 
