@@ -120,6 +120,59 @@ def test_writers_racing_the_deletion_never_attach_to_the_tombstone(
     assert left == (0,)
 
 
+CLUSTER = (
+    'INSERT INTO "K8sClusterConfig" (name, location, "authUserId", plan) VALUES (%s, %s, %s, NULL)'
+)
+
+
+def _cluster_writer(
+    url: str, user: str, stop: threading.Event, log: list[tuple[float, bool]]
+) -> None:
+    """Create clusters (no plan: the unique rule does not apply) until told to stop."""
+    with psycopg.connect(url, autocommit=True) as conn:
+        while not stop.is_set():
+            try:
+                conn.execute(CLUSTER, ("w", "eu", user))
+                log.append((time.monotonic(), True))
+            except psycopg.errors.ForeignKeyViolation:
+                log.append((time.monotonic(), False))
+
+
+@pytest.mark.parametrize("trial", range(2))
+def test_cluster_writers_racing_the_deletion_leave_no_active_cluster(
+    d: Any, url: str, trial: int
+) -> None:
+    """The issue's defect as it was seen: clusters created while and after
+    ``delete_user`` ran. Each one that got in before is soft-deleted with the rest,
+    none gets in after, so no active cluster hangs under the tombstone."""
+    u = d.user.insert({"email": f"clusters{trial}@x.io"}).id
+    stop = threading.Event()
+    logs: list[list[tuple[float, bool]]] = [[] for _ in range(4)]
+    threads = [threading.Thread(target=_cluster_writer, args=(url, u, stop, log)) for log in logs]
+    for t in threads:
+        t.start()
+    deadline = time.monotonic() + 30
+    while not any(ok for log in logs for _, ok in log) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    result = d.user_deletion_service.delete_user(u)
+    done = time.monotonic()
+    time.sleep(0.5)
+    stop.set()
+    for t in threads:
+        t.join(timeout=60)
+    entries = [e for log in logs for e in log]
+    made = sum(ok for _, ok in entries)
+    assert made and any(at > done for at, _ in entries) and not all(ok for _, ok in entries)
+    assert result.tombstoned and result.soft_deleted == {"K8sClusterConfig": made}
+    with psycopg.connect(url) as conn:
+        active, kept = conn.execute(
+            'SELECT count(*) FILTER (WHERE "deletedAt" IS NULL), count(*) '
+            'FROM "K8sClusterConfig" WHERE "authUserId" = %s',
+            (u,),
+        ).fetchone() or (None, None)
+    assert (active, kept) == (0, made)
+
+
 SPEC = """[tables.User]
 owner_table = true
 {tombstone}
