@@ -24,7 +24,9 @@ from pgwarden.spec import names, sqltext
 from pgwarden.spec.exprs import literal_sql, normalize_expr
 from pgwarden.spec.load import IDENTITY_KINDS
 from pgwarden.spec.model import (
+    DEFAULT_SEQUENCE,
     FK_ACTIONS,
+    PARALLEL_MODES,
     CheckConstraint,
     Column,
     ColumnType,
@@ -33,15 +35,21 @@ from pgwarden.spec.model import (
     Domain,
     Enum,
     ForeignKey,
+    Function,
     IdentityKind,
     Index,
     IndexElement,
     Policy,
     PrimaryKey,
     Schema,
+    Sequence,
+    SequenceOptions,
     Table,
+    Trigger,
+    TriggerEvent,
     UniqueConstraint,
 )
+from pgwarden.spec.sequences import canonical, problem
 from pgwarden.spec.validate import RESERVED_TYPE_NAMES, validate_schema
 
 # ---------------------------------------------------------------------- names
@@ -262,6 +270,8 @@ def _columns(draw: st.DrawFn, enums: list[Enum], table: str) -> list[Column]:
         if roll == 0 and t.name in _INTEGERS and not t.array:
             identity: IdentityKind = draw(st.sampled_from(IDENTITY_KINDS))
             col = replace(col, identity=identity, nullable=False)
+            if identity != "serial" and draw(st.booleans()):
+                col = replace(col, identity_options=draw(_sequence_numbers(t.name)))
         elif roll == 1 and t.name in {"timestamp", "timestamptz", "date"} and not t.array:
             col = replace(
                 col,
@@ -298,6 +308,22 @@ def _columns(draw: st.DrawFn, enums: list[Enum], table: str) -> list[Column]:
             )
         )
     return cols
+
+
+@st.composite
+def _sequence_numbers(draw: st.DrawFn, type_name: str) -> SequenceOptions:
+    """Numbers Postgres accepts for a sequence of ``type_name``, in canonical form."""
+    options = SequenceOptions(
+        start=draw(st.none() | st.integers(-50, 5000)),
+        increment=draw(st.sampled_from([1, 1, 2, 7, -1, -3])),
+        min_value=draw(st.none() | st.integers(-100, 10)),
+        max_value=draw(st.none() | st.integers(10_000, 30_000)),
+        cache=draw(st.sampled_from([1, 1, 5, 20])),
+        cycle=draw(st.booleans()),
+    )
+    if problem(type_name, options) is not None:
+        return DEFAULT_SEQUENCE
+    return canonical(type_name, options)
 
 
 def _plain(cols: list[Column]) -> list[Column]:
@@ -618,6 +644,139 @@ def _user_types(draw: st.DrawFn, taken: frozenset[str]) -> tuple[list[Domain], l
     return domains, composites
 
 
+_CHECK_BODIES = ("BEGIN\n  RETURN $1 IS NOT NULL;\nEND\n", "BEGIN RETURN true; END")
+_TRIGGER_BODY = "BEGIN\n  RETURN NEW; -- $function$ 'quoted'\nEND\n"
+
+
+def _own_names(tables: list[Table]) -> frozenset[str]:
+    """Names pgwarden gives its own trigger functions and serial sequences here."""
+    out = set()
+    for t in tables:
+        for c in t.columns:
+            out.add(names.on_update_trigger(t.name, c.name))
+            out.add(names.fit(f"{t.name}_{c.name}", "_seq"))
+    return frozenset(out)
+
+
+@st.composite
+def _routines(draw: st.DrawFn, tables: list[Table]) -> tuple[list[Function], list[Table]]:
+    """Sometimes: a check function some tables' checks call, and a trigger
+    function with triggers on some tables (timing, events, UPDATE OF, WHEN,
+    FOR EACH, transition tables, arguments)."""
+    if draw(st.integers(0, 2)) != 0:
+        return [], tables
+    avoid = _own_names(tables) | {t.name for t in tables}
+    check_name, trigger_name = draw(_distinct_names(2, avoid=avoid, top_level=True))
+    check_fn = Function(
+        name=check_name,
+        language="plpgsql",
+        body=draw(st.sampled_from(_CHECK_BODIES)),
+        arguments="anyelement",
+        returns="boolean",
+        volatility="immutable",
+        strict=draw(st.booleans()),
+        parallel=draw(st.sampled_from(PARALLEL_MODES)),
+        comment=draw(st.none() | _COMMENTS),
+    )
+    trigger_fn = Function(
+        name=trigger_name,
+        language="plpgsql",
+        body=_TRIGGER_BODY,
+        returns="trigger",
+        security_definer=draw(st.booleans()),
+        search_path=draw(st.sampled_from([None, ("pg_catalog", "pg_temp")])),
+        settings=draw(st.sampled_from([(), (("work_mem", "64MB"),)])),
+    )
+    out = []
+    for t in tables:
+        roll = draw(st.integers(0, 3))
+        if roll == 1 and t.columns:
+            c = draw(st.sampled_from(t.columns))
+            name = names.check(t.name, [c.name, "ok"])
+            if name not in {x.name for x in t.checks}:
+                expr = normalize_expr(f"{sqltext.ident(check_name)}({sqltext.ident(c.name)})")
+                t = replace(t, checks=(*t.checks, CheckConstraint(name, expr)))
+        elif roll == 2:
+            t = replace(t, triggers=tuple(draw(_triggers(t, trigger_name))))
+        out.append(t)
+    return [check_fn, trigger_fn], out
+
+
+@st.composite
+def _triggers(draw: st.DrawFn, t: Table, function: str) -> list[Trigger]:
+    count = draw(st.integers(1, 2))
+    avoid = frozenset(names.on_update_trigger(t.name, c.name) for c in t.columns)
+    out = []
+    for name in draw(_distinct_names(count, avoid=avoid)):
+        for_each = draw(st.sampled_from(["row", "statement"]))
+        timing = draw(st.sampled_from(["before", "after"]))
+        pool: list[TriggerEvent] = ["insert", "update", "delete"]
+        if for_each == "statement":
+            pool.append("truncate")
+        chosen = set(draw(st.lists(st.sampled_from(pool), min_size=1, max_size=3, unique=True)))
+        events = tuple(e for e in ("insert", "update", "delete", "truncate") if e in chosen)
+        comparable = [c for c in t.columns if keyable(c.type)]
+        columns: tuple[str, ...] = ()
+        if "update" in events and comparable and draw(st.booleans()):
+            picked = draw(
+                st.lists(st.sampled_from(comparable), min_size=1, max_size=2, unique=True)
+            )
+            columns = tuple(c.name for c in picked)
+        when = None
+        if for_each == "row" and events == ("update",) and comparable and draw(st.booleans()):
+            col = sqltext.ident(draw(st.sampled_from(comparable)).name)
+            when = normalize_expr(f"OLD.{col} IS DISTINCT FROM NEW.{col}")
+        old_table = new_table = None
+        if timing == "after" and len(events) == 1 and not columns and events[0] != "truncate":
+            if events[0] in ("update", "delete") and draw(st.booleans()):
+                old_table = "old rows"
+            if events[0] in ("insert", "update") and draw(st.booleans()):
+                new_table = "new_rows"
+        args = draw(st.lists(st.sampled_from(["a", "it's", "x y", "数据"]), max_size=2))
+        out.append(
+            Trigger(
+                name=name,
+                function=function,
+                timing="before" if timing == "before" else "after",
+                events=events,
+                for_each="row" if for_each == "row" else "statement",
+                columns=columns,
+                when=when,
+                old_table=old_table,
+                new_table=new_table,
+                arguments=tuple(args),
+                comment=draw(st.none() | _COMMENTS),
+            )
+        )
+    return out
+
+
+@st.composite
+def _sequences(draw: st.DrawFn, tables: list[Table]) -> list[Sequence]:
+    """0..2 sequences with random numbers, some owned by a column."""
+    count = draw(st.integers(0, 2))
+    taken = {t.name for t in tables} | _own_names(tables)
+    for t in tables:
+        taken |= {i.name for i in t.indexes} | set(t.constraint_names())
+    out = []
+    for name in draw(_distinct_names(count, avoid=frozenset(taken), top_level=True)):
+        type_name = draw(st.sampled_from(["smallint", "integer", "bigint"]))
+        owned_by = None
+        if draw(st.booleans()):
+            t = draw(st.sampled_from(tables))
+            owned_by = f"{t.name}.{draw(st.sampled_from(t.columns)).name}"
+        out.append(
+            Sequence(
+                name=name,
+                type=type_name,
+                options=draw(_sequence_numbers(type_name)),
+                owned_by=owned_by,
+                comment=draw(st.none() | _COMMENTS),
+            )
+        )
+    return out
+
+
 @st.composite
 def _with_user_type_columns(draw: st.DrawFn, tables: list[Table], types: list[str]) -> list[Table]:
     """Some tables get one nullable column of a domain or composite type (after
@@ -652,11 +811,15 @@ def schemas(draw: st.DrawFn, max_tables: int = 8, user_types: bool = False) -> S
     tables = draw(_with_foreign_keys(tables))
     tables = [draw(_policies(t)) for t in tables]
     tables = draw(_with_user_type_columns(tables, types))
+    functions, tables = draw(_routines(tables))
+    sequences = draw(_sequences(tables))
     schema = Schema(
         tables=tuple(tables),
         enums=tuple(enums),
         domains=tuple(domains),
         composite_types=tuple(composites),
+        functions=tuple(functions),
+        sequences=tuple(sequences),
     ).normalized()
     problems = validate_schema(schema)
     if problems:  # rare name collisions: reject, hypothesis draws another
@@ -690,6 +853,9 @@ def _edit(draw: st.DrawFn, schema: Schema) -> Schema:
                 "enum_value",
                 "domain",
                 "attribute",
+                "function_body",
+                "drop_trigger",
+                "sequence_numbers",
             ]
         )
     )
@@ -733,8 +899,25 @@ def _edit(draw: st.DrawFn, schema: Schema) -> Schema:
         if label not in enums[i].values:
             enums[i] = replace(enums[i], values=(*enums[i].values, label))
         return replace(schema, enums=tuple(enums))
+    if kind == "function_body" and schema.functions:
+        fns = list(schema.functions)
+        j = draw(st.integers(0, len(fns) - 1))
+        if fns[j].returns == "boolean":
+            other = next(b for b in _CHECK_BODIES if b != fns[j].body)
+            fns[j] = replace(fns[j], body=other)
+        else:
+            fns[j] = replace(fns[j], body=fns[j].body + "-- changed\n")
+        return replace(schema, functions=tuple(fns))
+    if kind == "sequence_numbers" and schema.sequences:
+        seqs = list(schema.sequences)
+        j = draw(st.integers(0, len(seqs) - 1))
+        seqs[j] = replace(seqs[j], options=draw(_sequence_numbers(seqs[j].type)))
+        return replace(schema, sequences=tuple(seqs))
     i = draw(st.integers(0, len(tables) - 1))
     t = tables[i]
+    if kind == "drop_trigger" and t.triggers:
+        tables[i] = replace(t, triggers=t.triggers[1:])
+        return replace(schema, tables=tuple(tables))
     if kind == "drop_table":
         if len(tables) > 1 and not any(
             fk.ref_table == t.name for o in tables if o is not t for fk in o.foreign_keys
@@ -803,6 +986,12 @@ def _used_columns(schema: Schema, t: Table) -> set[str]:
                 used |= set(fk.ref_columns)
     texts = [c.generated for c in t.columns] + [c.expression for c in t.checks]
     texts += [p.using for p in t.policies] + [p.with_check for p in t.policies]
+    for g in t.triggers:
+        used |= set(g.columns)
+        texts.append(g.when)
+    for q in schema.sequences:
+        if q.owned_by and q.owned_by.rpartition(".")[0] == t.name:
+            used.add(q.owned_by.rpartition(".")[2])
     for i in t.indexes:
         used |= {e.column for e in i.elements if e.column} | set(i.include)
         texts += [i.where, *(e.expression for e in i.elements)]

@@ -120,3 +120,30 @@ def test_a_trigger_made_by_hand_is_drift(database_url: str) -> None:
         )
         diffs = [d.render() for d in schema_diff(canonicalize(spec, conn), inspect_schema(conn))]
     assert diffs == ["table Account.trigger sneaky: only in the database"]
+
+
+def test_a_users_trigger_named_like_its_function_is_the_users(database_url: str) -> None:
+    """``set_updated_at`` BEFORE UPDATE FOR EACH ROW calling ``set_updated_at()`` has the
+    shape of pgwarden's maintained-column trigger, but not its name (table + column):
+    it is read as the user's trigger, and its function as the user's function."""
+    spec = load_schema_text(
+        SPEC
+        + """
+[functions.set_updated_at]
+language = "plpgsql"
+returns = "trigger"
+body = "BEGIN NEW.status := 'touched'; RETURN NEW; END"
+
+[[tables.Account.triggers]]
+name = "set_updated_at"
+function = "set_updated_at"
+timing = "before"
+events = ["update"]
+for_each = "row"
+"""
+    )
+    with psycopg.connect(database_url, autocommit=True) as conn:
+        apply_ddl(conn, spec, pipeline_render)
+        db = inspects_equal(conn, spec)
+    assert "set_updated_at" in {g.name for g in db.tables[0].triggers}
+    assert "set_updated_at" in {f.name for f in db.functions}

@@ -10,7 +10,7 @@ from pathlib import Path
 from pgwarden.spec.dump import dump_schema
 from pgwarden.spec.load import load_schema_text
 from pgwarden.spec.model import CheckConstraint, ColumnType, CompositeAttribute
-from tests.spec.test_validate import FILE, line_of, one
+from tests.spec.test_validate import FILE, line_of, one, problems
 
 SPEC = """
 [extensions]
@@ -111,6 +111,38 @@ def test_a_type_built_from_itself_and_name_clashes() -> None:
         '"Parcel[]"', '"Email"'
     )
     one(text, "composite_types.Email", "another type")
+
+
+def test_a_relation_named_like_a_type() -> None:
+    """Every table, view, materialized view, sequence and composite type has a row
+    type of its name: a type of that name in the same schema cannot exist."""
+    text = SPEC + '\n[sequences.Email]\ntype = "bigint"\n'
+    p = one(text, "sequences.Email", "has the name of a domain", "against the types", "rename")
+    assert p.line == line_of(text, "[sequences.Email]")
+    assert f"first at {FILE}:{line_of(SPEC, '[domains.Email]')}" in str(p)
+    one(SPEC + "\n[enums.Customer]\nvalues = ['A']\n", "enums.Customer", "name of a table")
+    text = SPEC + "\n[views.Plan]\ndefinition = 'SELECT 1 AS one'\n"
+    one(text, "views.Plan", "view 'Plan' has the name of an enum", "row type")
+    text = SPEC + "\n[materialized_views.Address]\ndefinition = 'SELECT 1 AS one'\n"
+    one(
+        text,
+        "materialized_views.Address",
+        "materialized view 'Address' has the name of a composite type",
+    )
+    text = SPEC + '\n[sequences.Parcel]\ntype = "bigint"\n'
+    one(text, "sequences.Parcel", "sequence 'Parcel' has the name of a composite type")
+    # a composite type is a relation too: a table of its name is refused once, as a type
+    found = [
+        str(p) for p in problems(SPEC + '\n[tables.Address.columns]\nid = { type = "integer" }\n')
+    ]
+    assert len([f for f in found if "'Address'" in f]) == 1, found
+    assert "table 'Address' has the name of a composite type" in "".join(found)
+    # an index is a relation without a row type: only the relation namespace counts
+    text = SPEC + '\n[[tables.Customer.indexes]]\nname = "Plan"\ncolumns = ["email"]\n'
+    assert load_schema_text(text, FILE).table("Customer") is not None
+    # the same name in another Postgres schema is no clash
+    text = SPEC + '\n[schemas.billing]\n\n[sequences."billing.Email"]\ntype = "bigint"\n'
+    assert [q.name for q in load_schema_text(text, FILE).sequences] == ["billing.Email"]
 
 
 def test_shape_errors() -> None:

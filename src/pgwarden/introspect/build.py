@@ -489,15 +489,13 @@ class _Builder:
             if parts is None or relkind not in ("r", "p"):
                 self.unmanaged.append(f"{what}: a trigger on a view or foreign table")
                 continue
-            wanted = _TRIGGER_ROW | _TRIGGER_BEFORE | _TRIGGER_UPDATE
             if enabled != "D" and self._tombstone_guard(
                 nsp, rel, name, function, columns, nargs, args
             ):
                 self.own_functions.add((function_nsp, function))
                 continue
-            # pgwarden's maintained-column trigger: named after table and column,
-            # calling a function of the same name, BEFORE UPDATE FOR EACH ROW.
-            if name == function and tgtype & wanted == wanted and enabled != "D":
+            own = _on_update_trigger(parts, name, function, tgtype, nargs, columns or definition)
+            if enabled != "D" and own:
                 parts.on_update_triggers.add(name)
                 self.own_functions.add((function_nsp, function))
                 continue
@@ -754,6 +752,22 @@ def _outside_quotes(text: str, needle: str) -> int:
         elif text.startswith(needle, j):
             return j
     return -1
+
+
+def _on_update_trigger(
+    parts: _TableParts, name: str, function: str, tgtype: int, nargs: int, narrowed: object
+) -> bool:
+    """pgwarden's maintained-column trigger: named after the table and one of its
+    columns, calling a function of the same name, BEFORE UPDATE FOR EACH ROW, with no
+    arguments, no ``UPDATE OF`` and no ``WHEN`` (``narrowed``). Anything looser is a
+    user's trigger (a common one: ``set_updated_at`` calling ``set_updated_at()``)."""
+    return (
+        name == function
+        and tgtype == _TRIGGER_ROW | _TRIGGER_BEFORE | _TRIGGER_UPDATE
+        and nargs == 0
+        and not narrowed
+        and any(name == names.on_update_trigger(parts.name, c.name) for c in parts.columns)
+    )
 
 
 def _audit_trigger(

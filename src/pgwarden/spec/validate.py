@@ -227,17 +227,12 @@ def validate_schema(schema: Schema) -> list[Problem]:
                 f"enum name {enum.name!r} is the name of a built-in type",
                 f"rename it, e.g. {enum.name.capitalize()}Kind",
             )
-        if enum.name in tables:
-            report.add(
-                enum.source,
-                f"enum {enum.name!r} has the name of a table (a table is also a type)",
-                "rename the enum or the table",
-            )
         for value in enum.values:
             if len(value.encode()) > 63:
                 report.add(enum.source, f"enum value {value!r} is over 63 bytes", "shorten it")
 
-    _user_types(report, schema, tables, providers)
+    _type_names(report, schema)
+    _user_types(report, schema, providers)
     _namespaces(report, schema)
     # relation names are unique per namespace: key them by the qualified name
     relations: list[tuple[str, str, Source | None, str]] = []
@@ -253,6 +248,8 @@ def validate_schema(schema: Schema) -> list[Problem]:
         relations.append((table.name, table.name, table.source, "table"))
     for seq in schema.sequences:
         relations.append((seq.name, seq.name, seq.source, "sequence"))
+    for composite in schema.composite_types:  # it has a pg_class row, like a table
+        relations.append((composite.name, composite.name, composite.source, "composite type"))
     for view in schema.views:
         relations.append((view.name, view.name, view.source, view.kind))
         relation = in_namespace(names.namespace_of(view.name))
@@ -268,7 +265,15 @@ def validate_schema(schema: Schema) -> list[Problem]:
         _triggers(report, schema, table, providers)
     # report a clash at the later declaration, pointing back at the first
     seen: dict[str, Source | None] = {}
+    seen_what: dict[str, str] = {}
     for key, name, source, what in sorted(relations, key=lambda r: _position(r[2])):
+        if (
+            key in seen
+            and what in _ROW_TYPED
+            and seen_what[key] in _ROW_TYPED
+            and "composite type" in (what, seen_what[key])
+        ):
+            continue  # _type_names reports it, as the type clash it also is
         if key in seen:
             first = seen[key]
             where = f" (first at {first})" if first else ""
@@ -280,6 +285,7 @@ def validate_schema(schema: Schema) -> list[Problem]:
             )
         else:
             seen[key] = source
+            seen_what[key] = what
     _audit(report, schema)
     from pgwarden.spec.citus import citus_problems
     from pgwarden.spec.static_checks import static_problems
@@ -287,14 +293,10 @@ def validate_schema(schema: Schema) -> list[Problem]:
     return report.problems + static_problems(schema) + citus_problems(schema)
 
 
-def _user_types(
-    report: _Report, schema: Schema, tables: Mapping[str, Table], providers: _Providers
-) -> None:
+def _user_types(report: _Report, schema: Schema, providers: _Providers) -> None:
     """Domains and composite types: names in the type namespace, base and attribute
     types that exist, checks over VALUE only, no type built from itself."""
-    enums = {e.name for e in schema.enums}
     uses: dict[str, set[str]] = {}
-    seen: set[str] = set()
     kinds: list[tuple[str, Source | None, str, list[tuple[ColumnType, str]]]] = [
         (d.name, d.source, "domain", [(d.type, "type")]) for d in schema.domains
     ]
@@ -311,23 +313,6 @@ def _user_types(
         _long(report, source, what, name)
         if names.local_name(name).lower() in RESERVED_TYPE_NAMES:
             report.add(source, f"{what} name {name!r} is the name of a built-in type", "rename it")
-        clash = (
-            "an enum"
-            if name in enums
-            else "a table"
-            if name in tables
-            else "another type"
-            if name in seen
-            else None
-        )
-        if clash:
-            report.add(
-                source,
-                f"{what} {name!r} has the name of {clash} (enums, domains, composite types "
-                "and tables share one type namespace)",
-                "rename one of them",
-            )
-        seen.add(name)
         for ctype, key in types:
             unknown = providers.type_problem(ctype)
             if unknown is not None:
@@ -351,6 +336,62 @@ def _user_types(
                 f"{what} {name!r} is built from itself",
                 "break the cycle: a type cannot contain itself",
             )
+
+
+# relations Postgres gives a row type of their own name (indexes have none)
+_ROW_TYPED = frozenset(
+    {"table", "partition", "view", "materialized view", "sequence", "composite type"}
+)
+
+
+_PLAIN_TYPES = frozenset({"enum", "domain", "composite type"})
+
+
+def _type_names(report: _Report, schema: Schema) -> None:
+    """One type namespace per schema: enums, domains and composite types, and the
+    row type Postgres creates for every table, partition, view and materialized view.
+    A sequence has no row type, yet ``CREATE SEQUENCE s`` fails once a type ``s``
+    exists, and pgwarden creates types first. Two relations are the relation
+    namespace's clash, not this one's."""
+    entries: list[tuple[str, Source | None, str]] = [
+        (e.name, e.source, "enum") for e in schema.enums
+    ]
+    entries += [(d.name, d.source, "domain") for d in schema.domains]
+    entries += [(c.name, c.source, "composite type") for c in schema.composite_types]
+    entries += [(t.name, t.source, "table") for t in schema.tables]
+    for t in schema.tables:
+        namespace = names.namespace_of(t.name)
+        entries += [
+            (f"{namespace}.{p.name}" if namespace else p.name, p.source, "partition")
+            for p in t.partitions
+        ]
+    entries += [(v.name, v.source, v.kind) for v in schema.views]
+    entries += [(q.name, q.source, "sequence") for q in schema.sequences]
+    first: dict[str, tuple[Source | None, str]] = {}
+    for name, source, what in sorted(entries, key=lambda e: _position(e[1])):
+        if name not in first:
+            first[name] = (source, what)
+            continue
+        where, other = first[name]
+        if what in _ROW_TYPED and other in _ROW_TYPED and "composite type" not in (what, other):
+            continue  # two relations: the relation namespace reports it
+        if other in ("domain", "composite type") and what in _PLAIN_TYPES:
+            clash = "another type"
+        else:
+            clash = f"{'an' if other == 'enum' else 'a'} {other}"
+        at = f" (first at {where})" if where else ""
+        why = (
+            "enums, domains and composite types share one type namespace per schema"
+            if what in _PLAIN_TYPES and other in _PLAIN_TYPES
+            else "Postgres checks every table, view, materialized view, sequence and "
+            "composite type name against the types of its schema (a relation gets a row "
+            "type of its name)"
+        )
+        report.add(
+            source,
+            f"{what} {name!r} has the name of {clash}{at}: {why}",
+            f"rename the {what} or the {other}",
+        )
 
 
 def _partitions(report: _Report, table: Table, need: _Need, relation: _Relation) -> None:
