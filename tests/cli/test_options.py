@@ -123,7 +123,17 @@ def test_pg_schema_is_repeatable_and_reaches_the_command_as_a_tuple(
     monkeypatch.chdir(tmp_path)  # outside any project: the default namespace
     assert shown("show") == "('public',)"
     # a command that governs one namespace says so
-    one = run_main("inspect", "-u", DEAD, "--pg-schema", "a", "--pg-schema", "b", cwd=tmp_path)
+    one = run_main(
+        "init",
+        "new",
+        "--from-database",
+        DEAD,
+        "--pg-schema",
+        "a",
+        "--pg-schema",
+        "b",
+        cwd=tmp_path,
+    )
     assert one.code == 2 and "governs one namespace, got 2: a, b" in one.err
 
 

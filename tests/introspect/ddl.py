@@ -235,8 +235,9 @@ def apply_ddl(
 
 def inspects_equal(conn: psycopg.Connection[Any], spec: Schema) -> Schema:
     """Inspect the database and assert it equals ``spec`` as the server canonicalises
-    it (the readable diff first, then the models); returns the inspected schema."""
-    db = inspect_schema(conn)
+    it (the readable diff first, then the models); returns the inspected schema (the
+    spec's other namespaces included)."""
+    db = inspect_schema(conn, spec.name, also=[n.name for n in spec.schemas])
     expected = canonicalize(spec, conn)
     assert format_diff(schema_diff(expected, db)) == ""
     assert db == expected

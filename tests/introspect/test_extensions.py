@@ -123,6 +123,67 @@ def test_vector_round_trips(database_url: str) -> None:
     assert embedding is not None and embedding.type.spec_text() == "vector(3)"
 
 
+OPERATORS = """
+[extensions]
+pg_trgm = {}
+
+[tables.Doc.columns]
+id = { type = "bigint", identity = "always", primary_key = true }
+title = { type = "text" }
+note = { type = "text", nullable = true }
+
+[[tables.Doc.checks]]
+expression = "note IS NULL OR note % 'draft' OR similarity(title, note) >= 0"
+
+[[tables.Doc.policies]]
+name = "doc_reports"
+command = "select"
+roles = ["public"]
+using = "title % 'report' OR title <-> note < 0.5"
+"""
+
+VECTOR_OPERATORS = """
+[extensions]
+vector = {}
+
+[tables.Near.columns]
+id = { type = "bigint", identity = "always", primary_key = true }
+embedding = { type = "vector(3)" }
+
+[[tables.Near.checks]]
+expression = "embedding <-> '[0,0,0]' < 1000"
+
+[[tables.Near.indexes]]
+columns = ["id"]
+where = "(embedding <=> '[1,1,1]') < 0.5"
+"""
+
+
+def _operators_stay_natural(conn: psycopg.Connection[object], text: str) -> None:
+    """Extension operators and types written as in SQL: the database prints them
+    unqualified (the extension is on its search_path), and so must the canonical
+    spec, or every verify would report drift and every plan a rebuild."""
+    spec = load_schema_text(text)
+    db = _round_trip(conn, spec)
+    expressions = [c.expression for t in db.tables for c in t.checks]
+    expressions += [i.where or "" for t in db.tables for i in t.indexes]
+    expressions += [p.using or "" for t in db.tables for p in t.policies]
+    assert not any("OPERATOR(" in e or "public." in e for e in expressions), expressions
+    assert not plan(db, canonicalize(spec, conn))
+
+
+def test_extension_operators_canonicalize_unqualified(database_url: str) -> None:
+    with psycopg.connect(database_url, autocommit=True) as conn:
+        _operators_stay_natural(conn, OPERATORS)
+
+
+def test_vector_operators_canonicalize_unqualified(database_url: str) -> None:
+    with psycopg.connect(database_url, autocommit=True) as conn:
+        if not _has(conn, "vector"):
+            pytest.skip("pgvector is not installed on this server (Debian's PostgreSQL 15)")
+        _operators_stay_natural(conn, VECTOR_OPERATORS)
+
+
 def test_extension_in_its_own_schema_is_read_qualified(database_url: str) -> None:
     text = (
         '[extensions]\ncitext = { schema = "ext" }\npg_trgm = { schema = "ext" }\n'

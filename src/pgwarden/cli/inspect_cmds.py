@@ -27,8 +27,8 @@ def render_schema(schema: Schema) -> str:
 
 @cli.command(
     epilog=examples(
-        "pgwarden inspect -u postgresql://app@db.internal/app",
         "pgwarden inspect --env staging --pg-schema app -o schema/app.toml",
+        "pgwarden inspect -u postgresql://app@db/app --pg-schema public --pg-schema billing",
         "pgwarden inspect > live.toml && diff live.toml schema/app.toml",
     ),
 )
@@ -44,6 +44,9 @@ def render_schema(schema: Schema) -> str:
 def inspect(ctx: Context, output: Path | None) -> None:
     """Print the live schema (--pg-schema) as spec TOML.
 
+    --pg-schema may be repeated: the first is the default namespace, the others'
+    objects are named schema-qualified (billing.Invoice).
+
     Reads the catalogs with a fixed number of queries in one REPEATABLE READ
     snapshot; see docs/introspection.md for what is and is not read.
     """
@@ -52,18 +55,20 @@ def inspect(ctx: Context, output: Path | None) -> None:
     from pgwarden.introspect import inspect_schema
     from pgwarden.spec.dump import dump_schema
 
-    pg_schema = ctx.pg_schema
+    # the first --pg-schema is the default namespace; the others come qualified
+    pg_schema, *also = ctx.pg_schemas
     url = ctx.url()
     with connect(url) as conn:
-        row = conn.execute(
-            "SELECT 1 FROM pg_catalog.pg_namespace WHERE nspname = %s", (pg_schema,)
-        ).fetchone()
-        if row is None:
-            raise DatabaseError(
-                f"schema {pg_schema!r} does not exist in {mask_dsn(url)}\n"
-                "  fix: pass the namespace to read with --pg-schema"
-            )
-        schema = inspect_schema(conn, pg_schema)
+        for name in (pg_schema, *also):
+            row = conn.execute(
+                "SELECT 1 FROM pg_catalog.pg_namespace WHERE nspname = %s", (name,)
+            ).fetchone()
+            if row is None:
+                raise DatabaseError(
+                    f"schema {name!r} does not exist in {mask_dsn(url)}\n"
+                    "  fix: pass the namespace to read with --pg-schema"
+                )
+        schema = inspect_schema(conn, pg_schema, also=also)
     text = dump_schema(schema, readable=True)
     if schema.unmanaged:
         # nothing is left out silently: what the spec cannot govern, as TOML comments
@@ -150,7 +155,7 @@ def roundtrip_schema(
                 f"the rendered DDL failed: {mask_secrets(str(exc)).strip()}\n"
                 "  fix: correct the object named above in the spec (`pgwarden sql` shows the DDL)"
             ) from None
-        actual = inspect_schema(conn, spec.name)
+        actual = inspect_schema(conn, spec.name, also=[n.name for n in spec.schemas])
         expected = canonicalize(spec, conn, render=render)
     return schema_diff(expected, actual), actual
 

@@ -58,11 +58,14 @@ def canonicalize(schema: Schema, conn: psycopg.Connection[Any], *, render: Rende
     ``render`` turns a schema into DDL (introspection does not depend on the
     renderer; :func:`pgwarden.apply.canonical.canonicalize` passes pgwarden's).
     """
-    scratch = f"pgwarden_canon_{uuid.uuid4().hex[:12]}"
+    token = uuid.uuid4().hex[:12]
+    scratch = f"pgwarden_canon_{token}"
     # Citus placement calls exist only on a Citus cluster; expressions do not depend on them
     ddl = render(replace(local_only(schema), name=scratch))
+    others = [n.name for n in schema.schemas]
     with conn.transaction(force_rollback=True):
         conn.execute(sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(scratch)))
+        _set_aside(conn, others, token)
         # unqualified names in the DDL resolve to the scratch namespace first; the
         # session's path stays behind it so extension functions (public) still resolve
         conn.execute(SEARCH_PATH_FIRST, (scratch,))
@@ -75,8 +78,27 @@ def canonicalize(schema: Schema, conn: psycopg.Connection[Any], *, render: Rende
                 f"{mask_secrets(str(exc)).strip()}\n"
                 "  fix: correct the expression or object named above in the spec"
             ) from None
-        created = inspect_schema(conn, scratch)
+        # printed as the database prints its own: the default namespace (where an
+        # extension without a schema lives) is on the path, as it is there
+        created = inspect_schema(conn, scratch, also=others, visible=[schema.name])
     return merge_expressions(schema, created)
+
+
+def _set_aside(conn: psycopg.Connection[Any], namespaces: list[str], token: str) -> None:
+    """The spec's other namespaces are schema-qualified in the DDL, so they cannot be
+    redirected by ``search_path`` like the default one: an existing one is renamed out
+    of the way inside the rolled-back transaction (no other session ever sees it; it
+    needs ownership of the schema), and the DDL creates it afresh."""
+    existing = conn.execute(
+        "SELECT nspname FROM pg_namespace WHERE nspname = ANY(%s) ORDER BY nspname",
+        (namespaces,),
+    ).fetchall()
+    for n, (name,) in enumerate(existing):
+        conn.execute(
+            sql.SQL("ALTER SCHEMA {} RENAME TO {}").format(
+                sql.Identifier(name), sql.Identifier(f"pgwarden_aside_{token}_{n}")
+            )
+        )
 
 
 def merge_expressions(spec: Schema, server: Schema) -> Schema:

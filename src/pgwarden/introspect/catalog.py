@@ -54,11 +54,21 @@ def query_text(name: str) -> str:
 
 
 def inspect_schema(
-    conn: psycopg.Connection[Any], schema_name: str = "public", *, also: Sequence[str] = ()
+    conn: psycopg.Connection[Any],
+    schema_name: str = "public",
+    *,
+    also: Sequence[str] = (),
+    visible: Sequence[str] = (),
 ) -> Schema:
     """Read namespace ``schema_name`` (and the namespaces in ``also``) into a
     normalized :class:`Schema`. Objects outside ``schema_name`` are named
     ``namespace.name``.
+
+    Expressions are printed with ``search_path`` = ``schema_name`` and then
+    ``visible``: what is on the path prints unqualified (``<->``), anything else
+    qualified (``OPERATOR(public.<->)``, ``'[1,2]'::public.vector``).
+    ``canonicalize`` inspects its scratch copy with the real default namespace
+    visible, so an extension installed there prints as it does in the database.
 
     With an idle connection the queries run in their own REPEATABLE READ READ
     ONLY transaction. Inside a caller's open transaction they use that
@@ -71,7 +81,12 @@ def inspect_schema(
     with _snapshot(conn), conn.cursor() as cur:
         cur.execute("SELECT current_setting('search_path')")
         saved = cur.fetchone()
-        cur.execute("SELECT set_config('search_path', quote_ident(%s), true)", (schema_name,))
+        cur.execute(
+            "SELECT set_config('search_path', "
+            "array_to_string(ARRAY(SELECT quote_ident(n) FROM unnest(%s::text[]) AS n), ', '),"
+            " true)",
+            ([schema_name, *visible],),
+        )
         for name in QUERIES:
             cur.execute(query_text(name), params)
             rows[name] = cur.fetchall()

@@ -90,6 +90,7 @@ _KIND_ORDER: dict[type[Op], int] = {
     o.DropTable: 18,
     o.DropFunction: 18,
     # create
+    o.CreateNamespace: 18,
     o.CreateExtension: 19,
     o.AlterExtension: 19,
     o.CreateEnum: 20,

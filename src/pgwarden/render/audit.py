@@ -16,7 +16,7 @@ from pgwarden.planner.audit import (
     DropAuditLog,
     DropAuditTrigger,
 )
-from pgwarden.render.sql import Statement, renders
+from pgwarden.render.sql import Statement, relation, renders
 from pgwarden.spec import audit
 
 I = sql.Identifier  # noqa: E741 - short alias keeps the templates readable
@@ -172,7 +172,7 @@ def _create_trigger(op: CreateAuditTrigger) -> list[Statement]:
             "CREATE TRIGGER {} AFTER INSERT OR UPDATE OR DELETE ON {}"
             " FOR EACH ROW EXECUTE FUNCTION {}({})",
             I(op.name),
-            I(op.table),
+            relation(op.table),
             I(audit.ROW_FUNCTION),
             args,
         )
@@ -181,4 +181,4 @@ def _create_trigger(op: CreateAuditTrigger) -> list[Statement]:
 
 @renders(DropAuditTrigger)
 def _drop_trigger(op: DropAuditTrigger) -> list[Statement]:
-    return [_stmt("DROP TRIGGER {} ON {}", I(op.name), I(op.table))]
+    return [_stmt("DROP TRIGGER {} ON {}", I(op.name), relation(op.table))]

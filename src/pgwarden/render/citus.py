@@ -12,13 +12,13 @@ from pgwarden.planner.citus import (
     UndistributeTable,
 )
 from pgwarden.render.preflight import PreflightQuery, checks, preflight
-from pgwarden.render.sql import Statement, render_op, renders
+from pgwarden.render.sql import Statement, relation, render_op, renders
 
 SEQUENTIAL = "SET LOCAL citus.multi_shard_modify_mode TO 'sequential'"
 
 
 def _regclass(table: str) -> sql.Composable:
-    return sql.SQL("{}::regclass").format(sql.Literal(sql.Identifier(table).as_string(None)))
+    return sql.SQL("{}::regclass").format(sql.Literal(relation(table).as_string(None)))
 
 
 @renders(DistributeTable)
@@ -30,7 +30,7 @@ def _distribute(op: DistributeTable) -> list[Statement]:
     if op.colocate_with is not None:
         args.append(
             sql.SQL("colocate_with => {}").format(
-                sql.Literal(sql.Identifier(op.colocate_with).as_string(None))
+                sql.Literal(relation(op.colocate_with).as_string(None))
             )
         )
     call = sql.SQL("SELECT {}({})").format(sql.SQL(function), sql.SQL(", ").join(args))

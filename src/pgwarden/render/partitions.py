@@ -17,6 +17,7 @@ from pgwarden.planner.ops.partitions import (
     partition_index_name,
 )
 from pgwarden.render.sql import Statement, index_sql, partition_statements, relation, renders
+from pgwarden.spec.names import beside
 
 I = sql.Identifier  # noqa: E741 - short alias keeps the templates readable
 S = sql.SQL
@@ -30,20 +31,19 @@ def _create_partition(op: CreatePartition) -> list[Statement]:
 @renders(DropPartition)
 def _drop_partition(op: DropPartition) -> list[Statement]:
     how = S(" CONCURRENTLY" if op.concurrently else "")
+    partition = relation(beside(op.table, op.partition.name))
     return [
         Statement(
-            S("ALTER TABLE {} DETACH PARTITION {}{}").format(
-                relation(op.table), I(op.partition.name), how
-            ),
+            S("ALTER TABLE {} DETACH PARTITION {}{}").format(relation(op.table), partition, how),
             atomic=not op.concurrently,
         ),
-        Statement(S("DROP TABLE {}").format(I(op.partition.name))),
+        Statement(S("DROP TABLE {}").format(partition)),
     ]
 
 
 @renders(RebindPartition)
 def _rebind_partition(op: RebindPartition) -> list[Statement]:
-    parent, part = relation(op.table), I(op.partition)
+    parent, part = relation(op.table), relation(beside(op.table, op.partition))
     return [
         Statement(S("ALTER TABLE {} DETACH PARTITION {}").format(parent, part)),
         Statement(S("ALTER TABLE {} ATTACH PARTITION {} {}").format(parent, part, S(op.new))),
@@ -55,10 +55,12 @@ def _create_partitioned_index(op: CreatePartitionedIndex) -> list[Statement]:
     out = [Statement(index_sql(op.table, op.index, only=True))]
     for p in op.partitions:
         child = replace(op.index, name=partition_index_name(p, op.index.name))
-        out.append(Statement(index_sql(p, child, concurrently=True), atomic=False))
         out.append(
-            Statement(
-                S("ALTER INDEX {} ATTACH PARTITION {}").format(I(op.index.name), I(child.name))
-            )
+            Statement(index_sql(beside(op.table, p), child, concurrently=True), atomic=False)
+        )
+        parent_index = relation(beside(op.table, op.index.name))
+        child_index = relation(beside(op.table, child.name))
+        out.append(
+            Statement(S("ALTER INDEX {} ATTACH PARTITION {}").format(parent_index, child_index))
         )
     return out

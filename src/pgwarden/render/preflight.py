@@ -17,10 +17,20 @@ from psycopg import sql
 
 from pgwarden.planner import ops as o
 from pgwarden.spec.model import ColumnType
+from pgwarden.spec.names import split_name
 from pgwarden.spec.types import TEXT_TYPES, type_sql
 
 I = sql.Identifier  # noqa: E741 - short alias keeps the templates readable
 S = sql.SQL
+
+
+def _relation(name: str) -> sql.Composable:
+    """A table by its spec name, schema-qualified outside the default namespace (as
+    :func:`pgwarden.render.sql.relation`, which this module cannot import: render.sql
+    imports it through render.citus)."""
+    return I(*split_name(name))
+
+
 L = sql.Literal
 
 
@@ -87,7 +97,7 @@ def _count_rows(table: str, key: tuple[str, ...], where: sql.Composable) -> str:
             "SELECT count(*) AS violations, "
             "(array_agg({s} ORDER BY {s}))[1:10] AS samples FROM {t} WHERE {w}"
         )
-        .format(s=sample, t=I(table), w=where)
+        .format(s=sample, t=_relation(table), w=where)
         .as_string(None)
     )
 
@@ -109,12 +119,12 @@ def _duplicates(
     query = S(
         "SELECT count(*) AS violations, (array_agg(k ORDER BY k))[1:10] AS samples FROM "
         "(SELECT ROW({cols})::text AS k FROM {t} WHERE {f} GROUP BY {cols} HAVING count(*) > 1) d"
-    ).format(cols=cols, t=I(table), f=filt)
+    ).format(cols=cols, t=_relation(table), f=filt)
     same = S(" AND ").join(S("a.{c} IS NOT DISTINCT FROM b.{c}").format(c=I(c)) for c in columns)
     fix = S(
         "-- keeps one row per duplicate group; review first\n"
         "DELETE FROM {t} a USING {t} b WHERE a.ctid > b.ctid AND {same};"
-    ).format(t=I(table), same=same)
+    ).format(t=_relation(table), same=same)
     return PreflightQuery(
         f"duplicate groups for {what} on {table} ({', '.join(columns)})",
         table,
@@ -169,12 +179,12 @@ def _recreate_enum(op: o.RecreateEnum) -> PreflightQuery | None:
         label = L(f"{u.table}.{u.column}=")
         parts.append(
             S("SELECT {label} || {col}::text AS k FROM {t} WHERE {cond}").format(
-                label=label, col=I(u.column), t=I(u.table), cond=cond
+                label=label, col=I(u.column), t=_relation(u.table), cond=cond
             )
         )
         fixes.append(
             S("UPDATE {t} SET {c} = <another value> WHERE {cond};").format(
-                t=I(u.table), c=I(u.column), cond=cond
+                t=_relation(u.table), c=I(u.column), cond=cond
             )
         )
     union = S(" UNION ALL ").join(parts)
@@ -215,7 +225,7 @@ def _alter_type(op: o.AlterColumnType) -> PreflightQuery | None:
         op.table,
         _count_rows(op.table, op.row_key, lost),
         S("SELECT * FROM {} WHERE {};  -- shorten, round or move these first")
-        .format(I(op.table), lost)
+        .format(_relation(op.table), lost)
         .as_string(None),
     )
 
@@ -230,7 +240,7 @@ def _set_not_null(op: o.SetNotNull) -> PreflightQuery | None:
         op.table,
         _count_rows(op.table, op.row_key, cond),
         S("UPDATE {} SET {} = <value> WHERE {};")
-        .format(I(op.table), I(op.column), cond)
+        .format(_relation(op.table), I(op.column), cond)
         .as_string(None),
     )
 
@@ -259,7 +269,7 @@ def _add_check(op: o.AddCheck) -> PreflightQuery | None:
         f"rows of {op.table} violating check {op.check.name}",
         op.table,
         _count_rows(op.table, op.row_key, cond),
-        S("UPDATE {} SET <columns> WHERE {};").format(I(op.table), cond).as_string(None),
+        S("UPDATE {} SET <columns> WHERE {};").format(_relation(op.table), cond).as_string(None),
     )
 
 
@@ -274,17 +284,17 @@ def _add_fk(op: o.AddForeignKey) -> PreflightQuery | None:
         for col, r in zip(fk.columns, fk.ref_columns, strict=True)
     )
     orphan = S("{nn} AND NOT EXISTS (SELECT 1 FROM {r} p WHERE {m})").format(
-        nn=notnull, r=I(fk.ref_table), m=match
+        nn=notnull, r=_relation(fk.ref_table), m=match
     )
     cols = S(", ").join(S("c.{}").format(I(col)) for col in fk.columns)
     query = S(
         "SELECT count(*) AS violations, "
         "(array_agg(DISTINCT ROW({cols})::text))[1:10] AS samples FROM {t} c WHERE {o}"
-    ).format(cols=cols, t=I(op.table), o=orphan)
+    ).format(cols=cols, t=_relation(op.table), o=orphan)
     fix = S(
         "-- delete the orphans, or set their reference to NULL / an existing row\n"
         "DELETE FROM {t} c WHERE {o};"
-    ).format(t=I(op.table), o=orphan)
+    ).format(t=_relation(op.table), o=orphan)
     return PreflightQuery(
         f"orphan rows in {op.table} ({', '.join(fk.columns)}) with no match in {fk.ref_table}",
         op.table,

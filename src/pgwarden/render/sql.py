@@ -5,8 +5,10 @@ through :class:`psycopg.sql.Literal`. SQL *expressions* from the spec
 (defaults, checks, predicates, policies) are SQL by definition and are
 inserted as they are.
 
-Names are unqualified: the target namespace comes from ``search_path`` (the
-runner sets it), so one rendering works for any schema name.
+Names of the default namespace are unqualified: it comes from ``search_path``
+(the runner sets it), so one rendering works for any schema name. Objects of the
+spec's other namespaces (``billing.Invoice``) are schema-qualified (:func:`relation`);
+an index, partition or constraint goes in its table's namespace.
 
 :func:`render_schema` is the DDL that creates a schema from empty; it is by
 construction the rendering of ``plan(Schema(), schema)``.
@@ -38,7 +40,7 @@ from pgwarden.spec.model import (
     Schema,
     UniqueConstraint,
 )
-from pgwarden.spec.names import split_name
+from pgwarden.spec.names import beside, local_name, split_name
 from pgwarden.spec.types import type_sql
 
 
@@ -117,10 +119,11 @@ def _join(parts: Iterable[sql.Composable], sep: str = ", ") -> sql.Composable:
     return S(sep).join(list(parts))
 
 
-def relation(name: str) -> sql.Composable:
+def relation(name: str, *parts: str) -> sql.Composable:
     """A table, type or other schema object by its spec name (``billing.Invoice``
-    is qualified; a default-namespace name resolves through ``search_path``)."""
-    return I(*split_name(name))
+    is qualified; a default-namespace name resolves through ``search_path``), with
+    ``parts`` after it (a column: ``"billing"."Invoice"."total"``)."""
+    return I(*split_name(name), *parts)
 
 
 def _idents(names: Iterable[str]) -> sql.Composable:
@@ -132,7 +135,7 @@ def _stmt(template: str, *args: sql.Composable, atomic: bool = True) -> Statemen
 
 
 def _alter_column(table: str, column: str, action: sql.Composable) -> Statement:
-    return _stmt("ALTER TABLE {} ALTER COLUMN {} {}", I(table), I(column), action)
+    return _stmt("ALTER TABLE {} ALTER COLUMN {} {}", relation(table), I(column), action)
 
 
 _SERIAL = {"smallint": "smallserial", "integer": "serial", "bigint": "bigserial"}
@@ -212,7 +215,7 @@ def foreign_key_sql(fk: ForeignKey) -> sql.Composable:
     return S("CONSTRAINT {} FOREIGN KEY ({}) REFERENCES {} ({}){}{}").format(
         I(fk.name),
         _idents(fk.columns),
-        I(fk.ref_table),
+        relation(fk.ref_table),
         _idents(fk.ref_columns),
         S("").join(actions),
         _deferrable(fk.deferrable, fk.initially_deferred),
@@ -293,7 +296,7 @@ def index_sql(
     ]
     if concurrently:
         parts.append(S("CONCURRENTLY"))
-    parts.append(S("{} ON {}{}").format(I(i.name), S("ONLY " if only else ""), I(table)))
+    parts.append(S("{} ON {}{}").format(I(i.name), S("ONLY " if only else ""), relation(table)))
     if i.method != "btree":
         parts.append(S("USING {}").format(_method(i.method)))
     parts.append(S("({})").format(_join(_element_sql(e) for e in i.elements)))
@@ -308,14 +311,18 @@ def index_sql(
 
 def partition_sql(table: str, p: Partition) -> sql.Composable:
     """``CREATE TABLE partition PARTITION OF parent bound`` (the bound is SQL text)."""
-    return S("CREATE TABLE {} PARTITION OF {} {}").format(I(p.name), relation(table), S(p.bound))
+    return S("CREATE TABLE {} PARTITION OF {} {}").format(
+        relation(beside(table, p.name)), relation(table), S(p.bound)
+    )
 
 
 def partition_statements(table: str, p: Partition) -> list[Statement]:
     """The partition and its comment (a drop's reverse brings both back)."""
     out = [Statement(partition_sql(table, p))]
     if p.comment is not None:
-        out.append(_stmt("COMMENT ON TABLE {} IS {}", I(p.name), L(p.comment)))
+        out.append(
+            _stmt("COMMENT ON TABLE {} IS {}", relation(beside(table, p.name)), L(p.comment))
+        )
     return out
 
 
@@ -328,7 +335,7 @@ def policy_sql(table: str, p: Policy) -> sql.Composable:
     parts: list[sql.Composable] = [
         S("CREATE POLICY {} ON {} AS {} FOR {} TO {}").format(
             I(p.name),
-            I(table),
+            relation(table),
             S("PERMISSIVE" if p.permissive else "RESTRICTIVE"),
             S(p.command.upper()),
             roles,
@@ -351,7 +358,7 @@ def _cast_to(column: str, old: ColumnType, new: ColumnType) -> sql.Composable:
 
 def _serial_sequence(table: str, column: str) -> sql.Composable:
     """``pg_get_serial_sequence`` call: takes the table as (quoted) SQL text."""
-    return S("pg_get_serial_sequence({}, {})").format(L(I(table).as_string(None)), L(column))
+    return S("pg_get_serial_sequence({}, {})").format(L(relation(table).as_string(None)), L(column))
 
 
 def _restart_after_max(table: str, column: str) -> Statement:
@@ -360,14 +367,14 @@ def _restart_after_max(table: str, column: str) -> Statement:
         "SELECT setval({}, coalesce(max({}), 0) + 1, false) FROM {}",
         _serial_sequence(table, column),
         I(column),
-        I(table),
+        relation(table),
     )
 
 
 def _sequence_name(table: str, column: str) -> str:
     from pgwarden.spec import names
 
-    return names.serial_sequence(table, column)
+    return beside(table, names.serial_sequence(local_name(table), column))
 
 
 # --------------------------------------------------------------------------- enums
@@ -376,22 +383,22 @@ def _sequence_name(table: str, column: str) -> str:
 @renders(o.CreateEnum)
 def _create_enum(op: o.CreateEnum) -> list[Statement]:
     values = _join(L(v) for v in op.enum.values)
-    return [_stmt("CREATE TYPE {} AS ENUM ({})", I(op.enum.name), values)]
+    return [_stmt("CREATE TYPE {} AS ENUM ({})", relation(op.enum.name), values)]
 
 
 @renders(o.DropEnum)
 def _drop_enum(op: o.DropEnum) -> list[Statement]:
-    return [_stmt("DROP TYPE {}", I(op.enum.name))]
+    return [_stmt("DROP TYPE {}", relation(op.enum.name))]
 
 
 @renders(o.RenameEnum)
 def _rename_enum(op: o.RenameEnum) -> list[Statement]:
-    return [_stmt("ALTER TYPE {} RENAME TO {}", I(op.old), I(op.new))]
+    return [_stmt("ALTER TYPE {} RENAME TO {}", relation(op.old), I(local_name(op.new)))]
 
 
 @renders(o.RenameEnumValue)
 def _rename_enum_value(op: o.RenameEnumValue) -> list[Statement]:
-    return [_stmt("ALTER TYPE {} RENAME VALUE {} TO {}", I(op.enum), L(op.old), L(op.new))]
+    return [_stmt("ALTER TYPE {} RENAME VALUE {} TO {}", relation(op.enum), L(op.old), L(op.new))]
 
 
 @renders(o.AddEnumValue)
@@ -403,7 +410,9 @@ def _add_enum_value(op: o.AddEnumValue) -> list[Statement]:
         where = S(" AFTER {}").format(L(op.after))
     else:
         where = S("")
-    return [_stmt("ALTER TYPE {} ADD VALUE {}{}", I(op.enum), L(op.value), where, atomic=False)]
+    return [
+        _stmt("ALTER TYPE {} ADD VALUE {}{}", relation(op.enum), L(op.value), where, atomic=False)
+    ]
 
 
 @renders(o.RecreateEnum)
@@ -414,21 +423,21 @@ def _recreate_enum(op: o.RecreateEnum) -> list[Statement]:
     new_type = ColumnType(op.enum)
     ctx = op.context
     out = [
-        _stmt("ALTER TYPE {} RENAME TO {}", I(op.enum), I(aside)),
-        _stmt("CREATE TYPE {} AS ENUM ({})", I(op.enum), _join(L(v) for v in op.new_values)),
+        _stmt("ALTER TYPE {} RENAME TO {}", relation(op.enum), I(local_name(aside))),
+        _stmt("CREATE TYPE {} AS ENUM ({})", relation(op.enum), _join(L(v) for v in op.new_values)),
     ]
     # what cannot cross the type change goes first (its enum literals are typed
     # with the old type, or Postgres refuses to retype a column under it) ...
     for table, fk in ctx.foreign_keys:
-        out.append(_stmt("ALTER TABLE {} DROP CONSTRAINT {}", I(table), I(fk.name)))
+        out.append(_stmt("ALTER TABLE {} DROP CONSTRAINT {}", relation(table), I(fk.name)))
     for table, policy in ctx.policies:
-        out.append(_stmt("DROP POLICY {} ON {}", I(policy.name), I(table)))
-    for _table, index in ctx.indexes:
-        out.append(_stmt("DROP INDEX {}", I(index.name)))
+        out.append(_stmt("DROP POLICY {} ON {}", I(policy.name), relation(table)))
+    for table, index in ctx.indexes:
+        out.append(_stmt("DROP INDEX {}", relation(beside(table, index.name))))
     for table, check in ctx.checks:
-        out.append(_stmt("ALTER TABLE {} DROP CONSTRAINT {}", I(table), I(check.name)))
+        out.append(_stmt("ALTER TABLE {} DROP CONSTRAINT {}", relation(table), I(check.name)))
     for table, column in ctx.generated:
-        out.append(_stmt("ALTER TABLE {} DROP COLUMN {}", I(table), I(column.name)))
+        out.append(_stmt("ALTER TABLE {} DROP COLUMN {}", relation(table), I(column.name)))
     for u in ctx.usages:
         target = ColumnType(op.enum, array=u.array)
         if u.default is not None:
@@ -446,23 +455,41 @@ def _recreate_enum(op: o.RecreateEnum) -> list[Statement]:
             out.append(_alter_column(u.table, u.column, S("SET DEFAULT {}").format(S(u.default))))
     # ... and comes back on the new type (generated columns are recomputed)
     for table, column in ctx.generated:
-        out.append(_stmt("ALTER TABLE {} ADD COLUMN {}", I(table), column_sql(column)))
+        out.append(_stmt("ALTER TABLE {} ADD COLUMN {}", relation(table), column_sql(column)))
         if column.comment is not None:
             out.append(
-                _stmt("COMMENT ON COLUMN {} IS {}", I(table, column.name), L(column.comment))
+                _stmt("COMMENT ON COLUMN {} IS {}", relation(table, column.name), L(column.comment))
             )
     for table, check in ctx.checks:
-        out.append(_stmt("ALTER TABLE {} ADD {}", I(table), check_sql(check)))
+        out.append(_stmt("ALTER TABLE {} ADD {}", relation(table), check_sql(check)))
     for table, index in ctx.indexes:
         out.append(Statement(index_sql(table, index)))
     for table, fk in ctx.foreign_keys:
-        out.append(_stmt("ALTER TABLE {} ADD {}", I(table), foreign_key_sql(fk)))
+        out.append(_stmt("ALTER TABLE {} ADD {}", relation(table), foreign_key_sql(fk)))
     for table, policy in ctx.policies:
         out.append(Statement(policy_sql(table, policy)))
-    out.append(_stmt("DROP TYPE {}", I(aside)))
+    out.append(_stmt("DROP TYPE {}", relation(aside)))
     if op.comment is not None:
-        out.append(_stmt("COMMENT ON TYPE {} IS {}", I(op.enum), L(op.comment)))
+        out.append(_stmt("COMMENT ON TYPE {} IS {}", relation(op.enum), L(op.comment)))
     return out
+
+
+# --------------------------------------------------------------------------- namespaces
+
+
+@renders(o.CreateNamespace)
+def _create_namespace(op: o.CreateNamespace) -> list[Statement]:
+    out = [_stmt("CREATE SCHEMA {}", I(op.namespace.name))]
+    if op.namespace.comment is not None:
+        out.append(
+            _stmt("COMMENT ON SCHEMA {} IS {}", I(op.namespace.name), L(op.namespace.comment))
+        )
+    return out
+
+
+@renders(o.DropNamespace)
+def _drop_namespace(op: o.DropNamespace) -> list[Statement]:
+    return [_stmt("DROP SCHEMA {}", I(op.namespace.name))]
 
 
 # --------------------------------------------------------------------------- tables
@@ -481,20 +508,20 @@ def _create_table(op: o.CreateTable) -> list[Statement]:
     # a partitioned table comes with its partitions (so its reverse, DROP TABLE, is whole)
     tail = S(" PARTITION BY {}").format(S(t.partition_by)) if t.partition_by else S("")
     if not items:
-        create = _stmt("CREATE TABLE {} (){}", I(t.name), tail)
+        create = _stmt("CREATE TABLE {} (){}", relation(t.name), tail)
     else:
-        create = _stmt("CREATE TABLE {} (\n{}\n){}", I(t.name), body, tail)
+        create = _stmt("CREATE TABLE {} (\n{}\n){}", relation(t.name), body, tail)
     return [create, *(s for p in t.partitions for s in partition_statements(t.name, p))]
 
 
 @renders(o.DropTable)
 def _drop_table(op: o.DropTable) -> list[Statement]:
-    return [_stmt("DROP TABLE {}", I(op.table.name))]
+    return [_stmt("DROP TABLE {}", relation(op.table.name))]
 
 
 @renders(o.RenameTable)
 def _rename_table(op: o.RenameTable) -> list[Statement]:
-    return [_stmt("ALTER TABLE {} RENAME TO {}", I(op.old), I(op.new))]
+    return [_stmt("ALTER TABLE {} RENAME TO {}", relation(op.old), I(local_name(op.new)))]
 
 
 # --------------------------------------------------------------------------- columns
@@ -502,23 +529,25 @@ def _rename_table(op: o.RenameTable) -> list[Statement]:
 
 @renders(o.AddColumn)
 def _add_column(op: o.AddColumn) -> list[Statement]:
-    return [_stmt("ALTER TABLE {} ADD COLUMN {}", I(op.table), column_sql(op.column))]
+    return [_stmt("ALTER TABLE {} ADD COLUMN {}", relation(op.table), column_sql(op.column))]
 
 
 @renders(o.DropColumn)
 def _drop_column(op: o.DropColumn) -> list[Statement]:
-    return [_stmt("ALTER TABLE {} DROP COLUMN {}", I(op.table), I(op.column.name))]
+    return [_stmt("ALTER TABLE {} DROP COLUMN {}", relation(op.table), I(op.column.name))]
 
 
 @renders(o.RenameColumn)
 def _rename_column(op: o.RenameColumn) -> list[Statement]:
-    return [_stmt("ALTER TABLE {} RENAME COLUMN {} TO {}", I(op.table), I(op.old), I(op.new))]
+    return [
+        _stmt("ALTER TABLE {} RENAME COLUMN {} TO {}", relation(op.table), I(op.old), I(op.new))
+    ]
 
 
 @renders(o.Backfill)
 def _backfill(op: o.Backfill) -> list[Statement]:
     # outside the DDL's transaction, in batches: the table is never locked for the scan
-    text = S("UPDATE {} SET {} = ({})").format(I(op.table), I(op.column), S(op.expression))
+    text = S("UPDATE {} SET {} = ({})").format(relation(op.table), I(op.column), S(op.expression))
     return [Statement(text, atomic=False, batched=True)]
 
 
@@ -538,7 +567,7 @@ def _alter_type(op: o.AlterColumnType) -> list[Statement]:
 def _set_not_null(op: o.SetNotNull) -> list[Statement]:
     if not op.online:
         return [_alter_column(op.table, op.column, S("SET NOT NULL"))]
-    t, c, chk = I(op.table), I(op.column), I(op.check_name)
+    t, c, chk = relation(op.table), I(op.column), I(op.check_name)
     return [
         _stmt("ALTER TABLE {} ADD CONSTRAINT {} CHECK ({} IS NOT NULL) NOT VALID", t, chk, c),
         _stmt("ALTER TABLE {} VALIDATE CONSTRAINT {}", t, chk, atomic=False),
@@ -594,14 +623,16 @@ def _alter_identity(op: o.AlterIdentity) -> list[Statement]:
         out.append(
             _stmt(
                 "CREATE SEQUENCE {} AS {} OWNED BY {}",
-                I(seq),
+                relation(seq),
                 type_sql(op.type.element),
-                I(t, c),
+                relation(t, c),
             )
         )
         out.append(
             _alter_column(
-                t, c, S("SET DEFAULT nextval({}::regclass)").format(L(I(seq).as_string(None)))
+                t,
+                c,
+                S("SET DEFAULT nextval({}::regclass)").format(L(relation(seq).as_string(None))),
             )
         )
         if op.online:
@@ -627,7 +658,7 @@ def _alter_generated(op: o.AlterGenerated) -> list[Statement]:
 def _set_comment(op: o.SetComment) -> list[Statement]:
     value = L(op.new)  # Literal(None) renders NULL: removes the comment
     target = S(op.target.upper())
-    return [_stmt("COMMENT ON {} {} IS {}", target, I(*op.path), value)]
+    return [_stmt("COMMENT ON {} {} IS {}", target, relation(*op.path), value)]
 
 
 # --------------------------------------------------------------------------- constraints
@@ -637,18 +668,18 @@ def _set_comment(op: o.SetComment) -> list[Statement]:
 def _add_pk(op: o.AddPrimaryKey) -> list[Statement]:
     pk = op.primary_key
     if not op.online:
-        return [_stmt("ALTER TABLE {} ADD {}", I(op.table), primary_key_sql(pk))]
+        return [_stmt("ALTER TABLE {} ADD {}", relation(op.table), primary_key_sql(pk))]
     return [
         _stmt(
             "CREATE UNIQUE INDEX CONCURRENTLY {} ON {} ({})",
             I(pk.name),
-            I(op.table),
+            relation(op.table),
             _idents(pk.columns),
             atomic=False,
         ),
         _stmt(
             "ALTER TABLE {} ADD CONSTRAINT {} PRIMARY KEY USING INDEX {}",
-            I(op.table),
+            relation(op.table),
             I(pk.name),
             I(pk.name),
         ),
@@ -657,26 +688,26 @@ def _add_pk(op: o.AddPrimaryKey) -> list[Statement]:
 
 @renders(o.DropPrimaryKey)
 def _drop_pk(op: o.DropPrimaryKey) -> list[Statement]:
-    return [_stmt("ALTER TABLE {} DROP CONSTRAINT {}", I(op.table), I(op.primary_key.name))]
+    return [_stmt("ALTER TABLE {} DROP CONSTRAINT {}", relation(op.table), I(op.primary_key.name))]
 
 
 @renders(o.AddUnique)
 def _add_unique(op: o.AddUnique) -> list[Statement]:
     u = op.unique
     if not op.online:
-        return [_stmt("ALTER TABLE {} ADD {}", I(op.table), unique_sql(u))]
+        return [_stmt("ALTER TABLE {} ADD {}", relation(op.table), unique_sql(u))]
     return [
         _stmt(
             "CREATE UNIQUE INDEX CONCURRENTLY {} ON {} ({}){}",
             I(u.name),
-            I(op.table),
+            relation(op.table),
             _idents(u.columns),
             S(" NULLS NOT DISTINCT" if u.nulls_not_distinct else ""),
             atomic=False,
         ),
         _stmt(
             "ALTER TABLE {} ADD CONSTRAINT {} UNIQUE USING INDEX {}{}",
-            I(op.table),
+            relation(op.table),
             I(u.name),
             I(u.name),
             _deferrable(u.deferrable, u.initially_deferred),
@@ -687,28 +718,36 @@ def _add_unique(op: o.AddUnique) -> list[Statement]:
 @renders(o.AddCheck)
 def _add_check(op: o.AddCheck) -> list[Statement]:
     suffix = S(" NOT VALID" if op.online else "")
-    return [_stmt("ALTER TABLE {} ADD {}{}", I(op.table), check_sql(op.check), suffix)]
+    return [_stmt("ALTER TABLE {} ADD {}{}", relation(op.table), check_sql(op.check), suffix)]
 
 
 @renders(o.AddForeignKey)
 def _add_fk(op: o.AddForeignKey) -> list[Statement]:
     suffix = S(" NOT VALID" if op.online else "")
-    return [_stmt("ALTER TABLE {} ADD {}{}", I(op.table), foreign_key_sql(op.foreign_key), suffix)]
+    return [
+        _stmt(
+            "ALTER TABLE {} ADD {}{}", relation(op.table), foreign_key_sql(op.foreign_key), suffix
+        )
+    ]
 
 
 @renders(o.DropConstraint)
 def _drop_constraint(op: o.DropConstraint) -> list[Statement]:
-    return [_stmt("ALTER TABLE {} DROP CONSTRAINT {}", I(op.table), I(op.constraint.name))]
+    return [_stmt("ALTER TABLE {} DROP CONSTRAINT {}", relation(op.table), I(op.constraint.name))]
 
 
 @renders(o.ValidateConstraint)
 def _validate(op: o.ValidateConstraint) -> list[Statement]:
-    return [_stmt("ALTER TABLE {} VALIDATE CONSTRAINT {}", I(op.table), I(op.name), atomic=False)]
+    return [
+        _stmt("ALTER TABLE {} VALIDATE CONSTRAINT {}", relation(op.table), I(op.name), atomic=False)
+    ]
 
 
 @renders(o.RenameConstraint)
 def _rename_constraint(op: o.RenameConstraint) -> list[Statement]:
-    return [_stmt("ALTER TABLE {} RENAME CONSTRAINT {} TO {}", I(op.table), I(op.old), I(op.new))]
+    return [
+        _stmt("ALTER TABLE {} RENAME CONSTRAINT {} TO {}", relation(op.table), I(op.old), I(op.new))
+    ]
 
 
 # --------------------------------------------------------------------------- indexes
@@ -722,12 +761,13 @@ def _create_index(op: o.CreateIndex) -> list[Statement]:
 @renders(o.DropIndex)
 def _drop_index(op: o.DropIndex) -> list[Statement]:
     how = S(" CONCURRENTLY" if op.online else "")
-    return [_stmt("DROP INDEX{} {}", how, I(op.index.name), atomic=not op.online)]
+    index = relation(beside(op.table, op.index.name))
+    return [_stmt("DROP INDEX{} {}", how, index, atomic=not op.online)]
 
 
 @renders(o.RenameIndex)
 def _rename_index(op: o.RenameIndex) -> list[Statement]:
-    return [_stmt("ALTER INDEX {} RENAME TO {}", I(op.old), I(op.new))]
+    return [_stmt("ALTER INDEX {} RENAME TO {}", relation(op.old), I(local_name(op.new)))]
 
 
 # --------------------------------------------------------------------------- triggers, RLS
@@ -742,17 +782,14 @@ def _create_trigger(op: o.CreateOnUpdateTrigger) -> list[Statement]:
         f"BEGIN\n  IF NEW.{col} IS NOT DISTINCT FROM OLD.{col} THEN\n"
         f"    NEW.{col} := now();\n  END IF;\n  RETURN NEW;\nEND"
     )
+    function = relation(beside(op.table, op.name))  # in the table's namespace
     return [
-        _stmt(
-            "CREATE FUNCTION {}() RETURNS trigger LANGUAGE plpgsql AS {}",
-            I(op.name),
-            L(body),
-        ),
+        _stmt("CREATE FUNCTION {}() RETURNS trigger LANGUAGE plpgsql AS {}", function, L(body)),
         _stmt(
             "CREATE TRIGGER {} BEFORE UPDATE ON {} FOR EACH ROW EXECUTE FUNCTION {}()",
             I(op.name),
-            I(op.table),
-            I(op.name),
+            relation(op.table),
+            function,
         ),
     ]
 
@@ -760,21 +797,21 @@ def _create_trigger(op: o.CreateOnUpdateTrigger) -> list[Statement]:
 @renders(o.DropOnUpdateTrigger)
 def _drop_trigger(op: o.DropOnUpdateTrigger) -> list[Statement]:
     return [
-        _stmt("DROP TRIGGER {} ON {}", I(op.name), I(op.table)),
-        _stmt("DROP FUNCTION {}()", I(op.name)),
+        _stmt("DROP TRIGGER {} ON {}", I(op.name), relation(op.table)),
+        _stmt("DROP FUNCTION {}()", relation(beside(op.table, op.name))),
     ]
 
 
 @renders(o.SetRowLevelSecurity)
 def _rls(op: o.SetRowLevelSecurity) -> list[Statement]:
     verb = S("ENABLE" if op.enabled else "DISABLE")
-    return [_stmt("ALTER TABLE {} {} ROW LEVEL SECURITY", I(op.table), verb)]
+    return [_stmt("ALTER TABLE {} {} ROW LEVEL SECURITY", relation(op.table), verb)]
 
 
 @renders(o.SetForceRowLevelSecurity)
 def _force_rls(op: o.SetForceRowLevelSecurity) -> list[Statement]:
     verb = S("FORCE" if op.forced else "NO FORCE")
-    return [_stmt("ALTER TABLE {} {} ROW LEVEL SECURITY", I(op.table), verb)]
+    return [_stmt("ALTER TABLE {} {} ROW LEVEL SECURITY", relation(op.table), verb)]
 
 
 @renders(o.CreatePolicy)
@@ -784,12 +821,12 @@ def _create_policy(op: o.CreatePolicy) -> list[Statement]:
 
 @renders(o.RenamePolicy)
 def _rename_policy(op: o.RenamePolicy) -> list[Statement]:
-    return [_stmt("ALTER POLICY {} ON {} RENAME TO {}", I(op.old), I(op.table), I(op.new))]
+    return [_stmt("ALTER POLICY {} ON {} RENAME TO {}", I(op.old), relation(op.table), I(op.new))]
 
 
 @renders(o.DropPolicy)
 def _drop_policy(op: o.DropPolicy) -> list[Statement]:
-    return [_stmt("DROP POLICY {} ON {}", I(op.policy.name), I(op.table))]
+    return [_stmt("DROP POLICY {} ON {}", I(op.policy.name), relation(op.table))]
 
 
 # --------------------------------------------------------------------------- entry points

@@ -137,6 +137,13 @@ def local_name(name: str) -> str:
     return split_name(name)[-1]
 
 
+def beside(relation: str, name: str) -> str:
+    """``name`` (an index, partition, sequence... name) in the namespace of ``relation``:
+    ``beside("billing.Invoice", "Invoice_pkey")`` -> ``billing.Invoice_pkey``."""
+    namespace = namespace_of(relation)
+    return f"{namespace}.{name}" if namespace else name
+
+
 def namespace_of(name: str) -> str | None:
     """The namespace of a qualified name, None for the default namespace."""
     parts = split_name(name)

@@ -743,6 +743,14 @@ def _audit(report: _Report, schema: Schema) -> None:
                 "declare a primary key (or remove audit = true)",
                 key="audit",
             )
+        if table.audit and names.namespace_of(table.name) is not None:
+            report.add(
+                table.source,
+                f"table {table.name!r} has audit = true, but the audit log and its "
+                "trigger function live in the default namespace only",
+                "remove audit = true, or move the table into the default namespace",
+                key="audit",
+            )
 
 
 def _table(

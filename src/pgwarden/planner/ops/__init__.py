@@ -60,6 +60,7 @@ from pgwarden.planner.ops.extensions import (
     DropExtension,
 )
 from pgwarden.planner.ops.functions import CreateFunction, DropFunction, ReplaceFunction
+from pgwarden.planner.ops.namespaces import CreateNamespace, DropNamespace
 from pgwarden.planner.ops.sequences import (
     AlterSequence,
     CreateSequence,
@@ -110,6 +111,7 @@ __all__ = [
     "CreateExtension",
     "CreateFunction",
     "CreateIndex",
+    "CreateNamespace",
     "CreateOnUpdateTrigger",
     "CreatePolicy",
     "CreateSequence",
@@ -123,6 +125,7 @@ __all__ = [
     "DropExtension",
     "DropFunction",
     "DropIndex",
+    "DropNamespace",
     "DropNotNull",
     "DropOnUpdateTrigger",
     "DropPolicy",

@@ -8,7 +8,7 @@ from typing import Literal
 from pgwarden.planner.ops.base import Op, Paired, Swapped, Toggled, pair, qname
 from pgwarden.spec.model import Policy
 
-CommentTarget = Literal["table", "column", "type"]
+CommentTarget = Literal["table", "column", "type", "schema"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,7 +111,7 @@ class RenamePolicy(Swapped):
 
 @dataclass(frozen=True, slots=True)
 class SetComment(Swapped):
-    """COMMENT ON TABLE / COLUMN / TYPE (``new`` None: remove the comment)."""
+    """COMMENT ON TABLE / COLUMN / TYPE / SCHEMA (``new`` None: remove the comment)."""
 
     target: CommentTarget
     path: tuple[str, ...]

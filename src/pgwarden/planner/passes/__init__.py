@@ -19,7 +19,9 @@ ops into the phases of :data:`~pgwarden.planner.context.PHASES`:
 * :mod:`.views` -- views and materialized views, recreated around the table
   changes under them;
 * :mod:`.partitions` -- partitions of kept tables, and the forms a partitioned
-  parent allows for the ops planned before it.
+  parent allows for the ops planned before it;
+* :mod:`.namespaces` -- the Postgres schemas besides the default one (last: a
+  dropped schema goes after everything in it).
 
 :func:`run` calls them in that order and returns the ops phase by phase.
 """
@@ -34,6 +36,7 @@ from pgwarden.planner.order import in_phase_order
 from pgwarden.planner.passes.enums import plan_enums, settle_contexts
 from pgwarden.planner.passes.extensions import plan_extensions
 from pgwarden.planner.passes.functions import plan_functions
+from pgwarden.planner.passes.namespaces import plan_namespaces
 from pgwarden.planner.passes.partitions import plan_partitions
 from pgwarden.planner.passes.renames import plan_renames
 from pgwarden.planner.passes.sequences import plan_sequences
@@ -59,6 +62,7 @@ def run(ctx: PlanContext) -> list[tuple[str, o.Op]]:
     plan_triggers(ctx)
     plan_views(ctx)
     plan_partitions(ctx)
+    plan_namespaces(ctx)
     settle_contexts(ctx)
     return [(phase, op) for phase in PHASES for op in in_phase_order(phase, ctx.out[phase])]
 
