@@ -3,8 +3,6 @@
 -- Plan:
 -- - drop constraint "Session_userId_fkey" of "Session"
 -- - drop constraint "Account_userId_fkey" of "Account"
--- - drop index "K8sClusterConfig_authUserId_idx"
--- - drop index "Customer_authUserId_idx"
 -- - drop table "VerificationToken"  [destructive]
 -- - drop table "User"  [destructive]
 -- - drop table "Session"  [destructive]
@@ -23,16 +21,6 @@ ALTER TABLE "Session" DROP CONSTRAINT "Session_userId_fkey";
 SET lock_timeout = '5s';
 SET statement_timeout = '5min';
 ALTER TABLE "Account" DROP CONSTRAINT "Account_userId_fkey";
-
--- pgwarden:step atomic=true description="drop index \"K8sClusterConfig_authUserId_idx\""
-SET lock_timeout = '5s';
-SET statement_timeout = '5min';
-DROP INDEX "K8sClusterConfig_authUserId_idx";
-
--- pgwarden:step atomic=true description="drop index \"Customer_authUserId_idx\""
-SET lock_timeout = '5s';
-SET statement_timeout = '5min';
-DROP INDEX "Customer_authUserId_idx";
 
 -- pgwarden:step atomic=true description="drop table \"VerificationToken\""
 SET lock_timeout = '5s';

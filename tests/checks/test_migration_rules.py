@@ -323,3 +323,13 @@ def test_a_volatile_default_names_the_function() -> None:
 def test_the_lock_timeout_finding_names_the_locked_table(sql: str, locked: str) -> None:
     (f,) = findings(sql, "missing-lock-timeout")
     assert f"this statement locks {locked} with no lock_timeout" in f.message
+
+
+def test_a_batched_step_is_not_an_unbatched_backfill() -> None:
+    # the runner runs a batched=true step's UPDATE in keyset batches (one transaction
+    # each): the same UPDATE in a plain step is still reported
+    body = "\nSET lock_timeout = '5s';\nUPDATE k SET \"deletedAt\" = now();\n"
+    batched = '-- pgwarden:step atomic=false batched=true description="backfill k"' + body
+    plain = '-- pgwarden:step atomic=false description="batched=true"' + body
+    assert findings(batched, "unbatched-backfill") == []
+    assert len(findings(plain, "unbatched-backfill")) == 1

@@ -244,3 +244,25 @@ def test_not_null_backfill_then_validated_check(database_url: str, tmp_path: Pat
     assert fetch(database_url, "SELECT count(*) FROM item WHERE n <> v % 97") == [(0,)]
     runner(database_url, directory).down()
     assert_at(database_url, before)
+
+
+def test_apply_sql_prints_the_batched_backfill_as_its_loop(
+    database_url: str, tmp_path: Path
+) -> None:
+    directory = history_of(tmp_path / "migrations", spec(BEFORE), spec(AFTER))
+    runner(database_url, directory).apply(1)
+    _seed(database_url, 50)
+    shown = run_cli(database_url, directory, "apply", "--sql", "--batch-size", "500")
+    assert shown.returncode == 0, shown.stderr
+    (step,) = [s for s in files.load_migrations(directory)[1].up.steps if s.batched]
+    update = files.update_statement(step.statements)
+    loop = render_loop(update, [("id", "bigint")], 500)
+    assert loop in shown.stdout, shown.stdout
+    assert "LIMIT 500" in loop
+    ran = (
+        "SELECT count(*) FROM information_schema.columns"
+        " WHERE table_name = 'item' AND column_name = 'c'"
+    )
+    assert fetch(database_url, ran) == [(0,)]  # --sql ran nothing
+    # the plain one-statement UPDATE is not what --sql says will run
+    assert f"\n{update.strip().rstrip(';')};\n" not in shown.stdout

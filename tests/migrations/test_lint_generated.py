@@ -4,7 +4,9 @@ the generator (issue 12 item 8).
 An artefact is a finding about the *form* the generator chose, which it promises to get
 right: a statement that does not parse (a ``<value>`` placeholder left uncommented), a
 concurrent build inside a transaction, a NOT VALID constraint validated in the same
-transaction, a step without ``lock_timeout``, a malformed suppression. Findings about the
+transaction, a step without ``lock_timeout``, a malformed suppression, and on a table that
+exists (in the up and in the down) an index built or dropped without CONCURRENTLY, a
+constraint added without NOT VALID, a NOT NULL column added without a default. Findings about the
 *change* itself (a drop, a rewrite) are the linter's job and stay: the planner marks the
 same hazards.
 """
@@ -28,8 +30,32 @@ ARTEFACTS = frozenset(
         "not-valid-validated-in-transaction",
         "missing-lock-timeout",
         "invalid-suppression",
+        # the online forms the planner promises on a table that exists, up and down
+        "drop-index-non-concurrently",
+        "create-index-non-concurrently",
+        "constraint-without-not-valid",
+        "add-column-not-null-without-default",
     }
 )
+#: The one allowance: the dependents a recreated enum rebuilds inside its rewrite,
+#: which holds ACCESS EXCLUSIVE for the ALTER COLUMN ... TYPE anyway (the op is
+#: marked long_lock and rewrites_table; docs/status.md, known gaps).
+_REWRITE_STEP = "recreate enum"
+_ONLINE_FORMS = ARTEFACTS - {
+    "unparsable-statement",
+    "concurrently-in-transaction",
+    "not-valid-validated-in-transaction",
+    "missing-lock-timeout",
+    "invalid-suppression",
+}
+
+
+def _step_of(text: str, line: int) -> str:
+    """The description of the pgwarden step holding ``line`` of ``text``."""
+    for header in reversed(text.split("\n")[:line]):
+        if header.startswith("-- pgwarden:step "):
+            return header
+    return ""
 
 
 def _artefacts(a: Schema, b: Schema) -> list[str]:
@@ -44,14 +70,19 @@ def _artefacts(a: Schema, b: Schema) -> list[str]:
     for _name, text in texts:
         split(text)  # the whole file parses: placeholders are comments
     found = lint_sql(texts).findings
+    by_name = dict(texts)
     return [
         f"{f.location.file}:{f.location.line}: [{f.rule}] {f.message}"
         for f in found
         if f.rule in ARTEFACTS
+        and not (
+            f.rule in _ONLINE_FORMS
+            and _REWRITE_STEP in _step_of(by_name[f.location.file], f.location.line or 0)
+        )
     ]
 
 
-@settings(max_examples=25)
+@settings(max_examples=40)
 @given(schema_pairs())
 def test_random_generated_migrations_lint_without_artefacts(pair: tuple[Schema, Schema]) -> None:
     a, b = pair

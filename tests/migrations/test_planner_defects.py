@@ -121,3 +121,40 @@ def test_integer_narrowing_still_needs_consent(narrower: str) -> None:
     before = '[tables.T.columns]\nv = { type = "integer" }\n'
     with pytest.raises(RefusedError, match=r"T\.v"):
         plan(spec(before), spec(before.replace("integer", narrower)))
+
+
+DROPPED_NOT_NULL = (
+    '[tables.T.columns]\nid = { type = "integer", primary_key = true }\nc = { type = "text" }\n',
+    '[tables.T.columns]\nid = { type = "integer", primary_key = true }\n',
+)
+
+
+def test_down_of_a_dropped_not_null_column_stops_on_rows_with_the_fix(
+    database_url: str, tmp_path: Path
+) -> None:
+    # the up dropped the values: a plain ADD COLUMN c text NOT NULL would fail on the
+    # first row; the down adds it nullable and stops at its preflight with the UPDATE
+    from pgwarden.apply.preflight import PreflightError
+
+    a, b = (spec(text) for text in DROPPED_NOT_NULL)
+    directory = history_of(tmp_path / "migrations", a, b)
+    runner(database_url, directory).apply(1)
+    with psycopg.connect(database_url, autocommit=True) as conn:
+        conn.execute("""INSERT INTO "T" VALUES (1, 'x'), (2, 'y')""")
+    runner(database_url, directory).apply()
+    with pytest.raises(PreflightError) as stopped:
+        runner(database_url, directory).down()
+    message = str(stopped.value)
+    assert "T: 2 row(s): NULLs in T.c" in message, message
+    assert 'UPDATE "T" SET "c" = <value>' in message, message
+    assert "earlier steps are committed" in message and "migrate down" in message, message
+    with psycopg.connect(database_url, autocommit=True) as conn:
+        conn.execute("""UPDATE "T" SET c = 'filled' WHERE c IS NULL""")
+    runner(database_url, directory).down()  # resumes at the NOT NULL
+    assert_at(database_url, a)
+
+
+def test_down_of_a_dropped_not_null_column_on_an_empty_table(
+    database_url: str, tmp_path: Path
+) -> None:
+    _up_down_up(database_url, tmp_path, *DROPPED_NOT_NULL)

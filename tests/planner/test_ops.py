@@ -26,7 +26,7 @@ INT = ColumnType("integer")
 MIRRORED: list[o.Op] = [
     o.CreateEnum(Enum("E", ("a",))),
     o.CreateTable(Table("T", (Column("id", INT),))),
-    o.AddColumn("T", Column("c", TEXT), True, ("id",), True),
+    o.AddColumn("T", Column("c", TEXT, default="'x'"), True, ("id",), True),
     o.SetNotNull("T", "c", True, ("id",), True),
     o.DropNotNull("T", "c", False, (), False),
     o.AddPrimaryKey("T", PrimaryKey("T_pkey", ("id",)), True, True),
@@ -99,3 +99,17 @@ def test_pair_refuses_classes_that_do_not_share_fields() -> None:
 
     with pytest.raises(TypeError, match="do not share their fields"):
         pair(A, B)
+
+
+def test_the_down_of_a_dropped_not_null_column_adds_it_nullable_then_checks_rows() -> None:
+    # the values are gone: ADD COLUMN c text NOT NULL would fail on the first row, so
+    # the column comes back nullable (committed alone, so the user can fill it when the
+    # NOT NULL's preflight stops the down) and the NOT NULL follows
+    drop = o.DropColumn("T", Column("c", TEXT), True, ("id",), True)
+    assert drop.reverse() == (
+        o.AddColumn("T", Column("c", TEXT, nullable=True), True, ("id",), False, True),
+        o.SetNotNull("T", "c", True, ("id",), True),
+    )
+    assert not drop.reverse()[0].atomic
+    with_default = o.DropColumn("T", Column("c", TEXT, default="'x'"), True, ("id",), True)
+    assert with_default.reverse() == (with_default.mirror(),)

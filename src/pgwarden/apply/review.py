@@ -12,14 +12,13 @@ values of the run (who, when).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from pgwarden.apply import history
-from pgwarden.apply.files import FileStep, Migration, Preflight, Script
+from pgwarden.apply.backfill import render_loop
+from pgwarden.apply.files import FileStep, Migration, Preflight, Script, update_statement
 from pgwarden.apply.history import Direction
 from pgwarden.apply.runner import Runner
-from pgwarden.errors import PgwardenError, RefusedError
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,8 +62,10 @@ def _preflight(check: Preflight, where: str) -> list[str]:
     ]
 
 
-def render(pending: Sequence[Pending]) -> str:
-    """The whole run as one SQL text (empty when nothing is pending)."""
+def render(pending: Sequence[Pending], loop: Callable[[str], str] | None = None) -> str:
+    """The whole run as one SQL text (empty when nothing is pending). ``loop``: the text
+    of a batched backfill's ``UPDATE`` as the runner runs it (:func:`loops`); without
+    it the plain ``UPDATE`` is printed."""
     out: list[str] = []
     for item in pending:
         mig, script = item.migration, item.script
@@ -95,7 +96,13 @@ def render(pending: Sequence[Pending]) -> str:
                     out += _preflight(check, "deferred to its step")
                 mode = "" if atomic else ", outside a transaction"
                 out.append(f"-- step {index + 1}/{len(steps)}{mode}: {steps[index].description}")
-                out += [_terminated(s) for s in steps[index].statements]
+                statements = steps[index].statements
+                if steps[index].batched and loop is not None:
+                    update = update_statement(statements)
+                    out += [_terminated(s) for s in statements if s != update]
+                    out.append(loop(update).rstrip("\n"))
+                else:
+                    out += [_terminated(s) for s in statements]
             last = run[-1] == len(steps) - 1
             record = "records the step" + (
                 f" and marks {mig.name} {'applied' if item.direction == 'up' else 'reverted'}"
@@ -111,51 +118,29 @@ def render(pending: Sequence[Pending]) -> str:
     return "\n".join(out).rstrip("\n") + "\n" if out else ""
 
 
+def loops(runner: Runner) -> Callable[[str], str]:
+    """A batched backfill as the loop ``runner`` runs: keyset batches of its batch size
+    over the table's primary key as the table has it now."""
+
+    def text(statement: str) -> str:
+        key = runner.backfill_key(statement)
+        if key is None:
+            return (
+                "-- batched backfill: its table does not exist yet (an earlier step creates\n"
+                "-- it); the runner walks its primary key in batches of "
+                f"{runner.batch_size:,} rows, one transaction each:\n"
+                f"{_terminated(statement)}\n"
+            )
+        return render_loop(statement, key, runner.batch_size)
+
+    return text
+
+
 def pending_up(runner: Runner, to: int | None = None) -> list[Pending]:
     """What ``runner.apply(to)`` would run on its database now (read only)."""
-    if to is not None and to not in runner.by_version:
-        raise PgwardenError(f"--to {to}: no migration numbered {to:04d}")
-    with runner._connect() as conn:
-        rows = history.read(conn, schema=runner.history_schema)
-        runner._check_history(rows)
-        out: list[Pending] = []
-        for mig in runner._pending(rows, to):
-            first = 0
-            if mig.version in rows:
-                done = history.steps_done(conn, mig.version, "up", schema=runner.history_schema)
-                first = len(done)
-            out.append(Pending(mig, "up", first))
-        return out
+    return [Pending(m, "up", first) for m, first in runner.pending("up", to)]
 
 
 def pending_down(runner: Runner, to: int | None = None) -> list[Pending]:
     """What ``runner.down(to)`` would run on its database now (read only)."""
-    with runner._connect() as conn:
-        rows = history.read(conn, schema=runner.history_schema)
-        runner._check_history(rows)
-        running = [r for r in rows.values() if r.status == "running"]
-        if running:
-            raise RefusedError(
-                f"{running[0].name} is half-applied\n"
-                "  fix: run `pgwarden migrate apply` to finish it, then revert"
-            )
-        versions = sorted(rows, reverse=True)
-        if to is not None:
-            targets = [v for v in versions if v > to]
-        else:
-            reverting = [v for v in versions if rows[v].status == "reverting"]
-            targets = reverting[:1] or versions[:1]
-        out: list[Pending] = []
-        for version in targets:
-            mig = runner.by_version[version]
-            if mig.down is None:
-                raise RefusedError(
-                    f"{mig.path}: has no down.sql, so it cannot be reverted\n"
-                    "  fix: write down.sql by hand, review it, run `pgwarden migrate hash`"
-                )
-            first = 0
-            if rows[version].status == "reverting":
-                done = history.steps_done(conn, version, "down", schema=runner.history_schema)
-                first = len(done)
-            out.append(Pending(mig, "down", first))
-        return out
+    return [Pending(m, "down", first) for m, first in runner.pending("down", to)]

@@ -303,33 +303,79 @@ class Runner:
             history.ensure_tables(conn, **self._h)
             rows = history.read(conn, **self._h)
             self._check_history(rows)
-            running = [r for r in rows.values() if r.status == "running"]
-            if running:
-                raise RefusedError(
-                    f"{running[0].name} is half-applied, so nothing can be reverted\n"
-                    "  fix: run `pgwarden migrate apply` to finish it, then revert; "
-                    f"{_stuck_hint(running[0].version)}"
-                )
-            versions = sorted(rows, reverse=True)
-            if to is not None:
-                targets = [v for v in versions if v > to]
-            else:
-                reverting = [v for v in versions if rows[v].status == "reverting"]
-                targets = reverting[:1] or versions[:1]
-            for v in targets:
-                if self.by_version[v].down is None:
-                    raise RefusedError(
-                        f"{self.by_version[v].path}: has no down.sql, so it cannot be reverted\n"
-                        "  fix: write down.sql by hand, review it, run `pgwarden migrate hash`"
-                    )
             reverted: list[Migration] = []
-            for v in targets:
-                mig = self.by_version[v]
+            for mig in self._down_targets(rows, to):
                 assert mig.down is not None
-                self._run(conn, mig, "down", mig.down, started=rows[v].status == "reverting")
+                started = rows[mig.version].status == "reverting"
+                self._run(conn, mig, "down", mig.down, started=started)
                 reverted.append(mig)
                 self.echo(f"reverted {mig.name}")
             return reverted
+
+    def _down_targets(self, rows: dict[int, history.HistoryRow], to: int | None) -> list[Migration]:
+        running = [r for r in rows.values() if r.status == "running"]
+        if running:
+            raise RefusedError(
+                f"{running[0].name} is half-applied, so nothing can be reverted\n"
+                "  fix: run `pgwarden migrate apply` to finish it, then revert; "
+                f"{_stuck_hint(running[0].version)}"
+            )
+        versions = sorted(rows, reverse=True)
+        if to is not None:
+            targets = [v for v in versions if v > to]
+        else:
+            reverting = [v for v in versions if rows[v].status == "reverting"]
+            targets = reverting[:1] or versions[:1]
+        for v in targets:
+            if self.by_version[v].down is None:
+                raise RefusedError(
+                    f"{self.by_version[v].path}: has no down.sql, so it cannot be reverted\n"
+                    "  fix: write down.sql by hand, review it, run `pgwarden migrate hash`"
+                )
+        return [self.by_version[v] for v in targets]
+
+    # ------------------------------------------------------------------ review
+
+    def pending(
+        self, direction: history.Direction, to: int | None = None
+    ) -> list[tuple[Migration, int]]:
+        """What ``apply(to)`` (``"up"``) or ``down(to)`` (``"down"``) would run now, each
+        migration with the index of its first step to run (a resume). Read only; refuses
+        what those commands refuse (``migrate apply --sql``, :mod:`pgwarden.apply.review`)."""
+        if direction == "up" and to is not None and to not in self.by_version:
+            raise PgwardenError(f"--to {to}: no migration numbered {to:04d}")
+        with self._connect() as conn:
+            rows = history.read(conn, **self._h)
+            self._check_history(rows)
+            if direction == "up":
+                migrations = self._pending(rows, to)
+                started = {m.version for m in migrations if m.version in rows}
+            else:
+                migrations = self._down_targets(rows, to)
+                started = {m.version for m in migrations if rows[m.version].status == "reverting"}
+            return [
+                (
+                    m,
+                    len(history.steps_done(conn, m.version, direction, **self._h))
+                    if m.version in started
+                    else 0,
+                )
+                for m in migrations
+            ]
+
+    def backfill_key(self, statement: str) -> list[tuple[str, str]] | None:
+        """The primary key ``(column, type)`` the batches of this backfill ``UPDATE`` walk,
+        read from the table as it is now: empty when it has none (one transaction), None
+        when the table does not exist yet (an earlier step creates it)."""
+        update = parse_update(statement)
+        with self._connect() as conn:
+            row = conn.execute(
+                "SELECT pg_catalog.to_regclass(%s) IS NOT NULL",
+                (update.relation().as_string(conn),),
+            ).fetchone()
+            if row is None or not row[0]:
+                return None
+            return primary_key(conn, update)
 
     # ------------------------------------------------------------------ baseline
 

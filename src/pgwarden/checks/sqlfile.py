@@ -68,6 +68,7 @@ class Statement:
         "origin",
         "step",
         "step_atomic",
+        "step_batched",
         "text",
         "tree",
         "tx",
@@ -103,6 +104,9 @@ class Statement:
         """``atomic=`` of the enclosing ``-- pgwarden:step`` marker, None without markers."""
         self.step = step
         """Index of the enclosing step marker (-1: before any)."""
+        self.step_batched = False
+        """The enclosing step is marked ``batched=true``: the runner runs its UPDATE in
+        keyset batches, each its own transaction (pgwarden.apply.backfill)."""
         self.offset = offset
         """Character offset of the statement in its file."""
         self.origin = origin
@@ -153,14 +157,22 @@ class LineStarts:
 CHUNK = 1 << 18
 
 
-Markers = tuple[list[int], list[bool]]
+#: positions of the step markers, their ``atomic=`` and their ``batched=true``
+Markers = tuple[list[int], list[bool], list[bool]]
+_BATCHED_RE = re.compile(r"\bbatched=true\b")
 
 
 def _step_markers(text: str) -> Markers:
     if "pgwarden:step" not in text:
-        return [], []
-    found = [(m.start(), m.group(1) == "true") for m in _STEP_RE.finditer(text)]
-    return [pos for pos, _ in found], [flag for _, flag in found]
+        return [], [], []
+    positions, flags, batched = [], [], []
+    for m in _STEP_RE.finditer(text):
+        positions.append(m.start())
+        flags.append(m.group(1) == "true")
+        end = text.find("\n", m.start())
+        header = text[m.start() : end if end >= 0 else len(text)].split(" description=")[0]
+        batched.append(_BATCHED_RE.search(header) is not None)
+    return positions, flags, batched
 
 
 def _char_offsets(text: str, byte_offsets: list[int]) -> list[int]:
@@ -210,10 +222,10 @@ def _make(
 ) -> Statement:
     line, col = lines.line_col(start)
     end_line = lines.line_col(max(start, end - 1))[0]
-    positions, flags = markers
+    positions, flags, batched = markers
     before = bisect_right(positions, start)
     atomic = flags[before - 1] if before else None
-    return Statement(
+    stmt = Statement(
         file,
         index,
         line,
@@ -227,6 +239,8 @@ def _make(
         before - 1,
         start,
     )
+    stmt.step_batched = bool(before) and batched[before - 1]
+    return stmt
 
 
 def _groups(text: str, chunk: int) -> Iterator[tuple[int, int]]:

@@ -399,9 +399,10 @@ def apply_cmd(
     (each its own transaction, resumable), with rows done, rate and ETA.
     """
     if as_sql:
-        from pgwarden.apply.review import pending_up, render
+        from pgwarden.apply.review import loops, pending_up, render
 
-        click.echo(render(pending_up(_runner(obj, None), to)), nl=False)
+        review = _runner(obj, None, batch_size=batch_size)
+        click.echo(render(pending_up(review, to), loops(review)), nl=False)
         return
     runner = _runner(obj, "apply", as_json=as_json, batch_size=batch_size)
     with _closing(runner):
@@ -432,9 +433,10 @@ def down_cmd(obj: Context, to: int | None, as_sql: bool, batch_size: int | None)
     --sql prints the SQL this would run, with its transactions, and runs nothing.
     """
     if as_sql:
-        from pgwarden.apply.review import pending_down, render
+        from pgwarden.apply.review import loops, pending_down, render
 
-        click.echo(render(pending_down(_runner(obj, None), to)), nl=False)
+        review = _runner(obj, None, batch_size=batch_size)
+        click.echo(render(pending_down(review, to), loops(review)), nl=False)
         return
     runner = _runner(obj, "down", batch_size=batch_size)
     with _closing(runner):

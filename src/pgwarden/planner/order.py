@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 
 from pgwarden.planner import ops as o
 from pgwarden.planner.audit import DropAuditTrigger
 from pgwarden.planner.ops import Op
 from pgwarden.planner.ops.types import CreateComposite, CreateDomain
 from pgwarden.spec import names
-from pgwarden.spec.model import ForeignKey
+from pgwarden.spec.model import ForeignKey, Index
 
 
 def sort_renames(pairs: Sequence[tuple[str, str]], taken: set[str]) -> list[tuple[str, str]]:
@@ -47,7 +48,27 @@ def reduce(ops: Sequence[Op]) -> tuple[Op, ...]:
     Reversing a plan can produce such pairs (the temporary check of an online
     SET NOT NULL is added back and dropped again); the output stays minimal.
     """
-    return tuple(ops[i] for i in reduced(ops))
+    kept = [ops[i] for i in reduced(ops)]
+    return tuple(_fold_index_drops(kept))
+
+
+def _fold_index_drops(ops: Sequence[Op]) -> list[Op]:
+    """A DropIndex of a table a later DropTable drops goes into that DropTable (the
+    down of a table's creation): DROP TABLE takes the index with it, and a plain DROP
+    INDEX first would only lock the table for nothing."""
+    dropped = {op.table.name: n for n, op in enumerate(ops) if isinstance(op, o.DropTable)}
+    folded: dict[int, list[Index]] = {}
+    out: list[Op | None] = list(ops)
+    for n, op in enumerate(ops):
+        if isinstance(op, o.DropIndex) and dropped.get(op.table, -1) > n:
+            folded.setdefault(dropped[op.table], []).append(op.index)
+            out[n] = None
+    for n, indexes in folded.items():
+        drop = ops[n]
+        assert isinstance(drop, o.DropTable)
+        t = drop.table
+        out[n] = replace(drop, table=replace(t, indexes=(*t.indexes, *indexes)))
+    return [op for op in out if op is not None]
 
 
 def reduced(ops: Sequence[Op]) -> list[int]:

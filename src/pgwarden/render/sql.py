@@ -529,7 +529,14 @@ def _rename_table(op: o.RenameTable) -> list[Statement]:
 
 @renders(o.AddColumn)
 def _add_column(op: o.AddColumn) -> list[Statement]:
-    return [_stmt("ALTER TABLE {} ADD COLUMN {}", relation(op.table), column_sql(op.column))]
+    return [
+        _stmt(
+            "ALTER TABLE {} ADD COLUMN {}",
+            relation(op.table),
+            column_sql(op.column),
+            atomic=op.atomic,
+        )
+    ]
 
 
 @renders(o.DropColumn)

@@ -14,6 +14,7 @@ from dataclasses import dataclass, replace
 from typing import Literal
 
 from pgwarden.planner.ops.base import Hazard, Op, Paired, Swapped, data_hazards, pair, qname
+from pgwarden.planner.ops.constraints import CreateIndex
 from pgwarden.planner.ops.decorations import (
     SetComment,
     SetForceRowLevelSecurity,
@@ -64,6 +65,8 @@ class DropTable(_TableFields, Paired):
         t = self.table
         bare = replace(t, indexes=(), foreign_keys=(), policies=(), triggers=())
         ops: list[Op] = [CreateTable(bare)]
+        # a new, empty table: plain builds, in the transaction that creates it
+        ops.extend(CreateIndex(t.name, i) for i in t.indexes)
         ops.extend(_comment_ops(bare))
         if t.rls_enabled:
             ops.append(SetRowLevelSecurity(t.name, True))
@@ -107,6 +110,13 @@ class _ColumnFields(Op):
     online: bool = False
     row_key: tuple[str, ...] = ()
     check_data: bool = False
+    commit_alone: bool = False
+    """Commit before the next step (outside a transaction): a later step's preflight
+    may stop the run, and the column must stay for the user to fill it."""
+
+    @property
+    def atomic(self) -> bool:
+        return not self.commit_alone
 
 
 @dataclass(frozen=True, slots=True)
@@ -154,7 +164,19 @@ class DropColumn(_ColumnFields, Paired):
     def reverse(self) -> tuple[Op, ...]:
         c = self.column
         ops: list[Op] = []
-        if not self.online or c.backfill is None:
+        refill = c.nullable or c.default is not None or c.identity or c.generated
+        if self.online and c.backfill is None and not refill:
+            # the up dropped the values and nothing can make them again: add the column
+            # nullable, then an online SET NOT NULL whose preflight, on a table with rows,
+            # stops the down with the UPDATE to fill in (rerun down resumes there) where a
+            # plain ADD COLUMN ... NOT NULL would fail on the first row
+            ops += [
+                AddColumn(
+                    self.table, replace(c, nullable=True), self.online, self.row_key, False, True
+                ),
+                SetNotNull(self.table, c.name, self.online, self.row_key, True),
+            ]
+        elif not self.online or c.backfill is None:
             ops.append(self.mirror())
         else:
             # restore the column, refill it from its declared backfill, then constrain it

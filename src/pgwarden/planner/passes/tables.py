@@ -44,13 +44,10 @@ def _drop_table(ctx: PlanContext, t: Table) -> None:
             ctx.emit("drop_dependents", o.DropOnUpdateTrigger(t.name, c.name, name))
     for fk in t.foreign_keys:
         ctx.emit("drop_dependents", o.DropConstraint(t.name, fk))
-    for i in t.indexes:
-        ctx.emit("drop_dependents", o.DropIndex(t.name, i))
-    # early, with the dependents: a new table may reuse its key and index names
-    ctx.emit(
-        "drop_dependents",
-        o.DropTable(replace(t, indexes=(), foreign_keys=(), policies=(), triggers=())),
-    )
+    # no DROP INDEX first: DROP TABLE takes the indexes with it (a plain DROP INDEX
+    # would only add a step); the op keeps them, so its reverse builds them again.
+    # Early, with the dependents: a new table may reuse its key and index names.
+    ctx.emit("drop_dependents", o.DropTable(replace(t, foreign_keys=(), policies=(), triggers=())))
 
 
 def _alter_table(ctx: PlanContext, have: Table, want: Table) -> None:
