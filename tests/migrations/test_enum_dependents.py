@@ -85,3 +85,60 @@ def test_enum_value_removed_and_reordered_under_every_dependent(
     assert_at(database_url, a)
     runner(database_url, directory).apply()
     assert_at(database_url, b)
+
+
+TRIGGERED = """
+[enums.PostStatus]
+values = [{values}]
+
+[functions.stamp_post]
+language = "plpgsql"
+returns = "trigger"
+body = "BEGIN NEW.title := NEW.title || '!'; RETURN NEW; END"
+
+[tables.Post.columns]
+id = {{ type = "integer", primary_key = true }}
+title = {{ type = "text" }}
+status = {{ type = "PostStatus", default = "DRAFT" }}
+
+[[tables.Post.triggers]]
+name = "Post_published"
+function = "stamp_post"
+timing = "before"
+events = ["update"]
+when = "NEW.status = 'PUBLISHED'"
+
+[[tables.Post.triggers]]
+name = "Post_status_changed"
+function = "stamp_post"
+timing = "before"
+events = ["update"]
+columns = ["status"]
+"""
+
+
+def test_enum_recreated_under_triggers_that_name_its_column(
+    database_url: str, tmp_path: Path
+) -> None:
+    """Postgres refuses to retype a column a trigger's WHEN or UPDATE OF names
+    ("cannot alter type of a column used in a trigger definition"): the recreate
+    drops those triggers first and creates them again on the new type."""
+
+    def triggered(*values: str) -> str:
+        return TRIGGERED.format(values=", ".join(f'"{v}"' for v in values))
+
+    a = spec(triggered("DRAFT", "PUBLISHED", "ARCHIVED"))
+    b = spec(triggered("PUBLISHED", "DRAFT"))
+    directory = history_of(tmp_path / "migrations", a, b)
+    runner(database_url, directory).apply(1)
+    with psycopg.connect(database_url, autocommit=True) as conn:
+        conn.execute("""INSERT INTO "Post" (id, title, status) VALUES (1, 'a', 'DRAFT')""")
+    for _ in range(2):
+        runner(database_url, directory).apply()
+        assert_at(database_url, b)
+        runner(database_url, directory).down()
+        assert_at(database_url, a)
+    with psycopg.connect(database_url, autocommit=True) as conn:
+        conn.execute("""UPDATE "Post" SET status = 'PUBLISHED' WHERE id = 1""")
+        title = conn.execute('SELECT title FROM "Post" WHERE id = 1').fetchone()
+    assert title == ("a!!",)  # both triggers still fire

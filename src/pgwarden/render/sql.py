@@ -438,6 +438,8 @@ def _recreate_enum(op: o.RecreateEnum) -> list[Statement]:
         out.append(_stmt("ALTER TABLE {} DROP CONSTRAINT {}", relation(table), I(check.name)))
     for table, column in ctx.generated:
         out.append(_stmt("ALTER TABLE {} DROP COLUMN {}", relation(table), I(column.name)))
+    for table, trigger in ctx.triggers:
+        out.append(_stmt("DROP TRIGGER {} ON {}", I(trigger.name), relation(table)))
     for u in ctx.usages:
         target = ColumnType(op.enum, array=u.array)
         if u.default is not None:
@@ -468,6 +470,11 @@ def _recreate_enum(op: o.RecreateEnum) -> list[Statement]:
         out.append(_stmt("ALTER TABLE {} ADD {}", relation(table), foreign_key_sql(fk)))
     for table, policy in ctx.policies:
         out.append(Statement(policy_sql(table, policy)))
+    if ctx.triggers:
+        from pgwarden.render.triggers import create_trigger_sql
+
+        for table, trigger in ctx.triggers:
+            out += create_trigger_sql(table, trigger)
     out.append(_stmt("DROP TYPE {}", relation(aside)))
     if op.comment is not None:
         out.append(_stmt("COMMENT ON TYPE {} IS {}", relation(op.enum), L(op.comment)))

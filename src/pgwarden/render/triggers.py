@@ -43,12 +43,18 @@ def trigger_sql(table: str, t: Trigger) -> sql.Composable:
 
 @renders(CreateTrigger)
 def _create_trigger(op: CreateTrigger) -> list[Statement]:
-    out = [Statement(trigger_sql(op.table, op.trigger))]
-    if op.trigger.comment is not None:
+    return create_trigger_sql(op.table, op.trigger)
+
+
+def create_trigger_sql(table: str, trigger: Trigger) -> list[Statement]:
+    """CREATE TRIGGER and its comment (also used by an enum recreate, which
+    drops the triggers over the columns it retypes and creates them again)."""
+    out = [Statement(trigger_sql(table, trigger))]
+    if trigger.comment is not None:
         out.append(
             Statement(
                 S("COMMENT ON TRIGGER {} ON {} IS {}").format(
-                    I(op.trigger.name), relation(op.table), L(op.trigger.comment)
+                    I(trigger.name), relation(table), L(trigger.comment)
                 )
             )
         )

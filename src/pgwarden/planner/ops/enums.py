@@ -6,7 +6,15 @@ from dataclasses import dataclass
 
 from pgwarden.planner.ops.base import Hazard, Op, Paired, Swapped, pair, qname
 from pgwarden.planner.ops.decorations import SetComment
-from pgwarden.spec.model import CheckConstraint, Column, Enum, ForeignKey, Index, Policy
+from pgwarden.spec.model import (
+    CheckConstraint,
+    Column,
+    Enum,
+    ForeignKey,
+    Index,
+    Policy,
+    Trigger,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,7 +36,8 @@ class EnumContext:
     policies that read them (ALTER TYPE is refused under a policy), indexes whose
     predicate or expression reads them and checks that do (their enum literals are
     typed with the old type), and generated columns computed from them (Postgres
-    refuses to retype a column a generated column uses; they are recomputed)."""
+    refuses to retype a column a generated column uses; they are recomputed), and
+    triggers whose ``WHEN`` or ``UPDATE OF`` names them (likewise refused)."""
 
     usages: tuple[EnumUsage, ...] = ()
     foreign_keys: tuple[tuple[str, ForeignKey], ...] = ()
@@ -36,6 +45,7 @@ class EnumContext:
     indexes: tuple[tuple[str, Index], ...] = ()
     checks: tuple[tuple[str, CheckConstraint], ...] = ()
     generated: tuple[tuple[str, Column], ...] = ()
+    triggers: tuple[tuple[str, Trigger], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

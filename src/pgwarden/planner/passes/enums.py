@@ -23,6 +23,7 @@ from pgwarden.spec.model import (
     Policy,
     Schema,
     Table,
+    Trigger,
 )
 
 
@@ -119,6 +120,8 @@ def _dropped(ops: list[o.Op]) -> set[tuple[str, str]]:
             out.add((op.table, op.index.name))
         elif isinstance(op, o.DropPolicy):
             out.add((op.table, op.policy.name))
+        elif isinstance(op, o.DropTrigger):
+            out.add((op.table, op.trigger.name))
     return out
 
 
@@ -136,6 +139,7 @@ def _context(
     indexes: list[tuple[str, Index]] = []
     checks: list[tuple[str, CheckConstraint]] = []
     generated: list[tuple[str, Column]] = []
+    triggers: list[tuple[str, Trigger]] = []
     for objects, cols in state:
         name = cols.name
         mine = {c for t, c in typed if t == name}
@@ -173,6 +177,11 @@ def _context(
             if (name, i.name) not in dropped
             and any(_reads(x, mine) for x in (i.where, *(e.expression for e in i.elements)))
         ]
+        triggers += [
+            (name, t)
+            for t in objects.triggers
+            if (name, t.name) not in dropped and (mine & set(t.columns) or _reads(t.when, mine))
+        ]
     return o.EnumContext(
         tuple(ctx_usages),
         tuple(fks),
@@ -180,6 +189,7 @@ def _context(
         tuple(indexes),
         tuple(checks),
         tuple(generated),
+        tuple(triggers),
     )
 
 
