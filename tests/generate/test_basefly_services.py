@@ -11,29 +11,12 @@ import psycopg
 import pytest
 
 from tests.generate.helpers import (
-    basefly_package,
     basefly_schema,
     build_package,
     counting_connect,
-    create,
     dump,
     orphans,
 )
-
-
-@pytest.fixture
-def url(database_url: str) -> str:
-    create(database_url, basefly_schema())
-    basefly_package()
-    return database_url
-
-
-@pytest.fixture
-def d(url: str) -> Iterator[Any]:
-    from basefly_db import Database
-
-    with psycopg.connect(url, autocommit=True) as conn:
-        yield Database(conn)
 
 
 def _cluster(d: Any, user: str, plan: Any = None, name: str = "c") -> Any:

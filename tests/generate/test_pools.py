@@ -18,18 +18,9 @@ from pgwarden.generators.engine import render
 from tests.generate.helpers import (
     CountingConnection,
     CountingCursor,
-    basefly_package,
     basefly_schema,
-    create,
     dump,
 )
-
-
-@pytest.fixture
-def url(database_url: str) -> str:
-    create(database_url, basefly_schema())
-    basefly_package()
-    return database_url
 
 
 def _pool(url: str, **kw: Any) -> ConnectionPool[Any]:

@@ -6,13 +6,10 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator
 from typing import Any
 
 import psycopg
 import pytest
-
-from tests.generate.helpers import basefly_package, basefly_schema, create
 
 INSERT = (
     'INSERT INTO "K8sClusterConfig" (name, location, "authUserId") VALUES (%s, %s, %s) RETURNING id'
@@ -22,21 +19,6 @@ SESSION = (
     'INSERT INTO "Session" ("sessionToken", "userId", expires) '
     "VALUES (gen_random_uuid()::text, %s, now() + interval '1 day')"
 )
-
-
-@pytest.fixture
-def url(database_url: str) -> str:
-    create(database_url, basefly_schema())
-    basefly_package()
-    return database_url
-
-
-@pytest.fixture
-def d(url: str) -> Iterator[Any]:
-    from basefly_db import Database
-
-    with psycopg.connect(url, autocommit=True) as conn:
-        yield Database(conn)
 
 
 def _tombstoned_user(d: Any) -> str:
