@@ -13,6 +13,7 @@ from dataclasses import replace
 from pgwarden.planner import ops as o
 from pgwarden.planner.context import PlanContext
 from pgwarden.planner.passes.decorate import reads
+from pgwarden.planner.passes.triggers import trigger_columns
 from pgwarden.spec.exprs import column_refs
 from pgwarden.spec.model import (
     CheckConstraint,
@@ -180,7 +181,7 @@ def _context(
         triggers += [
             (name, t)
             for t in objects.triggers
-            if (name, t.name) not in dropped and (mine & set(t.columns) or _reads(t.when, mine))
+            if (name, t.name) not in dropped and mine & trigger_columns(t)
         ]
     return o.EnumContext(
         tuple(ctx_usages),

@@ -29,7 +29,9 @@ def _touched(have: Table | None, want: Table | None) -> set[str]:
     return out
 
 
-def _reads(t: Trigger) -> set[str]:
+def trigger_columns(t: Trigger) -> set[str]:
+    """The columns a trigger names (``UPDATE OF``, ``WHEN``): Postgres refuses to
+    drop or retype them under it."""
     cols = set(t.columns)
     if t.when is not None:
         # unreadable: the server reported it when the trigger was created
@@ -39,7 +41,7 @@ def _reads(t: Trigger) -> set[str]:
 
 
 def _why(table: str, t: Trigger, touched: set[str]) -> str | None:
-    hit = sorted(_reads(t) & touched)
+    hit = sorted(trigger_columns(t) & touched)
     if hit:
         return f"it reads {table}.{hit[0]}, which changes"
     return None
@@ -71,4 +73,4 @@ def plan_triggers(ctx: PlanContext) -> None:
             ctx.emit("decorate", CreateTrigger(name, new[tname]))
 
 
-__all__ = ["plan_triggers"]
+__all__ = ["plan_triggers", "trigger_columns"]
