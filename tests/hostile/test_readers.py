@@ -170,7 +170,11 @@ def _readers(d: Path, data: bytes) -> dict[str, tuple[tuple[str, object], Callab
     out["migrate hash"] = (_outcome(lambda: files.write_sum(mig)), lambda t: None)
     out["migrations"] = (
         _outcome(lambda: files.load_migrations(mig, check_sum=False)[0].up),
-        lambda t: files.parse_script(t, str(mig / "0001_x" / "up.sql")),
+        # a script keeps its \r as psql -f does (textfile.read_script): its twin is the
+        # decoded text with the line ends as they are, not the normalised one
+        lambda t: files.parse_script(
+            data.decode("utf-8").removeprefix("\ufeff"), str(mig / "0001_x" / "up.sql")
+        ),
     )
     return out
 
