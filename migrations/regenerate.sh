@@ -19,6 +19,8 @@ $pgwarden --schema tests/fixtures/basefly_audit migrate --dir "$dir" new audit -
 $pgwarden --schema tests/fixtures/basefly_fk_indexes migrate --dir "$dir" new fk_indexes --no-check
 # 0005: User.deletedAt and the tombstone guards (a tombstoned user gains no new rows)
 $pgwarden --schema tests/fixtures/basefly_tombstone migrate --dir "$dir" new tombstone --no-check
+# 0006: the guards of soft-delete tables also refuse a restore under a tombstone
+$pgwarden --schema schema migrate --dir "$dir" new tombstone_restore --no-check
 # schema/ as it is now must need no further migration ("no changes"; a DDL change
 # without a migration would appear here as 0006). Its changes since 0004 are intent
 # only: Account's tokens secret = "encrypted" (the data step is `pgwarden migrate

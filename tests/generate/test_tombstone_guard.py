@@ -155,6 +155,112 @@ def test_cluster_writers_racing_the_deletion_leave_no_active_cluster(
     assert (active, kept) == (0, made)
 
 
+RESTORE = 'UPDATE "K8sClusterConfig" SET "deletedAt" = NULL WHERE id = %s'
+
+
+def test_a_tombstones_rows_stay_deleted(d: Any, url: str) -> None:
+    """A restore is a new active row: refused under a tombstone through the generated
+    service and through plain SQL, while what does not restore stays writable."""
+    u = d.user.insert({"email": "restore@x.io"}).id
+    cid = d.k8s_cluster_config.insert({"name": "c", "location": "eu", "auth_user_id": u}).id
+    d.k8s_cluster_service.soft_delete(cid, u)
+    assert d.user_deletion_service.delete_user(u).tombstoned
+    # the service's restore passes server errors other than a unique violation through
+    with pytest.raises(psycopg.errors.ForeignKeyViolation) as err:
+        d.k8s_cluster_service.restore(cid, u)
+    assert "is deleted (a tombstone): its K8sClusterConfig rows stay deleted" in str(err.value)
+    with psycopg.connect(url, autocommit=True) as conn:
+        with pytest.raises(psycopg.errors.ForeignKeyViolation) as raw:
+            conn.execute(RESTORE, (cid,))
+        assert raw.value.diag.message_hint == "a row of a tombstoned User cannot be restored"
+        # a row that stays deleted may change (a later deletedAt, another name)
+        conn.execute(
+            'UPDATE "K8sClusterConfig" SET "deletedAt" = now(), name = %s WHERE id = %s',
+            ("renamed", cid),
+        )
+        active = conn.execute(
+            'SELECT count(*) FROM "K8sClusterConfig" WHERE "authUserId" = %s '
+            'AND "deletedAt" IS NULL',
+            (u,),
+        ).fetchone()
+    assert active == (0,)
+    # an active owner's rows restore as before
+    alive = d.user.insert({"email": "alive2@x.io"}).id
+    kept = d.k8s_cluster_config.insert({"name": "k", "location": "eu", "auth_user_id": alive}).id
+    d.k8s_cluster_service.soft_delete(kept, alive)
+    assert d.k8s_cluster_service.restore(kept, alive).deleted_at is None
+
+
+def _restorer(
+    url: str, user: str, cid: int, service: bool, stop: threading.Event, log: list[bool]
+) -> None:
+    """Soft-delete and restore cluster ``cid`` in a loop (through the generated service
+    or plain SQL) until told to stop; ``log``: whether each restore went through."""
+    from basefly_db import Database
+
+    with psycopg.connect(url, autocommit=True) as conn:
+        db = Database(conn)
+        while not stop.is_set():
+            try:
+                if service:
+                    db.k8s_cluster_service.restore(cid, user)
+                else:
+                    conn.execute(RESTORE, (cid,))
+                log.append(True)
+            except (psycopg.errors.ForeignKeyViolation, psycopg.errors.LockNotAvailable):
+                # refused: the owner is a tombstone, or its deletion is under way
+                log.append(False)
+                continue
+            conn.execute('UPDATE "K8sClusterConfig" SET "deletedAt" = now() WHERE id = %s', (cid,))
+
+
+@pytest.mark.parametrize("trial", range(2))
+def test_restorers_and_writers_racing_the_deletion_leave_nothing_active(
+    d: Any, url: str, trial: int
+) -> None:
+    """Restorers (two through the generated service, two in plain SQL) and cluster
+    writers race ``delete_user``: afterwards no cluster under the tombstone is active,
+    and restores after the deletion are refused."""
+    u = d.user.insert({"email": f"restorers{trial}@x.io"}).id
+    ids = []
+    for i in range(4):
+        # no plan: the one-active-cluster-per-plan rule does not apply
+        row = {"name": f"r{i}", "location": "eu", "auth_user_id": u, "plan": None}
+        cid = d.k8s_cluster_config.insert(row).id
+        d.k8s_cluster_service.soft_delete(cid, u)
+        ids.append(cid)
+    stop = threading.Event()
+    restores: list[list[bool]] = [[] for _ in ids]
+    writes: list[list[tuple[float, bool]]] = [[] for _ in range(2)]
+    threads = [
+        threading.Thread(target=_restorer, args=(url, u, cid, i % 2 == 0, stop, restores[i]))
+        for i, cid in enumerate(ids)
+    ] + [threading.Thread(target=_cluster_writer, args=(url, u, stop, log)) for log in writes]
+    for t in threads:
+        t.start()
+    deadline = time.monotonic() + 30
+    while not all(any(log) for log in restores) and time.monotonic() < deadline:
+        time.sleep(0.05)  # until every restorer got a restore through
+    result = d.user_deletion_service.delete_user(u)
+    marks = [len(log) for log in restores]
+    time.sleep(0.5)  # and keep restoring after the deletion committed
+    stop.set()
+    for t in threads:
+        t.join(timeout=60)
+    assert result.tombstoned
+    assert all(any(log) for log in restores), "a restorer never restored before the deletion"
+    after = [log[mark + 1 :] for log, mark in zip(restores, marks, strict=True)]
+    assert all(after) and not any(ok for log in after for ok in log)
+    assert all(len(log) > 1 for log in writes) and not all(ok for log in writes for _, ok in log)
+    with psycopg.connect(url) as conn:
+        active = conn.execute(
+            'SELECT count(*) FROM "K8sClusterConfig" WHERE "authUserId" = %s '
+            'AND "deletedAt" IS NULL',
+            (u,),
+        ).fetchone()
+    assert active == (0,)
+
+
 SPEC = """[tables.User]
 owner_table = true
 {tombstone}
@@ -225,3 +331,57 @@ def test_the_guard_applies_and_refuses_on_the_server(database_url: str) -> None:
         conn.execute('INSERT INTO "Post" (id, uid) VALUES (1, %s)', live)
         with pytest.raises(psycopg.errors.ForeignKeyViolation, match="is deleted"):
             conn.execute('INSERT INTO "Post" (id, uid) VALUES (2, %s)', gone)
+
+
+RESTORE_SPEC = _spec('tombstone = "deletedAt"\ntombstone_guards_restore = true') + (
+    'deletedAt = { type = "timestamptz", nullable = true }\n'
+    "[tables.Post]\n"
+    'soft_delete = "deletedAt"\n'
+)
+
+
+def test_a_restore_guard_is_planned_applied_and_read_back(database_url: str) -> None:
+    """With ``tombstone_guards_restore`` the guard of a soft-delete table carries its
+    soft-delete column: a plan of its own from the 0005-style guard, refusing a
+    restore on the server, and introspected back equal (an empty plan)."""
+    from pgwarden.introspect import inspect_schema
+    from pgwarden.planner import plan
+    from pgwarden.planner.tombstone import CreateTombstoneGuard, DropTombstoneGuard
+    from pgwarden.render.sql import render_schema
+    from pgwarden.spec.dump import dump_schema
+    from pgwarden.spec.load import load_schema_text
+
+    old = load_schema_text(_spec() + 'deletedAt = { type = "timestamptz", nullable = true }\n'
+                           '[tables.Post]\nsoft_delete = "deletedAt"\n', "a.toml")  # fmt: skip
+    new = load_schema_text(RESTORE_SPEC, "b.toml")
+    assert load_schema_text(dump_schema(new), "c.toml").table("User").tombstone_guards_restore
+    ops = plan(old, new).ops
+    assert [type(op) for op in ops] == [DropTombstoneGuard, CreateTombstoneGuard]
+    assert ops[1].guard.soft_delete == "deletedAt"  # type: ignore[attr-defined]
+    assert ops[0].guard.soft_delete is None  # type: ignore[attr-defined]
+    with psycopg.connect(database_url, autocommit=True) as conn:
+        conn.execute(render_schema(new).encode())
+        db = inspect_schema(conn)
+        assert db.table("User").tombstone_guards_restore and db.table("Post").soft_delete
+        assert plan(db, new).ops == ()
+        assert plan(db, old).ops != ()  # the restore-less guard reads back differently
+        live, gone = conn.execute(
+            'INSERT INTO "User" (id) VALUES (gen_random_uuid()), (gen_random_uuid()) RETURNING id'
+        ).fetchall()
+        conn.execute(
+            'INSERT INTO "Post" (id, uid, "deletedAt") VALUES (1, %s, now()), (2, %s, now())',
+            (live[0], gone[0]),
+        )
+        conn.execute('UPDATE "User" SET "deletedAt" = now() WHERE id = %s', gone)
+        conn.execute('UPDATE "Post" SET "deletedAt" = NULL WHERE id = 1')  # active owner
+        with pytest.raises(psycopg.errors.ForeignKeyViolation, match="rows stay deleted"):
+            conn.execute('UPDATE "Post" SET "deletedAt" = NULL WHERE id = 2')
+
+
+def test_guarding_restores_needs_a_tombstone() -> None:
+    from pgwarden.errors import SpecError
+    from pgwarden.spec.load import load_schema_text
+
+    with pytest.raises(SpecError) as err:
+        load_schema_text(_spec("tombstone_guards_restore = true"), "schema/app.toml")
+    assert "tombstone_guards_restore needs tombstone" in str(err.value)

@@ -47,6 +47,7 @@ def test_history_is_basefly(tmp_path: Path) -> None:
         "0003_audit",
         "0004_fk_indexes",
         "0005_tombstone",
+        "0006_tombstone_restore",
     ]
     up = (MIGRATIONS / "0002_blueprint" / "up.sql").read_text()
     assert 'ADD COLUMN "deletedAt"' in up and 'DROP COLUMN "delete"' in up
@@ -60,6 +61,13 @@ def test_history_is_basefly(tmp_path: Path) -> None:
     for table, column in (("K8sClusterConfig", "authUserId"), ("Session", "userId")):
         name = f"{table}_{column}_tombstone"
         assert f'CREATE TRIGGER "{name}" BEFORE INSERT OR UPDATE OF "{column}"' in guards
+    # 0006 recreates the one guard of a soft-delete table so that it also fires on restore
+    restore = (MIGRATIONS / "0006_tombstone_restore" / "up.sql").read_text()
+    assert restore.count("CREATE TRIGGER") == 1
+    assert (
+        'CREATE TRIGGER "K8sClusterConfig_authUserId_tombstone" BEFORE INSERT OR UPDATE OF '
+        '"authUserId", "deletedAt"'
+    ) in restore
     first = (MIGRATIONS / "0001_saasfly" / "up.sql").read_text()
     assert "FOREIGN KEY" in first and "authUserId_fkey" not in first
 
@@ -96,6 +104,7 @@ def test_applies_from_empty_and_verify_reports_no_drift(database_url: str) -> No
         (3, "0003_audit", "applied"),
         (4, "0004_fk_indexes", "applied"),
         (5, "0005_tombstone", "applied"),
+        (6, "0006_tombstone_restore", "applied"),
     ]
     verify = _cli(database_url, "verify")
     assert verify.returncode == 0, verify.stderr
@@ -231,7 +240,7 @@ def test_baseline_a_pushed_database(database_url: str) -> None:
     assert "pending" in status.stdout
 
     assert _cli(database_url, "apply").returncode == 0
-    assert history(database_url)[-1] == (5, "0005_tombstone", "applied")
+    assert history(database_url)[-1] == (6, "0006_tombstone_restore", "applied")
     assert _cli(database_url, "verify").returncode == 0
     again = _cli(database_url, "baseline")
     assert again.returncode == 1 and "already has migration history" in again.stderr
@@ -261,7 +270,7 @@ def test_a_check_on_a_new_column_runs_before_its_step(database_url: str) -> None
     resumed = _cli(database_url, "apply")
     assert resumed.returncode == 0, resumed.stderr
     assert "resuming 0002_blueprint" in resumed.stdout
-    assert history(database_url)[-1] == (5, "0005_tombstone", "applied")
+    assert history(database_url)[-1] == (6, "0006_tombstone_restore", "applied")
     assert _cli(database_url, "verify").returncode == 0
 
 

@@ -104,6 +104,7 @@ def test_down_sql_is_what_down_runs(database_url: str) -> None:
     assert shown.code == 0, shown.output
     assert [r[1] for r in history(database_url)] == [m.name for m in files.load_migrations(BASEFLY)]
     assert re.findall(r"^-- revert (\S+)", shown.out, re.M) == [
+        "0006_tombstone_restore",
         "0005_tombstone",
         "0004_fk_indexes",
         "0003_audit",

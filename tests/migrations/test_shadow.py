@@ -241,9 +241,10 @@ def test_basefly_history_holds_up(pg_server: str) -> None:
         "0003_audit",
         "0004_fk_indexes",
         "0005_tombstone",
+        "0006_tombstone_restore",
     ):
         assert f"{name}: ok (up, down, up)" in checked.stdout
-    assert files.load_migrations(ROOT / "migrations")[-1].name == "0005_tombstone"
+    assert files.load_migrations(ROOT / "migrations")[-1].name == "0006_tombstone_restore"
 
 
 @pytest.mark.slow

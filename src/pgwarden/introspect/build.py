@@ -119,6 +119,8 @@ class _TableParts:
     serial_defaults: dict[str, str] = field(default_factory=dict)
     on_update_triggers: set[str] = field(default_factory=set)
     tombstone: str | None = None
+    tombstone_guards_restore: bool = False
+    soft_delete: str | None = None
     audited: bool = False
     redacted: set[str] = field(default_factory=set)
     audit_log: bool = False
@@ -452,16 +454,22 @@ class _Builder:
     ) -> bool:
         """A tombstone guard (planner.tombstone): named after its table and column,
         calling a function of that name with the owner table and the owner's flag
-        column; the owner's ``tombstone`` is read back from those arguments."""
-        if name != function or len(columns) != 1 or nargs != 2:
+        column; the owner's ``tombstone`` is read back from those arguments. A guard
+        that also refuses restores has a third argument, the table's soft-delete
+        column, which it also fires on (``tombstone_guards_restore``)."""
+        if name != function or nargs not in (2, 3) or len(columns) != nargs - 1:
             return False
-        if name != names.tombstone_guard(rel, columns[0]):
+        owner_name, flag, *restore = _trigger_args(nargs, args)
+        keys = [c for c in columns if c not in restore]
+        if len(keys) != 1 or name != names.tombstone_guard(rel, keys[0]):
             return False
-        owner_name, flag = _trigger_args(nargs, args)
         owner = self.tables.get(self.qualify(nsp, owner_name))
         if owner is None:
             return False
         owner.tombstone = flag
+        if restore:
+            owner.tombstone_guards_restore = True
+            self.tables[self.qualify(nsp, rel)].soft_delete = restore[0]
         return True
 
     def trigger_rows(self, rows: Rows) -> None:
@@ -847,6 +855,8 @@ def _table(parts: _TableParts) -> Table:
         triggers=tuple(parts.triggers),
         audit=parts.audited,
         tombstone=parts.tombstone,
+        tombstone_guards_restore=parts.tombstone_guards_restore,
+        soft_delete=parts.soft_delete,
     )
 
 

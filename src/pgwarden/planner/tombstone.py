@@ -5,8 +5,10 @@ column the user-deletion service sets when it keeps the owner row as an anonymis
 tombstone. Every foreign key that references the owner gets a guard: a BEFORE
 INSERT OR UPDATE trigger on the referencing table that locks the owner row (FOR
 KEY SHARE, so it waits for a deletion under way and then reads its outcome) and
-refuses the row when the owner is a tombstone. One op pair per guard, each with
-its reverse.
+refuses the row when the owner is a tombstone. With ``tombstone_guards_restore``
+on the owner, the guard of a soft-delete table also fires on its soft-delete
+column and refuses a restore (the column set back to NULL) under a tombstone.
+One op pair per guard, each with its reverse.
 """
 
 from __future__ import annotations
@@ -21,13 +23,15 @@ from pgwarden.spec.model import Schema
 
 @dataclass(frozen=True, slots=True)
 class Guard:
-    """One guard: on ``table``, column ``column`` referencing ``owner``(``key``)."""
+    """One guard: on ``table``, column ``column`` referencing ``owner``(``key``);
+    ``soft_delete``: the table's soft-delete column when restores are refused too."""
 
     table: str
     column: str
     owner: str
     key: str
     flag: str
+    soft_delete: str | None = None
 
     @property
     def name(self) -> str:
@@ -81,9 +85,12 @@ def guards(schema: Schema) -> dict[str, Guard]:
             continue
         key = owner.primary_key.columns[0]
         for table in schema.tables:
+            restore = table.soft_delete if owner.tombstone_guards_restore else None
             for fk in table.foreign_keys:
                 if fk.ref_table == owner.name and fk.ref_columns == (key,) and len(fk.columns) == 1:
-                    guard = Guard(table.name, fk.columns[0], owner.name, key, owner.tombstone)
+                    # a soft-delete column that is the key itself is covered by UPDATE OF it
+                    sd = restore if restore != fk.columns[0] else None
+                    guard = Guard(table.name, fk.columns[0], owner.name, key, owner.tombstone, sd)
                     out[guard.name] = guard
     return out
 

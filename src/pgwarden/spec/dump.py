@@ -384,6 +384,8 @@ def _table(schema: Schema, table: Table, enums: dict[str, Enum]) -> list[str]:
         head["owner_table"] = True
     if table.tombstone is not None:
         head["tombstone"] = table.tombstone
+    if table.tombstone_guards_restore:
+        head["tombstone_guards_restore"] = True
     if table.billing is not None:
         head["billing"] = (
             {"active_when": table.billing.active_when} if table.billing.active_when else {}

@@ -479,6 +479,10 @@ class Table:
     """On the owner table: the column ``delete_user`` sets when it keeps the row as an
     anonymised tombstone; every foreign key to the table then refuses new references
     to a tombstone (a guard trigger, planner/tombstone.py)."""
+    tombstone_guards_restore: bool = field(default=False, compare=False)
+    """On the owner table with ``tombstone``: the guards of soft-delete tables also
+    refuse a restore (the soft-delete column set back to NULL) under a tombstone.
+    Opt-in so that guards created before it (Basefly's 0005) keep their plan."""
     billing: Billing | None = field(default=None, compare=False)
     # Citus placement: not compared (introspection does not read Citus's metadata)
     distribution: Distribution | None = field(default=None, compare=False)

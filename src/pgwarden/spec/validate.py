@@ -914,6 +914,13 @@ def _table(
                 "date (NULL: the owner is active; delete_user sets it)",
                 'declare it e.g. { type = "timestamptz", nullable = true }',
             )
+    if table.tombstone_guards_restore and table.tombstone is None:
+        report.add(
+            table.source,
+            f"table {table.name!r}: tombstone_guards_restore needs tombstone (the guards "
+            "it extends)",
+            'add tombstone = "<the owner\'s deletion timestamp column>", or remove it',
+        )
 
 
 def _column(
