@@ -11,7 +11,6 @@ when it runs (``tests/cli/test_startup.py`` checks the import set).
 
 from __future__ import annotations
 
-import contextlib
 import signal
 import sys
 
@@ -40,14 +39,27 @@ def _redeliver(hook: sys.UnraisableHookArgs) -> None:
         return
     if signal.getsignal(signal.SIGINT) is _interrupted_again:
         signal.signal(signal.SIGINT, _interrupt)  # that first one was lost
+    if not hasattr(signal, "setitimer"):
+        os.kill(os.getpid(), signal.SIGINT)
+        return
+    # sent from here, the handler would run inside this hook, whose exceptions Python
+    # swallows too ("Exception ignored in sys.unraisablehook"): send it from a timer
+    # that fires once the hook has returned (landing in a finalizer again comes back)
+    signal.signal(signal.SIGALRM, _deliver_late)
+    signal.setitimer(signal.ITIMER_REAL, 0.001)
+
+
+def _deliver_late(signum: int, frame: object) -> None:
+    """SIGALRM set by :func:`_redeliver`: the lost Ctrl-C, where it stops the command."""
     os.kill(os.getpid(), signal.SIGINT)
 
 
-# Before any heavy import: a Ctrl-C while pgwarden starts exits 130 without a traceback.
+# Before any other import: a Ctrl-C while pgwarden starts exits 130 without a traceback.
 # (Only what Python runs before this line -- its own start-up, the console script's
 # two imports -- is out of reach: docs/cli.md, "Ctrl-C".)
 signal.signal(signal.SIGINT, _interrupted_at_startup)
 
+import contextlib  # noqa: E402
 import os  # noqa: E402
 
 _previous_unraisablehook = sys.unraisablehook
