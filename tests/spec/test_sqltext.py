@@ -4,6 +4,7 @@ says once Postgres's parser reads it."""
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from pglast import ast
@@ -93,3 +94,32 @@ def test_rewrite_expr_prints_only_when_something_changed() -> None:
     assert exprs.rewrite_expr("A  >  1", rename) == "b > 1"
     untouched = "c  >  1"
     assert exprs.rewrite_expr(untouched, rename) is untouched
+
+
+@pytest.mark.parametrize(
+    ("text", "parts"),
+    [
+        ("a, b", ["a", "b"]),
+        ("f(a, b), 'x,y', \"c,d\"", ["f(a, b)", "'x,y'", '"c,d"']),
+        ("'it''s, here', (1, (2, 3))", ["'it''s, here'", "(1, (2, 3))"]),
+        ("')(' , b", ["')('", "b"]),
+        ("", [""]),
+    ],
+)
+def test_split_top_splits_outside_parentheses_and_quotes(text: str, parts: list[str]) -> None:
+    from pgwarden.spec.sqltext import split_top
+
+    assert split_top(text) == parts
+
+
+def test_the_scanner_finds_and_closes_outside_quotes() -> None:
+    from pgwarden.introspect.build import when_clause
+    from pgwarden.spec.sqltext import find_outside_quotes, up_to_close
+
+    text = "CREATE TRIGGER \" WHEN (x\" ON t WHEN (a = ')' AND f(b)) EXECUTE FUNCTION g()"
+    start = find_outside_quotes(text, " WHEN (")
+    assert start == text.index(" WHEN (a")
+    assert up_to_close(text, start + len(" WHEN (")) == "a = ')' AND f(b)"
+    assert when_clause(text) == "a = ')' AND f(b)"
+    assert find_outside_quotes("'x WHEN (' y", " WHEN (") == -1
+    assert up_to_close("(a, (b)", 1) is None

@@ -52,6 +52,7 @@ from pgwarden.spec.model import (
 )
 from pgwarden.spec.routines import split_search_path
 from pgwarden.spec.sequences import SEQUENCE_TYPES, canonical
+from pgwarden.spec.sqltext import find_outside_quotes, up_to_close
 from pgwarden.spec.types import TypeSyntaxError, parse_type
 
 Rows = list[tuple[Any, ...]]
@@ -727,39 +728,10 @@ def _trigger_args(nargs: int, args: bytes | None) -> list[str]:
 def when_clause(definition: str) -> str | None:
     """The ``WHEN (...)`` condition of ``pg_get_triggerdef`` text, without the
     parentheses CREATE TRIGGER puts around it."""
-    start = _outside_quotes(definition, " WHEN (")
+    start = find_outside_quotes(definition, " WHEN (")
     if start < 0:
         return None
-    i = start + len(" WHEN (")
-    depth, quote = 1, ""
-    for j in range(i, len(definition)):
-        ch = definition[j]
-        if quote:
-            if ch == quote:
-                quote = ""
-        elif ch in "'\"":
-            quote = ch
-        elif ch == "(":
-            depth += 1
-        elif ch == ")":
-            depth -= 1
-            if depth == 0:
-                return definition[i:j]
-    return None
-
-
-def _outside_quotes(text: str, needle: str) -> int:
-    """Where ``needle`` first occurs outside quoted names and strings (-1: nowhere)."""
-    quote = ""
-    for j, ch in enumerate(text):
-        if quote:
-            if ch == quote:
-                quote = ""
-        elif ch in "'\"":
-            quote = ch
-        elif text.startswith(needle, j):
-            return j
-    return -1
+    return up_to_close(definition, start + len(" WHEN ("))
 
 
 def _on_update_trigger(

@@ -91,6 +91,12 @@ def numbered_check(table: str, columns: Iterable[str], n: int) -> str:
     return _joined(table, columns, f"check{n}")
 
 
+def domain_check(domain: str, n: int = 0) -> str:
+    """Postgres's name for the n-th unnamed CHECK of a domain: ``<domain>_check``,
+    then ``<domain>_check1``, ... (the domain's own name, without its namespace)."""
+    return fit(local_name(domain), f"_check{n or ''}")
+
+
 def audit_trigger(table: str) -> str:
     """Name of the audit trigger on ``table``."""
     return fit(table, "_audit")

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
 from pgwarden.spec.exprs import ExprSyntaxError, column_refs, literal_sql, normalize_expr
+from pgwarden.spec.sqltext import split_top
 
 STRATEGIES = ("RANGE", "LIST", "HASH")
 _KEY = re.compile(r"^\s*(?P<strategy>\w+)\s*\((?P<keys>.*)\)\s*$", re.DOTALL)
@@ -22,26 +23,6 @@ _KEY = re.compile(r"^\s*(?P<strategy>\w+)\s*\((?P<keys>.*)\)\s*$", re.DOTALL)
 
 class PartitionSyntaxError(ValueError):
     """A partition key or bound the spec cannot read; the message says the form."""
-
-
-def _split_top(text: str) -> list[str]:
-    """Split at commas outside parentheses and quotes."""
-    parts, depth, quote, start = [], 0, "", 0
-    for i, ch in enumerate(text):
-        if quote:
-            if ch == quote:
-                quote = ""
-        elif ch in "'\"":
-            quote = ch
-        elif ch == "(":
-            depth += 1
-        elif ch == ")":
-            depth -= 1
-        elif ch == "," and depth == 0:
-            parts.append(text[start:i])
-            start = i + 1
-    parts.append(text[start:])
-    return [p.strip() for p in parts]
 
 
 def normalize_partition_by(text: str) -> str:
@@ -54,7 +35,7 @@ def normalize_partition_by(text: str) -> str:
             f"cannot read partition key {text!r}; write RANGE (column), LIST (column) or "
             "HASH (column, ...)"
         )
-    keys = _split_top(match.group("keys"))
+    keys = split_top(match.group("keys"))
     if not all(keys):
         raise PartitionSyntaxError(f"partition key {text!r} has an empty key")
     try:
@@ -72,7 +53,7 @@ def key_columns(partition_by: str) -> list[str]:
     if not match:
         return []
     out: list[str] = []
-    for key in _split_top(match.group("keys")):
+    for key in split_top(match.group("keys")):
         out.extend(c for c in column_refs(key) if c not in out)
     return out
 
@@ -82,7 +63,7 @@ def key_is_columns(partition_by: str) -> bool:
     match = _KEY.match(partition_by)
     if not match:
         return False
-    return all(_is_ident(k) for k in _split_top(match.group("keys")))
+    return all(_is_ident(k) for k in split_top(match.group("keys")))
 
 
 def _is_ident(text: str) -> bool:
@@ -168,12 +149,12 @@ def parse_bound(text: str) -> Bound | None:
     if m := _RANGE.match(text):
         return Bound(
             "range",
-            lower=tuple(_comparable(v) for v in _split_top(m.group("lo"))),
-            upper=tuple(_comparable(v) for v in _split_top(m.group("hi"))),
+            lower=tuple(_comparable(v) for v in split_top(m.group("lo"))),
+            upper=tuple(_comparable(v) for v in split_top(m.group("hi"))),
         )
     if m := _LIST.match(text):
         return Bound(
-            "list", values=frozenset(_comparable(v)[1] for v in _split_top(m.group("values")))
+            "list", values=frozenset(_comparable(v)[1] for v in split_top(m.group("values")))
         )
     if m := _HASH.match(text):
         return Bound("hash", modulus=int(m.group("m")), remainder=int(m.group("r")))
@@ -199,12 +180,12 @@ def spec_form(bound: str) -> dict[str, object] | None:
     if text.upper() == "DEFAULT":
         form = {"default": True}
     elif m := _RANGE.match(text):
-        lo = [_spec_value(v) for v in _split_top(m.group("lo"))]
-        hi = [_spec_value(v) for v in _split_top(m.group("hi"))]
+        lo = [_spec_value(v) for v in split_top(m.group("lo"))]
+        hi = [_spec_value(v) for v in split_top(m.group("hi"))]
         if None not in lo and None not in hi:
             form = {"from": lo[0] if len(lo) == 1 else lo, "to": hi[0] if len(hi) == 1 else hi}
     elif m := _LIST.match(text):
-        values = [_spec_value(v) for v in _split_top(m.group("values"))]
+        values = [_spec_value(v) for v in split_top(m.group("values"))]
         if None not in values:
             form = {"in": values}
     elif m := _HASH.match(text):

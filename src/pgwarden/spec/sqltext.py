@@ -11,6 +11,7 @@ as Postgres prints it).
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import LiteralString
 
 from pgwarden import pgquery
@@ -85,6 +86,53 @@ def has_active_rows(where: str | None, column: str) -> bool:
         return False
 
 
+def outside_quotes(text: str) -> Iterator[tuple[int, str, int]]:
+    """Each character of ``text`` outside quoted names and strings, as (position,
+    character, parenthesis depth before it): the one quote-aware scanner of SQL text
+    (a doubled quote inside a string or name closes and reopens it, which scans alike)."""
+    depth, quote = 0, ""
+    for i, ch in enumerate(text):
+        if quote:
+            if ch == quote:
+                quote = ""
+        elif ch in "'\"":
+            quote = ch
+        else:
+            yield i, ch, depth
+            if ch == "(":
+                depth += 1
+            elif ch == ")":
+                depth -= 1
+
+
+def split_top(text: str) -> list[str]:
+    """``text`` split at the commas outside parentheses and quotes, each part stripped."""
+    parts, start = [], 0
+    for i, ch, depth in outside_quotes(text):
+        if ch == "," and depth == 0:
+            parts.append(text[start:i])
+            start = i + 1
+    parts.append(text[start:])
+    return [p.strip() for p in parts]
+
+
+def find_outside_quotes(text: str, needle: str) -> int:
+    """Where ``needle`` first starts outside quoted names and strings (-1: nowhere)."""
+    for i, _, _ in outside_quotes(text):
+        if text.startswith(needle, i):
+            return i
+    return -1
+
+
+def up_to_close(text: str, start: int) -> str | None:
+    """The text from ``start`` (just after an opening parenthesis) up to the parenthesis
+    that closes it, outside quotes; None when it is never closed."""
+    for i, ch, depth in outside_quotes(text[start:]):
+        if ch == ")" and depth == 0:
+            return text[start : start + i]
+    return None
+
+
 def trusted(text: str) -> LiteralString:
     """Text pgwarden wrote itself or a reviewed migration file holds, handed to psycopg as
     the query (never a value: values go as parameters)."""
@@ -95,12 +143,16 @@ __all__ = [
     "active_rows",
     "active_rows_where",
     "bare_ident",
+    "find_outside_quotes",
     "has_active_rows",
     "ident",
     "is_active_rows",
+    "outside_quotes",
     "placeholder_safe",
     "qualified",
     "query_ident",
     "query_qualified",
+    "split_top",
     "trusted",
+    "up_to_close",
 ]

@@ -19,47 +19,26 @@ INTEGER_TYPES = frozenset({"smallint", "integer", "bigint"})
 NUMBER_TYPES = frozenset({*INTEGER_TYPES, "numeric", "real", "double precision"})
 TEXT_TYPES = frozenset({"text", "varchar", "char", "citext"})
 
-#: Every accepted spelling (lower case, single spaces) -> canonical short name.
+#: Every accepted spelling (lower case, single spaces) -> canonical short name: each
+#: built-in's own name (``BUILTIN_TYPES``, the one list) and its other spellings.
 ALIASES: dict[str, str] = {
-    "text": "text",
-    "varchar": "varchar",
+    **{name: name for name in BUILTIN_TYPES},
     "character varying": "varchar",
-    "char": "char",
     "character": "char",
     "bpchar": "char",
-    "smallint": "smallint",
     "int2": "smallint",
-    "integer": "integer",
     "int": "integer",
     "int4": "integer",
-    "bigint": "bigint",
     "int8": "bigint",
-    "numeric": "numeric",
     "decimal": "numeric",
-    "real": "real",
     "float4": "real",
-    "double precision": "double precision",
     "float8": "double precision",
     "double": "double precision",
-    "boolean": "boolean",
     "bool": "boolean",
-    "uuid": "uuid",
-    "date": "date",
-    "time": "time",
     "time without time zone": "time",
-    "timetz": "timetz",
     "time with time zone": "timetz",
-    "timestamp": "timestamp",
     "timestamp without time zone": "timestamp",
-    "timestamptz": "timestamptz",
     "timestamp with time zone": "timestamptz",
-    "interval": "interval",
-    "json": "json",
-    "jsonb": "jsonb",
-    "bytea": "bytea",
-    "inet": "inet",
-    "cidr": "cidr",
-    "citext": "citext",
 }
 
 #: Types of pg_catalog a spec names as they are (no alias, no special syntax):

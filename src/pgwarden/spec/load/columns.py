@@ -74,17 +74,7 @@ def read_column(
             col_type = parse_type(type_text)
         except TypeSyntaxError as exc:
             r.problem((*path, "type"), str(exc), "see the type list in docs/spec.md")
-    default: str | None = None
-    if "default" in raw:
-        default = default_literal(r, path, raw["default"], col_type, enums)
-        if "default_sql" in raw:
-            r.problem(
-                path,
-                "both default and default_sql are set",
-                "keep default for a literal value or default_sql for an SQL expression",
-            )
-    elif "default_sql" in raw:
-        default = r.expr(raw, "default_sql", path)
+    default = read_default(r, raw, path, col_type, enums)
     identity, identity_options = _identity(r, raw, path, col_type)
     maintained: Literal["on_update"] | None = r.choice(
         raw, "maintained", path, choices=("on_update",), default=None
@@ -129,6 +119,27 @@ def _identity(
         r.problem(ipath, f"an identity column is smallint, integer or bigint, not {type_name}")
         return None, DEFAULT_SEQUENCE
     return kind, read_options(r, entry, ipath, type_name)
+
+
+def read_default(
+    r: SpecReader,
+    raw: dict[str, Any],
+    path: SpecPath,
+    col_type: ColumnType | None,
+    enums: Mapping[str, Enum],
+) -> str | None:
+    """The default of a column or a domain: ``default`` (a literal checked against the
+    type) or ``default_sql`` (an expression), not both."""
+    if "default" not in raw:
+        return r.expr(raw, "default_sql", path) if "default_sql" in raw else None
+    default = default_literal(r, path, raw["default"], col_type, enums)
+    if "default_sql" in raw:
+        r.problem(
+            path,
+            "both default and default_sql are set",
+            "keep default for a literal value or default_sql for an SQL expression",
+        )
+    return default
 
 
 def default_literal(

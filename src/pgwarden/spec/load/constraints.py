@@ -9,8 +9,9 @@ default to the target's primary key, known only once every table is read, so
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from pgwarden.spec import names
@@ -314,34 +315,50 @@ def read_checks(
 ) -> list[CheckConstraint]:
     """``[[tables.T.checks]]``: each check's expression (normalised) and its name (given, or
     derived from the columns it references)."""
+    return read_named_checks(
+        r, raw, path, CHECK_KEYS, lambda expression, n: _check_name(table, expression, n)
+    )
+
+
+def read_named_checks(
+    r: SpecReader,
+    raw: dict[str, Any],
+    path: SpecPath,
+    keys: tuple[str, ...],
+    derive: Callable[[str, int], str],
+) -> list[CheckConstraint]:
+    """The ``checks`` entries of a table or a domain: explicit names first; each
+    unnamed one then takes ``derive(expression, n)`` for the first ``n`` (0, 1, ...)
+    whose name no other check has, as Postgres numbers them (``..._check1``)."""
     read: list[tuple[SpecPath, str | None, str]] = []
     for cpath, item in r.entries(raw, "checks", path):
-        c = r.mapping(item, cpath, CHECK_KEYS)
+        c = r.mapping(item, cpath, keys)
         if c is None:
             continue
         expression = r.expr(c, "expression", cpath, required=True)
         if expression is not None:
             read.append((cpath, r.string(c, "name", cpath), expression))
-    # explicit names first; unnamed checks then take <Table>_<cols>_check, and
-    # like Postgres a numbered variant when that is taken (..._check1)
     used = {n for _, n, _ in read if n}
     out: list[CheckConstraint] = []
     for cpath, explicit, expression in read:
-        cname = explicit or auto_check_name(table, expression, used)
+        cname = explicit or _first_free(partial(derive, expression), used)
         used.add(cname)
         out.append(CheckConstraint(cname, expression, source=r.source(cpath)))
     return out
 
 
+def _first_free(candidate: Callable[[int], str], used: Collection[str]) -> str:
+    n = 0
+    while (name := candidate(n)) in used:
+        n += 1
+    return name
+
+
+def _check_name(table: str, expression: str, n: int) -> str:
+    cols = column_refs(expression)
+    return names.numbered_check(table, cols, n) if n else names.check(table, cols)
+
+
 def auto_check_name(table: str, expression: str, used: Collection[str]) -> str:
     """The derived name of an unnamed check, numbered when another check of the table has it."""
-    cols = column_refs(expression)
-    base = names.check(table, cols)
-    if base not in used:
-        return base
-    n = 1
-    while True:
-        candidate = names.numbered_check(table, cols, n)
-        if candidate not in used:
-            return candidate
-        n += 1
+    return _first_free(lambda n: _check_name(table, expression, n), used)

@@ -10,7 +10,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from pgwarden.spec import names
-from pgwarden.spec.load.columns import default_literal
+from pgwarden.spec.load.columns import read_default
+from pgwarden.spec.load.constraints import read_named_checks
 from pgwarden.spec.load.reader import SpecPath, SpecReader, kind
 from pgwarden.spec.model import (
     CheckConstraint,
@@ -47,17 +48,7 @@ def read_domain(
     if raw is None:
         return None
     base = _type(r, (*path, "type"), r.string(raw, "type", path, required=True))
-    default: str | None = None
-    if "default" in raw:
-        default = default_literal(r, path, raw["default"], base, enums)
-        if "default_sql" in raw:
-            r.problem(
-                path,
-                "both default and default_sql are set",
-                "keep default for a literal value or default_sql for an SQL expression",
-            )
-    elif "default_sql" in raw:
-        default = r.expr(raw, "default_sql", path)
+    default = read_default(r, raw, path, base, enums)
     checks = _domain_checks(r, raw, path, name)
     if base is None:
         return None
@@ -76,26 +67,10 @@ def read_domain(
 def _domain_checks(
     r: SpecReader, raw: dict[str, Any], path: SpecPath, domain: str
 ) -> list[CheckConstraint]:
-    read: list[tuple[SpecPath, str | None, str]] = []
-    for cpath, item in r.entries(raw, "checks", path):
-        c = r.mapping(item, cpath, DOMAIN_CHECK_KEYS)
-        if c is None:
-            continue
-        expression = r.expr(c, "expression", cpath, required=True)
-        if expression is not None:
-            read.append((cpath, r.string(c, "name", cpath), expression))
     # Postgres's names: <domain>_check, then <domain>_check1, ... (explicit names first)
-    used = {n for _, n, _ in read if n}
-    out: list[CheckConstraint] = []
-    for cpath, explicit, expression in read:
-        cname = explicit
-        n = 0
-        while cname is None or (cname in used and explicit is None):
-            cname = names.fit(names.local_name(domain), f"_check{n or ''}")
-            n += 1
-        used.add(cname)
-        out.append(CheckConstraint(cname, expression, source=r.source(cpath)))
-    return out
+    return read_named_checks(
+        r, raw, path, DOMAIN_CHECK_KEYS, lambda _, n: names.domain_check(domain, n)
+    )
 
 
 def read_composite(r: SpecReader, name: str, value: object) -> CompositeType | None:
