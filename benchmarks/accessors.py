@@ -38,8 +38,10 @@ from pgwarden.render.sql import render_schema
 from pgwarden.spec.load import load_schema, load_schema_text
 
 #: The hand-written equivalent of ``db.user.get(id)``: same columns, tuple rows.
-RAW_GET = 'SELECT id, name, email, "emailVerified", image FROM "User" WHERE id = %s'
-RAW_MANY = 'SELECT id, name, email, "emailVerified", image FROM "User" WHERE id = ANY(%s)'
+RAW_GET = 'SELECT id, name, email, "emailVerified", image, "deletedAt" FROM "User" WHERE id = %s'
+RAW_MANY = (
+    'SELECT id, name, email, "emailVerified", image, "deletedAt" FROM "User" WHERE id = ANY(%s)'
+)
 
 
 def _package() -> Any:

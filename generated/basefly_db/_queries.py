@@ -292,6 +292,30 @@ class AccountSql:
         f[11](o, r[11])
         return o
 
+    @staticmethod
+    def rows_by_pk(rs: Sequence[Sequence[Any]], s: _crypto.Sealer) -> dict[Any, _m.Account]:
+        """``row`` of each of ``rs`` keyed by primary key, in one loop (``get_many``:
+        no call per row, the setters held in locals)."""
+        cls = _m.Account
+        (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11) = _SET_Account
+        out: dict[Any, _m.Account] = {}
+        for _r in rs:
+            o = _new(cls)
+            f0(o, _r[0])
+            f1(o, _r[1])
+            f2(o, _r[2])
+            f3(o, _r[3])
+            f4(o, _r[4])
+            f5(o, _opt_open(s, "Account.refresh_token", _r[5]))
+            f6(o, _opt_open(s, "Account.access_token", _r[6]))
+            f7(o, _r[7])
+            f8(o, _r[8])
+            f9(o, _r[9])
+            f10(o, _opt_open(s, "Account.id_token", _r[10]))
+            f11(o, _r[11])
+            out[_r[0]] = o
+        return out
+
 
 _SET_Account = _setters(_m.Account)
 
@@ -414,6 +438,28 @@ class CustomerSql:
         f[8](o, r[8])
         f[9](o, r[9])
         return o
+
+    @staticmethod
+    def rows_by_pk(rs: Sequence[Sequence[Any]]) -> dict[Any, _m.Customer]:
+        """``row`` of each of ``rs`` keyed by primary key, in one loop (``get_many``:
+        no call per row, the setters held in locals)."""
+        cls = _m.Customer
+        (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9) = _SET_Customer
+        out: dict[Any, _m.Customer] = {}
+        for _r in rs:
+            o = _new(cls)
+            f0(o, _r[0])
+            f1(o, _r[1])
+            f2(o, _r[2])
+            f3(o, _opt(_enums.SubscriptionPlan, _r[3]))
+            f4(o, _r[4])
+            f5(o, _r[5])
+            f6(o, _r[6])
+            f7(o, _r[7])
+            f8(o, _r[8])
+            f9(o, _r[9])
+            out[_r[0]] = o
+        return out
 
 
 _SET_Customer = _setters(_m.Customer)
@@ -623,6 +669,28 @@ class K8sClusterConfigSql:
         f[9](o, r[9])
         return o
 
+    @staticmethod
+    def rows_by_pk(rs: Sequence[Sequence[Any]]) -> dict[Any, _m.K8sClusterConfig]:
+        """``row`` of each of ``rs`` keyed by primary key, in one loop (``get_many``:
+        no call per row, the setters held in locals)."""
+        cls = _m.K8sClusterConfig
+        (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9) = _SET_K8sClusterConfig
+        out: dict[Any, _m.K8sClusterConfig] = {}
+        for _r in rs:
+            o = _new(cls)
+            f0(o, _r[0])
+            f1(o, _r[1])
+            f2(o, _r[2])
+            f3(o, _r[3])
+            f4(o, _opt(_enums.SubscriptionPlan, _r[4]))
+            f5(o, _r[5])
+            f6(o, _r[6])
+            f7(o, _r[7])
+            f8(o, _opt(_enums.Status, _r[8]))
+            f9(o, _r[9])
+            out[_r[0]] = o
+        return out
+
 
 _SET_K8sClusterConfig = _setters(_m.K8sClusterConfig)
 
@@ -692,6 +760,22 @@ class SessionSql:
         f[2](o, r[2])
         f[3](o, r[3])
         return o
+
+    @staticmethod
+    def rows_by_pk(rs: Sequence[Sequence[Any]]) -> dict[Any, _m.Session]:
+        """``row`` of each of ``rs`` keyed by primary key, in one loop (``get_many``:
+        no call per row, the setters held in locals)."""
+        cls = _m.Session
+        (f0, f1, f2, f3) = _SET_Session
+        out: dict[Any, _m.Session] = {}
+        for _r in rs:
+            o = _new(cls)
+            f0(o, _r[0])
+            f1(o, _r[1])
+            f2(o, _r[2])
+            f3(o, _r[3])
+            out[_r[0]] = o
+        return out
 
 
 _SET_Session = _setters(_m.Session)
@@ -763,6 +847,24 @@ class UserSql:
         f[4](o, r[4])
         f[5](o, r[5])
         return o
+
+    @staticmethod
+    def rows_by_pk(rs: Sequence[Sequence[Any]]) -> dict[Any, _m.User]:
+        """``row`` of each of ``rs`` keyed by primary key, in one loop (``get_many``:
+        no call per row, the setters held in locals)."""
+        cls = _m.User
+        (f0, f1, f2, f3, f4, f5) = _SET_User
+        out: dict[Any, _m.User] = {}
+        for _r in rs:
+            o = _new(cls)
+            f0(o, _r[0])
+            f1(o, _r[1])
+            f2(o, _r[2])
+            f3(o, _r[3])
+            f4(o, _r[4])
+            f5(o, _r[5])
+            out[_r[0]] = o
+        return out
 
 
 _SET_User = _setters(_m.User)

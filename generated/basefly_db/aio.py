@@ -374,7 +374,7 @@ class AccountTable(_Base):
     async def get_many(self, keys: Sequence[str]) -> dict[str, _m.Account]:
         """Rows for many primary keys in one query, keyed by primary key (absent keys omitted)."""
         _rows = await self._all(self._sql.GET_MANY, (list(keys),))
-        return {_r[0]: self._row(_r) for _r in _rows}
+        return self._sql.rows_by_pk(_rows, self._rt.sealer)
 
     async def page(self, after: str | None = None, limit: int = 100) -> list[_m.Account]:
         """Up to ``limit`` rows in primary-key order after ``after`` (keyset pagination)."""
@@ -505,7 +505,7 @@ class CustomerTable(_Base):
     async def get_many(self, keys: Sequence[int]) -> dict[int, _m.Customer]:
         """Rows for many primary keys in one query, keyed by primary key (absent keys omitted)."""
         _rows = await self._all(self._sql.GET_MANY, (list(keys),))
-        return {_r[0]: self._row(_r) for _r in _rows}
+        return self._sql.rows_by_pk(_rows)
 
     async def page(self, after: int | None = None, limit: int = 100) -> list[_m.Customer]:
         """Up to ``limit`` rows in primary-key order after ``after`` (keyset pagination)."""
@@ -639,7 +639,7 @@ class K8sClusterConfigTable(_Base):
             self._sql.GET_MANY_ALL_ROWS if include_deleted else self._sql.GET_MANY,
             (list(keys),),
         )
-        return {_r[0]: self._row(_r) for _r in _rows}
+        return self._sql.rows_by_pk(_rows)
 
     async def page(
         self,
@@ -919,7 +919,7 @@ class SessionTable(_Base):
     async def get_many(self, keys: Sequence[str]) -> dict[str, _m.Session]:
         """Rows for many primary keys in one query, keyed by primary key (absent keys omitted)."""
         _rows = await self._all(self._sql.GET_MANY, (list(keys),))
-        return {_r[0]: self._row(_r) for _r in _rows}
+        return self._sql.rows_by_pk(_rows)
 
     async def page(self, after: str | None = None, limit: int = 100) -> list[_m.Session]:
         """Up to ``limit`` rows in primary-key order after ``after`` (keyset pagination)."""
@@ -1024,7 +1024,7 @@ class UserTable(_Base):
     async def get_many(self, keys: Sequence[str]) -> dict[str, _m.User]:
         """Rows for many primary keys in one query, keyed by primary key (absent keys omitted)."""
         _rows = await self._all(self._sql.GET_MANY, (list(keys),))
-        return {_r[0]: self._row(_r) for _r in _rows}
+        return self._sql.rows_by_pk(_rows)
 
     async def page(self, after: str | None = None, limit: int = 100) -> list[_m.User]:
         """Up to ``limit`` rows in primary-key order after ``after`` (keyset pagination)."""

@@ -52,6 +52,9 @@ _DBMATE = re.compile(r"^(\d+)_.*\.sql$")
 _DBMATE_UP = re.compile(r"^--\s*migrate:up\b(.*)$", re.MULTILINE)
 _DBMATE_DOWN = re.compile(r"^--\s*migrate:down\b", re.MULTILINE)
 _NUMBERS = re.compile(r"(\d+)")
+_FLYWAY_UNDO = re.compile(r"^U\d[\d._]*__").match
+#: File names whose history is their directory's parent (directory-per-migration layouts).
+_DIR_FILES = frozenset({"up.sql", "migration.sql"})
 #: Configuration files of migration tools that sit among the migrations.
 TOOL_FILES = frozenset({"migration_lock.toml", "metadata.toml", "sqitch.plan", "sqitch.conf"})
 
@@ -81,14 +84,24 @@ def natural_key(name: str) -> tuple[object, ...]:
     return tuple(int(p) if p.isdigit() else p for p in _NUMBERS.split(name))
 
 
-def _entries(root: Path, dirs: bool) -> list[Path]:
-    """Sub-directories or files of ``root``, sorted by name (one scandir, no stat each)."""
+def _names(root: Path, dirs: bool) -> list[str]:
+    """Names of the sub-directories or files of ``root``, sorted (one scandir, no stat each)."""
     try:
         with os.scandir(root) as it:
-            names = sorted(e.name for e in it if (e.is_dir() if dirs else e.is_file()))
+            return sorted(e.name for e in it if (e.is_dir() if dirs else e.is_file()))
     except OSError:
         return []
-    return [root / n for n in names]
+
+
+def _entries(root: Path, dirs: bool) -> list[Path]:
+    """Sub-directories or files of ``root``, sorted by name."""
+    return [root / n for n in _names(root, dirs)]
+
+
+def _sql_names(root: Path) -> list[str]:
+    """Names of the ``*.sql`` files of ``root`` (names, not paths: a flat history can hold
+    thousands, and a ``Path`` each costs more than reading the directory)."""
+    return [n for n in _names(root, dirs=False) if os.path.splitext(n)[1] == ".sql"]
 
 
 def _dirs(root: Path) -> list[Path]:
@@ -126,7 +139,7 @@ def detect(root: Path) -> str | None:
         return "diesel"
     if any(_PGWARDEN_DIR.match(d.name) for d in ups):
         return "pgwarden"
-    names = [f.name for f in _files(root) if f.suffix == ".sql"]
+    names = _sql_names(root)
     if any(_GOLANG.match(n) for n in names):
         return "golang-migrate"
     if any(_FLYWAY_V.match(n) or _FLYWAY_R.match(n) for n in names):
@@ -271,11 +284,11 @@ def _sqitch(root: Path) -> Iterable[MigrationFile]:
 
 
 def _plain(root: Path) -> Iterable[MigrationFile]:
-    found = [f for f in _files(root) if f.suffix == ".sql" and f.name != "down.sql"]
-    for f in sorted(found, key=lambda f: natural_key(f.name)):
-        if f.name.endswith(".down.sql") or (f.name.startswith("U") and "__" in f.name):
+    found = [n for n in _sql_names(root) if n != "down.sql"]
+    for n in sorted(found, key=natural_key):
+        if n.endswith(".down.sql") or (n.startswith("U") and "__" in n):
             continue
-        yield MigrationFile(f, "plain", "none")
+        yield MigrationFile(root / n, "plain", "none")
 
 
 _BUILDERS = {
@@ -295,17 +308,31 @@ def is_migration_file(path: Path) -> bool:
     name = path.name
     if name == "down.sql" or name.endswith(".down.sql"):
         return False
-    if path.parent.name in ("revert", "verify") and (path.parent.parent / "sqitch.plan").is_file():
+    parent = os.path.dirname(str(path))  # strings: a history can hold thousands of files
+    if os.path.basename(parent) in ("revert", "verify") and os.path.isfile(
+        os.path.join(os.path.dirname(parent), "sqitch.plan")
+    ):
         return False
-    return not re.match(r"^U\d[\d._]*__", name)
+    return not _FLYWAY_UNDO(name)
 
 
 def group(paths: Sequence[Path], override: str | None = None) -> list[tuple[History, set[Path]]]:
     """Group SQL files by the history they belong to: (history, the files to report on)."""
     groups: dict[tuple[Path, str], set[Path]] = {}
+    # a file's history depends only on its directory unless it is named like a
+    # directory-per-migration file: one locate() per directory, not per file
+    by_dir: dict[str, tuple[Path, str]] = {}
     for p in paths:
-        root, layout = locate(p, override)
-        groups.setdefault((root, layout), set()).add(p)
+        name = p.name
+        if name in _DIR_FILES:
+            found = locate(p, override)
+        else:
+            where = os.path.dirname(str(p))
+            got = by_dir.get(where)
+            if got is None:
+                got = by_dir[where] = locate(p, override)
+            found = got
+        groups.setdefault(found, set()).add(p)
     out = []
     for (root, layout), selected in groups.items():
         hist = history(root, layout)

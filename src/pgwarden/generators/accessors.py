@@ -128,12 +128,14 @@ class ColumnView:
         """The soft-delete predicate over this column, for query text."""
         return placeholder_safe(active_rows(self.name))
 
-    def set_line(self, index: int, indent: int) -> str:
-        """The statement that sets this field of ``o`` from row ``r`` (setter ``f[index]``)."""
+    def set_line(self, index: int, indent: int, row: str = "r", setter: str = "f[{}]") -> str:
+        """The statement that sets this field of ``o`` from ``row`` (setter ``f[index]``;
+        batch reads name each setter locally, ``setter="f{}"``)."""
+        f = setter.format(index)
         if self.decode is None:
-            return f"{' ' * indent}f[{index}](o, r[{index}])"
+            return f"{' ' * indent}{f}(o, {row}[{index}])"
         fn, lead = self.decode
-        return call(indent, f"f[{index}](o, {fn}", [*lead, f"r[{index}]"], ")")
+        return call(indent, f"{f}(o, {fn}", [*lead, f"{row}[{index}]"], ")")
 
     def key_expr(self, index: int) -> str:
         """The non-null key value from raw row ``_r`` (dict keys of batch lookups)."""

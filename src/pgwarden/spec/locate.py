@@ -20,6 +20,13 @@ _HEX = frozenset("0123456789abcdefABCDEF")
 
 def split_key(key: str) -> list[str]:
     """Split a TOML dotted key into parts, unquoting quoted parts."""
+    if '"' not in key and "'" not in key:  # the common case: bare parts
+        bare = key.split(".")
+        if len(bare) > 1 and not bare[-1].strip(" \t"):
+            bare.pop()  # a trailing dot ends the key
+        elif not key.strip(" \t"):
+            return []
+        return [p.strip() for p in bare]
     parts: list[str] = []
     i, n = 0, len(key)
     while i < n:
@@ -95,6 +102,8 @@ class LineIndex:
 
     def _add(self, path: str, line: int) -> None:
         # every prefix too: [tables.A.columns] is where table A first appears
+        if path in self._lines:  # then so are its prefixes (added with it)
+            return
         parts = path.split(".")
         for end in range(1, len(parts) + 1):
             self._lines.setdefault(".".join(parts[:end]), line)

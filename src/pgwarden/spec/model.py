@@ -26,7 +26,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
-from typing import Literal
+from operator import attrgetter
+from typing import Any, Literal
 
 FkAction = Literal["no action", "restrict", "cascade", "set null", "set default"]
 IdentityKind = Literal["always", "by default", "serial"]
@@ -783,15 +784,27 @@ class Schema:
         )
 
 
+_name_of = attrgetter("name")
+_SORTED_BY_NAME = (
+    "uniques",
+    "foreign_keys",
+    "checks",
+    "indexes",
+    "exclusions",
+    "policies",
+    "partitions",
+    "triggers",
+)
+
+
 def _normalize_table(t: Table) -> Table:
-    return replace(
-        t,
-        uniques=tuple(sorted(t.uniques, key=lambda u: u.name)),
-        foreign_keys=tuple(sorted(t.foreign_keys, key=lambda f: f.name)),
-        checks=tuple(sorted(t.checks, key=lambda c: c.name)),
-        indexes=tuple(sorted(t.indexes, key=lambda i: i.name)),
-        exclusions=tuple(sorted(t.exclusions, key=lambda x: x.name)),
-        policies=tuple(sorted(t.policies, key=lambda p: p.name)),
-        partitions=tuple(sorted(t.partitions, key=lambda p: p.name)),
-        triggers=tuple(sorted(t.triggers, key=lambda g: g.name)),
-    )
+    # a table already in canonical order is returned as is (the common case: a
+    # loaded or normalized spec), not rebuilt by replace() for every plan
+    changes: dict[str, Any] = {}
+    for field_name in _SORTED_BY_NAME:
+        items = getattr(t, field_name)
+        if len(items) > 1:
+            ordered = tuple(sorted(items, key=_name_of))
+            if ordered != items:
+                changes[field_name] = ordered
+    return replace(t, **changes) if changes else t

@@ -110,6 +110,9 @@ class TypeSyntaxError(ValueError):
     """A type spelling that cannot be read; the message says what is accepted."""
 
 
+_PARSED: dict[str, ColumnType] = {}
+
+
 def parse_type(text: str) -> ColumnType:
     """Parse a type spelling. Unknown names are catalog, extension or user types
     (``tsvector``, ``vector(3)``, an enum), kept verbatim; ``schema.name`` names a
@@ -118,6 +121,14 @@ def parse_type(text: str) -> ColumnType:
     Built-in names are case-insensitive; other names keep their case
     (``SubscriptionPlan``), and a double-quoted name is unquoted.
     """
+    # a pure function of the text, and a spec repeats a handful of spellings
+    got = _PARSED.get(text)
+    if got is None:
+        got = _PARSED[text] = _parse_type(text)
+    return got
+
+
+def _parse_type(text: str) -> ColumnType:
     match = _TYPE.match(text)
     if not match:
         raise TypeSyntaxError(
