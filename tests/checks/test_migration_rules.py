@@ -333,3 +333,45 @@ def test_a_batched_step_is_not_an_unbatched_backfill() -> None:
     plain = '-- pgwarden:step atomic=false description="batched=true"' + body
     assert findings(batched, "unbatched-backfill") == []
     assert len(findings(plain, "unbatched-backfill")) == 1
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "ALTER TABLE orders ADD CHECK (qty > 0);",
+        "ALTER TABLE orders ADD CHECK (orders.qty > 0 AND qty < 100);",
+        "ALTER TABLE orders ADD CHECK (qty > 0 AND price > 0);",
+        "ALTER TABLE orders ADD FOREIGN KEY (qty, price) REFERENCES users (x, y);",
+        "ALTER TABLE orders ADD COLUMN uid bigint REFERENCES users (id);",
+    ],
+)
+def test_an_unnamed_constraint_is_fixed_under_the_name_postgres_gives_it(
+    database_url: str, statement: str
+) -> None:
+    """The lint fix names an unnamed FK or CHECK as Postgres would: read back from
+    the server that ran the statement."""
+    (found,) = findings(statement, "constraint-without-not-valid")
+    with psycopg.connect(database_url) as conn:
+        conn.execute(
+            "CREATE TABLE users (id bigint PRIMARY KEY, x int, y int, UNIQUE (x, y));"
+            "CREATE TABLE orders (qty int, price int)"
+        )
+        conn.execute(statement)  # type: ignore[arg-type]
+        (name,) = conn.execute(
+            "SELECT conname FROM pg_constraint WHERE conrelid = 'orders'::regclass"
+        ).fetchone() or ("",)
+        conn.rollback()
+    assert f"VALIDATE CONSTRAINT {name};" in (found.fix or ""), (name, found.fix)
+
+
+def test_a_sub_command_finding_is_located_in_its_file() -> None:
+    """``cmd_loc``: a finding on an ALTER TABLE's second sub-command names the file it
+    is in, and the line and column where that sub-command starts."""
+    sql = "SELECT 1;\nALTER TABLE orders ADD COLUMN x int,\n  ADD CONSTRAINT c CHECK (x > 0);\n"
+    out = lint_sql([("db/migrations/0002/up.sql", sql)], ALL).findings
+    (found,) = [f for f in out if f.rule == "constraint-without-not-valid"]
+    loc = found.location
+    assert (loc.file, loc.line, loc.col) == ("db/migrations/0002/up.sql", 3, 3)
+    one = lint_sql([("a.sql", "ALTER TABLE orders ADD COLUMN x int, ADD CHECK (x > 0);")], ALL)
+    (found,) = [f for f in one.findings if f.rule == "constraint-without-not-valid"]
+    assert (found.location.file, found.location.line, found.location.col) == ("a.sql", 1, 38)

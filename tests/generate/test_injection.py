@@ -172,3 +172,62 @@ def test_colliding_python_names_are_an_error() -> None:
     with pytest.raises(GenerateError, match="not a Python identifier"):
         build(Schema(), "my-package")
     assert REPO.is_dir()
+
+
+@pytest.mark.parametrize(
+    ("owner", "pk", "message"),
+    [
+        (
+            "nope",
+            ("id",),
+            "table 't': owner names column 'nope', which does not exist\n"
+            "  fix: add the column or correct owner",
+        ),
+        (
+            "uid",
+            ("id", "uid"),
+            "table 't': owner column 'uid' is part of the primary key, so it cannot scope "
+            "lookups by that key\n"
+            "  fix: drop owner from this table (the key already identifies the owner)",
+        ),
+    ],
+)
+def test_an_owner_that_cannot_scope_the_service_is_an_error(
+    owner: str, pk: tuple[str, ...], message: str
+) -> None:
+    """The soft-delete service's owner scope, refused in so many words when the spec
+    was not validated (a model built in Python)."""
+    from pgwarden.generators.accessors import GenerateError, build
+    from pgwarden.spec.model import PrimaryKey
+
+    table = Table(
+        name="t",
+        columns=(
+            Column("id", ColumnType("integer"), nullable=False),
+            Column("uid", ColumnType("text"), nullable=False),
+            Column("deletedAt", ColumnType("timestamptz"), nullable=True),
+        ),
+        primary_key=PrimaryKey("t_pkey", pk),
+        soft_delete="deletedAt",
+        owner=owner,
+    )
+    with pytest.raises(GenerateError) as err:
+        build(Schema(tables=(table,)), "pkg")
+    assert str(err.value) == message
+
+
+def test_finders_skip_single_column_unique_keys_but_not_composite_ones() -> None:
+    """A column that is a unique key by itself has ``get_by_<col>``, no finder; the
+    leading column of a composite unique key has a finder (it is no key alone)."""
+    from pgwarden.generators.accessors import build
+    from pgwarden.spec.load import load_schema_text
+
+    spec = (
+        '[tables.T.columns]\nid = { type = "integer", primary_key = true }\n'
+        'email = { type = "text", unique = true }\na = { type = "text" }\n'
+        'b = { type = "text" }\n[[tables.T.uniques]]\ncolumns = ["a", "b"]\n'
+        '[[tables.T.indexes]]\ncolumns = ["email"]\n[[tables.T.indexes]]\ncolumns = ["id"]\n'
+    )
+    (view,) = build(load_schema_text(spec), "pkg").tables
+    assert [k.suffix for k in view.uniques] == ["a_and_b", "email"]
+    assert [k.suffix for k in view.finders] == ["a"]

@@ -207,6 +207,14 @@ def _constraint_name(table: Rel, con: Tree, column: str = "") -> str:
     cols = names(con.get("fk_attrs")) or names(con.get("keys")) or ([column] if column else [])
     if con.get("contype") == "CONSTR_FOREIGN":
         return spec_names.foreign_key(table[1], cols)  # Postgres's: every key column
+    if not cols and con.get("contype") == "CONSTR_CHECK":
+        # Postgres names a table's CHECK after its column when it reads exactly one
+        refs = {
+            names(ref.get("fields"))[-1]
+            for kind, ref in walk(con.get("raw_expr"))
+            if kind == "ColumnRef" and names(ref.get("fields"))
+        }
+        cols = sorted(refs) if len(refs) == 1 else []
     return spec_names.check(table[1], cols[:1])
 
 
