@@ -231,3 +231,53 @@ def test_finders_skip_single_column_unique_keys_but_not_composite_ones() -> None
     (view,) = build(load_schema_text(spec), "pkg").tables
     assert [k.suffix for k in view.uniques] == ["a_and_b", "email"]
     assert [k.suffix for k in view.finders] == ["a"]
+
+
+def test_a_clash_in_the_deletion_summary_names_the_summary_and_both_tables() -> None:
+    """The deletion summary's fields (``post``, ``post_active``...) are one namespace:
+    a table whose name becomes another's ``_active`` field is refused, naming both."""
+    from pgwarden.generators.accessors import GenerateError, build
+    from pgwarden.spec.load import load_schema_text
+
+    child = '\nid = {{ type = "integer", primary_key = true }}\n' + (
+        'uid = {{ type = "integer", references = {{ table = "User", on_delete = "cascade" }} }}\n'
+    )
+    spec = (
+        "[tables.User]\nowner_table = true\n[tables.User.columns]\n"
+        'id = { type = "integer", primary_key = true }\n'
+        '[tables.Post]\nsoft_delete = "deletedAt"\nowner = "uid"\n[tables.Post.columns]'
+        + child.format()
+        + 'deletedAt = { type = "timestamptz", nullable = true }\n'
+        "[tables.PostActive.columns]" + child.format()
+    )
+    with pytest.raises(GenerateError) as err:
+        build(load_schema_text(spec), "pkg")
+    assert str(err.value) == (
+        "summary of 'User': 'Post' and 'PostActive' both become the Python name "
+        "'post_active'\n  fix: rename one of them in the spec"
+    )
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "Database",
+        "AsyncDatabase",
+        "JsonValue",
+        "DataAccessError",
+        "Col",
+        "NotFound",
+        "RestoreConflict",
+        "OutstandingBilling",
+    ],
+)
+def test_a_type_named_like_a_class_of_the_runtime_is_refused(name: str) -> None:
+    """Every class name the package defines itself is taken before the spec's types."""
+    from pgwarden.generators.accessors import GenerateError, build
+    from pgwarden.spec.load import load_schema_text
+
+    with pytest.raises(GenerateError) as err:
+        build(load_schema_text(f'[enums.{name}]\nvalues = ["a"]\n'), "pkg")
+    assert str(err.value).startswith(
+        f"generated classes: 'pgwarden' and 'enum {name}' both become the Python name {name!r}"
+    )
