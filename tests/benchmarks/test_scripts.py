@@ -251,6 +251,18 @@ def test_stall(pg_server: str, tmp_path: Path) -> None:
     assert "CONCURRENTLY" in sql and "NOT VALID" in sql and "VALIDATE CONSTRAINT" in sql
 
 
+def test_stall_backfill(pg_server: str, tmp_path: Path) -> None:
+    doc = tmp_path / "bench.md"
+    args = ["--backfill", "--rows", "3000", "--warmup", "0.2", "--trials", "1"]
+    assert stall.main([*args, "--database-url", pg_server, "--doc", str(doc)]) == 0
+    text = section(doc, "stall_backfill")
+    ((_, results),) = tables(text)
+    assert [r[0].split(" ")[0] for r in results] == ["pgwarden", "one-shot"]
+    assert "batches of about 50 ms, at most 10,000" in results[0][0]
+    assert all(_TIME.match(r[2]) and _TIME.match(r[8]) for r in results)
+    assert re.search(r"verdict: longest writer wait < 100 ms (met|missed) \(the worst", text)
+
+
 def test_startup(tmp_path: Path) -> None:
     from benchmarks import startup
 

@@ -14,7 +14,14 @@ import psycopg
 import pytest
 
 from pgwarden.apply import files
-from pgwarden.apply.backfill import BackfillShapeError, parse_update, render_loop
+from pgwarden.apply.backfill import (
+    FIRST_BATCH,
+    BackfillShapeError,
+    BatchSizer,
+    created_key,
+    parse_update,
+    render_loop,
+)
 from pgwarden.apply.progress import BatchRate, Progress
 from pgwarden.apply.runner import CRASH_ENV
 from pgwarden.errors import PgwardenError
@@ -70,10 +77,42 @@ def test_generated_backfill_is_a_batched_step_after_the_ddl(tmp_path: Path) -> N
     # the NOT NULL after it: CHECK NOT VALID -> VALIDATE -> SET NOT NULL
     order = [text.index(p) for p in ("NOT VALID", "VALIDATE CONSTRAINT", "SET NOT NULL")]
     assert order == sorted(order) and text.index("batched=true") < order[0]
-    loop = render_loop('UPDATE "item" SET "n" = (v % 97)', [("id", "bigint")], size=500)
-    assert "500 rows per transaction" in loop and 'ORDER BY "id" LIMIT 500' in loop
-    assert '("id") > (:last::bigint) AND ("id") <= (:end::bigint)' in loop
-    assert "(v % 97)" in loop
+    fixed = render_loop('UPDATE "item" SET "n" = (v % 97)', [("id", "bigint")], 500, 0)
+    assert "500 rows per transaction" in fixed and 'ORDER BY "id" OFFSET 499 LIMIT 1' in fixed
+    assert '("id") > (:last::bigint) AND ("id") <= (:end::bigint)' in fixed
+    # the UPDATE walks a key range (an index range scan at any batch size)
+    assert (
+        'SET "n" = (v % 97) WHERE ("id") > (:last::bigint) AND ("id") <= (:upto::bigint)' in fixed
+    )
+    # sized by time (the default): the loop says how :size is chosen
+    timed = render_loop('UPDATE "item" SET "n" = (v % 97)', [("id", "bigint")], 500, 0.02)
+    assert 'ORDER BY "id" OFFSET :size - 1 LIMIT 1' in timed and "OFFSET 499" not in timed
+    assert "100 first" in timed and "about 20 ms" in timed and "at most 500" in timed
+
+
+def test_batch_sizer_follows_the_measured_time() -> None:
+    sizer = BatchSizer(10_000, 0.05)
+    assert sizer.size == FIRST_BATCH
+    sizer.measured(FIRST_BATCH, 0.005)  # 10x too fast: grows, at most double
+    assert sizer.size == 2 * FIRST_BATCH
+    sizer.measured(sizer.size, 0.1)  # twice the target: halves
+    assert sizer.size == FIRST_BATCH
+    sizer.measured(sizer.size, 10.0)  # far too slow: a tenth at once, never below 1
+    assert sizer.size == 10
+    for _ in range(5):
+        sizer.measured(sizer.size, 10.0)
+    assert sizer.size == 1
+    sizer.measured(1, 0.0)  # below the clock's resolution: grows
+    assert sizer.size == 2
+    sizer.measured(1, 10.0)  # a short (last) batch says nothing
+    assert sizer.size == 2
+    for _ in range(20):
+        sizer.measured(sizer.size, 0.001)
+    assert sizer.size == 10_000  # never more than --batch-size
+    assert BatchSizer(50, 0.05).size == 50  # a --batch-size under the first size
+    fixed = BatchSizer(700, 0)
+    fixed.measured(700, 99.0)
+    assert fixed.size == 700  # --batch-time 0: every batch the same
 
 
 def test_a_batched_step_must_be_a_plain_update(tmp_path: Path) -> None:
@@ -193,14 +232,15 @@ def test_sigkill_mid_backfill_resumes_after_the_last_committed_batch(
     directory = history_of(tmp_path / "m", spec(BEFORE), spec(AFTER))
     runner(database_url, directory).apply(1)
     _seed(database_url, rows)
-    # boundaries: 3 statements + the commit of the ADD COLUMN run, then one per batch
+    # boundaries: 3 statements + the commit of the ADD COLUMN run, then one per batch;
+    # batches sized by time (the default), whatever sizes this machine's speed gives
     crashed = run_cli(
         database_url, directory, "apply", "--batch-size", str(size), env={CRASH_ENV: "11"}
     )
     assert crashed.returncode == -9, crashed.stderr
     assert history(database_url)[-1] == (2, "0002_step2", "running")
     ((batches, done),) = _progress(database_url)
-    assert 0 < batches < rows // size and done == batches * size
+    assert batches == 7 and 0 < done < rows
     # exactly the committed batches' rows are filled: the batch under way rolled back
     filled = fetch(
         database_url,
@@ -219,7 +259,8 @@ def test_sigkill_mid_backfill_resumes_after_the_last_committed_batch(
     assert resumed.returncode == 0, resumed.stderr
     assert f"resuming the backfill after {done:,} rows" in resumed.stdout
     assert history(database_url)[-1] == (2, "0002_step2", "applied")
-    assert _progress(database_url) == [(rows // size, rows)]  # no batch ran twice
+    ((batches, done),) = _progress(database_url)
+    assert done == rows and batches >= rows // size  # no row counted twice
     _matches_one_shot(database_url)
     assert_at_after = spec(AFTER)
     with psycopg.connect(database_url, autocommit=True) as conn:
@@ -228,7 +269,7 @@ def test_sigkill_mid_backfill_resumes_after_the_last_committed_batch(
     # down forgets the progress; up again backfills from the start
     runner(database_url, directory).down()
     assert fetch(database_url, "SELECT count(*) FROM pgwarden.backfill_progress") == [(0,)]
-    runner(database_url, directory, batch_size=7_000).apply()
+    runner(database_url, directory, batch_size=7_000, batch_time=0).apply()
     assert _progress(database_url) == [(3, rows)]
 
 
@@ -238,7 +279,7 @@ def test_not_null_backfill_then_validated_check(database_url: str, tmp_path: Pat
     runner(database_url, directory).apply(1)
     with psycopg.connect(database_url, autocommit=True) as conn:
         conn.execute("INSERT INTO item SELECT g, g FROM generate_series(1, 2500) g")
-    runner(database_url, directory, batch_size=1000).apply()
+    runner(database_url, directory, batch_size=1000, batch_time=0).apply()
     assert_at(database_url, after)
     assert _progress(database_url) == [(3, 2500)]
     assert fetch(database_url, "SELECT count(*) FROM item WHERE n <> v % 97") == [(0,)]
@@ -258,7 +299,13 @@ def test_apply_sql_prints_the_batched_backfill_as_its_loop(
     update = files.update_statement(step.statements)
     loop = render_loop(update, [("id", "bigint")], 500)
     assert loop in shown.stdout, shown.stdout
-    assert "LIMIT 500" in loop
+    assert "OFFSET :size - 1" in loop and "at most 500" in loop
+    fixed = run_cli(
+        database_url, directory, "apply", "--sql", "--batch-size", "500", "--batch-time", "0"
+    )
+    assert fixed.returncode == 0, fixed.stderr
+    assert render_loop(update, [("id", "bigint")], 500, 0) in fixed.stdout
+    assert "OFFSET 499 LIMIT 1" in fixed.stdout
     ran = (
         "SELECT count(*) FROM information_schema.columns"
         " WHERE table_name = 'item' AND column_name = 'c'"
@@ -266,3 +313,90 @@ def test_apply_sql_prints_the_batched_backfill_as_its_loop(
     assert fetch(database_url, ran) == [(0,)]  # --sql ran nothing
     # the plain one-statement UPDATE is not what --sql says will run
     assert f"\n{update.strip().rstrip(';')};\n" not in shown.stdout
+
+
+@dataclass
+class _Batches(Progress):
+    """The rows of each batch, from the runner's progress calls."""
+
+    done: list[int] = field(default_factory=list)
+
+    def batch(self, rows: int, total: int) -> None:
+        self.done.append(rows)
+
+    def sizes(self) -> list[int]:
+        return [b - a for a, b in zip(self.done, self.done[1:], strict=False)]
+
+
+def test_batches_are_sized_by_time(database_url: str, tmp_path: Path) -> None:
+    # 5 ms of sleep per row: the first batch (100 rows) takes 0.5 s, ten times a 50 ms
+    # target, so the next ones shrink (a loaded machine only makes them slower)
+    slow = BEFORE + (
+        'c = { type = "integer", nullable = true,'
+        ' backfill = "v + (pg_sleep(0.005) IS NULL)::integer" }\n'
+    )
+    directory = history_of(tmp_path / "m", spec(BEFORE), spec(slow))
+    runner(database_url, directory).apply(1)
+    with psycopg.connect(database_url, autocommit=True) as conn:
+        conn.execute("INSERT INTO item SELECT g, g FROM generate_series(1, 160) g")
+    watch = _Batches()
+    runner(database_url, directory, progress=watch).apply()
+    sizes = watch.sizes()
+    assert sizes[0] == FIRST_BATCH and 0 < sizes[1] <= FIRST_BATCH // 10, sizes
+    assert sum(sizes) == 160 and max(sizes[1:]) < FIRST_BATCH, sizes
+    assert fetch(database_url, "SELECT count(*) FROM item WHERE c <> v") == [(0,)]
+    # batches far faster than their target (10 s, so load cannot matter) grow from the
+    # first, never past --batch-size
+    directory = history_of(tmp_path / "n", spec(BEFORE), spec(AFTER))
+    with psycopg.connect(database_url, autocommit=True) as conn:
+        conn.execute("DROP TABLE item")
+        conn.execute("DROP SCHEMA pgwarden CASCADE")
+    runner(database_url, directory).apply(1)
+    _seed(database_url, 30_000)
+    watch = _Batches()
+    runner(database_url, directory, progress=watch, batch_size=2_000, batch_time=10).apply()
+    sizes = watch.sizes()
+    assert sizes[:6] == [100, 200, 400, 800, 1_600, 2_000], sizes
+    assert max(sizes) == 2_000 and sum(sizes) == 30_000, sizes
+    _matches_one_shot(database_url)
+
+
+def test_apply_sql_walks_the_key_of_a_table_an_earlier_step_creates(
+    database_url: str, tmp_path: Path
+) -> None:
+    # 0001 creates the table, 0002 backfills it: on a fresh database --sql shows the loop
+    # over the key 0001 creates (what apply walks), not the plain UPDATE
+    directory = history_of(tmp_path / "m", spec(BEFORE), spec(AFTER))
+    shown = run_cli(database_url, directory, "apply", "--sql", "--batch-size", "500")
+    assert shown.returncode == 0, shown.stderr
+    (step,) = [s for s in files.load_migrations(directory)[1].up.steps if s.batched]
+    update = files.update_statement(step.statements)
+    assert render_loop(update, [("id", "bigint")], 500) in shown.stdout, shown.stdout
+    assert f"\n{update.strip().rstrip(';')};\n" not in shown.stdout
+    # and that key is the one the runner reads once 0001 ran
+    runner(database_url, directory).apply(1)
+    assert runner(database_url, directory).backfill_key(update) == [("id", "bigint")]
+
+
+def test_created_key_reads_the_run_before_the_backfill() -> None:
+    update = parse_update('UPDATE "T" SET "c" = (1)')
+    create = 'CREATE TABLE "T" ("a" varchar(20), "b" timestamptz, "c" integer, {})'
+    pk = 'CONSTRAINT "T_pkey" PRIMARY KEY ("a", "b")'
+    assert created_key([create.format(pk)], update) == [
+        ("a", "character varying(20)"),
+        ("b", "timestamp with time zone"),
+    ]
+    assert created_key(['CREATE TABLE "T" ("id" serial PRIMARY KEY)'], update) == [
+        ("id", "integer")
+    ]
+    no_key = create.format('"d" text')
+    assert created_key([no_key], update) == []  # the one-transaction form
+    added = 'ALTER TABLE "T" ADD CONSTRAINT "T_pkey" PRIMARY KEY ("c")'
+    assert created_key([no_key, added], update) == [("c", "integer")]
+    assert created_key([no_key, 'DROP TABLE "T"'], update) is None
+    assert created_key([no_key, 'DROP INDEX "T"'], update) == []
+    assert created_key(['CREATE TABLE "U" ("id" bigint PRIMARY KEY)'], update) is None
+    assert created_key(['CREATE TABLE other."T" ("id" bigint PRIMARY KEY)'], update) is None
+    assert created_key(['CREATE TABLE public."T" ("id" bigint PRIMARY KEY)'], update) == [
+        ("id", "bigint")
+    ]

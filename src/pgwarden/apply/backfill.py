@@ -4,32 +4,71 @@ The planner writes a backfill as one plain ``UPDATE t SET c = (expr) [WHERE ...]
 in a step marked ``atomic=false batched=true`` (so ``psql -f`` would still run it as
 one statement). The runner does not: it walks the table's primary key, up to the
 largest key when the step starts (later rows come from an application that knows the
-column), in batches of ``--batch-size`` rows, each batch one short transaction (the step's ``SET
-lock_timeout`` / ``statement_timeout`` apply to each batch), so a writer never waits
-on the backfill for longer than one batch and no lock stronger than ROW EXCLUSIVE is
-taken. Each batch's transaction also records the last key and the rows done in
+column), in batches each one short transaction (the step's ``SET lock_timeout`` /
+``statement_timeout`` apply to each batch), so a writer never waits on the backfill for
+longer than one batch and no lock stronger than ROW EXCLUSIVE is taken. A batch is
+sized by time (:class:`BatchSizer`): the first takes :data:`FIRST_BATCH` rows, each next
+one is sized from the last one's measured transaction so that it takes about
+``--batch-time`` (default 50 ms), never more than ``--batch-size`` rows. Each batch's
+transaction also records the last key and the rows done in
 ``pgwarden.backfill_progress``, so after a crash ``apply`` resumes after the last
-committed batch. A table without a primary key (or a backfill that sets a key
-column) is updated in one transaction of its own, still after the DDL committed.
+committed batch (sizing starts over: it depends on the machine, not on the key). A
+table without a primary key (or a backfill that sets a key column) is updated in one
+transaction of its own, still after the DDL committed.
 
 :func:`render_loop` is the text of the loop for display (``migrate apply --sql``).
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, LiteralString
 
 import psycopg
 from pglast import parse_sql
+from pglast.enums import ConstrType, ObjectType
+from pglast.stream import RawStream
 from psycopg import sql
 
 from pgwarden.spec.exprs import print_expr
 from pgwarden.spec.sqltext import trusted
 
-#: Rows per batch when ``--batch-size`` is not given.
+#: The most rows a batch takes when ``--batch-size`` is not given.
 BATCH_SIZE = 10_000
+
+#: The target duration of one batch's transaction (seconds) when ``--batch-time`` is
+#: not given: a writer that meets a batch's row locks waits about this long.
+BATCH_TIME = 0.05
+
+#: Rows of the first batch of a time-sized run (then grown or shrunk from its duration).
+FIRST_BATCH = 100
+
+#: Bounds of one resize: at most double (one slow batch at a larger size costs a writer
+#: little), shrink as far as the measurement says (down to a tenth at once).
+_GROW, _SHRINK = 2.0, 0.1
+
+
+@dataclass(slots=True)
+class BatchSizer:
+    """The rows of the next batch: ``limit`` rows each when ``target`` is 0, otherwise
+    sized so a batch's transaction takes about ``target`` seconds (at most ``limit``)."""
+
+    limit: int
+    target: float
+    size: int = 0
+
+    def __post_init__(self) -> None:
+        self.size = min(self.limit, FIRST_BATCH) if self.target > 0 else self.limit
+
+    def measured(self, rows: int, seconds: float) -> None:
+        """Resize from the last batch: it visited ``rows`` keys in ``seconds``."""
+        if self.target <= 0 or rows < self.size:  # a short last batch says nothing
+            return
+        factor = self.target / seconds if seconds > 0 else _GROW
+        factor = min(_GROW, max(_SHRINK, factor))
+        self.size = max(1, min(self.limit, round(self.size * factor)))
 
 
 class BackfillShapeError(ValueError):
@@ -108,43 +147,42 @@ def _conditions(
     return sql.SQL(" WHERE {}").format(sql.SQL(" AND ").join(conds))
 
 
-def batch_query(
-    update: BatchedUpdate, key: Sequence[tuple[str, str]], *, resume: bool, size: int
+def batch_bound(
+    update: BatchedUpdate, key: Sequence[tuple[str, str]], *, resume: bool, size: int | None
 ) -> sql.Composed:
-    """One batch: the next ``size`` keys after the last one and up to the end key (the
-    largest when the step started: rows inserted later were written by an application
-    that knows the column), the rows updated, the new last key.
+    """The last key of the next batch: the ``size``-th key after the last one (up to the
+    end key) that the UPDATE's condition selects; no row: the rest fits in this batch.
 
-    Returns one row ``(keys picked, rows updated, last key as text[])``."""
-    table = update.relation()
+    An index-only walk of the key. Parameters as :func:`_conditions`; returns the key as
+    ``text[]``. ``size`` None: ``OFFSET :size - 1`` (the text of a time-sized loop)."""
     names = [sql.Identifier(name) for name, _ in key]
-    aliases = [_alias(n) for n in range(1, len(key) + 1)]
+    return sql.SQL(
+        "SELECT ARRAY[{as_text}] FROM {table}{where} ORDER BY {order} OFFSET {skip} LIMIT 1"
+    ).format(
+        as_text=sql.SQL(", ").join(sql.SQL("{}::text").format(n) for n in names),
+        table=update.relation(),
+        where=_conditions(update, key, resume=resume),
+        order=sql.SQL(", ").join(names),
+        skip=sql.SQL(":size - 1") if size is None else sql.Literal(size - 1),
+    )
+
+
+def batch_update(
+    update: BatchedUpdate, key: Sequence[tuple[str, str]], *, resume: bool
+) -> sql.Composed:
+    """One batch: the UPDATE over the keys after the last one up to the batch's last key
+    (:func:`batch_bound`, or the end key for the final batch).
+
+    A range of the key with constant bounds, so the planner walks the key's index over
+    about the batch's rows whatever its size (a join to a list of picked keys turns into
+    a scan of the whole table once the list is large). Parameters as :func:`_conditions`,
+    the batch's last key in the place of the end key."""
     sets = sql.SQL(", ").join(
         sql.SQL("{} = ({})").format(sql.Identifier(col), sql.SQL(_text(expr)))
         for col, expr in update.assignments
     )
-    qualified = [
-        sql.Identifier(*(p for p in (update.schema, update.table, name) if p)) for name, _ in key
-    ]
-    return sql.SQL(
-        "WITH batch AS MATERIALIZED (SELECT {picked} FROM {table}{where} ORDER BY {order}"
-        " LIMIT {size}), updated AS (UPDATE {table} SET {sets} FROM batch"
-        " WHERE ({qualified}) = ({aliases}) RETURNING 1)"
-        " SELECT (SELECT count(*) FROM batch), (SELECT count(*) FROM updated),"
-        " (SELECT ARRAY[{as_text}] FROM batch ORDER BY {desc} LIMIT 1)"
-    ).format(
-        picked=sql.SQL(", ").join(
-            sql.SQL("{} AS {}").format(n, a) for n, a in zip(names, aliases, strict=True)
-        ),
-        table=table,
-        where=_conditions(update, key, resume=resume),
-        order=sql.SQL(", ").join(names),
-        size=sql.Literal(size),
-        sets=sets,
-        qualified=sql.SQL(", ").join(qualified),
-        aliases=sql.SQL(", ").join(sql.SQL("batch.{}").format(a) for a in aliases),
-        as_text=sql.SQL(", ").join(sql.SQL("{}::text").format(a) for a in aliases),
-        desc=sql.SQL(", ").join(sql.SQL("{} DESC").format(a) for a in aliases),
+    return sql.SQL("UPDATE {table} SET {sets}{where}").format(
+        table=update.relation(), sets=sets, where=_conditions(update, key, resume=resume)
     )
 
 
@@ -162,11 +200,17 @@ def end_key(
     return None if row is None else tuple(str(v) for v in row[0])
 
 
-def render_loop(statement: str, key: Sequence[tuple[str, str]], size: int = BATCH_SIZE) -> str:
+def render_loop(
+    statement: str,
+    key: Sequence[tuple[str, str]],
+    size: int = BATCH_SIZE,
+    seconds: float = BATCH_TIME,
+) -> str:
     """The loop the runner runs for a batched step, as text to review (``--sql``).
 
     ``key``: the table's primary key ``(column, type)``; empty: the one-transaction
-    fallback of a table without one."""
+    fallback of a table without one. ``size`` / ``seconds``: the runner's batch size
+    and batch time (0: fixed batches of ``size`` rows)."""
     update = parse_update(statement)
     if not key or set(update.columns) & {name for name, _ in key}:
         return (
@@ -174,18 +218,126 @@ def render_loop(statement: str, key: Sequence[tuple[str, str]], size: int = BATC
             f"{statement.strip().rstrip(';')};\n"
         )
     n = len(key)
-    first = batch_query(update, key, resume=False, size=size).as_string(None)
-    first = first.replace("%%", "%").replace("%s", ":end", n)
-    later = batch_query(update, key, resume=True, size=size).as_string(None)
-    later = later.replace("%%", "%").replace("%s", ":last", n).replace("%s", ":end", n)
-    return (
-        f"-- batched backfill of {update.table}, {size:,} rows per transaction, in key order\n"
-        "-- up to :end, the largest key when the step starts; each batch commits with its\n"
-        "-- progress in pgwarden.backfill_progress (resumable):\n"
-        f"BEGIN;\n{first};\nCOMMIT;\n"
-        "-- then, until a batch picks no row, with :last = the previous batch's last key:\n"
-        f"BEGIN;\n{later};\nCOMMIT;\n"
+    limit = None if seconds > 0 else size
+
+    def shown(query: sql.Composed, *values: str) -> str:
+        # placeholders in order: each value stands for the n key columns' %s
+        names = iter([v for v in values for _ in range(n)])
+        return re.sub(
+            r"%%|%s", lambda m: "%" if m[0] == "%%" else next(names), query.as_string(None)
+        )
+
+    if limit is None:
+        sizing = (
+            f"-- batched backfill of {update.table}, in key order, :size rows per transaction:\n"
+            f"-- {min(size, FIRST_BATCH):,} first, then sized from the previous batch's time so a\n"
+            f"-- batch takes about {seconds * 1000:g} ms (at most double the last, at most "
+            f"{size:,})\n"
+        )
+    else:
+        sizing = (
+            f"-- batched backfill of {update.table}, {size:,} rows per transaction, in key order\n"
+        )
+    first = (
+        f"{shown(batch_bound(update, key, resume=False, size=limit), ':end')};\n"
+        f"{shown(batch_update(update, key, resume=False), ':upto')};\n"
     )
+    later = (
+        f"{shown(batch_bound(update, key, resume=True, size=limit), ':last', ':end')};\n"
+        f"{shown(batch_update(update, key, resume=True), ':last', ':upto')};\n"
+    )
+    return (
+        sizing + "-- up to :end, the largest key when the step starts; each batch commits with\n"
+        "-- its progress in pgwarden.backfill_progress (resumable); :upto = the first query's\n"
+        "-- key (no row: :end, the last batch):\n"
+        f"BEGIN;\n{first}COMMIT;\n"
+        "-- then, until a batch's :upto is :end, with :last = the previous batch's :upto:\n"
+        f"BEGIN;\n{later}COMMIT;\n"
+    )
+
+
+#: pglast's spelling of a type -> ``format_type``'s (what :func:`primary_key` reads), for
+#: the key of a table an earlier step creates; serials are their integer types.
+_FORMAT_TYPE = {
+    "varchar": "character varying",
+    "char": "character",
+    "bpchar": "character",
+    "bool": "boolean",
+    "int2": "smallint",
+    "int4": "integer",
+    "int8": "bigint",
+    "float4": "real",
+    "float8": "double precision",
+    "timestamptz": "timestamp with time zone",
+    "timestamp": "timestamp without time zone",
+    "timetz": "time with time zone",
+    "time": "time without time zone",
+    "smallserial": "smallint",
+    "serial": "integer",
+    "bigserial": "bigint",
+}
+
+
+TABLE = ObjectType.OBJECT_TABLE
+
+
+def _format_type(node: Any) -> str:
+    text = RawStream()(node)
+    base, paren, rest = text.partition("(")
+    base = _FORMAT_TYPE.get(base.strip(), base.strip())
+    return base + (paren + rest.replace(" ", "") if paren else "")
+
+
+def created_key(
+    statements: Sequence[str], update: BatchedUpdate, schema: str = "public"
+) -> list[tuple[str, str]] | None:
+    """The primary key ``(column, type)`` the table of ``update`` has after ``statements``
+    (the steps of the run before the backfill) if one of them creates it, as
+    :func:`primary_key` will read it then: empty when it is created without one; None
+    when no statement creates it."""
+
+    def same(relation: Any) -> bool:
+        return bool(relation.relname == update.table) and (relation.schemaname or schema) == (
+            update.schema or schema
+        )
+
+    types: dict[str, str] | None = None
+    key: list[str] = []
+    for text in statements:
+        try:
+            nodes = parse_sql(text)
+        except Exception:
+            continue  # not ours to judge here: the runner reports it when it runs
+        for raw in nodes:
+            node: Any = raw.stmt
+            kind = type(node).__name__
+            if kind == "CreateStmt" and same(node.relation):
+                types, key = {}, []
+                for elt in node.tableElts or ():
+                    if type(elt).__name__ == "ColumnDef":
+                        types[elt.colname] = _format_type(elt.typeName)
+                        for con in elt.constraints or ():
+                            if con.contype == ConstrType.CONSTR_PRIMARY:
+                                key = [elt.colname]
+                    elif getattr(elt, "contype", None) == ConstrType.CONSTR_PRIMARY:
+                        key = [k.sval for k in elt.keys]
+            elif kind == "DropStmt" and types is not None and node.removeType == TABLE:
+                for obj in node.objects or ():
+                    names = [n.sval for n in obj]
+                    if names[-1] == update.table and (names[:-1] or [schema]) == [
+                        update.schema or schema
+                    ]:
+                        types, key = None, []
+            elif kind == "AlterTableStmt" and types is not None and same(node.relation):
+                for cmd in node.cmds or ():
+                    con = cmd.def_
+                    if type(con).__name__ == "ColumnDef":
+                        types[con.colname] = _format_type(con.typeName)
+                    elif getattr(con, "contype", None) == ConstrType.CONSTR_PRIMARY and con.keys:
+                        key = [k.sval for k in con.keys]
+    if types is None:
+        return None
+    return [(name, types.get(name, "text")) for name in key]
 
 
 def primary_key(conn: psycopg.Connection[Any], update: BatchedUpdate) -> list[tuple[str, str]]:

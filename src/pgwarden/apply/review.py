@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from pgwarden.apply.backfill import render_loop
+from pgwarden.apply.backfill import created_key, parse_update, render_loop
 from pgwarden.apply.files import FileStep, Migration, Preflight, Script, update_statement
 from pgwarden.apply.history import Direction
 from pgwarden.apply.runner import Runner
@@ -118,20 +118,32 @@ def render(pending: Sequence[Pending], loop: Callable[[str], str] | None = None)
     return "\n".join(out).rstrip("\n") + "\n" if out else ""
 
 
-def loops(runner: Runner) -> Callable[[str], str]:
-    """A batched backfill as the loop ``runner`` runs: keyset batches of its batch size
-    over the table's primary key as the table has it now."""
+def loops(runner: Runner, pending: Sequence[Pending] = ()) -> Callable[[str], str]:
+    """A batched backfill as the loop ``runner`` runs: keyset batches sized as its batch
+    size and time say, over the table's primary key as the table has it now, or (a
+    table that an earlier step of ``pending`` creates) as that step creates it."""
+
+    def before(statement: str) -> list[str]:
+        """The statements of the run up to the batched step of ``statement``."""
+        out: list[str] = []
+        for item in pending:
+            for step in item.script.steps[item.first :]:
+                if step.batched and update_statement(step.statements) == statement:
+                    return out
+                out += step.statements
+        return out
 
     def text(statement: str) -> str:
         key = runner.backfill_key(statement)
         if key is None:
+            key = created_key(before(statement), parse_update(statement), runner.schema)
+        if key is None:
             return (
-                "-- batched backfill: its table does not exist yet (an earlier step creates\n"
-                "-- it); the runner walks its primary key in batches of "
-                f"{runner.batch_size:,} rows, one transaction each:\n"
+                "-- batched backfill: its table does not exist and no earlier step creates\n"
+                "-- it, so this statement fails as it stands:\n"
                 f"{_terminated(statement)}\n"
             )
-        return render_loop(statement, key, runner.batch_size)
+        return render_loop(statement, key, runner.batch_size, runner.batch_time)
 
     return text
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import signal
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -25,7 +26,10 @@ from psycopg import sql
 from pgwarden.apply import history
 from pgwarden.apply.backfill import (
     BATCH_SIZE,
-    batch_query,
+    BATCH_TIME,
+    BatchSizer,
+    batch_bound,
+    batch_update,
     end_key,
     parse_update,
     primary_key,
@@ -96,12 +100,17 @@ class Runner:
         progress: Progress | None = None,
         history_schema: str = history.HISTORY_SCHEMA,
         batch_size: int = BATCH_SIZE,
+        batch_time: float = BATCH_TIME,
     ) -> None:
         if batch_size < 1:
             raise PgwardenError(f"--batch-size {batch_size}: must be at least 1")
+        if batch_time < 0:
+            raise PgwardenError(f"--batch-time {batch_time * 1000:g}: must be 0 or more")
         self.url = url
         self.batch_size = batch_size
-        """Rows per transaction of a batched backfill step."""
+        """The most rows per transaction of a batched backfill step."""
+        self.batch_time = batch_time
+        """Target seconds per batch (0: every batch takes ``batch_size`` rows)."""
         self.schema = schema
         self.history_schema = history_schema
         """Where this target's history lives: ``pgwarden``, or a tenant's own (fleet)."""
@@ -706,17 +715,24 @@ class Runner:
                 return  # an empty table
             total = rows + remaining(conn, update, key, last, end)
             self.progress.batch(rows, total)
-            while True:
-                query = batch_query(update, key, resume=last is not None, size=self.batch_size)
+            sizer = BatchSizer(self.batch_size, self.batch_time)
+            while last != end:
+                resume = last is not None
+                params = list(last or ())
+                # the whole transaction, commit included: how long its row locks are held
+                started = time.perf_counter()
                 with conn.transaction():
-                    found = conn.execute(query, [*(last or ()), *end]).fetchone()
-                    if found is None or not found[0]:
-                        break
-                    last = tuple(str(v) for v in found[2])
-                    rows += int(found[1])
+                    bound = batch_bound(update, key, resume=resume, size=sizer.size)
+                    found = conn.execute(bound, [*params, *end]).fetchone()
+                    upto = end if found is None else tuple(str(v) for v in found[0])
+                    done = conn.execute(batch_update(update, key, resume=resume), [*params, *upto])
+                    last = upto
+                    rows += max(done.rowcount, 0)
                     history.record_batch(
-                        conn, mig.version, direction, index, last, int(found[1]), **h
+                        conn, mig.version, direction, index, last, max(done.rowcount, 0), **h
                     )
+                # a batch short of its size (the last one) says nothing of the next
+                sizer.measured(sizer.size if found else 0, time.perf_counter() - started)
                 self._boundary()
                 self.progress.batch(rows, max(total, rows))
         except psycopg.Error as exc:

@@ -18,7 +18,12 @@ _RUN = (*DATABASE, "dir", "quiet")
 
 
 def _runner(
-    obj: Context, verb: str | None, *, as_json: bool = False, batch_size: int | None = None
+    obj: Context,
+    verb: str | None,
+    *,
+    as_json: bool = False,
+    batch_size: int | None = None,
+    batch_time: int | None = None,
 ) -> Runner:
     """The runner for ``obj``'s database; its notes go to stderr under --json, and a
     terminal gets progress (cli/progress.py) unless --quiet."""
@@ -36,7 +41,7 @@ def _runner(
     def echo(message: str) -> None:
         click.echo(message, err=as_json)
 
-    from pgwarden.apply.backfill import BATCH_SIZE
+    from pgwarden.apply.backfill import BATCH_SIZE, BATCH_TIME
 
     return Runner(
         url,
@@ -45,15 +50,26 @@ def _runner(
         schema=obj.pg_schema,
         progress=progress,
         batch_size=batch_size or BATCH_SIZE,
+        batch_time=BATCH_TIME if batch_time is None else batch_time / 1000,
     )
 
 
-_BATCH = click.option(
-    "--batch-size",
-    type=click.IntRange(min=1),
-    default=None,
-    help="Rows per transaction of a batched backfill step (default 10,000).",
-)
+def _batch(f: Any) -> Any:
+    """``--batch-size`` and ``--batch-time``: how a batched backfill step sizes its batches."""
+    f = click.option(
+        "--batch-time",
+        type=click.IntRange(min=0),
+        default=None,
+        metavar="MS",
+        help="Target milliseconds per batch of a backfill: each batch is sized from the "
+        "last one's time (default 50; 0: every batch takes --batch-size rows).",
+    )(f)
+    return click.option(
+        "--batch-size",
+        type=click.IntRange(min=1),
+        default=None,
+        help="The most rows per transaction of a batched backfill step (default 10,000).",
+    )(f)
 
 
 def _closing(runner: Runner) -> Any:
@@ -378,7 +394,7 @@ def check_cmd(obj: Context, shadow_url: str | None, start: int | None) -> None:
     help="List the pending steps and run the next migration's preflight; change nothing.",
 )
 @_SQL
-@_BATCH
+@_batch
 @_JSON
 @shared_options(*_RUN)
 @pass_ctx
@@ -388,6 +404,7 @@ def apply_cmd(
     dry_run: bool,
     as_sql: bool,
     batch_size: int | None,
+    batch_time: int | None,
     as_json: bool,
 ) -> None:
     """Apply pending migrations in order (resumes a half-applied one first).
@@ -395,16 +412,18 @@ def apply_cmd(
     On a terminal, a step that runs for more than a second shows step k/n and its
     elapsed time, and a CREATE INDEX CONCURRENTLY its phase and blocks (--quiet:
     nothing). --sql prints the SQL this would run, with its transactions, and runs
-    nothing. A backfill runs after the DDL committed, in batches of --batch-size rows
-    (each its own transaction, resumable), with rows done, rate and ETA.
+    nothing. A backfill runs after the DDL committed, in batches each its own
+    transaction (resumable), sized so a batch takes about --batch-time ms (at most
+    --batch-size rows), with rows done, rate and ETA.
     """
     if as_sql:
         from pgwarden.apply.review import loops, pending_up, render
 
-        review = _runner(obj, None, batch_size=batch_size)
-        click.echo(render(pending_up(review, to), loops(review)), nl=False)
+        review = _runner(obj, None, batch_size=batch_size, batch_time=batch_time)
+        pending = pending_up(review, to)
+        click.echo(render(pending, loops(review, pending)), nl=False)
         return
-    runner = _runner(obj, "apply", as_json=as_json, batch_size=batch_size)
+    runner = _runner(obj, "apply", as_json=as_json, batch_size=batch_size, batch_time=batch_time)
     with _closing(runner):
         done = runner.dry_run(to) if dry_run else runner.apply(to)
     if as_json:
@@ -424,10 +443,12 @@ def apply_cmd(
 )
 @click.option("--to", "to", type=int, default=None, help="Revert every migration above N.")
 @_SQL
-@_BATCH
+@_batch
 @shared_options(*_RUN)
 @pass_ctx
-def down_cmd(obj: Context, to: int | None, as_sql: bool, batch_size: int | None) -> None:
+def down_cmd(
+    obj: Context, to: int | None, as_sql: bool, batch_size: int | None, batch_time: int | None
+) -> None:
     """Revert the latest migration (or every one above --to N) with its down.sql.
 
     --sql prints the SQL this would run, with its transactions, and runs nothing.
@@ -435,10 +456,11 @@ def down_cmd(obj: Context, to: int | None, as_sql: bool, batch_size: int | None)
     if as_sql:
         from pgwarden.apply.review import loops, pending_down, render
 
-        review = _runner(obj, None, batch_size=batch_size)
-        click.echo(render(pending_down(review, to), loops(review)), nl=False)
+        review = _runner(obj, None, batch_size=batch_size, batch_time=batch_time)
+        pending = pending_down(review, to)
+        click.echo(render(pending, loops(review, pending)), nl=False)
         return
-    runner = _runner(obj, "down", batch_size=batch_size)
+    runner = _runner(obj, "down", batch_size=batch_size, batch_time=batch_time)
     with _closing(runner):
         done = runner.down(to)
     if not done:
