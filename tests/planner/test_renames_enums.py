@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import psycopg
 import pytest
 from hypothesis import given, settings
@@ -97,10 +99,17 @@ def test_swapped_names_go_through_a_temporary_name() -> None:
         'y = { type = "integer", renamed_from = "x" }\nx = { type = "text", renamed_from = "y" }\n'
     )
     sql = [s.sql for s in render_plan(plan(a, b))]
-    assert sql == [
+    assert sql[::2] == [
         'ALTER TABLE "T" RENAME COLUMN "x" TO "x__pgwarden_tmp"',
         'ALTER TABLE "T" RENAME COLUMN "y" TO "x"',
         'ALTER TABLE "T" RENAME COLUMN "x__pgwarden_tmp" TO "y"',
+    ]
+    # each NOT NULL constraint PostgreSQL 18 named after the column goes along
+    renamed = [re.findall(r"VALUES \(''(\w+)'', ''(\w+)''\)", s) for s in sql[1::2]]
+    assert renamed == [
+        [("T_x_not_null", "T_x__pgwarden_tmp_not_null")],
+        [("T_y_not_null", "T_x_not_null")],
+        [("T_x__pgwarden_tmp_not_null", "T_y_not_null")],
     ]
 
 

@@ -26,6 +26,7 @@ from psycopg import sql
 from pgwarden.planner import PlanOptions, plan
 from pgwarden.planner import ops as o
 from pgwarden.render.seqoptions import option_clauses
+from pgwarden.spec import names
 from pgwarden.spec.model import (
     CheckConstraint,
     Column,
@@ -526,9 +527,38 @@ def _drop_table(op: o.DropTable) -> list[Statement]:
     return [_stmt("DROP TABLE {}", relation(op.table.name))]
 
 
+def _rename_not_null(table: str, pairs: Iterable[tuple[str, str]]) -> list[Statement]:
+    """After a rename, the NOT NULL constraints PostgreSQL 18 named after the old names
+    get the names a fresh CREATE gives (``pairs``: (old name, new name)). A DO block:
+    PostgreSQL 15 keeps NOT NULL out of ``pg_constraint``, so there is nothing to rename
+    there; one renamed or named by hand is left alone."""
+    pairs = [(a, b) for a, b in pairs if a != b]
+    if not pairs:
+        return []
+    body = S(
+        "DECLARE r record; BEGIN FOR r IN SELECT * FROM (VALUES {}) AS v(old, new)"
+        " WHERE EXISTS (SELECT FROM pg_catalog.pg_constraint WHERE conrelid = {}::regclass"
+        " AND contype = 'n' AND conname = v.old) LOOP"
+        " EXECUTE format('ALTER TABLE %s RENAME CONSTRAINT %I TO %I', {}, r.old, r.new);"
+        " END LOOP; END"
+    ).format(
+        _join(S("({}, {})").format(L(a), L(b)) for a, b in pairs),
+        L(relation(table).as_string(None)),
+        L(relation(table).as_string(None)),
+    )
+    return [_stmt("DO {}", L(body.as_string(None)))]
+
+
 @renders(o.RenameTable)
 def _rename_table(op: o.RenameTable) -> list[Statement]:
-    return [_stmt("ALTER TABLE {} RENAME TO {}", relation(op.old), I(local_name(op.new)))]
+    out = [_stmt("ALTER TABLE {} RENAME TO {}", relation(op.old), I(local_name(op.new)))]
+    return out + _rename_not_null(
+        beside(op.old, local_name(op.new)),  # a rename keeps the namespace
+        [
+            (names.postgres_not_null(op.old, c), names.postgres_not_null(op.new, c))
+            for c in op.not_null
+        ],
+    )
 
 
 # --------------------------------------------------------------------------- columns
@@ -553,9 +583,13 @@ def _drop_column(op: o.DropColumn) -> list[Statement]:
 
 @renders(o.RenameColumn)
 def _rename_column(op: o.RenameColumn) -> list[Statement]:
-    return [
-        _stmt("ALTER TABLE {} RENAME COLUMN {} TO {}", relation(op.table), I(op.old), I(op.new))
-    ]
+    out = [_stmt("ALTER TABLE {} RENAME COLUMN {} TO {}", relation(op.table), I(op.old), I(op.new))]
+    if not op.not_null:
+        return out
+    t = op.table
+    return out + _rename_not_null(
+        t, [(names.postgres_not_null(t, op.old), names.postgres_not_null(t, op.new))]
+    )
 
 
 @renders(o.Backfill)

@@ -77,6 +77,23 @@ def tombstone_guard(table: str, column: str) -> str:
     return _joined(table, [column], "tombstone")
 
 
+def postgres_not_null(table: str, column: str) -> str:
+    """The name PostgreSQL 18 gives a column's NOT NULL constraint: its
+    ``makeObjectName(table, column, "not_null")``, which truncates the longer of the two
+    names until the whole fits in 63 bytes (never splitting a UTF-8 character)."""
+    one, two, label = local_name(table).encode(), column.encode(), b"not_null"
+    room = MAX_IDENTIFIER_BYTES - (len(two) and 1) - len(label) - 1
+    n1, n2 = len(one), len(two)
+    while n1 + n2 > room:
+        if n1 > n2:
+            n1 -= 1
+        else:
+            n2 -= 1
+    head = one[:n1].decode(errors="ignore")
+    tail = two[:n2].decode(errors="ignore")
+    return f"{head}_{tail}_not_null"
+
+
 def not_null_check(table: str, column: str) -> str:
     """The temporary ``CHECK (col IS NOT NULL) NOT VALID`` of an online SET NOT NULL.
 

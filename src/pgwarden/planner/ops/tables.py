@@ -88,10 +88,12 @@ def _comment_ops(t: Table) -> Iterator[Op]:
 
 @dataclass(frozen=True, slots=True)
 class RenameTable(Swapped):
-    """Rename a table."""
+    """Rename a table (and, on PostgreSQL 18, the NOT NULL constraints named after it)."""
 
     old: str
     new: str
+    not_null: tuple[str, ...] = ()
+    """Its NOT NULL columns: their constraints carry the table's name."""
 
     @property
     def description(self) -> str:
@@ -196,11 +198,12 @@ pair(AddColumn, DropColumn)
 
 @dataclass(frozen=True, slots=True)
 class RenameColumn(Swapped):
-    """Rename a column of a table."""
+    """Rename a column of a table (and, on PostgreSQL 18, its NOT NULL constraint)."""
 
     table: str
     old: str
     new: str
+    not_null: bool = False
 
     @property
     def description(self) -> str:

@@ -49,7 +49,9 @@ def plan_renames(ctx: PlanContext) -> Schema:
             ctx.emit("rename", o.RenameEnumValue(e.name, old, new))
             now = rewrite.rename_enum_value(now, e.name, old, new)
     for old, new in sort_renames(table_pairs, cur_tables):
-        ctx.emit("rename", o.RenameTable(old, new))
+        renamed = now.table(old)
+        kept = tuple(c.name for c in renamed.columns if not c.nullable) if renamed else ()
+        ctx.emit("rename", o.RenameTable(old, new, kept))
         now = rewrite.rename_table(now, old, new)
         ctx.renamed_tables |= {old, new}
         ctx.trigger_names = {
@@ -65,7 +67,11 @@ def plan_renames(ctx: PlanContext) -> Schema:
             [(c.renamed_from, c.name) for c in t.columns], have_names, set(t.column_names)
         )
         for old, new in sort_renames(col_pairs, have_names):
-            ctx.emit("rename", o.RenameColumn(t.name, old, new))
+            current = now.table(t.name)  # after the renames so far (a temporary name too)
+            col = current.column(old) if current else None
+            ctx.emit(
+                "rename", o.RenameColumn(t.name, old, new, col is not None and not col.nullable)
+            )
             now = rewrite.rename_column(now, t.name, old, new)
             ctx.renamed_columns.setdefault(t.name, set()).update((old, new))
             key = (t.name, old)
