@@ -382,7 +382,7 @@ def check_cmd(obj: Context, shadow_url: str | None, start: int | None) -> None:
 @migrate.command(
     "apply",
     epilog=examples(
-        "pgwarden migrate apply",
+        "pgwarden migrate apply --batch-time 20 --batch-size 5000",
         "pgwarden migrate apply --dry-run -u postgresql://app@db.internal/app",
         "pgwarden migrate apply --sql --to 3 --env staging > review.sql",
     ),
