@@ -346,7 +346,9 @@ def main(argv: list[str] | None = None) -> int:
                     f"`get_many` of {len(keys)} keys vs `= ANY(%s)` + `fetchall()`",
                     "≤ 1.2x",
                     f"{bb / rb:.2f}x wall, {cb / crb:.2f}x client CPU",
-                    "met" if bb / rb <= 1.2 else "missed",
+                    # client CPU decides, as for the point lookups: wall time on the
+                    # shared machine moves by more than the margin
+                    "met" if cb / crb <= 1.2 else "missed",
                 ],
                 [
                     "pooled point lookup vs raw pool, client CPU",
