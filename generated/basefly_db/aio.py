@@ -859,7 +859,9 @@ class K8sClusterService(_Base):
         """Make a soft-deleted row active again.
 
         ``NotFound`` if this owner has no such deleted row; ``RestoreConflict`` if
-        an active row already holds one of its keys that are unique over active rows.
+        an active row already holds one of its keys that are unique over active rows;
+        another refusal as its ``ConstraintViolation`` subclass (a tombstoned owner:
+        ``ForeignKeyViolationError``).
         """
         try:
             async with self._rt.transaction():
@@ -885,6 +887,9 @@ class K8sClusterService(_Base):
             # a concurrent restore or insert took the key between the check and the update
             _index = _exc.diag.constraint_name or ""
             raise _errors.RestoreConflict("K8sClusterConfig", (id,), _index, {}, None) from _exc
+        except psycopg.errors.IntegrityError as _exc:
+            # another rule refused it (a tombstone guard: 23503): the typed error
+            raise _v.db_error(_exc) from _exc
         if _r is None:
             raise _errors.NotFound("K8sClusterConfig", (id,))
         return self._row(_r)

@@ -155,7 +155,7 @@ def test_services_match_model(database_url: str) -> None:
                     svc.restore(cid, self.user_ids[actor])
             elif self.tombstoned[c.owner]:
                 # tombstone_guards_restore: a tombstone's rows stay deleted (23503)
-                with pytest.raises(psycopg.errors.ForeignKeyViolation, match="stay deleted"):
+                with pytest.raises(ForeignKeyViolationError, match="stay deleted"):
                     svc.restore(cid, self.user_ids[actor])
             elif c.plan is not None and self._active(c.owner, c.plan):
                 with pytest.raises(RestoreConflict) as err:

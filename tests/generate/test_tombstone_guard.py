@@ -165,8 +165,9 @@ def test_a_tombstones_rows_stay_deleted(d: Any, url: str) -> None:
     cid = d.k8s_cluster_config.insert({"name": "c", "location": "eu", "auth_user_id": u}).id
     d.k8s_cluster_service.soft_delete(cid, u)
     assert d.user_deletion_service.delete_user(u).tombstoned
-    # the service's restore passes server errors other than a unique violation through
-    with pytest.raises(psycopg.errors.ForeignKeyViolation) as err:
+    from basefly_db import errors
+
+    with pytest.raises(errors.ForeignKeyViolationError) as err:
         d.k8s_cluster_service.restore(cid, u)
     assert "is deleted (a tombstone): its K8sClusterConfig rows stay deleted" in str(err.value)
     with psycopg.connect(url, autocommit=True) as conn:
@@ -196,7 +197,7 @@ def _restorer(
 ) -> None:
     """Soft-delete and restore cluster ``cid`` in a loop (through the generated service
     or plain SQL) until told to stop; ``log``: whether each restore went through."""
-    from basefly_db import Database
+    from basefly_db import Database, errors
 
     with psycopg.connect(url, autocommit=True) as conn:
         db = Database(conn)
@@ -207,7 +208,11 @@ def _restorer(
                 else:
                     conn.execute(RESTORE, (cid,))
                 log.append(True)
-            except (psycopg.errors.ForeignKeyViolation, psycopg.errors.LockNotAvailable):
+            except (
+                psycopg.errors.ForeignKeyViolation,
+                errors.ForeignKeyViolationError,
+                psycopg.errors.LockNotAvailable,
+            ):
                 # refused: the owner is a tombstone, or its deletion is under way
                 log.append(False)
                 continue
