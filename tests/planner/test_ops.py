@@ -38,7 +38,7 @@ MIRRORED: list[o.Op] = [
     o.RenameTable("T", "U"),
     o.RenameColumn("T", "c", "d"),
     o.RenameConstraint("T", "x", "y"),
-    o.RenameIndex("x", "y"),
+    o.RenameIndex("T", "x", "y"),
     o.RenamePolicy("T", "p", "q"),
     o.SetDefault("T", "c", None, "'x'"),
     o.AlterGenerated("T", "c", "1", "2"),

@@ -591,7 +591,7 @@ class _Builder:
             if (
                 serial
                 and parts is not None
-                and self._serial(parts, column, name, type_name, numbers, comment)
+                and self._serial(parts, column, rel, type_name, numbers, comment)
             ):
                 continue  # a serial column's own sequence
             if type_name not in SEQUENCE_TYPES:
@@ -612,20 +612,21 @@ class _Builder:
         self,
         parts: _TableParts,
         column: str,
-        name: str,
+        local: str,
         type_name: str,
         numbers: SequenceOptions,
         comment: str | None,
     ) -> bool:
         """Whether the owned sequence behind a ``nextval`` default is what ``serial``
         makes (its name, the column's type, default numbers, no comment); if not,
-        the column keeps its default and the sequence is a sequence of its own."""
+        the column keeps its default and the sequence is a sequence of its own.
+        ``local``: the sequence's name in its namespace, as the catalog has it (a
+        column ``with.dot`` gives ``T_with.dot_seq``: never split at a dot)."""
         for i, c in enumerate(parts.columns):
             if c.name != column or c.identity != "serial":
                 continue
             plain = (
-                names.local_name(name)
-                == names.fit(f"{names.local_name(parts.name)}_{column}", "_seq")
+                local == names.fit(f"{names.local_name(parts.name)}_{column}", "_seq")
                 and type_name == c.type.name
                 and canonical(type_name, numbers) == DEFAULT_SEQUENCE
                 and comment is None

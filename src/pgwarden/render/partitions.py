@@ -31,7 +31,7 @@ def _create_partition(op: CreatePartition) -> list[Statement]:
 @renders(DropPartition)
 def _drop_partition(op: DropPartition) -> list[Statement]:
     how = S(" CONCURRENTLY" if op.concurrently else "")
-    partition = relation(beside(op.table, op.partition.name))
+    partition = I(*beside(op.table, op.partition.name))
     return [
         Statement(
             S("ALTER TABLE {} DETACH PARTITION {}{}").format(relation(op.table), partition, how),
@@ -43,7 +43,7 @@ def _drop_partition(op: DropPartition) -> list[Statement]:
 
 @renders(RebindPartition)
 def _rebind_partition(op: RebindPartition) -> list[Statement]:
-    parent, part = relation(op.table), relation(beside(op.table, op.partition))
+    parent, part = relation(op.table), I(*beside(op.table, op.partition))
     return [
         Statement(S("ALTER TABLE {} DETACH PARTITION {}").format(parent, part)),
         Statement(S("ALTER TABLE {} ATTACH PARTITION {} {}").format(parent, part, S(op.new))),
@@ -58,8 +58,8 @@ def _create_partitioned_index(op: CreatePartitionedIndex) -> list[Statement]:
         out.append(
             Statement(index_sql(beside(op.table, p), child, concurrently=True), atomic=False)
         )
-        parent_index = relation(beside(op.table, op.index.name))
-        child_index = relation(beside(op.table, child.name))
+        parent_index = I(*beside(op.table, op.index.name))
+        child_index = I(*beside(op.table, child.name))
         out.append(
             Statement(S("ALTER INDEX {} ATTACH PARTITION {}").format(parent_index, child_index))
         )

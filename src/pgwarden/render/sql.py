@@ -120,11 +120,12 @@ def _join(parts: Iterable[sql.Composable], sep: str = ", ") -> sql.Composable:
     return S(sep).join(list(parts))
 
 
-def relation(name: str, *parts: str) -> sql.Composable:
+def relation(name: str | tuple[str, ...], *parts: str) -> sql.Composable:
     """A table, type or other schema object by its spec name (``billing.Invoice``
-    is qualified; a default-namespace name resolves through ``search_path``), with
-    ``parts`` after it (a column: ``"billing"."Invoice"."total"``)."""
-    return I(*split_name(name), *parts)
+    is qualified; a default-namespace name resolves through ``search_path``) or by
+    its identifier parts (:func:`pgwarden.spec.names.beside`), with ``parts`` after
+    it (a column: ``"billing"."Invoice"."total"``)."""
+    return I(*(split_name(name) if isinstance(name, str) else name), *parts)
 
 
 def _idents(names: Iterable[str]) -> sql.Composable:
@@ -289,7 +290,7 @@ qualified = _qualified
 
 
 def index_sql(
-    table: str, i: Index, *, concurrently: bool = False, only: bool = False
+    table: str | tuple[str, ...], i: Index, *, concurrently: bool = False, only: bool = False
 ) -> sql.Composable:
     """``only``: ON ONLY a partitioned parent (the index is built per partition)."""
     parts: list[sql.Composable] = [
@@ -313,7 +314,7 @@ def index_sql(
 def partition_sql(table: str, p: Partition) -> sql.Composable:
     """``CREATE TABLE partition PARTITION OF parent bound`` (the bound is SQL text)."""
     return S("CREATE TABLE {} PARTITION OF {} {}").format(
-        relation(beside(table, p.name)), relation(table), S(p.bound)
+        I(*beside(table, p.name)), relation(table), S(p.bound)
     )
 
 
@@ -321,9 +322,7 @@ def partition_statements(table: str, p: Partition) -> list[Statement]:
     """The partition and its comment (a drop's reverse brings both back)."""
     out = [Statement(partition_sql(table, p))]
     if p.comment is not None:
-        out.append(
-            _stmt("COMMENT ON TABLE {} IS {}", relation(beside(table, p.name)), L(p.comment))
-        )
+        out.append(_stmt("COMMENT ON TABLE {} IS {}", I(*beside(table, p.name)), L(p.comment)))
     return out
 
 
@@ -372,7 +371,7 @@ def _restart_after_max(table: str, column: str) -> Statement:
     )
 
 
-def _sequence_name(table: str, column: str) -> str:
+def _sequence_name(table: str, column: str) -> tuple[str, ...]:
     from pgwarden.spec import names
 
     return beside(table, names.serial_sequence(local_name(table), column))
@@ -434,7 +433,7 @@ def _recreate_enum(op: o.RecreateEnum) -> list[Statement]:
     for table, policy in ctx.policies:
         out.append(_stmt("DROP POLICY {} ON {}", I(policy.name), relation(table)))
     for table, index in ctx.indexes:
-        out.append(_stmt("DROP INDEX {}", relation(beside(table, index.name))))
+        out.append(_stmt("DROP INDEX {}", I(*beside(table, index.name))))
     for table, check in ctx.checks:
         out.append(_stmt("ALTER TABLE {} DROP CONSTRAINT {}", relation(table), I(check.name)))
     for table, column in ctx.generated:
@@ -527,7 +526,9 @@ def _drop_table(op: o.DropTable) -> list[Statement]:
     return [_stmt("DROP TABLE {}", relation(op.table.name))]
 
 
-def _rename_not_null(table: str, pairs: Iterable[tuple[str, str]]) -> list[Statement]:
+def _rename_not_null(
+    table: str | tuple[str, ...], pairs: Iterable[tuple[str, str]]
+) -> list[Statement]:
     """After a rename, the NOT NULL constraints PostgreSQL 18 named after the old names
     get the names a fresh CREATE gives (``pairs``: (old name, new name)). A DO block:
     PostgreSQL 15 keeps NOT NULL out of ``pg_constraint``, so there is nothing to rename
@@ -671,7 +672,7 @@ def _alter_identity(op: o.AlterIdentity) -> list[Statement]:
         out.append(
             _stmt(
                 "CREATE SEQUENCE {} AS {} OWNED BY {}",
-                relation(seq),
+                I(*seq),
                 type_sql(op.type.element),
                 relation(t, c),
             )
@@ -680,7 +681,7 @@ def _alter_identity(op: o.AlterIdentity) -> list[Statement]:
             _alter_column(
                 t,
                 c,
-                S("SET DEFAULT nextval({}::regclass)").format(L(relation(seq).as_string(None))),
+                S("SET DEFAULT nextval({}::regclass)").format(L(I(*seq).as_string(None))),
             )
         )
         if op.online:
@@ -809,13 +810,14 @@ def _create_index(op: o.CreateIndex) -> list[Statement]:
 @renders(o.DropIndex)
 def _drop_index(op: o.DropIndex) -> list[Statement]:
     how = S(" CONCURRENTLY" if op.online else "")
-    index = relation(beside(op.table, op.index.name))
+    index = I(*beside(op.table, op.index.name))
     return [_stmt("DROP INDEX{} {}", how, index, atomic=not op.online)]
 
 
 @renders(o.RenameIndex)
 def _rename_index(op: o.RenameIndex) -> list[Statement]:
-    return [_stmt("ALTER INDEX {} RENAME TO {}", relation(op.old), I(local_name(op.new)))]
+    index = I(*beside(op.table, op.old))
+    return [_stmt("ALTER INDEX {} RENAME TO {}", index, I(op.new))]
 
 
 # --------------------------------------------------------------------------- triggers, RLS
@@ -830,7 +832,7 @@ def _create_trigger(op: o.CreateOnUpdateTrigger) -> list[Statement]:
         f"BEGIN\n  IF NEW.{col} IS NOT DISTINCT FROM OLD.{col} THEN\n"
         f"    NEW.{col} := now();\n  END IF;\n  RETURN NEW;\nEND"
     )
-    function = relation(beside(op.table, op.name))  # in the table's namespace
+    function = I(*beside(op.table, op.name))  # in the table's namespace
     return [
         _stmt("CREATE FUNCTION {}() RETURNS trigger LANGUAGE plpgsql AS {}", function, L(body)),
         _stmt(
@@ -846,7 +848,7 @@ def _create_trigger(op: o.CreateOnUpdateTrigger) -> list[Statement]:
 def _drop_trigger(op: o.DropOnUpdateTrigger) -> list[Statement]:
     return [
         _stmt("DROP TRIGGER {} ON {}", I(op.name), relation(op.table)),
-        _stmt("DROP FUNCTION {}()", relation(beside(op.table, op.name))),
+        _stmt("DROP FUNCTION {}()", I(*beside(op.table, op.name))),
     ]
 
 

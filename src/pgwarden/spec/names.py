@@ -160,11 +160,16 @@ def local_name(name: str) -> str:
     return split_name(name)[-1]
 
 
-def beside(relation: str, name: str) -> str:
-    """``name`` (an index, partition, sequence... name) in the namespace of ``relation``:
-    ``beside("billing.Invoice", "Invoice_pkey")`` -> ``billing.Invoice_pkey``."""
+def beside(relation: str, name: str) -> tuple[str, ...]:
+    """``name`` (an index, partition, sequence... name) in the namespace of ``relation``,
+    as identifier parts: ``beside("billing.Invoice", "Invoice_pkey")`` ->
+    ``("billing", "Invoice_pkey")``.
+
+    Parts, never ``namespace.name`` text: a derived name may hold a dot (column
+    ``with.dot`` gives index ``T_with.dot_idx``), and splitting such text again
+    would read ``T_with`` as a namespace."""
     namespace = namespace_of(relation)
-    return f"{namespace}.{name}" if namespace else name
+    return (namespace, name) if namespace else (name,)
 
 
 def namespace_of(name: str) -> str | None:

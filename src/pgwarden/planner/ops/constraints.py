@@ -238,8 +238,9 @@ pair(CreateIndex, DropIndex)
 
 @dataclass(frozen=True, slots=True)
 class RenameIndex(Swapped):
-    """Rename an index."""
+    """Rename an index of ``table`` (``old`` and ``new`` are names in its namespace)."""
 
+    table: str
     old: str
     new: str
 

@@ -14,7 +14,6 @@ from dataclasses import replace
 from pgwarden.planner import ops as o
 from pgwarden.planner.context import PlanContext
 from pgwarden.planner.passes.named import diff_named
-from pgwarden.spec import names
 from pgwarden.spec.model import ForeignKey, Table
 
 
@@ -83,10 +82,7 @@ def plan_constraints(
         add=lambda i: [
             o.CreateIndex(name, i, online, ctx.pre_plan(name, [c for c in i.column_names if c]))
         ],
-        # an index lives in its table's namespace: the op names it there
-        rename=lambda table, old, new: o.RenameIndex(
-            names.beside(table, old), names.beside(table, new)
-        ),
+        rename=lambda table, old, new: o.RenameIndex(table, old, new),
     )
     diff_named(
         ctx,
