@@ -228,3 +228,35 @@ def test_audit_outside_the_default_namespace_is_refused() -> None:
     (problem,) = err.value.problems
     assert problem.path == "tables.billing.Invoice.audit" and problem.line == 14
     assert "default namespace" in str(problem) and problem.hint
+
+
+PARTED = """
+[schemas.billing]
+
+[tables."billing.Ledger"]
+partition_by = "LIST (region)"
+
+[tables."billing.Ledger".columns]
+region = { type = "text" }
+
+[[tables."billing.Ledger".partitions]]
+name = "Ledger_eu"
+in = ["eu"]
+comment = "Europe"
+"""
+
+
+def test_a_partition_comment_changes_in_its_namespace(database_url: str) -> None:
+    # found by the convergence property (two namespaces drawn): the COMMENT ON
+    # TABLE of a kept partition named it in the default namespace
+    before = load_schema_text(PARTED)
+    after = load_schema_text(PARTED.replace('"Europe"', '"EU"'))
+    with psycopg.connect(database_url, autocommit=True) as conn:
+        _fresh(conn)
+        apply_ddl(conn, before, pipeline_render)
+        up = plan(inspects_equal(conn, before), canonicalize(after, conn), ALL)
+        assert [op.description for op in up] == ['set comment on table "billing.Ledger_eu"']
+        _run(conn, up)
+        inspects_equal(conn, after)
+        _run(conn, up.reverse())
+        inspects_equal(conn, before)

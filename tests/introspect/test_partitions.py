@@ -19,6 +19,7 @@ from pgwarden.render.sql import render_plan
 from pgwarden.spec.dump import dump_schema
 from pgwarden.spec.load import load_schema_text
 from tests.introspect.ddl import apply_ddl, inspects_equal, pipeline_render
+from tests.pg import reset_schema
 from tests.planner.helpers import apply_plan
 from tests.spec.test_partitions import SPEC
 
@@ -160,3 +161,84 @@ def test_changing_the_partition_key_is_refused_with_the_way_out(database_url: st
         apply_ddl(conn, before, pipeline_render)
         with pytest.raises(RefusedError, match="declare a new table"):
             plan(inspect_schema(conn), canonicalize(after, conn))
+
+
+REBIND = """
+[tables.Bin]
+partition_by = "RANGE (n)"
+primary_key = ["n"]
+
+[tables.Bin.columns]
+n = { type = "bigint" }
+
+[[tables.Bin.partitions]]
+name = "Bin_low"
+from = 0
+to = 10
+
+[tables.Ref.columns]
+id = { type = "integer", primary_key = true }
+"""
+
+
+def test_a_rebind_preflight_counts_the_rows_that_cannot_stay(database_url: str) -> None:
+    # found by the convergence property (partitions drawn): DETACH of a rebind
+    # failed under a foreign key referencing the partition's rows; the op had the
+    # may_fail_on_data hazard and no preflight
+    from pgwarden.render.preflight import preflights
+
+    referenced = (
+        REBIND + 'bin = { type = "bigint", nullable = true, references = { table = "Bin" } }\n'
+    )
+    for spec, wider, narrower in ((REBIND, 0, 1), (referenced, 2, 2)):
+        with psycopg.connect(database_url, autocommit=True) as conn:
+            reset_schema(conn)
+            apply_ddl(conn, load_schema_text(spec), pipeline_render)
+            conn.execute('INSERT INTO "Bin" VALUES (1), (7)')
+
+            def violations(after: str) -> int:
+                up = plan(inspect_schema(conn), canonicalize(load_schema_text(after), conn))
+                (check,) = [q for q in preflights(up) if "rebind" in q.description]
+                row = conn.execute(check.sql).fetchone()
+                assert row is not None
+                return int(row[0])
+
+            # both rows fit FROM (0) TO (20); 7 does not fit TO (5); under a foreign
+            # key every row counts (DETACH checks the references)
+            assert violations(spec.replace("to = 10", "to = 20")) == wider
+            assert violations(spec.replace("to = 10", "to = 5")) == narrower
+
+
+def test_add_beside_a_default_and_drop_under_a_foreign_key_have_preflights(
+    database_url: str,
+) -> None:
+    # the same family as the rebind: both had no preflight and failed on rows
+    from pgwarden.render.preflight import preflights
+
+    spec = REBIND + '\n[[tables.Bin.partitions]]\nname = "Bin_rest"\ndefault = true\n'
+    added = spec + '\n[[tables.Bin.partitions]]\nname = "Bin_mid"\nfrom = 10\nto = 20\n'
+    with psycopg.connect(database_url, autocommit=True) as conn:
+        apply_ddl(conn, load_schema_text(spec), pipeline_render)
+        conn.execute('INSERT INTO "Bin" VALUES (1), (15), (25)')
+
+        def violations(after: str, words: str) -> int:
+            up = plan(
+                inspect_schema(conn),
+                canonicalize(load_schema_text(after), conn),
+                PlanOptions(allow_destructive=True),
+            )
+            (check,) = [q for q in preflights(up) if words in q.description]
+            row = conn.execute(check.sql).fetchone()
+            assert row is not None
+            return int(row[0])
+
+        assert violations(added, "belong to new partition Bin_mid") == 1  # 15
+        assert violations(added.replace("from = 10\nto = 20", "from = 30\nto = 40"), "Bin_mid") == 0
+        ref = (
+            REBIND + 'bin = { type = "bigint", nullable = true, references = { table = "Bin" } }\n'
+        )
+        rest = '\n[[tables.Bin.partitions]]\nname = "Bin_rest"\ndefault = true\n'
+        reset_schema(conn)
+        apply_ddl(conn, load_schema_text(ref + rest), pipeline_render)
+        conn.execute('INSERT INTO "Bin" VALUES (1), (15)')
+        assert violations(ref, "which a foreign key references") == 1  # the row 15

@@ -109,3 +109,63 @@ def test_a_view_made_by_hand_is_drift(database_url: str) -> None:
         conn.execute('CREATE VIEW "Sneaky" AS SELECT 1 AS one')
         diffs = schema_diff(canonicalize(spec, conn), inspect_schema(conn))
     assert [d.render() for d in diffs] == ["view Sneaky: only in the database"]
+
+
+ENUM_UNDER_VIEWS = """
+[enums.Plan]
+values = ["free", "pro", "gone"]
+
+[tables.Account.columns]
+id = { type = "integer", primary_key = true }
+plan = { type = "Plan" }
+"with.dot" = { type = "text", nullable = true }
+
+[[tables.Account.indexes]]
+columns = ["with.dot"]
+
+[views.Paying]
+definition = "SELECT id, plan FROM \\"Account\\" WHERE plan <> 'free'"
+
+[views.PayingIds]
+definition = 'SELECT id FROM "Paying"'
+
+[materialized_views.PerPlan]
+definition = 'SELECT plan, count(*) AS n FROM "Account" GROUP BY plan'
+
+[[materialized_views.PerPlan.indexes]]
+columns = ["plan"]
+unique = true
+"""
+
+
+def test_an_enum_recreated_under_views_moves_them_both_ways(database_url: str) -> None:
+    # found by the convergence property (views drawn): ALTER COLUMN ... TYPE of the
+    # recreate was refused under a view; the recreate now drops and recreates the
+    # views over its columns (and their readers), in the up and in the derived down
+    before = load_schema_text(ENUM_UNDER_VIEWS)
+    after = load_schema_text(
+        ENUM_UNDER_VIEWS.replace('"pro", "gone"]', '"pro"]').replace(
+            '[[tables.Account.indexes]]\ncolumns = ["with.dot"]\n', ""
+        )
+    )
+    with psycopg.connect(database_url, autocommit=True) as conn:
+        apply_ddl(conn, before, pipeline_render)
+        conn.execute("INSERT INTO \"Account\" VALUES (1, 'free'), (2, 'pro')")
+        up = plan(
+            inspect_schema(conn), canonicalize(after, conn), PlanOptions(allow_destructive=True)
+        )
+        # the index of column "with.dot" is "Account_with.dot_idx", in the default
+        # namespace (its DROP INDEX named schema "Account_with")
+        assert 'drop index "Account_with.dot_idx"' in up.describe()
+        apply_plan(conn, up, PlanOptions(allow_destructive=True))
+        inspects_equal(conn, after)
+        assert conn.execute("SELECT n FROM \"PerPlan\" WHERE plan = 'pro'").fetchone() == (1,)
+        apply_plan(conn, up.reverse(), PlanOptions(allow_destructive=True))
+        inspects_equal(conn, before)
+        # a value added is a recreate in the down: the same views move there
+        added = load_schema_text(ENUM_UNDER_VIEWS.replace('"gone"]', '"gone", "new"]'))
+        up = plan(inspect_schema(conn), canonicalize(added, conn))
+        apply_plan(conn, up)
+        inspects_equal(conn, added)
+        apply_plan(conn, up.reverse())
+        inspects_equal(conn, before)

@@ -121,6 +121,39 @@ def test_overlapping_partitions_are_an_error() -> None:
     one(text, "tables.Event.partitions[3]", "second default partition")
 
 
+NUMBERED = """
+[tables.Ledger]
+partition_by = "RANGE (n)"
+
+[tables.Ledger.columns]
+n = { type = "bigint" }
+
+[[tables.Ledger.partitions]]
+name = "Ledger_low"
+bound = "FOR VALUES FROM ('-1000') TO ('5')"
+
+[[tables.Ledger.partitions]]
+name = "Ledger_high"
+bound = "FOR VALUES FROM ('5') TO ('20000')"
+"""
+
+
+def test_quoted_number_bounds_compare_as_numbers() -> None:
+    # found by the round-trip property (partitions drawn): Postgres prints a bigint
+    # or numeric bound quoted, and the dump of an inspected database failed to load
+    # with "from is not below to" ('5' < '20000' compared as text)
+    s = load_schema_text(NUMBERED, FILE)
+    assert load_schema_text(dump_schema(s), FILE) == s
+    one(
+        NUMBERED.replace("('-1000') TO ('5')", "('-1000') TO ('100')"),
+        "tables.Ledger.partitions[0]",
+        "overlaps 'Ledger_high'",
+    )
+    # a text key still compares as text: '5' sorts after '20000'
+    text = NUMBERED.replace('type = "bigint"', 'type = "text"')
+    one(text, "tables.Ledger.partitions[1]", "'Ledger_high': from is not below to")
+
+
 def test_bounds_that_do_not_fit() -> None:
     one(
         SPEC.replace('in = ["de", "fr"]', "modulus = 2\nremainder = 0"),

@@ -106,3 +106,16 @@ def test_bad_view_entries() -> None:
         "views.T",
         "already used",
     )
+
+
+def test_a_populated_materialized_view_over_an_unpopulated_one() -> None:
+    # found by the convergence property (views drawn): the spec validated, and
+    # CREATE MATERIALIZED VIEW failed on the server ("has not been populated")
+    text = SPEC + (
+        '\n[views.Plans]\ndefinition = "SELECT plan FROM \\"PlanCount\\""\n'
+        '\n[materialized_views.Top]\ndefinition = "SELECT plan FROM \\"Plans\\""\n'
+    )
+    p = one(text, "materialized_views.Top.with_data", "'PlanCount'", "WITH NO DATA")
+    assert "with_data = false" in (p.hint or "")
+    # both unpopulated: valid
+    load_schema_text(text + "with_data = false\n", FILE)

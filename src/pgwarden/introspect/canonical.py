@@ -40,6 +40,7 @@ from pgwarden.spec.model import (
     Table,
     View,
 )
+from pgwarden.spec.names import local_name, namespace_of
 
 Renderer = Callable[[Schema], str]
 
@@ -128,7 +129,7 @@ def merge_expressions(spec: Schema, server: Schema) -> Schema:
         for c in spec.composite_types
     )
     server_views = {v.name: v for v in server.views}
-    views = tuple(_view(v, server_views.get(v.name)) for v in spec.views)
+    views = tuple(_view(v, server_views.get(v.name), spec.name) for v in spec.views)
     server_functions = {f.name: f for f in server.functions}
     functions = tuple(_function(f, server_functions.get(f.name)) for f in spec.functions)
     return replace(
@@ -169,8 +170,10 @@ def _function(f: Function, db: Function | None) -> Function:
     return replace(f, arguments=db.arguments, returns=db.returns, settings=db.settings)
 
 
-def _view(v: View, db: View | None) -> View:
-    """The server's query text; its columns when the spec leaves them out."""
+def _view(v: View, db: View | None, default: str) -> View:
+    """The server's query text; its columns when the spec leaves them out (a type of
+    the real default namespace, an extension's ``citext``, bare: the scratch copy
+    was read with another default namespace)."""
     v = replace(
         v,
         comment=v.comment or None,
@@ -186,9 +189,19 @@ def _view(v: View, db: View | None) -> View:
     return replace(
         v,
         definition=db.definition,
-        columns=v.columns if v.columns is not None else db.columns,
+        columns=v.columns
+        if v.columns is not None
+        else None
+        if db.columns is None
+        else tuple(replace(c, type=_in_default(c.type, default)) for c in db.columns),
         indexes=tuple(_index(i, indexes.get(i.name)) for i in v.indexes),
     )
+
+
+def _in_default(t: ColumnType, default: str) -> ColumnType:
+    if namespace_of(t.name) == default:
+        return replace(t, name=local_name(t.name))
+    return t
 
 
 def _table(t: Table, db: Table) -> Table:

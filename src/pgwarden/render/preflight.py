@@ -16,8 +16,10 @@ from typing import Any, TypeVar
 from psycopg import sql
 
 from pgwarden.planner import ops as o
+from pgwarden.planner.ops.partitions import CreatePartition, DropPartition, RebindPartition
 from pgwarden.spec.model import ColumnType
-from pgwarden.spec.names import split_name
+from pgwarden.spec.names import beside, split_name
+from pgwarden.spec.partitions import bound_predicate
 from pgwarden.spec.types import TEXT_TYPES, type_sql
 
 I = sql.Identifier  # noqa: E741 - short alias keeps the templates readable
@@ -270,6 +272,75 @@ def _add_check(op: o.AddCheck) -> PreflightQuery | None:
         op.table,
         _count_rows(op.table, op.row_key, cond),
         S("UPDATE {} SET <columns> WHERE {};").format(_relation(op.table), cond).as_string(None),
+    )
+
+
+@checks(CreatePartition)
+def _create_partition(op: CreatePartition) -> PreflightQuery | None:
+    # beside a DEFAULT partition, the rows the new bound admits live in the DEFAULT
+    # (no other partition overlaps it) and Postgres refuses the new partition
+    if not op.has_default or op.partition.is_default:
+        return None
+    admits = bound_predicate(op.key, op.partition.bound)
+    if admits is None:
+        return None  # a key of several columns: Postgres's own scan has the last word
+    where = S("coalesce({}, false)").format(S(admits))
+    return PreflightQuery(
+        f"rows of {op.table}'s DEFAULT partition that belong to new partition "
+        f"{op.partition.name} ({op.partition.bound})",
+        op.table,
+        _count_rows(op.table, (), where),
+        S(
+            "-- move them out of the DEFAULT partition first (a data migration)\n"
+            "DELETE FROM {} WHERE {};"
+        )
+        .format(_relation(op.table), where)
+        .as_string(None),
+    )
+
+
+@checks(DropPartition)
+def _drop_partition(op: DropPartition) -> PreflightQuery | None:
+    if not op.referenced:
+        return None
+    part = _relation(beside(op.table, op.partition.name))
+    return PreflightQuery(
+        f"rows of partition {op.partition.name} of {op.table}, which a foreign key "
+        "references (DETACH is refused while one of them is referenced)",
+        op.table,
+        S(
+            "SELECT count(*) AS violations, (array_agg(ctid::text ORDER BY ctid))[1:10] "
+            "AS samples FROM {}"
+        )
+        .format(part)
+        .as_string(None),
+        S("-- delete or repoint the referencing rows first, then\nDELETE FROM {};")
+        .format(part)
+        .as_string(None),
+    )
+
+
+@checks(RebindPartition)
+def _rebind_partition(op: RebindPartition) -> PreflightQuery:
+    # the rows go out with DETACH (refused while a foreign key references one) and
+    # come back with ATTACH (refused when one does not fit the new bound)
+    part = _relation(beside(op.table, op.partition))
+    admits = None if op.referenced else bound_predicate(op.key, op.new)
+    where = S("true") if admits is None else S("NOT coalesce({}, false)").format(S(admits))
+    query = S(
+        "SELECT count(*) AS violations, (array_agg(ctid::text ORDER BY ctid))[1:10] AS samples "
+        "FROM {} WHERE {}"
+    ).format(part, where)
+    fix = S(
+        "-- move the rows to where the new bounds put them (a data migration), e.g.\n"
+        "CREATE TABLE keep AS SELECT * FROM {p}; DELETE FROM {p};"
+    ).format(p=part)
+    return PreflightQuery(
+        f"rows of partition {op.partition} of {op.table} that cannot stay through its "
+        f"rebind to {op.new}" + (" (a foreign key references the table)" if op.referenced else ""),
+        op.table,
+        query.as_string(None),
+        fix.as_string(None),
     )
 
 

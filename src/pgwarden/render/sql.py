@@ -428,6 +428,10 @@ def _recreate_enum(op: o.RecreateEnum) -> list[Statement]:
     ]
     # what cannot cross the type change goes first (its enum literals are typed
     # with the old type, or Postgres refuses to retype a column under it) ...
+    if ctx.views:
+        from pgwarden.render.views import create_view_sql, drop_view_sql
+
+        out += [drop_view_sql(v) for v in reversed(ctx.views)]
     for table, fk in ctx.foreign_keys:
         out.append(_stmt("ALTER TABLE {} DROP CONSTRAINT {}", relation(table), I(fk.name)))
     for table, policy in ctx.policies:
@@ -475,6 +479,8 @@ def _recreate_enum(op: o.RecreateEnum) -> list[Statement]:
 
         for table, trigger in ctx.triggers:
             out += create_trigger_sql(table, trigger)
+    for view in ctx.views:
+        out += create_view_sql(view)
     out.append(_stmt("DROP TYPE {}", relation(aside)))
     if op.comment is not None:
         out.append(_stmt("COMMENT ON TYPE {} IS {}", relation(op.enum), L(op.comment)))

@@ -6,6 +6,7 @@ from psycopg import sql
 
 from pgwarden.planner.ops.views import CommentOnView, CreateView, DropView
 from pgwarden.render.sql import Statement, index_sql, relation, renders
+from pgwarden.spec.model import View
 from pgwarden.spec.names import split_name
 
 I = sql.Identifier  # noqa: E741 - short alias keeps the templates readable
@@ -19,7 +20,11 @@ def _kind(materialized: bool) -> sql.Composable:
 
 @renders(CreateView)
 def _create_view(op: CreateView) -> list[Statement]:
-    v = op.view
+    return create_view_sql(op.view)
+
+
+def create_view_sql(v: View) -> list[Statement]:
+    """CREATE [MATERIALIZED] VIEW with its options, then its indexes and comments."""
     options: list[sql.Composable] = []
     if v.security_barrier:
         options.append(S("security_barrier = true"))
@@ -57,7 +62,12 @@ def _comment(view: str, materialized: bool, column: str | None, text: str | None
 
 @renders(DropView)
 def _drop_view(op: DropView) -> list[Statement]:
-    return [Statement(S("DROP {} {}").format(_kind(op.view.materialized), relation(op.view.name)))]
+    return [drop_view_sql(op.view)]
+
+
+def drop_view_sql(v: View) -> Statement:
+    """DROP [MATERIALIZED] VIEW (its indexes go with it)."""
+    return Statement(S("DROP {} {}").format(_kind(v.materialized), relation(v.name)))
 
 
 @renders(CommentOnView)

@@ -125,7 +125,9 @@ _HASH = re.compile(
 )
 
 
-def _comparable(text: str) -> tuple[int, object]:
+def _comparable(text: str, numeric: bool = False) -> tuple[int, object]:
+    """``numeric``: the key is a number type, so a quoted value is a number too
+    (Postgres prints a bigint or numeric bound quoted: ``FROM ('5') TO ('20000')``)."""
     word = text.strip()
     if word.upper() == "MINVALUE":
         return (0, "")
@@ -133,7 +135,10 @@ def _comparable(text: str) -> tuple[int, object]:
         return (2, "")
     word = re.sub(r"::[\w\s\".\[\]()]+$", "", word)  # a cast Postgres or the user added
     if word.startswith("'") and word.endswith("'"):
-        return (1, word[1:-1].replace("''", "'"))
+        inner = word[1:-1].replace("''", "'")
+        if not numeric:
+            return (1, inner)
+        word = inner
     try:
         number = Decimal(word)
         return (1, number if number.is_finite() else math.inf)
@@ -141,20 +146,26 @@ def _comparable(text: str) -> tuple[int, object]:
         return (1, word)
 
 
-def parse_bound(text: str) -> Bound | None:
-    """The bound's values, or None for text this reader does not understand."""
+def parse_bound(text: str, numeric: tuple[bool, ...] = ()) -> Bound | None:
+    """The bound's values, or None for text this reader does not understand.
+    ``numeric``: per key column, whether its type is a number (values then compare
+    as numbers, quoted or not)."""
     text = text.strip()
+
+    def values(group: str) -> tuple[tuple[int, object], ...]:
+        parts = split_top(group)
+        return tuple(
+            _comparable(v, numeric[i] if i < len(numeric) else False) for i, v in enumerate(parts)
+        )
+
     if text.upper() == "DEFAULT":
         return Bound("default")
     if m := _RANGE.match(text):
-        return Bound(
-            "range",
-            lower=tuple(_comparable(v) for v in split_top(m.group("lo"))),
-            upper=tuple(_comparable(v) for v in split_top(m.group("hi"))),
-        )
+        return Bound("range", lower=values(m.group("lo")), upper=values(m.group("hi")))
     if m := _LIST.match(text):
+        one = bool(numeric and numeric[0])  # one key: every value is of its type
         return Bound(
-            "list", values=frozenset(_comparable(v)[1] for v in split_top(m.group("values")))
+            "list", values=frozenset(_comparable(v, one)[1] for v in split_top(m.group("values")))
         )
     if m := _HASH.match(text):
         return Bound("hash", modulus=int(m.group("m")), remainder=int(m.group("r")))
@@ -215,6 +226,37 @@ def bound_text(form: dict[str, object]) -> str | None:
     return None
 
 
+def bound_predicate(partition_by: str, bound: str) -> str | None:
+    """SQL true for a row that ``bound`` admits, for a RANGE or LIST key of one column
+    or expression (None: no predicate this reader can write; a DEFAULT admits
+    what the other partitions leave, which a row alone cannot tell)."""
+    match = _KEY.match(partition_by)
+    if not match:
+        return None
+    keys = split_top(match.group("keys"))
+    if len(keys) != 1:
+        return None
+    key = f"({keys[0]})"
+    if m := _RANGE.match(bound.strip()):
+        lo, hi = split_top(m.group("lo")), split_top(m.group("hi"))
+        if len(lo) != 1 or len(hi) != 1:
+            return None
+        parts = [f"{key} IS NOT NULL"]
+        if lo[0].upper() != "MINVALUE":
+            parts.append(f"{key} >= {lo[0]}")
+        if hi[0].upper() != "MAXVALUE":
+            parts.append(f"{key} < {hi[0]}")
+        return " AND ".join(parts)
+    if m := _LIST.match(bound.strip()):
+        values = split_top(m.group("values"))
+        listed = [v for v in values if v.upper() != "NULL"]
+        parts = [f"{key} IN ({', '.join(listed)})"] if listed else []
+        if len(listed) != len(values):
+            parts.append(f"{key} IS NULL")
+        return " OR ".join(parts) or "false"
+    return None
+
+
 def _less(a: tuple[tuple[int, object], ...], b: tuple[tuple[int, object], ...]) -> bool:
     """Row comparison of two range bounds (values of one key compare by type)."""
     for (ra, va), (rb, vb) in zip(a, b, strict=False):
@@ -250,6 +292,7 @@ __all__ = [
     "STRATEGIES",
     "Bound",
     "PartitionSyntaxError",
+    "bound_predicate",
     "empty_range",
     "hash_bound",
     "key_columns",

@@ -15,7 +15,13 @@ from decimal import Decimal
 
 from pgwarden.errors import Problem
 from pgwarden.spec import audit, names
-from pgwarden.spec.exprs import ExprSyntaxError, column_refs, constant, query_reads
+from pgwarden.spec.exprs import (
+    ExprSyntaxError,
+    QueryReads,
+    column_refs,
+    constant,
+    query_reads,
+)
 from pgwarden.spec.extensions import (
     KNOWN_EXTENSIONS,
     provider_of_method,
@@ -36,8 +42,16 @@ from pgwarden.spec.model import (
     Schema,
     Source,
     Table,
+    View,
 )
-from pgwarden.spec.partitions import Bound, empty_range, key_columns, overlap, parse_bound
+from pgwarden.spec.partitions import (
+    Bound,
+    empty_range,
+    key_columns,
+    key_is_columns,
+    overlap,
+    parse_bound,
+)
 from pgwarden.spec.types import (
     ALIASES,
     CATALOG_TYPES,
@@ -408,11 +422,17 @@ def _partitions(report: _Report, table: Table, need: _Need, relation: _Relation)
         )
         return
     width = len(key_columns(table.partition_by)) if table.partition_by else 0
+    numeric: tuple[bool, ...] = ()
+    if table.partition_by is not None and key_is_columns(table.partition_by):
+        key_types = [table.column(c) for c in key_columns(table.partition_by)]
+        numeric = tuple(
+            c is not None and c.type.name in NUMBER_TYPES and not c.type.array for c in key_types
+        )
     read: list[tuple[Partition, Bound]] = []
     for p in table.partitions:
         relation(p.name, p.source, "partition")
         _long(report, p.source, "partition", p.name)
-        bound = parse_bound(p.bound)
+        bound = parse_bound(p.bound, numeric)
         if bound is None:
             continue
         if bound.kind not in (strategy, "default") or (strategy == "hash" and bound.is_default):
@@ -542,6 +562,17 @@ def _views(report: _Report, schema: Schema, providers: _Providers) -> None:
                     _did_you_mean(col, available) or "fix the column name in definition",
                     "definition",
                 )
+        unpopulated = _unpopulated_reads(view, reads, views)
+        if unpopulated is not None:
+            report.add(
+                view.source,
+                f"materialized view {view.name!r} is created with its data, but it reads "
+                f"{unpopulated!r}, which is created WITH NO DATA (Postgres refuses to scan "
+                "a materialized view that has not been populated)",
+                f"set with_data = false on {view.name!r} too, or drop with_data = false "
+                f"from {unpopulated!r}",
+                "with_data",
+            )
         if view.refresh == "concurrently" and not any(
             i.unique and i.where is None and all(e.column is not None for e in i.elements)
             for i in view.indexes
@@ -567,6 +598,29 @@ def _views(report: _Report, schema: Schema, providers: _Providers) -> None:
                                 f"index names column {col!r}, which {view.name!r} does not have",
                                 _did_you_mean(col, own) or "fix the column name",
                             )
+
+
+def _unpopulated_reads(view: View, reads: QueryReads, views: Mapping[str, View]) -> str | None:
+    """The materialized view created WITH NO DATA that populating ``view`` would scan
+    (directly or through plain views), or None."""
+    if not (view.materialized and view.with_data):
+        return None
+    todo, seen = sorted(reads.relations), set()
+    while todo:
+        name = todo.pop(0)
+        other = views.get(name)
+        if other is None or name in seen:
+            continue
+        seen.add(name)
+        if other.materialized:
+            if not other.with_data:
+                return name
+            continue  # populated: what it read was scanned when it was made
+        try:
+            todo += sorted(query_reads(other.definition).relations)
+        except ExprSyntaxError:
+            continue
+    return None
 
 
 #: pg_catalog's own trigger functions a user trigger may call.

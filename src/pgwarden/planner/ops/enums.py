@@ -14,6 +14,7 @@ from pgwarden.spec.model import (
     Index,
     Policy,
     Trigger,
+    View,
 )
 
 
@@ -36,8 +37,10 @@ class EnumContext:
     policies that read them (ALTER TYPE is refused under a policy), indexes whose
     predicate or expression reads them and checks that do (their enum literals are
     typed with the old type), and generated columns computed from them (Postgres
-    refuses to retype a column a generated column uses; they are recomputed), and
-    triggers whose ``WHEN`` or ``UPDATE OF`` names them (likewise refused)."""
+    refuses to retype a column a generated column uses; they are recomputed),
+    triggers whose ``WHEN`` or ``UPDATE OF`` names them (likewise refused), and the
+    views that read them, with the views reading those (ALTER TYPE is refused under
+    a view; ``views`` in creation order, dropped in the reverse one)."""
 
     usages: tuple[EnumUsage, ...] = ()
     foreign_keys: tuple[tuple[str, ForeignKey], ...] = ()
@@ -46,6 +49,7 @@ class EnumContext:
     checks: tuple[tuple[str, CheckConstraint], ...] = ()
     generated: tuple[tuple[str, Column], ...] = ()
     triggers: tuple[tuple[str, Trigger], ...] = ()
+    views: tuple[View, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

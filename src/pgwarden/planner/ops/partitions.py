@@ -26,6 +26,12 @@ class _PartitionFields(Op):
     """The parent has a DEFAULT partition (other than this one): adding a partition
     scans it, and a detach cannot be CONCURRENTLY."""
     online: bool = False
+    key: str = ""
+    """The parent's ``partition_by`` (the preflight of an add finds the DEFAULT
+    partition's rows that the new bound takes)."""
+    referenced: bool = False
+    """A foreign key references the parent: a detach is refused while one of the
+    partition's rows is referenced (the preflight of a drop counts its rows)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,6 +54,10 @@ class DropPartition(_PartitionFields, Paired):
     """DETACH PARTITION [CONCURRENTLY], then DROP TABLE: its rows go."""
 
     @property
+    def hazards(self) -> frozenset[Hazard]:
+        return frozenset({"destructive", *(("may_fail_on_data",) if self.referenced else ())})
+
+    @property
     def concurrently(self) -> bool:
         # Postgres: no concurrent detach while a DEFAULT partition exists
         """Detach concurrently: online, and allowed (no DEFAULT partition exists or is detached)."""
@@ -61,10 +71,6 @@ class DropPartition(_PartitionFields, Paired):
     def description(self) -> str:
         how = " concurrently" if self.concurrently else ""
         return f"detach{how} and drop partition {qname(self.partition.name)} of {qname(self.table)}"
-
-    @property
-    def hazards(self) -> frozenset[Hazard]:
-        return frozenset({"destructive"})
 
     def loss(self) -> str | None:
         return f"partition {self.partition.name} of {self.table} (its rows)"
@@ -82,6 +88,12 @@ class RebindPartition(Swapped):
     partition: str
     old: str
     new: str
+    key: str = ""
+    """The parent's ``partition_by`` (the preflight finds the rows the new bound
+    leaves out)."""
+    referenced: bool = False
+    """A foreign key references the parent: DETACH is refused while one of the
+    partition's rows is referenced, so the preflight counts every row."""
 
     @property
     def description(self) -> str:

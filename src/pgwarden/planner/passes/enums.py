@@ -12,8 +12,10 @@ from dataclasses import replace
 
 from pgwarden.planner import ops as o
 from pgwarden.planner.context import PlanContext
+from pgwarden.planner.ops.views import DropView
 from pgwarden.planner.passes.decorate import reads
 from pgwarden.planner.passes.triggers import trigger_columns
+from pgwarden.planner.passes.views import view_order, view_reads
 from pgwarden.spec.exprs import column_refs
 from pgwarden.spec.model import (
     CheckConstraint,
@@ -25,6 +27,7 @@ from pgwarden.spec.model import (
     Schema,
     Table,
     Trigger,
+    View,
 )
 
 
@@ -104,11 +107,37 @@ def settle_contexts(ctx: PlanContext) -> None:
     created = [w for w in ctx.tgt.tables if ctx.now.table(w.name) is None]
     at_add: list[tuple[Table | None, Table]] = [(h, h) for h, _ in kept]
     at_recreate: list[tuple[Table | None, Table]] = [*kept, *((None, w) for w in created)]
+    # the views in place at both points: the plan's own view drops ran before, its
+    # creates come after (phase "decorate")
+    gone = {op.view.name for op in ctx.out["drop_dependents"] if isinstance(op, DropView)}
+    views = {v.name: v for v in ctx.now.views if v.name not in gone}
     for phase, state in (("enum_add", at_add), ("enum_recreate", at_recreate)):
         out = ctx.out[phase]
         for i, op in enumerate(out):
             if isinstance(op, o.AddEnumValue | o.RecreateEnum):
-                out[i] = replace(op, context=_context(state, op.enum, dropped))
+                context = _context(state, op.enum, dropped)
+                context = replace(context, views=_views_over(views, context.usages))
+                out[i] = replace(op, context=context)
+
+
+def _views_over(views: dict[str, View], used: tuple[o.EnumUsage, ...]) -> tuple[View, ...]:
+    """The views reading one of the ``used`` columns, and the views reading those,
+    in creation order."""
+    hit: set[str] = set()
+    for name, view in views.items():
+        reads = view_reads(view)
+        if "*" in reads.relations or any(
+            u.table in reads.relations and (reads.star or u.column in reads.columns) for u in used
+        ):
+            hit.add(name)
+    grew = True
+    while grew:
+        grew = False
+        for name, view in views.items():
+            if name not in hit and view_reads(view).relations & hit:
+                hit.add(name)
+                grew = True
+    return tuple(views[n] for n in view_order(views, hit))
 
 
 def _dropped(ops: list[o.Op]) -> set[tuple[str, str]]:

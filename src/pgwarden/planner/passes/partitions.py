@@ -24,6 +24,7 @@ from pgwarden.planner.ops.partitions import (
     RebindPartition,
 )
 from pgwarden.spec.model import Table
+from pgwarden.spec.names import beside
 
 
 def plan_partitions(ctx: PlanContext) -> None:
@@ -54,18 +55,25 @@ def _plan_table(ctx: PlanContext, have: Table, want: Table) -> None:
     old = {p.name: p for p in have.partitions}
     new = {p.name: p for p in want.partitions}
     online = ctx.online(want.name)
+    key = want.partition_by or ""
+    referenced = any(f.ref_table == want.name for t in ctx.now.tables for f in t.foreign_keys)
     for name in sorted(old.keys() - new.keys()):
         default = any(p.is_default for n, p in old.items() if n != name)
-        ctx.emit("drop_dependents", DropPartition(want.name, old[name], default, online))
+        drop = DropPartition(want.name, old[name], default, online, key, referenced)
+        ctx.emit("drop_dependents", drop)
     kept_default = any(p.is_default for n, p in old.items() if n in new)
     for name in sorted(new.keys() - old.keys()):
-        ctx.emit("create", CreatePartition(want.name, new[name], kept_default, online))
+        create = CreatePartition(want.name, new[name], kept_default, online, key, referenced)
+        ctx.emit("create", create)
     for name in sorted(old.keys() & new.keys()):
         a, b = old[name], new[name]
         if a.bound != b.bound:
-            ctx.emit("alter", RebindPartition(want.name, name, a.bound, b.bound))
+            rebind = RebindPartition(want.name, name, a.bound, b.bound, key, referenced)
+            ctx.emit("alter", rebind)
         if a.comment != b.comment:
-            ctx.emit("decorate", o.SetComment("table", (name,), a.comment, b.comment))
+            # a partition lives in its parent's namespace
+            where = (beside(want.name, name),)
+            ctx.emit("decorate", o.SetComment("table", where, a.comment, b.comment))
 
 
 def _offline_forms(ctx: PlanContext, partitioned: dict[str, Table]) -> None:

@@ -26,7 +26,8 @@ from pgwarden.spec.model import Schema, Table, View
 # --------------------------------------------------------------------------- dependencies
 
 
-def _reads(view: View) -> QueryReads:
+def view_reads(view: View) -> QueryReads:
+    """What the view's query reads (unreadable: everything)."""
     try:
         return query_reads(view.definition)
     except ExprSyntaxError:  # not readable: assume it reads everything
@@ -71,7 +72,7 @@ def _calls(view: View, functions: Iterable[str]) -> str | None:
     return None
 
 
-def _order(views: Mapping[str, View], names: Iterable[str]) -> list[str]:
+def view_order(views: Mapping[str, View], names: Iterable[str]) -> list[str]:
     """``names`` with every view after the views it reads (by name among ``views``)."""
     wanted = set(names)
     out: list[str] = []
@@ -80,7 +81,7 @@ def _order(views: Mapping[str, View], names: Iterable[str]) -> list[str]:
     def visit(name: str, path: tuple[str, ...]) -> None:
         if name in seen or name in path:
             return
-        for dep in sorted(_reads(views[name]).relations):
+        for dep in sorted(view_reads(views[name]).relations):
             if dep in views and dep in wanted:
                 visit(dep, (*path, name))
         seen.add(name)
@@ -118,7 +119,7 @@ def plan_views(ctx: PlanContext) -> None:
             changes = "definition" if old.definition != new.definition else "options"
             reasons[name] = f"its {changes} change{'s' if changes == 'definition' else ''}"
             continue
-        why = _why(old, _reads(old), now, tgt) or _calls(old, ctx.recreated_functions)
+        why = _why(old, view_reads(old), now, tgt) or _calls(old, ctx.recreated_functions)
         if why is not None:
             reasons[name] = why
     # a view read by a view that is dropped or recreated has to go first, and
@@ -130,16 +131,16 @@ def plan_views(ctx: PlanContext) -> None:
         for name, view in sorted(have.items()):
             if name in going:
                 continue
-            dep = next((d for d in sorted(_reads(view).relations) if d in going), None)
+            dep = next((d for d in sorted(view_reads(view).relations) if d in going), None)
             if dep is not None:
                 going.add(name)
                 if name in want:
                     reasons[name] = f"it reads {dep}, which is recreated"
                 changed = True
-    for name in reversed(_order(have, going)):
+    for name in reversed(view_order(have, going)):
         ctx.emit("drop_dependents", DropView(have[name], reasons.get(name)))
     coming = (want.keys() - have.keys()) | {n for n in reasons if n in want}
-    for name in _order(want, coming):
+    for name in view_order(want, coming):
         ctx.emit("decorate", CreateView(want[name], reasons.get(name)))
     # kept as they are: comments and a materialized view's indexes
     for name in sorted((have.keys() & want.keys()) - set(reasons)):
@@ -168,4 +169,4 @@ def _alter(ctx: PlanContext, old: View, new: View) -> None:
             ctx.emit("constrain", CreateIndex(new.name, new_i[iname]))
 
 
-__all__ = ["plan_views"]
+__all__ = ["plan_views", "view_order", "view_reads"]
