@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck, Phase, settings
 
 from pgwarden.db import start_embedded
 from tests.pg import temp_database
@@ -29,6 +29,13 @@ _COMMON = {
 settings.register_profile("ci", derandomize=True, database=None, **_COMMON)
 settings.register_profile("random", max_examples=200, print_blob=True, **_COMMON)
 settings.register_profile("default", parent=settings.get_profile("ci"))
+# while writing a strategy: the ci examples, the first failure as drawn (no shrinking)
+settings.register_profile(
+    "noshrink",
+    parent=settings.get_profile("ci"),
+    phases=[Phase.explicit, Phase.generate, Phase.target],
+    report_multiple_bugs=False,
+)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 

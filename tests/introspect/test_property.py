@@ -15,20 +15,22 @@ from pgwarden.spec.dump import dump_schema
 from pgwarden.spec.load import load_schema_text
 from pgwarden.spec.model import Schema
 from tests.introspect.ddl import apply_ddl, pipeline_render
-from tests.pg import reset_schema
-from tests.strategies import schemas
+from tests.pg import drop_namespaces, offered_extensions, reset_schema
+from tests.strategies import EXTENSION_TYPES, NAMESPACES, schemas
 
 
 @pytest.mark.slow
 def test_random_specs_inspect_back_equal(database_url: str) -> None:
     with psycopg.connect(database_url, autocommit=True) as conn:
+        offered = offered_extensions(conn, EXTENSION_TYPES)
 
         @settings(max_examples=30)
-        @given(schemas(user_types=True))
+        @given(schemas(every_kind=True, extensions=offered))
         def check(spec: Schema) -> None:
+            drop_namespaces(conn, NAMESPACES)
             reset_schema(conn, spec.name)
             apply_ddl(conn, spec, pipeline_render)
-            db = inspect_schema(conn, spec.name)
+            db = inspect_schema(conn, spec.name, also=[n.name for n in spec.schemas])
             expected = canonicalize(spec, conn, render=pipeline_render)
             assert format_diff(schema_diff(expected, db)) == ""
             assert db == expected

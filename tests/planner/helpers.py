@@ -12,6 +12,7 @@ from pgwarden.planner import Plan, PlanOptions
 from pgwarden.render.preflight import preflight, preflights
 from pgwarden.render.sql import render_plan, render_schema
 from pgwarden.spec.model import Column, Schema, Table
+from pgwarden.spec.names import split_name
 
 
 def apply_plan(
@@ -62,6 +63,8 @@ def untouched_rows(conn: psycopg.Connection[Any], a: Schema, b: Schema) -> dict[
         tb = b.table(t.name)
         if tb is None or tb.renamed_from is not None:
             continue
+        if {p.name for p in t.partitions} - {p.name for p in tb.partitions}:
+            continue  # a dropped partition takes its rows with it
         cols = [
             c.name
             for c in t.columns
@@ -74,7 +77,8 @@ def untouched_rows(conn: psycopg.Connection[Any], a: Schema, b: Schema) -> dict[
             continue
         rows = conn.execute(
             sql.SQL("SELECT ROW({})::text AS r FROM {} ORDER BY 1").format(
-                sql.SQL(", ").join(sql.Identifier(c) for c in cols), sql.Identifier(t.name)
+                sql.SQL(", ").join(sql.Identifier(c) for c in cols),
+                sql.Identifier(*split_name(t.name)),
             )
         ).fetchall()
         out[t.name] = [r[0] for r in rows]
@@ -148,12 +152,12 @@ def _insert(
     if any(v is None for v in values):
         return False
     query = sql.SQL("INSERT INTO {} ({}) VALUES ({})").format(
-        sql.Identifier(t.name),
+        sql.Identifier(*split_name(t.name)),
         sql.SQL(", ").join(sql.Identifier(c.name) for c in cols),
         sql.SQL(", ").join(v for v in values if v is not None),
     )
     if not cols:
-        query = sql.SQL("INSERT INTO {} DEFAULT VALUES").format(sql.Identifier(t.name))
+        query = sql.SQL("INSERT INTO {} DEFAULT VALUES").format(sql.Identifier(*split_name(t.name)))
     try:
         with conn.transaction():
             conn.execute(query)
@@ -178,6 +182,6 @@ def truncate_all(conn: psycopg.Connection[Any], schema: Schema) -> None:
     if schema.tables:
         conn.execute(
             sql.SQL("TRUNCATE {} CASCADE").format(
-                sql.SQL(", ").join(sql.Identifier(t.name) for t in schema.tables)
+                sql.SQL(", ").join(sql.Identifier(*split_name(t.name)) for t in schema.tables)
             )
         )

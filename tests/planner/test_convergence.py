@@ -13,7 +13,7 @@ from pgwarden.apply.canonical import canonicalize
 from pgwarden.introspect import format_diff, inspect_schema, schema_diff
 from pgwarden.planner import PlanOptions, plan
 from pgwarden.spec.model import Schema
-from tests.pg import reset_schema
+from tests.pg import drop_namespaces, offered_extensions, reset_schema
 from tests.planner.derive import evolved_pairs
 from tests.planner.helpers import (
     apply_plan,
@@ -24,7 +24,7 @@ from tests.planner.helpers import (
     untouched_rows,
 )
 from tests.render.samples import hostile
-from tests.strategies import schema_pairs
+from tests.strategies import EXTENSION_TYPES, NAMESPACES, schema_pairs
 
 ALL = PlanOptions(allow_destructive=True)
 LAST = [""]  # the last comparison, for a readable failure
@@ -54,7 +54,9 @@ def _pg_keeps_every_unique(s: Schema) -> bool:
 
 def _converge(url: str, a: Schema, b: Schema) -> None:
     assume(_pg_keeps_every_unique(a) and _pg_keeps_every_unique(b))
+    also = sorted({n.name for n in (*a.schemas, *b.schemas)})
     with psycopg.connect(url, autocommit=True) as conn:
+        drop_namespaces(conn, NAMESPACES)
         reset_schema(conn)
         create(conn, a)
         SEEDED.append(seed_rows(conn, a))
@@ -64,7 +66,7 @@ def _converge(url: str, a: Schema, b: Schema) -> None:
         before = untouched_rows(conn, a, b)
         if not apply_plan(conn, up, ALL, make_room=True):
             assert untouched_rows(conn, a, b) == before
-        got = inspect_schema(conn)
+        got = inspect_schema(conn, also=also)
         want = canonicalize(b, conn)
         LAST[0] = "up:\n" + up.describe() + "\n" + format_diff(schema_diff(want, got))
         assert got == want
@@ -73,16 +75,24 @@ def _converge(url: str, a: Schema, b: Schema) -> None:
         if preflight_violations(conn, down):
             truncate_all(conn, b)
         apply_plan(conn, down, ALL, make_room=True)
-        back, want_a = inspect_schema(conn), canonicalize(a, conn)
+        back, want_a = inspect_schema(conn, also=also), canonicalize(a, conn)
         LAST[0] = "down:\n" + down.describe() + "\n" + format_diff(schema_diff(want_a, back))
         assert _any_column_order(back) == _any_column_order(want_a)
 
 
 @pytest.mark.slow
-@settings(max_examples=30)
-@given(pair=schema_pairs(user_types=True))
-def test_plan_converges_and_reverses(database_url: str, pair: tuple[Schema, Schema]) -> None:
-    _converge(database_url, *pair)
+def test_plan_converges_and_reverses(database_url: str) -> None:
+    """Every object kind (tests.strategies ``every_kind``), extension types from the
+    extensions this server offers."""
+    with psycopg.connect(database_url, autocommit=True) as conn:
+        offered = offered_extensions(conn, EXTENSION_TYPES)
+
+    @settings(max_examples=30)
+    @given(pair=schema_pairs(every_kind=True, extensions=offered))
+    def check(pair: tuple[Schema, Schema]) -> None:
+        _converge(database_url, *pair)
+
+    check()
 
 
 @pytest.mark.slow

@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from pgwarden.spec.dump import dump_schema
 from pgwarden.spec.load import load_schema, load_schema_text
 from pgwarden.spec.model import Schema
-from tests.strategies import schemas
+from tests.strategies import EXTENSION_TYPES, schemas
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -84,7 +84,7 @@ expression = "t <> 'x'"
 
 
 @settings(max_examples=40)
-@given(schemas(user_types=True))
+@given(schemas(every_kind=True, extensions=tuple(EXTENSION_TYPES)))
 def test_load_dump_round_trip(schema: Schema) -> None:
     text = dump_schema(schema)
     again = load_schema_text(text, "dumped.toml")
