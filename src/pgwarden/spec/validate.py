@@ -695,6 +695,15 @@ def _triggers(report: _Report, schema: Schema, table: Table, providers: _Provide
                 'use timing = "after" and remove columns, or remove referencing',
                 "referencing",
             )
+        if (g.old_table or g.new_table) and g.for_each == "row" and table.partition_by:
+            report.add(
+                g.source,
+                f"a row trigger with transition tables on partitioned table {table.name!r}: "
+                "Postgres supports transition tables on a partitioned table only for "
+                "statement triggers",
+                'use for_each = "statement", or remove referencing',
+                "referencing",
+            )
         if g.old_table and not {"update", "delete"} & set(g.events):
             report.add(
                 g.source,
