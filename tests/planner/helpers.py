@@ -38,7 +38,7 @@ def apply_plan(
             except psycopg.Error as exc:
                 raise AssertionError(f"deferred preflight failed: {query.sql}\n{exc}") from exc
             if make_room and row is not None and row[0]:
-                truncate_all(conn, inspect_schema(conn))
+                truncate_all(conn, inspect_schema(conn, also=_user_namespaces(conn)))
                 emptied = True
         for step in render_plan(Plan((op,)), options):
             for setting in step.settings:
@@ -48,6 +48,15 @@ def apply_plan(
             except psycopg.Error as exc:
                 raise AssertionError(f"step failed: {step.description}\n{step.sql}\n{exc}") from exc
     return emptied
+
+
+def _user_namespaces(conn: psycopg.Connection[Any]) -> list[str]:
+    """Every namespace but the system's (a second namespace's tables are emptied too)."""
+    rows = conn.execute(
+        "SELECT nspname FROM pg_namespace WHERE nspname NOT LIKE 'pg\\_%' "
+        "AND nspname <> 'information_schema' ORDER BY 1"
+    ).fetchall()
+    return [str(r[0]) for r in rows]
 
 
 def _values(schema: Schema, enum: str) -> tuple[str, ...] | None:
