@@ -303,7 +303,7 @@ def _create_partition(op: CreatePartition) -> PreflightQuery | None:
 def _drop_partition(op: DropPartition) -> PreflightQuery | None:
     if not op.referenced:
         return None
-    part = _relation(beside(op.table, op.partition.name))
+    part = I(*beside(op.table, op.partition.name))
     return PreflightQuery(
         f"rows of partition {op.partition.name} of {op.table}, which a foreign key "
         "references (DETACH is refused while one of them is referenced)",
@@ -324,7 +324,7 @@ def _drop_partition(op: DropPartition) -> PreflightQuery | None:
 def _rebind_partition(op: RebindPartition) -> PreflightQuery:
     # the rows go out with DETACH (refused while a foreign key references one) and
     # come back with ATTACH (refused when one does not fit the new bound)
-    part = _relation(beside(op.table, op.partition))
+    part = I(*beside(op.table, op.partition))
     admits = None if op.referenced else bound_predicate(op.key, op.new)
     where = S("true") if admits is None else S("NOT coalesce({}, false)").format(S(admits))
     query = S(

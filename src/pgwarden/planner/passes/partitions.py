@@ -72,7 +72,7 @@ def _plan_table(ctx: PlanContext, have: Table, want: Table) -> None:
             ctx.emit("alter", rebind)
         if a.comment != b.comment:
             # a partition lives in its parent's namespace
-            where = (beside(want.name, name),)
+            where = beside(want.name, name)
             ctx.emit("decorate", o.SetComment("table", where, a.comment, b.comment))
 
 
