@@ -255,7 +255,7 @@ def test_a_partition_comment_changes_in_its_namespace(database_url: str) -> None
         _fresh(conn)
         apply_ddl(conn, before, pipeline_render)
         up = plan(inspects_equal(conn, before), canonicalize(after, conn), ALL)
-        assert [op.description for op in up] == ['set comment on table "billing.Ledger_eu"']
+        assert [op.description for op in up] == ['set comment on table "billing"."Ledger_eu"']
         _run(conn, up)
         inspects_equal(conn, after)
         _run(conn, up.reverse())

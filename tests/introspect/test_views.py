@@ -169,3 +169,23 @@ def test_an_enum_recreated_under_views_moves_them_both_ways(database_url: str) -
         inspects_equal(conn, added)
         apply_plan(conn, up.reverse())
         inspects_equal(conn, before)
+
+
+def test_forgetting_declared_columns_removes_their_comments(database_url: str) -> None:
+    """Undeclared view columns carry no comment (a fresh CREATE VIEW gives none), so
+    dropping a view's `columns` table plans the comment's removal; found by the
+    every-kind convergence property (the plan was empty, the catalog kept 'login')."""
+    declared = 'columns = { id = "integer", email = { type = "text", comment = "login" } }\n'
+    assert declared in SPEC
+    before = load_schema_text(SPEC)
+    after = load_schema_text(SPEC.replace(declared, ""))
+    with psycopg.connect(database_url, autocommit=True) as conn:
+        apply_ddl(conn, before, pipeline_render)
+        # spec to spec, as `migrate new` plans from the last snapshot
+        up = plan(before, after)
+        assert up.describe() == '- remove comment on "ActiveUser"."email"'
+        apply_plan(conn, up)
+        db = inspects_equal(conn, after)
+        assert not plan(db, canonicalize(after, conn))
+        apply_plan(conn, up.reverse())
+        inspects_equal(conn, before)

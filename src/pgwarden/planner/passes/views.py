@@ -152,13 +152,17 @@ def _alter(ctx: PlanContext, old: View, new: View) -> None:
         ctx.emit(
             "decorate", CommentOnView(new.name, new.materialized, None, old.comment, new.comment)
         )
-    if old.columns is not None and new.columns is not None:
-        for oc, nc in zip(old.columns, new.columns, strict=False):
-            if oc.comment != nc.comment:
-                ctx.emit(
-                    "decorate",
-                    CommentOnView(new.name, new.materialized, nc.name, oc.comment, nc.comment),
-                )
+    # undeclared columns (None) carry no comments: a view whose declared columns are
+    # forgotten loses their comments, as a fresh CREATE VIEW would have none
+    declared = new.columns if new.columns is not None else old.columns
+    for i, col in enumerate(declared or ()):
+        before = old.columns[i].comment if old.columns and i < len(old.columns) else None
+        after = new.columns[i].comment if new.columns and i < len(new.columns) else None
+        if before != after:
+            ctx.emit(
+                "decorate",
+                CommentOnView(new.name, new.materialized, col.name, before, after),
+            )
     old_i = {i.name: i for i in old.indexes}
     new_i = {i.name: i for i in new.indexes}
     for iname in sorted(old_i):
