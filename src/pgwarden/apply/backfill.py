@@ -34,6 +34,7 @@ from psycopg import sql
 
 from pgwarden.spec.exprs import print_expr
 from pgwarden.spec.sqltext import trusted
+from pgwarden.spec.types import TypeSyntaxError, parse_type, type_sql
 
 #: The most rows a batch takes when ``--batch-size`` is not given.
 BATCH_SIZE = 10_000
@@ -256,36 +257,21 @@ def render_loop(
     )
 
 
-#: pglast's spelling of a type -> ``format_type``'s (what :func:`primary_key` reads), for
-#: the key of a table an earlier step creates; serials are their integer types.
-_FORMAT_TYPE = {
-    "varchar": "character varying",
-    "char": "character",
-    "bpchar": "character",
-    "bool": "boolean",
-    "int2": "smallint",
-    "int4": "integer",
-    "int8": "bigint",
-    "float4": "real",
-    "float8": "double precision",
-    "timestamptz": "timestamp with time zone",
-    "timestamp": "timestamp without time zone",
-    "timetz": "time with time zone",
-    "time": "time without time zone",
-    "smallserial": "smallint",
-    "serial": "integer",
-    "bigserial": "bigint",
-}
-
+#: serials are their integer types once created (the rest: spec/types' one alias table)
+_SERIALS = {"smallserial": "smallint", "serial": "integer", "bigserial": "bigint"}
 
 TABLE = ObjectType.OBJECT_TABLE
 
 
 def _format_type(node: Any) -> str:
+    """A column's type as ``format_type`` spells it (what :func:`primary_key` reads),
+    from pglast's printing of the ``CREATE TABLE``'s type name."""
     text = RawStream()(node)
-    base, paren, rest = text.partition("(")
-    base = _FORMAT_TYPE.get(base.strip(), base.strip())
-    return base + (paren + rest.replace(" ", "") if paren else "")
+    try:
+        parsed = parse_type(_SERIALS.get(text.lower(), text))
+    except TypeSyntaxError:
+        return text
+    return type_sql(parsed).as_string(None) if parsed.is_builtin else text
 
 
 def created_key(
